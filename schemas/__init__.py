@@ -1,0 +1,35 @@
+"""The milestone summary schema, by version. v1 is the current one."""
+
+from schemas.v1 import (
+    ARTICLE_KEY,
+    MILESTONE_KINDS,
+    SCHEMA_VERSION,
+    ArticleContext,
+    ArticleSummary,
+    EvidenceSpan,
+    ExtractedMilestone,
+    Extraction,
+    Meta,
+    Milestone,
+    Organisation,
+    Product,
+    SummaryRecord,
+    TokenUsage,
+)
+
+__all__ = [
+    "ARTICLE_KEY",
+    "MILESTONE_KINDS",
+    "SCHEMA_VERSION",
+    "ArticleContext",
+    "ArticleSummary",
+    "EvidenceSpan",
+    "ExtractedMilestone",
+    "Extraction",
+    "Meta",
+    "Milestone",
+    "Organisation",
+    "Product",
+    "SummaryRecord",
+    "TokenUsage",
+]

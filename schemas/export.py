@@ -1,0 +1,62 @@
+"""The JSON Schema files generated from the models, and the hash that names them.
+
+``python -m schemas`` rewrites the committed files; ``python -m schemas --check``
+fails when they have drifted from the models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from schemas.v1 import SCHEMA_VERSION, ArticleSummary, Extraction, SummaryRecord
+
+SCHEMA_DIR = Path(__file__).resolve().parent
+
+MODELS: dict[str, type[BaseModel]] = {
+    f"extraction.{SCHEMA_VERSION}.json": Extraction,
+    f"article_summary.{SCHEMA_VERSION}.json": ArticleSummary,
+    f"summary_record.{SCHEMA_VERSION}.json": SummaryRecord,
+}
+
+
+def canonical_json(value: Any) -> str:
+    """Stable JSON text: sorted keys, no insignificant whitespace."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def render(model: type[BaseModel]) -> str:
+    """The JSON Schema file's text for one model."""
+    return json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+@cache
+def schema_hash(model: type[BaseModel] = Extraction) -> str:
+    """Content hash of a model's JSON Schema (by default the one the model is asked for)."""
+    digest = hashlib.sha256(canonical_json(model.model_json_schema()).encode()).hexdigest()
+    return f"sha256:{digest[:16]}"
+
+
+def drifted(directory: Path = SCHEMA_DIR) -> list[str]:
+    """Names of the committed files that differ from what the models generate."""
+    stale = []
+    for name, model in MODELS.items():
+        path = directory / name
+        if not path.exists() or path.read_text(encoding="utf-8") != render(model):
+            stale.append(name)
+    return stale
+
+
+def write(directory: Path = SCHEMA_DIR) -> list[Path]:
+    """Regenerate every schema file."""
+    written = []
+    for name, model in MODELS.items():
+        path = directory / name
+        path.write_text(render(model), encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,404 @@
+"""Schema v1 of a milestone summary.
+
+Two shapes of the same summary:
+
+- ``Extraction`` is what the model is asked for. Its validators check what can be
+  checked from the answer itself (word limits, dates, codes, duplicates) and, when the
+  validation context carries the article, that the answer is grounded in it.
+- ``ArticleSummary`` is what the service returns: the same fields, and on each
+  milestone the ``evidence_span`` and ``alignment`` the service adds after validation.
+  The model is never asked for those.
+
+Validators write their messages for the model: they are fed back to it on a re-ask.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+from typing import Annotated, Any, Literal, Protocol, runtime_checkable
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+SCHEMA_VERSION = "v1"
+
+OrganisationRole = Literal[
+    "developer", "regulator", "funder", "partner", "manufacturer", "academic", "investor", "other"
+]
+Modality = Literal[
+    "car_t",
+    "tcr_t",
+    "nk_cell",
+    "dendritic_cell",
+    "stem_cell",
+    "tissue_engineered",
+    "gene_therapy",
+    "gene_editing",
+    "oligonucleotide",
+    "other",
+    "unknown",
+]
+MilestoneKind = Literal[
+    "regulatory_submission",
+    "submission_accepted",
+    "trial_authorisation",
+    "designation",
+    "committee_opinion",
+    "marketing_approval",
+    "regulatory_setback",
+    "certification",
+    "manufacturing_authorisation",
+    "trial_start",
+    "clinical_data",
+    "trial_halted",
+    "funding",
+    "partnership",
+    "acquisition",
+    "facility",
+    "commercial_launch",
+    "other",
+]
+Status = Literal["achieved", "in_progress", "planned"]
+Alignment = Literal["exact", "fuzzy"]
+
+MILESTONE_KINDS: tuple[str, ...] = MilestoneKind.__args__  # type: ignore[attr-defined]
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+HEADLINE_MAX_WORDS = 20
+SUMMARY_MAX_WORDS = 80
+TITLE_MAX_WORDS = 15
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+# ISO 3166-1 alpha-2, officially assigned codes.
+ISO_3166_ALPHA2 = frozenset(
+    """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ
+    BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM
+    DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS
+    GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN
+    KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ
+    MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM
+    PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
+    SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
+    VN VU WF WS YE YT ZA ZM ZW
+    """.split()
+)
+
+
+@runtime_checkable
+class ArticleContext(Protocol):
+    """What the validators need to know of the article the answer is about."""
+
+    @property
+    def published(self) -> date | None:
+        """The publication date, when the caller gave one."""
+
+    def explain_quote(self, quote: str) -> str | None:
+        """None when the quote aligns with the article, else why it does not."""
+
+    def mentions(self, name: str) -> bool:
+        """Whether the article contains this name (after normalisation)."""
+
+
+ARTICLE_KEY = "article"
+
+
+def article_from(info: ValidationInfo) -> ArticleContext | None:
+    """The article carried by the validation context, if any."""
+    context = info.context
+    if isinstance(context, dict):
+        article = context.get(ARTICLE_KEY)
+        if isinstance(article, ArticleContext):
+            return article
+    return None
+
+
+def word_count(text: str) -> int:
+    """Words as a reader counts them: runs of non-space characters."""
+    return len(text.split())
+
+
+def _limit_words(text: str, limit: int, what: str) -> str:
+    n = word_count(text)
+    if n > limit:
+        raise ValueError(f"{what} has {n} words; write at most {limit} words")
+    return text
+
+
+def _check_mentioned(value: str | None, info: ValidationInfo, what: str) -> None:
+    article = article_from(info)
+    if value is not None and article is not None and not article.mentions(value):
+        raise ValueError(
+            f"{what} {value!r} does not occur in the article. Write the name exactly as the "
+            f"article writes it, or leave it out."
+        )
+
+
+def parse_partial_date(value: str) -> tuple[int, int | None, int | None]:
+    """Split a YYYY, YYYY-MM or YYYY-MM-DD date, checking it is a real calendar date."""
+    match = _DATE.match(value)
+    if not match:
+        raise ValueError(
+            f"date {value!r} is not ISO 8601 at the article's precision: use YYYY, YYYY-MM "
+            "or YYYY-MM-DD, or null when the article gives no date"
+        )
+    year, month, day = (int(g) if g else None for g in match.groups())
+    assert year is not None
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError(f"date {value!r} has no month {month}")
+    if month is not None and day is not None:
+        last = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= last:
+            raise ValueError(f"date {value!r} is not a calendar date (that month has {last} days)")
+    return year, month, day
+
+
+def is_after(value: str, limit: date) -> bool:
+    """Whether a partial date lies wholly after ``limit`` at its own precision."""
+    year, month, day = parse_partial_date(value)
+    if month is None:
+        return year > limit.year
+    if day is None:
+        return (year, month) > (limit.year, limit.month)
+    return date(year, month, day) > limit
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Organisation(_Strict):
+    """An organisation the article names, and its role in the news."""
+
+    name: Name = Field(description="The name as the article writes it.")
+    role: OrganisationRole
+
+    @field_validator("name")
+    @classmethod
+    def _named_in_article(cls, value: str, info: ValidationInfo) -> str:
+        _check_mentioned(value, info, "organisation")
+        return value
+
+
+class Product(_Strict):
+    """A product or candidate therapy the article names."""
+
+    name: Name = Field(description="The product's name or code as the article writes it.")
+    modality: Modality
+    targets: list[Name] = Field(description="Molecular targets the article names, e.g. EpCAM.")
+    developer: Name | None = Field(description="Who develops it, as the article names them.")
+
+    @field_validator("name", "developer")
+    @classmethod
+    def _named_in_article(cls, value: str | None, info: ValidationInfo) -> str | None:
+        _check_mentioned(value, info, f"product {info.field_name}")
+        return value
+
+    @field_validator("targets")
+    @classmethod
+    def _targets_in_article(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        for target in value:
+            _check_mentioned(target, info, "target")
+        return value
+
+
+class ExtractedMilestone(_Strict):
+    """One milestone as the model states it, before the service grounds it."""
+
+    kind: MilestoneKind
+    status: Status
+    title: Name = Field(description=f"What happened, in at most {TITLE_MAX_WORDS} words.")
+    date: str | None = Field(
+        description=(
+            "When the milestone happened (or is planned), ISO 8601 at the precision the "
+            "article gives: YYYY, YYYY-MM or YYYY-MM-DD. Not the article's date unless the "
+            "article says it happened then. null if the article gives no date."
+        )
+    )
+    organisation: Name = Field(description="Who reached the milestone, as the article names it.")
+    authority: Name | None = Field(
+        description="The regulator, agency or funder as the article names it, or null."
+    )
+    jurisdiction: str | None = Field(description="ISO 3166-1 alpha-2 country code, or EU, or null.")
+    product: Name | None = Field(description="The product concerned, as the article names it.")
+    indication: Name | None = Field(description="The disease or use concerned, or null.")
+    evidence: Text = Field(
+        description=(
+            "One or two sentences copied verbatim from the article that state the milestone."
+        )
+    )
+
+    @field_validator("title")
+    @classmethod
+    def _title_length(cls, value: str) -> str:
+        return _limit_words(value, TITLE_MAX_WORDS, "title")
+
+    @field_validator("date")
+    @classmethod
+    def _calendar_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_partial_date(value)
+        return value
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _jurisdiction_code(cls, value: str | None) -> str | None:
+        if value is None or value == "EU" or value in ISO_3166_ALPHA2:
+            return value
+        raise ValueError(
+            f"jurisdiction {value!r} is not an ISO 3166-1 alpha-2 code (such as US, CN, ES, "
+            "SE) or EU; use null when the article names no jurisdiction"
+        )
+
+    @field_validator("organisation", "authority", "product")
+    @classmethod
+    def _named_in_article(cls, value: str | None, info: ValidationInfo) -> str | None:
+        _check_mentioned(value, info, str(info.field_name))
+        return value
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence_in_article(cls, value: str, info: ValidationInfo) -> str:
+        article = article_from(info)
+        if article is not None:
+            problem = article.explain_quote(value)
+            if problem is not None:
+                raise ValueError(
+                    f"evidence is not a verbatim quote from the article ({problem}). Copy one "
+                    "or two sentences exactly as the article writes them, or drop the milestone."
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _not_achieved_after_publication(self, info: ValidationInfo) -> ExtractedMilestone:
+        article = article_from(info)
+        published = article.published if article is not None else None
+        if (
+            self.status == "achieved"
+            and self.date is not None
+            and published is not None
+            and is_after(self.date, published)
+        ):
+            raise ValueError(
+                f"an achieved milestone cannot be dated {self.date}, after the article's "
+                f"publication date {published.isoformat()}: fix the date or the status"
+            )
+        return self
+
+    def identity(self) -> tuple[str, ...]:
+        """What makes two milestones the same milestone."""
+        return tuple(
+            (v or "").casefold().strip()
+            for v in (self.kind, self.product, self.organisation, self.authority, self.date)
+        )
+
+
+class _SummaryFields(_Strict):
+    headline: Name = Field(
+        description=f"The main news in one line, at most {HEADLINE_MAX_WORDS} words."
+    )
+    summary: Text = Field(
+        description=(
+            f"A neutral summary, at most {SUMMARY_MAX_WORDS} words, nothing beyond the article."
+        )
+    )
+    organisations: list[Organisation]
+    products: list[Product]
+
+    @field_validator("headline")
+    @classmethod
+    def _headline_length(cls, value: str) -> str:
+        return _limit_words(value, HEADLINE_MAX_WORDS, "headline")
+
+    @field_validator("summary")
+    @classmethod
+    def _summary_length(cls, value: str) -> str:
+        return _limit_words(value, SUMMARY_MAX_WORDS, "summary")
+
+    @model_validator(mode="after")
+    def _distinct_milestones(self) -> Any:
+        seen: dict[tuple[str, ...], int] = {}
+        milestones: list[ExtractedMilestone] = getattr(self, "milestones", [])
+        for i, milestone in enumerate(milestones):
+            key = milestone.identity()
+            if key in seen:
+                raise ValueError(
+                    f"milestones {seen[key]} and {i} are the same milestone (same kind, "
+                    "product, organisation, authority and date): keep one"
+                )
+            seen[key] = i
+        return self
+
+
+class Extraction(_SummaryFields):
+    """The summary of one article as the model writes it."""
+
+    milestones: list[ExtractedMilestone]
+
+
+class EvidenceSpan(_Strict):
+    """Character offsets of the evidence in the text exactly as the caller sent it."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EvidenceSpan:
+        if self.end < self.start:
+            raise ValueError("evidence_span ends before it starts")
+        return self
+
+
+class Milestone(ExtractedMilestone):
+    """A grounded milestone: its evidence located in the article."""
+
+    evidence_span: EvidenceSpan
+    alignment: Alignment
+
+
+class ArticleSummary(_SummaryFields):
+    """The grounded summary of one article, as the service returns it."""
+
+    milestones: list[Milestone]
+
+
+class TokenUsage(_Strict):
+    """Tokens summed over every model request made for the article."""
+
+    prompt_tokens: int = Field(ge=0)
+    completion_tokens: int = Field(ge=0)
+    total_tokens: int = Field(ge=0)
+
+
+class Meta(_Strict):
+    """How a summary was made."""
+
+    engine: str = Field(description="The engine that produced the summary: llm or rules.")
+    model: str | None = Field(description="The model asked, when the engine asks one.")
+    prompt_version: str = Field(description="Prompt (or rule set) name and version.")
+    schema_hash: str = Field(description="Hash of the JSON Schema the extraction follows.")
+    attempts: int = Field(ge=0, description="Answers the model gave (1 + re-asks used).")
+    requests: int = Field(ge=0, description="HTTP requests sent, transport retries included.")
+    usage: TokenUsage
+    latency_ms: float = Field(ge=0)
+    cached: bool = Field(description="Whether the summary came from the cache.")
+
+
+class SummaryRecord(_Strict):
+    """One line of JSON Lines output: an article's grounded summary and how it was made."""
+
+    source: str | None = Field(description="Where the article came from (a path, a URL …).")
+    summary: ArticleSummary
+    meta: Meta

@@ -1,0 +1,190 @@
+"""Clean: remove boilerplate lines before the model sees the article.
+
+The cleaner is conservative. It works on whole lines and removes only:
+
+- lines that are boilerplate wherever they stand (adverts, "READ:" links, subscription
+  and login text, "follow us on …" footers), when short enough not to be prose;
+- at the top or bottom of the page, a dense block of site navigation or login lines;
+- a run of other stories' headlines: after a "Related news"-style heading, or as the
+  last lines of the page (three or more short lines without sentence punctuation).
+
+Everything else is kept byte for byte, so offsets in the cleaned text map straight back
+to the text the caller sent (``CleanedText.to_original``).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from service import boilerplate as bp
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_STRONG = {reason: bp.compile_all(patterns) for reason, patterns in bp.STRONG.items()}
+_NAV = bp.compile_all(bp.NAVIGATION_CUES)
+_LIST_HEADING = bp.compile_all(bp.HEADLINE_LIST_HEADING)
+_NOT_A_HEADLINE = bp.compile_all(bp.NOT_A_HEADLINE)
+_SENTENCE_END = (".", "!", "?", ":", ";", '"', "'", "\u201d", "\u2019", "\u2026")
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A removed line: offsets into the original text, and why it went."""
+
+    start: int
+    end: int
+    reason: str
+    line: str
+
+
+@dataclass(frozen=True)
+class CleanedText:
+    """The article without its boilerplate, and the way back to the original."""
+
+    original: str
+    text: str
+    removed: tuple[Removal, ...]
+    # Piecewise map: cleaned offset _starts[k] + d is original offset _origins[k] + d.
+    _starts: tuple[int, ...] = field(repr=False)
+    _origins: tuple[int, ...] = field(repr=False)
+
+    def to_original(self, index: int) -> int:
+        """Offset in the original text of the cleaned character at ``index``."""
+        if not self._starts or index >= len(self.text):
+            return len(self.original) if not self._starts else self._end_of_last_piece()
+        k = bisect_right(self._starts, index) - 1
+        return self._origins[k] + index - self._starts[k]
+
+    def _end_of_last_piece(self) -> int:
+        return self._origins[-1] + len(self.text) - self._starts[-1]
+
+    def to_original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Original offsets covering the cleaned characters ``start:end``."""
+        if end <= start:
+            at = self.to_original(start)
+            return at, at
+        return self.to_original(start), self.to_original(end - 1) + 1
+
+    def in_boilerplate(self, start: int, end: int) -> bool:
+        """Whether original offsets ``start:end`` overlap a removed line."""
+        return any(r.start < end and start < r.end for r in self.removed)
+
+
+@dataclass(slots=True)
+class _Line:
+    start: int
+    raw: str
+    reason: str | None = None
+
+    @property
+    def content(self) -> str:
+        return self.raw.rstrip("\r\n")
+
+    @property
+    def words(self) -> int:
+        return len(self.content.split())
+
+    @property
+    def blank(self) -> bool:
+        return not self.content.strip()
+
+
+def _split_lines(text: str) -> list[_Line]:
+    return [_Line(m.start(), m.group()) for m in _LINE.finditer(text) if m.group()]
+
+
+def _strong_reason(line: _Line) -> str | None:
+    if line.blank or line.words > bp.STRONG_MAX_WORDS:
+        return None
+    for reason, patterns in _STRONG.items():
+        if any(p.search(line.content) for p in patterns):
+            return reason
+    return None
+
+
+def _is_navigation(line: _Line) -> bool:
+    return any(p.search(line.content) for p in _NAV)
+
+
+def _looks_like_headline(line: _Line) -> bool:
+    text = line.content.strip()
+    return (
+        3 <= line.words <= 25
+        and not text.endswith(_SENTENCE_END)
+        and (text[0].isupper() or text[0].isdigit())
+        and not any(p.search(text) for p in _NOT_A_HEADLINE)
+    )
+
+
+def _mark_navigation_block(lines: list[_Line], region: list[int], leading: bool) -> None:
+    """Within an edge region, remove a dense block of navigation lines."""
+    candidates = [i for i in region if not lines[i].blank and lines[i].reason is None]
+    cues = [i for i in candidates if _is_navigation(lines[i])]
+    if len(cues) < bp.NAVIGATION_MIN_CUES:
+        return
+    first, last = cues[0], cues[-1] if leading else candidates[-1]
+    span = [i for i in candidates if first <= i <= last]
+    if len(cues) / len(span) < bp.NAVIGATION_MIN_DENSITY:
+        return
+    for i in span:
+        lines[i].reason = "navigation"
+
+
+def _mark_headline_lists(lines: list[_Line]) -> None:
+    live = [i for i, line in enumerate(lines) if not line.blank and line.reason is None]
+    # After a "Related news" heading, wherever it stands.
+    for n, i in enumerate(live):
+        if any(p.search(lines[i].content) for p in _LIST_HEADING):
+            run = []
+            for j in live[n + 1 :]:
+                if not _looks_like_headline(lines[j]):
+                    break
+                run.append(j)
+            if run:
+                for j in [i, *run]:
+                    lines[j].reason = "headline_list"
+    # As the last lines of the page, unless a colon introduced them as the article's list.
+    live = [i for i, line in enumerate(lines) if not line.blank and line.reason is None]
+    run = []
+    for i in reversed(live):
+        if not _looks_like_headline(lines[i]):
+            if lines[i].content.rstrip().endswith(":"):
+                run = []
+            break
+        run.append(i)
+    if len(run) >= bp.HEADLINE_LIST_MIN_LINES:
+        for i in run:
+            lines[i].reason = "headline_list"
+
+
+def clean(text: str) -> CleanedText:
+    """Remove boilerplate lines from ``text``, keeping a map back to its offsets."""
+    lines = _split_lines(text)
+    for line in lines:
+        line.reason = _strong_reason(line)
+
+    paragraphs = [i for i, line in enumerate(lines) if line.words >= bp.PARAGRAPH_MIN_WORDS]
+    if paragraphs:
+        _mark_navigation_block(lines, list(range(paragraphs[0])), leading=True)
+        _mark_navigation_block(lines, list(range(paragraphs[-1] + 1, len(lines))), leading=False)
+    _mark_headline_lists(lines)
+
+    parts: list[str] = []
+    starts: list[int] = []
+    origins: list[int] = []
+    removed: list[Removal] = []
+    length = 0
+    for line in lines:
+        if line.reason is not None:
+            end = line.start + len(line.raw)
+            removed.append(Removal(line.start, end, line.reason, line.content))
+            continue
+        if starts and origins[-1] + (length - starts[-1]) == line.start:
+            pass  # contiguous with the previous kept line: same piece
+        else:
+            starts.append(length)
+            origins.append(line.start)
+        parts.append(line.raw)
+        length += len(line.raw)
+    return CleanedText(text, "".join(parts), tuple(removed), tuple(starts), tuple(origins))

@@ -1,0 +1,111 @@
+"""The ``milestones`` command line. Thin: parse arguments, call the library, print."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Annotated, Optional, cast, get_args
+
+import typer
+from rich.console import Console
+
+from schemas import SummaryRecord
+from service.engines import Engine, build_engine, choose
+from service.errors import ExtractionFailed, MilestonesError
+from service.inputs import Source, iter_sources
+from service.pipeline import Article, summarise
+from service.render import print_summary
+from service.settings import EngineName, Settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Grounded milestone summaries of news articles about advanced therapies.",
+)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@app.callback()
+def _commands() -> None:
+    """Grounded milestone summaries of news articles about advanced therapies."""
+
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _report(source: str, error: MilestonesError) -> None:
+    stderr.print(f"[red]error[/red]: {source}: {error.kind}: {error.detail}", markup=True)
+    if isinstance(error, ExtractionFailed):
+        for line in error.errors:
+            stderr.print(f"  - {line}", markup=False)
+
+
+async def _summarise_all(
+    sources: list[Source], engine: Engine, concurrency: int, as_json: bool
+) -> int:
+    limit = asyncio.Semaphore(concurrency)
+    stdout = Console(highlight=False)
+
+    async def one(source: Source) -> SummaryRecord | MilestonesError:
+        if source.error is not None:
+            return source.error
+        assert source.text is not None
+        async with limit:
+            try:
+                return await summarise(Article(source.text, source=source.name), engine)
+            except MilestonesError as error:
+                return error
+
+    failures = 0
+    try:
+        tasks = [asyncio.ensure_future(one(s)) for s in sources]
+        for source, task in zip(sources, tasks, strict=True):
+            result = await task  # in input order, each as soon as it is ready
+            if isinstance(result, MilestonesError):
+                failures += 1
+                _report(source.name, result)
+            elif as_json:
+                sys.stdout.write(result.model_dump_json() + "\n")
+                sys.stdout.flush()
+            else:
+                print_summary(stdout, result)
+    finally:
+        await engine.aclose()
+    return failures
+
+
+@app.command("summarise")
+def summarise_command(
+    paths: Annotated[list[str], typer.Argument(help="Files, directories, or - for stdin.")],
+    engine: Annotated[
+        Optional[str],  # noqa: UP045 (typer reads the annotation at run time)
+        typer.Option(help="auto, llm or rules (default: MILESTONES_ENGINE, else auto)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON Lines on stdout, one line per article.")
+    ] = False,
+    concurrency: Annotated[int, typer.Option(min=1, max=64)] = 4,
+) -> None:
+    """Summarise articles: a table per article, or JSON Lines with --json."""
+    if engine is not None and engine not in get_args(EngineName):
+        stderr.print(f"error: --engine must be auto, llm or rules, not {engine!r}")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        settings = Settings()
+        choice = choose(settings, cast(EngineName | None, engine))
+        chosen = build_engine(choice, settings)
+    except MilestonesError as error:
+        stderr.print(f"error: {error.detail}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    stderr.print(f"engine: {choice.name} ({choice.reason})", markup=False)
+    sources = list(iter_sources(paths))
+    failures = asyncio.run(_summarise_all(sources, chosen, concurrency, as_json))
+    if failures:
+        stderr.print(f"{failures} of {len(sources)} article(s) failed", markup=False)
+        raise typer.Exit(EXIT_FAILED)
+
+
+def main() -> None:
+    """Entry point of the ``milestones`` console script."""
+    app()

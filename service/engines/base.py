@@ -1,0 +1,58 @@
+"""What every engine is: something that reads an article and returns a valid extraction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from schemas import Extraction
+from service.errors import Usage
+from service.validate import GroundingContext
+
+
+@dataclass(frozen=True)
+class ArticleRequest:
+    """One article, cleaned and ready for an engine."""
+
+    context: GroundingContext
+    published_at: date | None = None
+    source: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The cleaned text: what the engine reads."""
+        return self.context.cleaned.text
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    """An engine's valid extraction, and what it took to get it."""
+
+    extraction: Extraction
+    attempts: int = 1
+    requests: int = 0
+    usage: Usage = field(default_factory=Usage)
+
+
+class Engine(Protocol):
+    """Reads one article and returns an extraction that passed validation."""
+
+    @property
+    def name(self) -> str:
+        """``llm`` or ``rules``."""
+
+    @property
+    def model(self) -> str | None:
+        """The model it asks, if any."""
+
+    @property
+    def version(self) -> str:
+        """The prompt (or rule set) version, recorded in every result."""
+
+    async def extract(self, article: ArticleRequest) -> EngineRun:
+        """Extract the article's summary; raises a ``MilestonesError`` on failure."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""

@@ -1,0 +1,133 @@
+"""The LLM engine: a chat model behind an OpenAI-compatible API, via instructor.
+
+instructor asks for the ``Extraction`` schema (tool calling or JSON schema mode),
+validates each answer with the article in the validation context, and re-asks with the
+validation errors, up to ``max_reasks`` times. Each HTTP request underneath goes through
+``TransportRetry``; an overall deadline bounds the whole article.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+import httpx
+import instructor
+import openai
+from instructor.core import IncompleteOutputException, InstructorRetryException
+
+from schemas import Extraction
+from service.engines.base import ArticleRequest, EngineRun
+from service.engines.transport import Ledger, Sleep, TransportRetry
+from service.errors import DeadlineExceeded, ExtractionFailed, MilestonesError
+from service.prompt import load_prompt
+from service.settings import Settings
+from service.validate import ValidationContext, describe_errors
+
+# instructor logs every failed attempt at ERROR; this engine reports failures itself.
+logging.getLogger("instructor").addHandler(logging.NullHandler())
+logging.getLogger("instructor").propagate = False
+
+_MODES = {"tools": instructor.Mode.TOOLS, "json_schema": instructor.Mode.JSON_SCHEMA}
+
+# OpenAI-compatible local servers (vLLM, Ollama, llama.cpp) ignore the key, but the
+# client insists on one.
+_NO_KEY = "not-needed"
+
+
+class LLMEngine:
+    """Extraction by a chat model, validated and grounded, with re-asks and retries."""
+
+    name = "llm"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        sleep: Sleep | None = None,
+    ) -> None:
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+        self._settings = settings
+        self._client = openai.AsyncOpenAI(
+            api_key=key or _NO_KEY,
+            base_url=settings.openai_base_url,
+            max_retries=0,
+            timeout=settings.request_timeout_s,
+            http_client=http_client,
+        )
+        self._prompt = load_prompt(settings.prompt, settings.prompt_version)
+        self._mode = _MODES[settings.mode]
+        self._transport = TransportRetry(
+            retries=settings.transport_retries,
+            initial_s=settings.backoff_initial_s,
+            max_s=settings.backoff_max_s,
+            retry_after_max_s=settings.retry_after_max_s,
+            sleep=sleep,
+        )
+
+    @property
+    def model(self) -> str:
+        return self._settings.model
+
+    @property
+    def version(self) -> str:
+        return self._prompt.id
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def extract(self, article: ArticleRequest) -> EngineRun:
+        """Ask the model for the article's extraction; typed errors when that fails."""
+        ledger = Ledger()
+
+        async def send(**kwargs: Any) -> Any:
+            response = await self._transport.send(
+                lambda: self._client.chat.completions.create(**kwargs), ledger
+            )
+            ledger.answers += 1
+            usage = getattr(response, "usage", None)
+            if usage is not None:
+                ledger.add_usage(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
+            return response
+
+        create = cast(
+            Callable[..., Awaitable[Extraction]], instructor.patch(create=send, mode=self._mode)
+        )
+        messages = self._prompt.messages(article.text, article.published_at, article.source)
+        settings = self._settings
+        try:
+            async with asyncio.timeout(settings.deadline_s):
+                extraction = await create(
+                    response_model=Extraction,
+                    messages=messages,
+                    context=ValidationContext(article.context),
+                    max_retries=settings.max_reasks,
+                    model=settings.model,
+                    temperature=settings.temperature,
+                    max_tokens=settings.max_output_tokens,
+                )
+        except TimeoutError as error:
+            raise DeadlineExceeded(
+                f"no valid answer within the {settings.deadline_s:g} s deadline", ledger.spent()
+            ) from error
+        except InstructorRetryException as error:
+            if isinstance(error.__cause__, MilestonesError):
+                raise error.__cause__ from None
+            last: BaseException = error.__cause__ or error
+            if error.failed_attempts:
+                last = error.failed_attempts[-1].exception
+            raise ExtractionFailed(
+                f"the model's answer was still invalid after {ledger.answers} attempts",
+                describe_errors(last),
+                ledger.spent(),
+            ) from error
+        except IncompleteOutputException as error:
+            raise ExtractionFailed(
+                "the model's answer was cut off (max_output_tokens reached)",
+                ["answer: incomplete"],
+                ledger.spent(),
+            ) from error
+        return EngineRun(extraction, ledger.answers, ledger.requests, ledger.usage)

@@ -1,0 +1,123 @@
+"""Errors of the milestones pipeline.
+
+    MilestonesError
+    ├── InputError                 the article cannot be summarised as sent
+    ├── ConfigurationError         the service is not set up to do what was asked
+    ├── ExtractionFailed           the model's output stayed invalid after its re-asks
+    ├── ProviderError              the model provider did not give a usable answer
+    │   ├── ProviderUnavailable    unreachable, overloaded or rate-limited, after retries
+    │   └── ProviderRejected       it refused the request (bad key, unknown model …)
+    └── DeadlineExceeded           the article's overall deadline passed
+
+Every error has a ``kind`` (a stable short name for logs, metrics and error files) and a
+``detail`` written for the person who will read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Tokens, summed over every model request made for one article."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.total_tokens + other.total_tokens,
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+
+class MilestonesError(Exception):
+    """Base of every error the pipeline raises on purpose."""
+
+    kind = "error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InputError(MilestonesError):
+    """The article cannot be summarised as sent (empty, not text, too large …)."""
+
+    kind = "bad_input"
+
+
+class ConfigurationError(MilestonesError):
+    """The service is not set up to do what was asked (no model configured …)."""
+
+    kind = "configuration"
+
+
+@dataclass
+class Spent:
+    """What the model requests for one article cost so far."""
+
+    usage: Usage = field(default_factory=Usage)
+    attempts: int = 0
+    requests: int = 0
+
+
+class _CostlyError(MilestonesError):
+    """An error after model requests were made: it carries what they cost."""
+
+    def __init__(self, detail: str, spent: Spent | None = None) -> None:
+        super().__init__(detail)
+        spent = spent or Spent()
+        self.usage = spent.usage
+        self.attempts = spent.attempts
+        self.requests = spent.requests
+
+
+class ExtractionFailed(_CostlyError):
+    """The model's output stayed invalid after its re-asks; ``errors`` are the last ones."""
+
+    kind = "invalid_output"
+
+    def __init__(self, detail: str, errors: list[str], spent: Spent | None = None) -> None:
+        super().__init__(detail, spent)
+        self.errors = errors
+
+
+class ProviderError(_CostlyError):
+    """The model provider did not give a usable answer."""
+
+    kind = "provider_error"
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider was unreachable, overloaded or rate-limiting, after every retry."""
+
+    kind = "provider_unavailable"
+
+    def __init__(
+        self, detail: str, spent: Spent | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(detail, spent)
+        self.retry_after = retry_after
+
+
+class ProviderRejected(ProviderError):
+    """The provider refused the request (bad key, unknown model, request too large …)."""
+
+    kind = "provider_rejected"
+
+
+class DeadlineExceeded(_CostlyError):
+    """The article's overall deadline passed before a valid answer came."""
+
+    kind = "deadline"

@@ -1,0 +1,60 @@
+"""The article's path: clean → prompt → model → validate → ground.
+
+``summarise`` is the one orchestrating function; each step is a module of its own.
+The engine owns prompt, model and validate (the rules engine needs no prompt).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from schemas import Meta, SummaryRecord, TokenUsage
+from schemas.export import schema_hash
+from service.clean import clean
+from service.engines import ArticleRequest, Engine
+from service.errors import InputError
+from service.ground import ground
+from service.validate import GroundingContext
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article as a caller sends it."""
+
+    text: str
+    published_at: date | None = None
+    source: str | None = None
+    url: str | None = None
+    id: str | None = None
+
+
+def check_text(text: str) -> None:
+    """Refuse text there is nothing to summarise in."""
+    if not text.strip():
+        raise InputError("the article is empty (no text, or only white space)")
+
+
+async def summarise(article: Article, engine: Engine) -> SummaryRecord:
+    """Summarise one article with ``engine``: a grounded, schema-valid record."""
+    started = time.perf_counter()
+    check_text(article.text)
+    cleaned = clean(article.text)
+    if not cleaned.text.strip():
+        raise InputError("the article holds only boilerplate (navigation, adverts, links)")
+    context = GroundingContext(cleaned, article.published_at)
+    run = await engine.extract(ArticleRequest(context, article.published_at, article.source))
+    summary = ground(run.extraction, context)
+    meta = Meta(
+        engine=engine.name,
+        model=engine.model,
+        prompt_version=engine.version,
+        schema_hash=schema_hash(),
+        attempts=run.attempts,
+        requests=run.requests,
+        usage=TokenUsage(**run.usage.as_dict()),
+        latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        cached=False,
+    )
+    return SummaryRecord(source=article.source or article.url, summary=summary, meta=meta)

@@ -1,0 +1,141 @@
+"""Prompt: the messages the model is sent, from versioned files in ``prompts/``.
+
+A prompt is a folder ``prompts/<name>/<version>/`` with ``system.txt``, ``user.txt`` and
+``examples.json``. Templates use ``$name`` placeholders (``$$`` for a dollar sign) and are
+strict: a missing value, or a value the template does not use, is an error.
+
+The article itself never goes through a template: it is appended verbatim to the user
+message between delimiter lines carrying a tag derived from its hash, so no text inside
+the article can close the delimiter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from pydantic import ValidationError
+
+import prompts
+from schemas import Extraction
+from service.clean import clean
+from service.errors import ConfigurationError
+from service.validate import GroundingContext, describe_errors, validate_extraction
+
+PROMPTS_DIR = Path(prompts.__file__).resolve().parent
+
+
+class PromptError(ConfigurationError):
+    """A prompt folder is missing, malformed, or its examples are not grounded."""
+
+    kind = "prompt"
+
+
+def render(template: Template, values: dict[str, str], where: str) -> str:
+    """Fill ``template``, refusing missing and unused values."""
+    if not template.is_valid():
+        raise PromptError(f"{where}: invalid placeholder (write $$ for a dollar sign)")
+    wanted = set(template.get_identifiers())
+    missing, unused = wanted - values.keys(), values.keys() - wanted
+    if missing or unused:
+        raise PromptError(
+            f"{where}: missing values {sorted(missing)}, unused values {sorted(unused)}"
+        )
+    return template.substitute(values)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A few-shot example: an article and the summary expected of it."""
+
+    article: str
+    published_at: date | None
+    summary: Extraction
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A loaded, checked prompt version."""
+
+    name: str
+    version: str
+    system: str
+    user: Template
+    examples: tuple[Example, ...]
+
+    @property
+    def id(self) -> str:
+        """The prompt version recorded in every result's meta, e.g. ``extract/v1``."""
+        return f"{self.name}/{self.version}"
+
+    def messages(
+        self, article: str, published_at: date | None = None, source: str | None = None
+    ) -> list[dict[str, str]]:
+        """The chat messages for one article. ``article`` is sent byte for byte."""
+        tag = hashlib.sha256(article.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        head = render(
+            self.user,
+            {
+                "published_at": published_at.isoformat() if published_at else "unknown",
+                "source": source or "unknown",
+                "tag": tag,
+            },
+            f"{self.id}/user.txt",
+        )
+        user = f"{head}\n<article {tag}>\n{article}\n</article {tag}>"
+        return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
+
+
+def _render_examples(examples: tuple[Example, ...]) -> str:
+    blocks = []
+    for n, example in enumerate(examples, start=1):
+        published = example.published_at.isoformat() if example.published_at else "unknown"
+        answer = example.summary.model_dump_json(indent=1)
+        blocks.append(
+            f"Example {n} (publication date {published}):\n<example>\n"
+            f"{example.article.rstrip()}\n</example>\nSummary:\n{answer}"
+        )
+    return "\n\n".join(blocks)
+
+
+def _load_examples(path: Path, where: str) -> tuple[Example, ...]:
+    try:
+        raw: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise PromptError(f"{where}: cannot read examples: {error}") from error
+    examples = []
+    for n, item in enumerate(raw, start=1):
+        published = date.fromisoformat(item["published_at"]) if item.get("published_at") else None
+        context = GroundingContext(clean(item["article"]), published)
+        try:
+            summary = validate_extraction(item["summary"], context)
+        except ValidationError as error:
+            problems = "; ".join(describe_errors(error))
+            raise PromptError(
+                f"{where}: example {n} is not grounded in its text: {problems}"
+            ) from error
+        examples.append(Example(item["article"], published, summary))
+    return tuple(examples)
+
+
+@cache
+def load_prompt(name: str, version: str, directory: Path = PROMPTS_DIR) -> Prompt:
+    """Load and check ``prompts/<name>/<version>/``."""
+    folder = directory / name / version
+    where = f"prompt {name}/{version}"
+    if not folder.is_dir():
+        raise PromptError(f"{where}: no folder {folder}")
+    try:
+        system = Template(folder.joinpath("system.txt").read_text(encoding="utf-8"))
+        user = Template(folder.joinpath("user.txt").read_text(encoding="utf-8").rstrip("\n"))
+    except OSError as error:
+        raise PromptError(f"{where}: {error}") from error
+    examples = _load_examples(folder / "examples.json", where)
+    rendered = render(system, {"examples": _render_examples(examples)}, f"{where}/system.txt")
+    return Prompt(name, version, rendered, user, examples)

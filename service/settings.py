@@ -1,0 +1,59 @@
+"""One settings object, read from the environment.
+
+The model endpoint uses the standard ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL``; everything
+else is ``MILESTONES_``-prefixed (``MILESTONES_MODEL``, ``MILESTONES_MODE`` …).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EngineName = Literal["auto", "llm", "rules"]
+ModeName = Literal["tools", "json_schema"]
+
+
+class Settings(BaseSettings):
+    """How milestones runs: which engine, which model, how hard to retry."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MILESTONES_", extra="ignore", populate_by_name=True
+    )
+
+    engine: EngineName = "auto"
+
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "MILESTONES_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENAI_BASE_URL", "MILESTONES_OPENAI_BASE_URL"),
+    )
+    model: str = "gpt-4o-mini"
+    mode: ModeName = "tools"
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    max_output_tokens: int = Field(default=4096, ge=256)
+
+    prompt: str = "extract"
+    prompt_version: str = "v1"
+
+    max_reasks: int = Field(default=2, ge=0, le=10)
+    request_timeout_s: float = Field(default=60.0, gt=0)
+    deadline_s: float = Field(default=180.0, gt=0)
+    transport_retries: int = Field(default=4, ge=0, le=20)
+    backoff_initial_s: float = Field(default=0.5, ge=0)
+    backoff_max_s: float = Field(default=30.0, ge=0)
+    retry_after_max_s: float = Field(default=60.0, ge=0)
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @property
+    def model_configured(self) -> bool:
+        """Whether a model endpoint is configured (a key, or an OpenAI-compatible URL)."""
+        key = self.openai_api_key.get_secret_value().strip() if self.openai_api_key else ""
+        return bool(key) or self.openai_base_url is not None
