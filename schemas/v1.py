@@ -394,6 +394,10 @@ class Meta(_Strict):
     usage: TokenUsage
     latency_ms: float = Field(ge=0)
     cached: bool = Field(description="Whether the summary came from the cache.")
+    degraded: bool = Field(
+        description="True when the LLM failed and the rules engine answered instead."
+    )
+    degraded_reason: str | None = Field(description="Why the LLM's answer is missing.")
 
 
 class SummaryRecord(_Strict):

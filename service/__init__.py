@@ -1,0 +1,36 @@
+"""milestones: grounded milestone summaries of news articles about advanced therapies.
+
+The article's path: ``clean`` → ``prompt`` → model (``engines``) → ``validate`` →
+``ground``, tied together by ``summarise``.
+"""
+
+from service.engines import Engine, build_engine, choose
+from service.errors import (
+    ConfigurationError,
+    DeadlineExceeded,
+    ExtractionFailed,
+    InputError,
+    MilestonesError,
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+)
+from service.pipeline import Article, summarise
+from service.settings import Settings
+
+__all__ = [
+    "Article",
+    "ConfigurationError",
+    "DeadlineExceeded",
+    "Engine",
+    "ExtractionFailed",
+    "InputError",
+    "MilestonesError",
+    "ProviderError",
+    "ProviderRejected",
+    "ProviderUnavailable",
+    "Settings",
+    "build_engine",
+    "choose",
+    "summarise",
+]

@@ -46,15 +46,18 @@ async def summarise(article: Article, engine: Engine) -> SummaryRecord:
     context = GroundingContext(cleaned, article.published_at)
     run = await engine.extract(ArticleRequest(context, article.published_at, article.source))
     summary = ground(run.extraction, context)
+    producer = run.engine or engine
     meta = Meta(
-        engine=engine.name,
-        model=engine.model,
-        prompt_version=engine.version,
+        engine=producer.name,
+        model=producer.model,
+        prompt_version=producer.version,
         schema_hash=schema_hash(),
         attempts=run.attempts,
         requests=run.requests,
         usage=TokenUsage(**run.usage.as_dict()),
         latency_ms=round((time.perf_counter() - started) * 1000, 1),
         cached=False,
+        degraded=run.degraded_reason is not None,
+        degraded_reason=run.degraded_reason,
     )
     return SummaryRecord(source=article.source or article.url, summary=summary, meta=meta)

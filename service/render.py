@@ -16,7 +16,7 @@ def summary_panel(record: SummaryRecord) -> Panel:
     table = Table(expand=True, show_lines=True, pad_edge=False)
     table.add_column("milestone", no_wrap=True)
     table.add_column("who", ratio=2, overflow="fold")
-    table.add_column("product", ratio=1, overflow="fold")
+    table.add_column("product", ratio=1, min_width=8, overflow="fold")
     table.add_column("title", ratio=3, overflow="fold")
     for m in summary.milestones:
         when = f"{m.status} · {m.date}" if m.date else m.status
@@ -27,13 +27,15 @@ def summary_panel(record: SummaryRecord) -> Panel:
             who.append(f" ({m.jurisdiction})", style="dim")
         table.add_row(Text(f"{m.kind}\n{when}"), who, m.product or "", m.title)
     meta = record.meta
-    footer = Text(
-        f"{meta.engine}"
-        + (f" · {meta.model}" if meta.model else "")
-        + f" · {meta.prompt_version} · {meta.attempts} attempt(s) · "
-        f"{meta.usage.total_tokens} tokens · {meta.latency_ms:.0f} ms",
-        style="dim",
-    )
+    facts = [meta.engine, *([meta.model] if meta.model else []), meta.prompt_version]
+    if meta.requests:
+        facts += [f"{meta.attempts} attempt(s)", f"{meta.usage.total_tokens} tokens"]
+    facts.append(f"{meta.latency_ms:.0f} ms")
+    if meta.cached:
+        facts.append("cached")
+    footer = Text(" · ".join(facts), style="dim")
+    if meta.degraded:
+        footer.append(f"\ndegraded: {meta.degraded_reason}", style="yellow")
     body = Group(
         Text(summary.headline, style="bold"),
         Text(summary.summary),

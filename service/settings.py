@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     )
 
     engine: EngineName = "auto"
+    # When the LLM engine fails after its retries, answer with the rules engine instead
+    # (marked degraded). Off in the library and CLI; the HTTP service turns it on.
+    fallback: bool = False
 
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "MILESTONES_OPENAI_API_KEY")

@@ -1,7 +1,10 @@
 """Engines: what turns an article into a validated extraction.
 
-``llm`` asks a chat model. The engine is chosen by settings (``MILESTONES_ENGINE``) or
-per call; ``auto`` picks the model when one is configured.
+``llm`` asks a chat model; ``rules`` reads the article with deterministic rules, offline.
+The engine is chosen by settings (``MILESTONES_ENGINE``) or per call; ``auto`` picks the
+model when one is configured (``OPENAI_API_KEY`` or ``OPENAI_BASE_URL``) and the rules
+otherwise. With ``MILESTONES_FALLBACK`` on, an LLM engine that fails after its retries
+hands the article to the rules engine (``FallbackEngine``).
 """
 
 from __future__ import annotations
@@ -36,15 +39,26 @@ def choose(settings: Settings, requested: EngineName | None = None) -> EngineCho
             raise ConfigurationError(f"the llm engine was asked for, but {NO_MODEL}")
         return EngineChoice("llm", "asked for")
     if wanted == "rules":
-        raise ConfigurationError("the rules engine is not available yet")
+        return EngineChoice("rules", "asked for")
     if settings.model_configured:
         where = settings.openai_base_url or "OpenAI"
-        return EngineChoice("llm", f"a model endpoint is configured ({where})")
-    raise ConfigurationError(NO_MODEL)
+        return EngineChoice("llm", f"auto: a model endpoint is configured ({where})")
+    return EngineChoice(
+        "rules", "auto: no model endpoint is configured (OPENAI_API_KEY or OPENAI_BASE_URL)"
+    )
 
 
-def build_engine(choice: EngineChoice, settings: Settings) -> Engine:
-    """Construct the chosen engine."""
+def build_engine(
+    choice: EngineChoice, settings: Settings, *, fallback: bool | None = None
+) -> Engine:
+    """Construct the chosen engine; an LLM engine with the rules as fallback when
+    ``fallback`` (default: ``settings.fallback``) is on."""
+    from service.engines.fallback import FallbackEngine
     from service.engines.llm import LLMEngine
+    from service.engines.rules import RulesEngine
 
-    return LLMEngine(settings)
+    if choice.name == "rules":
+        return RulesEngine()
+    llm = LLMEngine(settings)
+    use_fallback = settings.fallback if fallback is None else fallback
+    return FallbackEngine(llm, RulesEngine()) if use_fallback else llm

@@ -33,6 +33,9 @@ class EngineRun:
     attempts: int = 1
     requests: int = 0
     usage: Usage = field(default_factory=Usage)
+    # Set when another engine than the one asked produced the extraction (a fallback).
+    engine: Engine | None = None
+    degraded_reason: str | None = None
 
 
 class Engine(Protocol):

@@ -1,0 +1,526 @@
+"""The rules engine: deterministic, offline extraction with no model.
+
+For each sentence of the cleaned article, trigger phrases (``triggers.py``) say which
+kinds of milestone it states; the sentence itself is the evidence, so every milestone is
+grounded by construction. Around each trigger the engine reads who reached the milestone
+(the subject of the clause, or the recipient when the subject is the authority), the
+authority and its jurisdiction (``data/authorities.json``), the product, the date nearest
+the trigger, the status from the tense, and the indication. The result passes the same
+validation as the LLM engine's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pydantic import ValidationError
+
+from schemas import ExtractedMilestone, Extraction
+from service.engines.base import ArticleRequest, EngineRun
+from service.engines.rules.dates import date_near
+from service.engines.rules.entities import (
+    Entities,
+    candidate_chunks,
+    find_entities,
+    is_excluded,
+    is_person,
+)
+from service.engines.rules.lexicon import Lexicon, Mention, load_lexicon
+from service.engines.rules.sentences import Sentence, split_sentences
+from service.engines.rules.triggers import (
+    CLAUSE,
+    COMPILED,
+    NOT_A_FACT,
+    NOT_IN_MATCH,
+    REQUIRES,
+    SUPERSEDES,
+    status_of,
+)
+from service.errors import ExtractionFailed
+from service.validate import ValidationContext, describe_errors
+
+RULES_VERSION = "rules/v1"
+SUMMARY_TARGET_WORDS = 45
+EVIDENCE_MAX_CHARS = 2000
+
+_PRODUCT_KINDS = frozenset(
+    {
+        "regulatory_submission",
+        "submission_accepted",
+        "trial_authorisation",
+        "designation",
+        "committee_opinion",
+        "marketing_approval",
+        "regulatory_setback",
+        "certification",
+        "trial_start",
+        "clinical_data",
+        "trial_halted",
+        "commercial_launch",
+    }
+)
+_LABELS = {
+    "regulatory_submission": "Regulatory submission",
+    "submission_accepted": "Submission accepted",
+    "trial_authorisation": "Trial authorisation",
+    "designation": "Designation",
+    "committee_opinion": "Committee opinion",
+    "marketing_approval": "Marketing approval",
+    "regulatory_setback": "Regulatory setback",
+    "certification": "Certification",
+    "manufacturing_authorisation": "Manufacturing authorisation",
+    "trial_start": "Trial start",
+    "clinical_data": "Clinical data",
+    "trial_halted": "Trial halted",
+    "funding": "Funding",
+    "partnership": "Partnership",
+    "acquisition": "Acquisition",
+    "facility": "Facility",
+    "commercial_launch": "Commercial launch",
+    "other": "Milestone",
+}
+_CLAUSE_BREAK = re.compile(r"(?:\bthat\b|;|\s[\u2014\u2013-]\s|:|\bwhile\b|\bwhereas\b)")
+_PRONOUN = re.compile(r"\b(?:its|it|the company|we|our|they|their|the firm|the group)\b", re.I)
+_AGENT = re.compile(r"^[^.;]{0,100}?\bby\s+(?:the\s+)?$")
+_INDICATION = re.compile(
+    r"(?:for (?:the )?treat(?:ment|ing) (?:of )?|aimed at treating |to treat |in patients with "
+    r"|for patients with |for )(?P<indication>[^.;,()\u201c\u201d]{3,90}?(?:cancers?|tumou?rs?|"
+    r"leuka?emias?|lymphomas?|myelomas?|carcinomas?|sarcomas?|gliomas?|glioblastoma|melanoma|"
+    r"disease|syndrome|dystrophy|atrophy|deficiency|disorders?|malignanc(?:y|ies)|spondylitis|"
+    r"arthritis|lupus|sclerosis|diabetes|failure|injury|ha?emophilia [AB]|ha?emophilia|"
+    r"an(?:a)?emia|thalassa?emia|neoplasms?))\b",
+    re.IGNORECASE,
+)
+_LAST_LINK = re.compile(r"\s(?:in|for|with)\s(?:patients with\s)?")
+_FOLLOW_UP = re.compile(
+    r"^(?:This|The|These)\s+(?:\w+\s+){0,2}(?:IND|application|trial|study|designation|approval)",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A milestone found in a sentence, before naming and deduplication."""
+
+    kind: str
+    sentence: Sentence
+    at: int  # trigger position in the sentence
+    index: int  # sentence number
+    fields: dict[str, Any]
+    explicit: bool  # the sentence names who reached it (not assumed from the article)
+
+
+def _first_after(mentions: list[Mention], at: int) -> Mention | None:
+    return next((m for m in mentions if m.start >= at), None)
+
+
+def _nearest(mentions: list[Mention], at: int) -> Mention | None:
+    if not mentions:
+        return None
+    return min(mentions, key=lambda m: (abs(m.start - at), m.start < at))
+
+
+class ArticleReader:
+    """Reads one article: its sentences, names, and the milestones they state."""
+
+    def __init__(self, request: ArticleRequest, lexicon: Lexicon) -> None:
+        self.request = request
+        self.lexicon = lexicon
+        self.text = request.text
+        self.sentences = split_sentences(self.text)
+        self.entities: Entities = find_entities(self.sentences, self.text, lexicon)
+        self.main = self.entities.main_organisation()
+
+    # -- who ---------------------------------------------------------------------------
+
+    def _subject_organisation(self, sentence: str, at: int) -> Mention | None:
+        """The organisation heading the clause that ends at ``at``; when the clause's
+        subject is a pronoun ("its IND …"), the organisation of the clause around it."""
+        end = at
+        outward = False
+        while True:
+            breaks = [m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, end)]
+            breaks += [m.end() for m in CLAUSE.finditer(sentence, 0, end)]
+            start = max(breaks, default=0)
+            region = sentence[start:end]
+            orgs = [
+                Mention(m.start + start, m.end + start, m.text)
+                for m in self._actors_in(region)
+                if not (outward and self.lexicon.authority(m.text) is not None)
+            ]
+            if orgs:
+                return orgs[0]
+            named = self._unknown_subject(region, start, sentence)
+            if named is not None:
+                return named
+            if not breaks or not _PRONOUN.search(region):
+                return None
+            end = start - 1
+            outward = True
+
+    def _unknown_subject(self, region: str, offset: int, sentence: str) -> Mention | None:
+        """A name the entity pass did not know, standing as the clause's subject."""
+        chunks = candidate_chunks(region)
+        if not chunks or region[chunks[-1].end :].strip().split()[:1] == [","]:
+            return None
+        last = chunks[-1]
+        verb_gap = region[last.end :]
+        if len(verb_gap.split()) > 3 or "," in verb_gap:
+            return None
+        mention = Mention(last.start + offset, last.end + offset, last.text)
+        products = set(self.entities.products)
+        if is_excluded(last.text, self.lexicon, products) or is_person(sentence, mention):
+            return None
+        self.entities.add_organisation(last.text)
+        return mention
+
+    def _actors_in(self, text: str) -> list[Mention]:
+        found = self.entities.organisations_in(text) + self.lexicon.authorities_in(text)
+        return sorted(found, key=lambda m: m.start)
+
+    def _who(self, sentence: str, at: int) -> tuple[str | None, Mention | None, bool]:
+        """(organisation, authority mention, whether the sentence names the organisation)."""
+        lo, hi = self._clause(sentence, at)
+        authorities = [m for m in self.lexicon.authorities_in(sentence) if lo <= m.start < hi]
+        agent = None  # "granted clearance by the CDE", "being established by CCRM Nordic"
+        for mention in self._actors_in(sentence[at:]):
+            if _AGENT.match(sentence[at : at + mention.start]):
+                agent = Mention(mention.start + at, mention.end + at, mention.text)
+                break
+        subject = self._subject_organisation(sentence, at)
+        authority = None
+        organisation = None
+        for candidate in (subject, agent):
+            if candidate is None:
+                continue
+            if self.lexicon.authority(candidate.text) is not None:
+                authority = authority or candidate
+            elif organisation is None:
+                organisation = candidate.text
+        if organisation is None and subject is not None and subject is authority:
+            # "The EMA has granted Acme AB a certificate": Acme AB reached the milestone.
+            recipient = _first_after(self.entities.organisations_in(sentence), at)
+            organisation = recipient.text if recipient else None
+        if authority is None:
+            authority = _nearest(authorities, at)
+        return organisation or self.main, authority, organisation is not None
+
+    # -- what --------------------------------------------------------------------------
+
+    def _product(self, kind: str, sentence: Sentence, at: int) -> str | None:
+        product = _nearest(self.entities.products_in(sentence.text), at)
+        if product is not None:
+            return product.text
+        if kind in _PRODUCT_KINDS and len(self.entities.products) == 1:
+            return self.entities.products[0]
+        return None
+
+    def _indication(self, index: int, at: int) -> str | None:
+        """The disease named after the trigger, else in a "This IND …" follow-up, else before."""
+        sentence = self.sentences[index].text
+        found = _INDICATION.search(sentence, at)
+        if found is None and index + 1 < len(self.sentences):
+            following = self.sentences[index + 1].text
+            if _FOLLOW_UP.match(following):
+                found = _INDICATION.search(following)
+        if found is None:
+            found = _INDICATION.search(sentence)
+        if found is None:
+            return None
+        # "for AB-101 in relapsed lymphoma": the disease is what follows the last "in".
+        return _LAST_LINK.split(found.group("indication"))[-1].strip()
+
+    @staticmethod
+    def _clause(sentence: str, at: int) -> tuple[int, int]:
+        clauses = _clauses(sentence)
+        return clauses[_clause_of(clauses, at)]
+
+    def _date(self, sentence: str, at: int) -> str | None:
+        return date_near(sentence, at, self.request.published_at, within=self._clause(sentence, at))
+
+    def _jurisdiction(self, authority: Mention | None, sentence: str, at: int) -> str | None:
+        if authority is not None:
+            known = self.lexicon.authority(authority.text)
+            if known is not None:
+                return known.jurisdiction
+        lo, hi = self._clause(sentence, at)
+        codes = {self.lexicon.country_code(p.text) for p in self.lexicon.places_in(sentence[lo:hi])}
+        codes.discard(None)
+        return codes.pop() if len(codes) == 1 else None
+
+    # -- milestones --------------------------------------------------------------------
+
+    def _kinds_in(self, sentence: Sentence) -> list[tuple[str, re.Match[str]]]:
+        """Each kind the sentence states, at most once per clause."""
+        text = sentence.text
+        clauses = _clauses(text)
+        matched: dict[str, dict[int, re.Match[str]]] = {}
+        for kind, patterns in COMPILED.items():
+            required = REQUIRES.get(kind)
+            if required is not None and not required.search(text):
+                continue
+            for pattern in patterns:
+                for match in pattern.finditer(text):
+                    if NOT_A_FACT.search(text[max(0, match.start() - 60) : match.start()]):
+                        continue
+                    excluded = NOT_IN_MATCH.get(kind)
+                    if excluded is not None and excluded.search(match.group()):
+                        continue
+                    clause = _clause_of(clauses, match.start())
+                    matched.setdefault(kind, {}).setdefault(clause, match)
+        dropped = {d for kind in matched for d in SUPERSEDES.get(kind, ())}
+        return [
+            (kind, match)
+            for kind, by_clause in matched.items()
+            if kind not in dropped
+            for match in by_clause.values()
+        ]
+
+    def _title(
+        self, kind: str, organisation: str | None, product: str | None, authority: str | None
+    ) -> str:
+        label = _LABELS[kind]
+        subject = product or organisation or ""
+        title = f"{label} for {subject}" if product else f"{label}: {subject}" if subject else label
+        if authority:
+            title += f" from {authority}"
+        return " ".join(title.split()[:15])
+
+    def milestones(self) -> list[dict[str, Any]]:
+        found: list[Found] = []
+        for index, sentence in enumerate(self.sentences):
+            if len(sentence.text) > EVIDENCE_MAX_CHARS:
+                continue
+            for kind, match in self._kinds_in(sentence):
+                organisation, authority, explicit = self._who(sentence.text, match.start())
+                if organisation is None:
+                    continue
+                product = self._product(kind, sentence, match.start())
+                window = sentence.text[max(0, match.start() - 60) : match.end() + 40]
+                found.append(
+                    Found(
+                        kind,
+                        sentence,
+                        match.start(),
+                        index,
+                        {
+                            "kind": kind,
+                            "status": status_of(window),
+                            "title": self._title(
+                                kind, organisation, product, authority.text if authority else None
+                            ),
+                            "date": self._date(sentence.text, match.start()),
+                            "organisation": organisation,
+                            "authority": authority.text if authority else None,
+                            "jurisdiction": self._jurisdiction(
+                                authority, sentence.text, match.start()
+                            ),
+                            "product": product,
+                            "indication": self._indication(index, match.start()),
+                            "evidence": sentence.text,
+                        },
+                        explicit,
+                    )
+                )
+        return _merge(found)
+
+
+def _clauses(sentence: str) -> list[tuple[int, int]]:
+    cuts = [0, *(m.start() for m in CLAUSE.finditer(sentence)), len(sentence)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a] or [(0, len(sentence))]
+
+
+def _clause_of(clauses: list[tuple[int, int]], at: int) -> int:
+    return next((i for i, (a, b) in enumerate(clauses) if a <= at < b), len(clauses) - 1)
+
+
+def _compatible(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a.startswith(b) or b.startswith(a)
+
+
+def _same_milestone(a: Found, b: Found) -> bool:
+    return (
+        a.kind == b.kind
+        and (a.fields["product"] or "").casefold() == (b.fields["product"] or "").casefold()
+        and a.fields["organisation"].casefold() == b.fields["organisation"].casefold()
+        and _compatible(a.fields["date"], b.fields["date"])
+    )
+
+
+def _completed(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key in ("authority", "jurisdiction", "indication"):
+        merged[key] = merged[key] or other[key]
+    if other["date"] and (not merged["date"] or len(other["date"]) > len(merged["date"])):
+        merged["date"] = other["date"]
+    return merged
+
+
+def _merge(found: list[Found]) -> list[dict[str, Any]]:
+    """One milestone per kind, product, organisation and compatible date: its first
+    statement that names who reached it, in the body rather than a title, completed by
+    the others' authority, jurisdiction, indication and more precise date."""
+    kept: list[Found] = []
+    for item in found:
+        at = next((i for i, k in enumerate(kept) if _same_milestone(k, item)), None)
+        if at is None:
+            kept.append(item)
+            continue
+        base, other = kept[at], item
+        if (other.explicit, not other.sentence.is_heading) > (
+            base.explicit,
+            not base.sentence.is_heading,
+        ):
+            base, other = other, base
+        kept[at] = replace(base, fields=_completed(base.fields, other.fields))
+    return [k.fields for k in kept]
+
+
+class RulesEngine:
+    """Extraction by rules: offline, deterministic, grounded by construction."""
+
+    name = "rules"
+    model = None
+    version = RULES_VERSION
+
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self._lexicon = lexicon or load_lexicon()
+
+    async def aclose(self) -> None:
+        return None
+
+    async def extract(self, article: ArticleRequest) -> EngineRun:
+        """Read the article and return an extraction that passed validation."""
+        return EngineRun(self.read(article), attempts=0, requests=0)
+
+    def read(self, article: ArticleRequest) -> Extraction:
+        reader = ArticleReader(article, self._lexicon)
+        context = ValidationContext(article.context)
+        milestones = []
+        for candidate in reader.milestones():
+            try:  # a milestone the rules got wrong is dropped, never the article
+                ExtractedMilestone.model_validate(candidate, context=context)
+            except ValidationError:
+                continue
+            milestones.append(candidate)
+        data = {
+            "headline": _headline(reader, milestones),
+            "summary": _summary(reader, milestones),
+            "organisations": _organisations(reader, milestones),
+            "products": _products(reader, milestones),
+            "milestones": _distinct(milestones),
+        }
+        try:
+            return Extraction.model_validate(data, context=context)
+        except ValidationError as error:
+            raise ExtractionFailed(
+                "the rules engine produced an invalid summary", describe_errors(error)
+            ) from error
+
+
+_IDENTITY = ("kind", "product", "organisation", "authority", "date")
+
+
+def _distinct(milestones: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[tuple[str, ...]] = set()
+    kept = []
+    for m in milestones:
+        key = tuple(
+            (m[k] or "").casefold()
+            for k in ("kind", "product", "organisation", "authority", "date")
+        )
+        if key not in seen:
+            seen.add(key)
+            kept.append(m)
+    return kept
+
+
+def _words(text: str, limit: int) -> str:
+    words = text.split()
+    return " ".join(words) if len(words) <= limit else " ".join(words[: limit - 1]) + " \u2026"
+
+
+def _headline(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
+    first = reader.sentences[0] if reader.sentences else None
+    if first is not None and first.is_heading and 3 <= len(first.text.split()) <= 20:
+        return first.text
+    if milestones:
+        return str(milestones[0]["title"])
+    return _words(first.text, 20) if first else "Article"
+
+
+def _summary(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
+    chosen: list[str] = []
+    for text in [m["evidence"] for m in milestones] + [
+        s.text for s in reader.sentences if not s.is_heading
+    ]:
+        if text not in chosen:
+            chosen.append(text)
+        if len(" ".join(chosen).split()) >= SUMMARY_TARGET_WORDS:
+            break
+    return _words(" ".join(chosen), 80) if chosen else "No summary."
+
+
+def _organisations(reader: ArticleReader, milestones: list[dict[str, Any]]) -> list[dict[str, str]]:
+    roles: dict[str, str] = {}
+    for m in milestones:
+        if m["authority"]:
+            known = reader.lexicon.authority(m["authority"])
+            roles.setdefault(m["authority"], known.role if known else "regulator")
+        name = m["organisation"]
+        if m["kind"] == "funding" and reader.lexicon.authority(name):
+            roles.setdefault(name, "funder")
+        roles.setdefault(name, "academic" if name in reader.entities.academic else "developer")
+    for name in reader.entities.organisations:
+        if name in reader.entities.academic:
+            roles.setdefault(name, "academic")
+        roles.setdefault(name, "partner" if name in reader.entities.listed else "other")
+    return [{"name": name, "role": role} for name, role in roles.items()]
+
+
+def _products(reader: ArticleReader, milestones: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    products = []
+    for name in reader.entities.products:
+        context = _context_of(reader, name)
+        developer = next(
+            (m["organisation"] for m in milestones if m["product"] == name), reader.main
+        )
+        products.append(
+            {
+                "name": name,
+                "modality": _modality_near(reader, name, context),
+                "targets": _targets_near(reader, name, context),
+                "developer": developer,
+            }
+        )
+    return products
+
+
+def _context_of(reader: ArticleReader, name: str) -> str:
+    """The sentences naming a product, each with the sentence after it."""
+    folded = name.casefold()
+    picked: list[str] = []
+    for i, sentence in enumerate(reader.sentences):
+        if folded in sentence.text.casefold():
+            for s in reader.sentences[i : i + 2]:
+                if s.text not in picked:
+                    picked.append(s.text)
+    return " ".join(picked)
+
+
+def _modality_near(reader: ArticleReader, name: str, context: str) -> str:
+    at = context.casefold().find(name.casefold())
+    near = context[max(0, at - 120) : at + len(name) + 60] if at >= 0 else context
+    return reader.lexicon.modality(near) or reader.lexicon.modality(context) or "unknown"
+
+
+def _targets_near(reader: ArticleReader, name: str, context: str) -> list[str]:
+    at = context.casefold().find(name.casefold())
+    near = context[max(0, at - 120) : at + len(name) + 60] if at >= 0 else ""
+    targets: list[str] = []
+    for mention in reader.lexicon.targets_in(near):
+        if mention.text not in targets:
+            targets.append(mention.text)
+    return targets

@@ -1,0 +1,302 @@
+"""Organisations and products named in an article.
+
+Organisations: runs of capitalised words that end in a legal suffix ("AB", "Inc."), hold
+an institution word ("University", "Therapeutics", "Centre"), are introduced as one
+("X, a company …", "a part of X", "X (NASDAQ: …)", "companies such as X, Y and Z"), or
+stand as the subject of a milestone. Places, people, products and domain acronyms are
+never organisations.
+
+Products: codes ("IMC001", "NVK-204"), INN-style names ("-cel", "-leucel", "-gene",
+"-vec"), and names introduced as products ("its lead product candidate, X").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from service.engines.rules.lexicon import Lexicon, Mention, NameSet
+from service.engines.rules.sentences import Sentence
+
+LEGAL_SUFFIXES = frozenset(
+    """AB AG ASA A/S BV B.V. Co. Corp. Corp Corporation GmbH Inc. Inc LLC L.P. LP Ltd. Ltd
+    Limited NV N.V. Oy Oyj plc PLC S.A. SA SAS SE S.p.A. SpA KK K.K. Pty AS ApS""".split()
+)
+INSTITUTION_WORDS = frozenset(
+    """Therapeutics Pharmaceuticals Pharmaceutical Pharma Biotech Biotechnology Bio Biosciences
+    Bioscience Biologics Biopharma BioPharma Biopharmaceuticals Biotherapeutics Medicines
+    Oncology Genomics Genetics Health Healthcare Labs Laboratories Sciences Technologies
+    Ventures Capital Partners Holdings Group Foundation Institute Institutet University
+    College Hospital Clinic Center Centre Council Association Alliance Consortium Society
+    Network Biocenter Cluster Faculty School Academy Investments Fund Bank Trust Company
+    Industries Diagnostics""".split()
+)
+ACADEMIC_WORDS = frozenset(
+    "University Universities Institute Institutet College Hospital Clinic Faculty School "
+    "Academy Center Centre".split()
+)
+# Capitalised words that open sentences or name things other than organisations.
+NOT_NAMES = frozenset(
+    """The A An This That These Those It Its In On At As By For From With Without Of To And
+    But Or If When While After Before Since During Despite Once Previously Additionally Also
+    According However Notably Similarly Meanwhile Furthermore Moreover Today Yesterday Our We
+    Their They He She His Her Your You I Is Are Was Were Will Would May Can Could Should
+    Such Each Every All Both Many Most Some Other Another New Further First Second Third
+    Leveraging Embodying Driven Established Founded Based Located Following Under Over
+    Phase Week Weeks Month Year Stage Part Group Read About Reference Disclaimer Published
+    Updated Source Photo Featured Advanced Epithelial Organizations Organisations Companies
+    Managing Overcoming Cell Gene Establishing Explore Will What Why How Where Who Q&A
+    Vice President Chairman Founder Professor Dr Mr Ms Mrs Prof Head Chief Senior""".split()
+)
+DOMAIN_TERMS = frozenset(
+    """ATMP ATMPs GMP GCP GLP CGT CGTs IND INDs CTA CTAs BLA BLAs NDA NDAs MAA MAAs PMA ODD
+    ODDs RMAT PRIME IIT IITs OS PFS ORR DCR PR CR SCLC NSCLC TNBC AML ALL CLL DLBCL ASCO
+    CSCO ASH ESMO AACR ISSCR ASGCT EHA SITC CAR-T CAR-NK TCR-T NK SME SMEs R&D CEO CFO COO
+    CSO CMO USD EUR SEK GBP CHF RMB CNY JPY AI EU UK US USA PA NY CA MA TX NJ Q1 Q2 Q3 Q4 STO
+    MIA CRL PDUFA HTA KOL KOLs OEM CDMO CMC QP
+    NASDAQ Nasdaq NYSE HKEX LSE TSX ASX SSE SZSE OTC DNA RNA mRNA AAV CRISPR iPS iPSC NKT""".split()
+)
+PERSON_TITLES = re.compile(
+    r"^,\s+(?:[\w'’.&-]+\s+){0,6}?(?:CEO|CFO|COO|CSO|CMO|CTO|President|president|Vice|vice|"
+    r"Chairman|chairman|Founder|founder|professor|Professor|dean|Dean|rector|Rector|director|"
+    r"Director|head|Head|chief|Chief|officer|Officer|manager|Manager|Chair|chair|partner|"
+    r"Partner|senior|Senior|executive|Executive|scientist|researcher|analyst|spokesperson)\b"
+)
+SPEECH_BEFORE = re.compile(
+    r"(?:said|says|stated|according to|by:?|Dr\.|Prof\.|Mr\.|Ms\.|Mrs\.)\s*$", re.I
+)
+SPEECH_AFTER = re.compile(r"^\s+(?:said|says|stated|added|noted|explained)\b")
+INTRODUCED = re.compile(
+    r"^(?:,\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,6}?(?:company|firm|biotech|biotechnology company|"
+    r"developer|manufacturer|subsidiary|startup|start-up|spin-out|organi[sz]ation|provider|"
+    r"leader)\b|,\s+(?:a\s+)?part of\b|"
+    r"\s*\((?:STO|NASDAQ|Nasdaq|NYSE|HKEX|LSE|TSX|ASX|SSE|SZSE|OTC|Euronext)\b|"
+    r"\s+(?:today\s+)?announced\b)"
+)
+PART_OF = re.compile(r"(?:a part of|subsidiary of|division of|unit of|owned by)\s+$", re.I)
+LIST_INTRO = re.compile(
+    r"(?:organi[sz]ations|companies|partners|firms|members|stakeholders|actors|players|"
+    r"investors|sponsors|developers)\s+(?:such as|including|like|namely)\s+"
+    r"(?P<items>[^.;:]+?)(?=\s+as well as\b|[.;:]|$)",
+    re.I,
+)
+_LIST_SEPARATOR = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
+_ACRONYM_DEFINED = re.compile(
+    r"(?P<long>(?:[A-Z][\w-]*\s+(?:(?:of|and|for|&)\s+)?){1,8})\((?P<short>[A-Z]{2,6})\)"
+)
+
+# A capitalised name the article repeats this often is taken for an organisation.
+REPEATED_NAME = 3
+
+_TOKEN = r"(?:[A-Z0-9][\w'’&.\-/]*[\w.]|[A-Z])"
+_CONNECTOR = r"(?:of|for|and|&|de|del|der|du|la|le|the|y|für)"
+CHUNK = re.compile(rf"(?<![\w-]){_TOKEN}(?:(?:\s+{_CONNECTOR})?\s+{_TOKEN})*")
+_CODE = re.compile(r"(?<![\w-])\d?[A-Z]{1,6}-?\d{2,6}[A-Za-z]?(?![\w-]|\.\d)")
+_INN = re.compile(
+    r"(?<![\w-])[A-Za-z]{3,}(?:cel|leucel|temcel|gene|vec|parvovec|cabtagene|ogene)(?![\w-])"
+)
+_INN_EXCLUDED = frozenset({"transgene", "oncogene", "antigene", "exogene", "endogene", "parcel"})
+_PRODUCT_INTRO = re.compile(
+    r"(?:product candidate|lead candidate|lead product|therapy|candidate|product),?\s+"
+    r"(?P<name>[A-Z][\w-]{2,}(?:\s+[A-Z][\w-]+)?)(?=[,.(]|\s+(?:is|has|was|for|in)\b)"
+)
+_EXCLUDED_CODES = re.compile(r"^(?:COVID-?19|SARS|IL-?\d+|ISO\d+|H\d+N\d+|Q[1-4]\d+)$", re.I)
+
+
+@dataclass
+class Entities:
+    """What an article names: organisations (with a role guess) and products."""
+
+    organisations: list[str] = field(default_factory=list)
+    academic: set[str] = field(default_factory=set)
+    listed: set[str] = field(default_factory=set)
+    products: list[str] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    _orgs: NameSet | None = None
+    _products: NameSet | None = None
+
+    def organisations_in(self, text: str) -> list[Mention]:
+        if self._orgs is None:
+            self._orgs = NameSet(self.organisations)
+        return self._orgs.find(text)
+
+    def products_in(self, text: str) -> list[Mention]:
+        if self._products is None:
+            self._products = NameSet(self.products)
+        return self._products.find(text)
+
+    def main_organisation(self) -> str | None:
+        """The organisation the article is most about: the one it names most often."""
+        if not self.organisations:
+            return None
+        # On a tie the longer name wins: "CCRM Nordic" over "CCRM".
+        return max(self.organisations, key=lambda n: (self.counts[n], len(n)))
+
+    def add_organisation(self, name: str) -> None:
+        if name not in self.organisations:
+            self.organisations.append(name)
+            self._orgs = None
+
+    def count_in(self, text: str) -> None:
+        """Count each organisation's mentions, a longer name's not counting for a shorter."""
+        self.counts = Counter(m.text for m in self.organisations_in(text))
+
+
+_CONNECTORS = frozenset({"of", "for", "and", "&", "the", "de", "del", "der", "du", "la", "le", "y"})
+_POSSESSIVE = re.compile(r"(?<=\w)[’']s\s+")
+_AND = re.compile(r"\s+(?:and|&)\s+")
+
+
+def _strip_chunk(chunk: str) -> str:
+    words = chunk.split()
+    while words and (
+        words[0] in NOT_NAMES or words[0] in DOMAIN_TERMS or words[0].lower() in _CONNECTORS
+    ):
+        words.pop(0)
+    while words and words[-1].lower() in _CONNECTORS:
+        words.pop()
+    if not words:
+        return ""
+    last = words[-1]
+    if last.endswith(("’s", "'s")):
+        words[-1] = last[:-2]
+    elif last.endswith(".") and last not in LEGAL_SUFFIXES:
+        words[-1] = last.rstrip(".")
+    return " ".join(w for w in words if w)
+
+
+def _pieces(match: re.Match[str]) -> list[tuple[int, str]]:
+    """A run split at possessives ("Canada’s CCRM") and at "and" between two names."""
+    pieces = [(match.start(), match.group())]
+    for splitter in (_POSSESSIVE, _AND):
+        split: list[tuple[int, str]] = []
+        for offset, raw in pieces:
+            cut = 0
+            for sep in splitter.finditer(raw):
+                left = _strip_chunk(raw[cut : sep.start()])
+                if splitter is _POSSESSIVE or (left and _looks_like_organisation(left)):
+                    split.append((offset + cut, raw[cut : sep.start()]))
+                    cut = sep.end()
+            split.append((offset + cut, raw[cut:]))
+        pieces = split
+    return pieces
+
+
+def candidate_chunks(sentence: str) -> list[Mention]:
+    """Capitalised runs that may name something, trimmed of sentence-opening words."""
+    found = []
+    for match in CHUNK.finditer(sentence):
+        for offset, raw in _pieces(match):
+            name = _strip_chunk(raw)
+            if not name:
+                continue
+            start = offset + raw.find(name.split()[0])
+            found.append(Mention(start, start + len(name), name))
+    return found
+
+
+def is_person(sentence: str, mention: Mention) -> bool:
+    before, after = sentence[: mention.start], sentence[mention.end :]
+    return bool(
+        SPEECH_BEFORE.search(before) or SPEECH_AFTER.match(after) or PERSON_TITLES.match(after)
+    )
+
+
+def is_excluded(name: str, lexicon: Lexicon, products: set[str]) -> bool:
+    return (
+        name in DOMAIN_TERMS
+        or name in products
+        or lexicon.is_place(name)
+        or lexicon.authority(name) is not None
+        or bool(lexicon.targets_in(name) and lexicon.targets_in(name)[0].text == name)
+        or all(w in NOT_NAMES for w in name.split())
+        or any(w in DOMAIN_TERMS for w in name.split())
+        or bool(lexicon.targets_in(name))
+        or bool(_CODE.fullmatch(name))
+    )
+
+
+def _looks_like_organisation(name: str) -> bool:
+    words = name.split()
+    return (
+        words[-1] in LEGAL_SUFFIXES
+        or any(w.strip("’'s") in INSTITUTION_WORDS for w in words[1:] if len(words) > 1)
+        or words[0] in ("University", "Institute", "Centre", "Center", "Alliance", "Faculty")
+    )
+
+
+def find_products(sentences: list[Sentence]) -> list[str]:
+    """Product names: codes, INN-style names, and names introduced as products."""
+    found: list[str] = []
+    for sentence in sentences:
+        for match in _CODE.finditer(sentence.text):
+            code = match.group()
+            if not _EXCLUDED_CODES.match(code) and code not in found:
+                found.append(code)
+        for match in _INN.finditer(sentence.text):
+            word = match.group()
+            if word.lower() not in _INN_EXCLUDED and len(word) >= 7:
+                if not any(f.lower() == word.lower() for f in found):
+                    found.append(word)
+        for match in _PRODUCT_INTRO.finditer(sentence.text):
+            name = match.group("name")
+            if name not in found and (_CODE.fullmatch(name) or _INN.fullmatch(name)):
+                found.append(name)
+    return found
+
+
+def _listed_names(sentence: str) -> list[str]:
+    """Names listed after "companies such as …", "partners including …"."""
+    names = []
+    for match in LIST_INTRO.finditer(sentence):
+        for item in _LIST_SEPARATOR.split(match.group("items")):
+            name = _strip_chunk(item.strip())
+            if name and name[0].isupper() and CHUNK.fullmatch(name):
+                names.append(name)
+    return names
+
+
+def _terms(text: str) -> set[str]:
+    """Acronyms the article defines for something that is not an organisation."""
+    return {
+        m.group("short")
+        for m in _ACRONYM_DEFINED.finditer(text)
+        if not _looks_like_organisation(_strip_chunk(m.group("long")) or "x")
+    }
+
+
+def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Entities:
+    """The organisations and products an article names."""
+    entities = Entities()
+    entities.products = find_products(sentences)
+    excluded = set(entities.products) | _terms(text)
+    seen: Counter[str] = Counter()
+    found: list[str] = []
+    for sentence in sentences:
+        if sentence.is_heading:  # title-case headings capitalise every word
+            continue
+        for name in _listed_names(sentence.text):
+            if not is_excluded(name, lexicon, excluded):
+                found.append(name)
+                entities.listed.add(name)
+        for mention in candidate_chunks(sentence.text):
+            name = mention.text
+            if is_excluded(name, lexicon, excluded) or is_person(sentence.text, mention):
+                continue
+            before = sentence.text[: mention.start]
+            after = sentence.text[mention.end :]
+            seen[name] += 1
+            if (
+                _looks_like_organisation(name)
+                or INTRODUCED.match(after)
+                or PART_OF.search(before)
+                or seen[name] == REPEATED_NAME
+            ):
+                found.append(name)
+    for name in found:
+        entities.add_organisation(name)
+        if any(w in ACADEMIC_WORDS for w in name.split()):
+            entities.academic.add(name)
+    entities.count_in(text)
+    return entities

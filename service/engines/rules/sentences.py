@@ -1,0 +1,97 @@
+"""Sentence segmentation that survives abbreviations, quotes and bullet lists.
+
+A line break always ends a sentence (headings, bullets and paragraphs are lines). Within
+a line, a sentence ends at ``.``, ``!`` or ``?`` (with any closing quotes or brackets)
+followed by white space and a capital, digit or opening quote, unless the word before
+the stop is an abbreviation. Some abbreviations ("Inc.", "U.S.") may also end a sentence:
+they do when the next word is one that usually starts one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NEVER_FINAL = frozenset(
+    """dr mr mrs ms prof st no nos vs e.g i.e approx fig figs ref refs vol pp dept univ gov
+    mt ft ave rd jan feb mar apr jun jul aug sep sept oct nov dec est gen rep sen col lt
+    sgt capt cf al ph.d m.d b.sc m.sc""".split()
+)
+_MAYBE_FINAL = frozenset(
+    "inc ltd co corp jr sr etc u.s u.k e.u u.n plc llc l.p s.a n.v b.v a.g".split()
+)
+_STARTERS = frozenset(
+    """the this that these those it its in on at as we our he she they his her their a an
+    according however previously additionally also for with once meanwhile furthermore
+    moreover following after before since while earlier today""".split()
+)
+_STOP = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
+_LINE = re.compile(r"[^\r\n]+")
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2013]|\d+[.)])\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence and its offsets in the text it was cut from."""
+
+    start: int
+    end: int
+    text: str
+
+    @property
+    def is_heading(self) -> bool:
+        """A line without closing punctuation: a title, subheading or list item."""
+        return not self.text.rstrip().endswith((".", "!", "?", '"', "\u201d", ":"))
+
+
+def _word_before(line: str, stop: int) -> str:
+    match = re.search(r"([A-Za-z][A-Za-z.]*)$", line[:stop])
+    return match.group(1).lower().rstrip(".") if match else ""
+
+
+def _next_word(line: str, at: int) -> str:
+    match = re.match(r"\s+[\"'\u201c\u2018(\[]?([A-Za-z]+)", line[at:])
+    return match.group(1).lower() if match else ""
+
+
+def _is_boundary(line: str, match: re.Match[str]) -> bool:
+    if not match.group().startswith("."):
+        return True
+    word = _word_before(line, match.start())
+    if len(word) == 1 and word.isalpha():  # an initial: "P. Went", "J. Smith"
+        return False
+    if word in _NEVER_FINAL:
+        return False
+    if word in _MAYBE_FINAL:
+        return _next_word(line, match.end()) in _STARTERS
+    return True
+
+
+def _split_line(line: str, offset: int) -> list[Sentence]:
+    pieces: list[Sentence] = []
+    start = 0
+    for match in _STOP.finditer(line):
+        if _is_boundary(line, match):
+            pieces.append(_trimmed(line, start, match.end(), offset))
+            start = match.end()
+    pieces.append(_trimmed(line, start, len(line), offset))
+    return [p for p in pieces if p.text]
+
+
+def _trimmed(line: str, start: int, end: int, offset: int) -> Sentence:
+    bullet = _BULLET.match(line, start) if start == 0 else None
+    if bullet:
+        start = bullet.end()
+    while start < end and line[start].isspace():
+        start += 1
+    while end > start and line[end - 1].isspace():
+        end -= 1
+    return Sentence(offset + start, offset + end, line[start:end])
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """The sentences of ``text``, with offsets into it."""
+    sentences: list[Sentence] = []
+    for line in _LINE.finditer(text):
+        sentences.extend(_split_line(line.group(), line.start()))
+    return sentences

@@ -1,0 +1,244 @@
+"""The rules engine: every kind, status from wording, who and which authority, grounding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from schemas import ArticleSummary
+from service.engines.rules import RulesEngine
+from service.pipeline import Article, summarise
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+INTRO = "Acme Bio AG is a cell therapy company based in Basel.\n"
+
+
+async def read(text: str, **article: object) -> ArticleSummary:
+    record = await summarise(Article(text, **article), RulesEngine())  # type: ignore[arg-type]
+    for m in record.summary.milestones:  # grounded by construction, checked anyway
+        assert text[m.evidence_span.start : m.evidence_span.end] == m.evidence
+    return record.summary
+
+
+KIND_CASES = [
+    (
+        "regulatory_submission",
+        "Acme Bio has submitted a Biologics License Application (BLA) to the FDA for AB-101.",
+    ),
+    (
+        "submission_accepted",
+        "The FDA has accepted the BLA for AB-101 and granted priority review to Acme Bio.",
+    ),
+    ("trial_authorisation", "Acme Bio said the FDA has cleared its IND application for AB-101."),
+    ("designation", "AB-101 was granted Orphan Drug Designation by the FDA in May 2024."),
+    (
+        "committee_opinion",
+        "The CHMP adopted a positive opinion on Acme Bio's application for AB-101.",
+    ),
+    (
+        "marketing_approval",
+        "The European Commission has granted conditional marketing authorisation to Acme Bio "
+        "for AB-101.",
+    ),
+    ("regulatory_setback", "The FDA placed a clinical hold on the Phase 1 trial of AB-101."),
+    ("certification", "Acme Bio received an ATMP certificate from the EMA for AB-101."),
+    (
+        "manufacturing_authorisation",
+        "Acme Bio has received a manufacturing licence for its plant in Leiden.",
+    ),
+    ("trial_start", "Acme Bio announced that the first patient has been dosed with AB-101."),
+    (
+        "clinical_data",
+        "Acme Bio presented data showing that 8 of 10 patients treated with AB-101 responded.",
+    ),
+    ("trial_halted", "Acme Bio has paused enrollment in its Phase 2 study of AB-101."),
+    ("funding", "Acme Bio raised $50 million in a Series B financing led by Delta Ventures."),
+    ("partnership", "Acme Bio has entered into a licensing agreement with Beta Pharma Inc."),
+    ("acquisition", "Beta Pharma Inc. has completed its acquisition of Acme Bio."),
+    ("facility", "Acme Bio opened a new cell therapy manufacturing facility in Leiden."),
+    ("commercial_launch", "Acme Bio announced the commercial launch of AB-101 in Germany."),
+    ("other", "Acme Bio completed enrollment in its Phase 2 trial of AB-101."),
+]
+
+
+@pytest.mark.parametrize(("kind", "sentence"), KIND_CASES, ids=[k for k, _ in KIND_CASES])
+async def test_every_kind_is_detected_with_its_sentence_as_evidence(
+    kind: str, sentence: str
+) -> None:
+    summary = await read(INTRO + sentence + "\n")
+    found = {m.kind: m for m in summary.milestones}
+    assert kind in found, [m.kind for m in summary.milestones]
+    assert found[kind].evidence == sentence
+    assert found[kind].alignment == "exact"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "status", "date"),
+    [
+        ("Acme Bio is building a manufacturing facility in Leiden.", "in_progress", None),
+        ("Construction of the Acme Bio plant is currently underway.", "in_progress", None),
+        ("Acme Bio plans to open a manufacturing facility in Leiden in 2027.", "planned", "2027"),
+        ("The facility is expected to be operational in 2026.", "planned", "2026"),
+        ("Acme Bio opened a manufacturing facility in Leiden in June 2024.", "achieved", "2024-06"),
+    ],
+)
+async def test_status_and_date_follow_the_wording(
+    sentence: str, status: str, date: str | None
+) -> None:
+    summary = await read(INTRO + sentence + "\n")
+    [milestone] = [m for m in summary.milestones if m.kind == "facility"]
+    assert (milestone.status, milestone.date) == (status, date)
+
+
+async def test_an_authority_as_subject_gives_the_milestone_to_the_recipient() -> None:
+    text = (
+        INTRO + "The Paul-Ehrlich-Institut (PEI) has approved Acme Bio's clinical trial "
+        "application for AB-101 in relapsed lymphoma.\n"
+    )
+    [m] = (await read(text)).milestones
+    assert (m.kind, m.organisation, m.authority, m.jurisdiction) == (
+        "trial_authorisation",
+        "Acme Bio",
+        "Paul-Ehrlich-Institut",
+        "DE",
+    )
+    assert (m.product, m.indication) == ("AB-101", "relapsed lymphoma")
+
+
+async def test_a_pronoun_subject_is_resolved_to_the_announcing_company() -> None:
+    text = (
+        "Helios Cell Therapeutics announced that its CAR-T therapy HC-19 has received "
+        "Fast Track designation from the U.S. Food and Drug Administration.\n"
+    )
+    [m] = (await read(text)).milestones
+    assert (m.kind, m.organisation, m.product, m.jurisdiction) == (
+        "designation",
+        "Helios Cell Therapeutics",
+        "HC-19",
+        "US",
+    )
+    assert m.authority == "U.S. Food and Drug Administration"
+
+
+async def test_relative_dates_resolve_only_with_a_publication_date() -> None:
+    from datetime import date
+
+    text = INTRO + "Acme Bio today announced that it raised $20 million in a seed round.\n"
+    assert (await read(text)).milestones[0].date is None
+    dated = await read(text, published_at=date(2025, 6, 3))
+    assert dated.milestones[0].date == "2025-06-03"
+
+
+async def test_generalities_wishes_and_denials_are_not_milestones() -> None:
+    text = (
+        INTRO + "An ATMP certificate may be issued by the EMA after a review.\n"
+        "Acme Bio has not received approval for AB-101.\n"
+        "Acme Bio would like to partner with larger firms.\n"
+    )
+    assert (await read(text)).milestones == []
+
+
+async def test_boilerplate_never_produces_a_milestone() -> None:
+    text = (
+        INTRO + "Acme Bio raised $20 million in a seed round.\n"
+        "READ: Beta Corp wins FDA approval for BC-7 in lupus\n"
+        "Gamma Therapeutics secures FDA clearance for GT-2 IND\n"
+        "Delta Bio doses first patient in GT-9 trial\n"
+        "Epsilon Pharma raises $90 million Series C\n"
+    )
+    summary = await read(text)
+    assert [m.kind for m in summary.milestones] == ["funding"]
+    assert all("Beta" not in o.name and "Gamma" not in o.name for o in summary.organisations)
+
+
+async def test_two_clauses_keep_their_own_dates_and_authorities() -> None:
+    text = (
+        "Our AB-7 obtained orphan drug designation from the U.S. FDA in August 2023, and its "
+        "IND application was approved in China in February 2024.\n"
+    )
+    found = {m.kind: m for m in (await read(INTRO + text)).milestones}
+    assert (found["designation"].date, found["designation"].authority) == ("2023-08", "U.S. FDA")
+    assert (found["trial_authorisation"].date, found["trial_authorisation"].authority) == (
+        "2024-02",
+        None,
+    )
+    assert found["trial_authorisation"].jurisdiction == "CN"
+
+
+async def test_the_same_milestone_told_twice_is_one_milestone() -> None:
+    text = (
+        "Acme Bio Secures Manufacturing Licence\n"
+        "Acme Bio has received a manufacturing licence from the Medicines and Healthcare "
+        "products Regulatory Agency for its Leeds site.\n"
+        "The manufacturing licence was granted to Acme Bio in January 2025.\n"
+    )
+    [m] = (await read(text)).milestones
+    assert m.evidence.startswith("Acme Bio has received")  # the body, not the title
+    assert (m.authority, m.date, m.jurisdiction) == (
+        "Medicines and Healthcare products Regulatory Agency",
+        "2025-01",
+        "GB",
+    )
+
+
+async def test_products_get_their_modality_and_targets() -> None:
+    text = INTRO + (
+        "Acme Bio said the FDA has cleared its IND for AB-201, an autologous CAR-T cell "
+        "therapy targeting BCMA.\n"
+    )
+    [product] = (await read(text)).products
+    assert (product.name, product.modality, product.targets) == ("AB-201", "car_t", ["BCMA"])
+
+
+def seed(prefix: str) -> str:
+    [path] = SEEDS.glob(f"{prefix}_*.txt")
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "kind", "organisation", "authority", "extra"),
+    [
+        (
+            "000",
+            "certification",
+            "Immunicum AB",
+            "European Medicines Agency",
+            {"product": "ilixadencel", "jurisdiction": "EU"},
+        ),
+        ("001", "facility", "Lund University", None, {"status": "in_progress"}),
+        ("002", "funding", "CCRM Nordic", "Vinnova", {"jurisdiction": "SE"}),
+        (
+            "003",
+            "manufacturing_authorisation",
+            "Alcura",
+            "Spanish Agency of Medicines and Medical Devices",
+            {"jurisdiction": "ES"},
+        ),
+        (
+            "004",
+            "trial_authorisation",
+            "Immunofoco",
+            "Center for Drug Evaluation",
+            {"product": "IMC001", "jurisdiction": "CN", "date": "2025-03-21"},
+        ),
+    ],
+)
+async def test_each_seed_yields_its_main_milestone(
+    prefix: str, kind: str, organisation: str, authority: str | None, extra: dict[str, str]
+) -> None:
+    summary = await read(seed(prefix))
+    main = summary.milestones[0]
+    assert (main.kind, main.organisation, main.authority) == (kind, organisation, authority)
+    for field, value in extra.items():
+        assert getattr(main, field) == value
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+async def test_no_seed_milestone_comes_from_boilerplate(prefix: str) -> None:
+    from service.clean import clean
+
+    text = seed(prefix)
+    cleaned = clean(text)
+    for m in (await read(text)).milestones:
+        assert not cleaned.in_boilerplate(m.evidence_span.start, m.evidence_span.end)
