@@ -29,7 +29,10 @@ def test_an_abbreviation_followed_by_a_sentence_opener_ends_the_sentence() -> No
 
 
 def test_quotes_stay_whole_and_end_with_their_closing_mark() -> None:
-    text = "\u201cWe are pleased. It is a milestone,\u201d said Ann Lee. \u201cMore soon.\u201d Next one."
+    text = (
+        "\u201cWe are pleased. It is a milestone,\u201d said Ann Lee. \u201cMore soon.\u201d "
+        "Next one."
+    )
     assert texts(text) == [
         "\u201cWe are pleased.",
         "It is a milestone,\u201d said Ann Lee.",
