@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint types unit schemas lock clean
+.PHONY: install run test lint types unit schemas fake-llm lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ unit: $(STAMP)
 
 schemas: $(STAMP)
 	$(BIN)/python -m schemas
+
+# A local OpenAI-compatible fake (answers with the rules engine's reading) on port 8089:
+#   OPENAI_BASE_URL=http://127.0.0.1:8089/v1 milestones summarise seeds/ --engine llm
+fake-llm: $(STAMP)
+	$(BIN)/python -m bench.fake_openai --port 8089
 
 # Re-pin every dependency to what installs today (review the diff before committing).
 lock:

@@ -1,0 +1,145 @@
+"""A small local fake of the OpenAI chat-completions API, for benchmarks and smoke runs.
+
+It answers ``POST /v1/chat/completions`` with a real reading of the article it is sent
+(the rules engine's), shaped as the request asks: a tool call when it sends ``tools``,
+JSON content otherwise. Options: a fixed latency, and a requests-per-minute limit over
+which it answers 429 with ``Retry-After``. ``GET /stats`` counts what it saw.
+
+    python -m bench.fake_openai --port 8089 --latency-ms 50 --rpm 600
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import re
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from service.clean import clean
+from service.engines.base import ArticleRequest
+from service.engines.rules import RulesEngine
+from service.validate import GroundingContext
+
+_ARTICLE = re.compile(r"<article (?P<tag>\w+)>\n(?P<text>.*)\n</article (?P=tag)>", re.S)
+_PUBLISHED = re.compile(r"Publication date: (\d{4}-\d{2}-\d{2})")
+
+
+@dataclass
+class Limits:
+    """How the fake behaves."""
+
+    latency_s: float = 0.0
+    rpm: int | None = None
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    answered: int = 0
+    rate_limited: int = 0
+    window: deque[float] = field(default_factory=deque)
+
+
+def _answer(messages: list[dict[str, Any]], engine: RulesEngine) -> str:
+    user = next(m["content"] for m in messages if m.get("role") == "user")
+    match = _ARTICLE.search(user)
+    text = match.group("text") if match else user
+    found = _PUBLISHED.search(user)
+    published = date.fromisoformat(found.group(1)) if found else None
+    request = ArticleRequest(GroundingContext(clean(text), published), published)
+    return engine.read(request).model_dump_json()
+
+
+def create_app(limits: Limits) -> FastAPI:
+    """The fake provider as an ASGI app."""
+    app = FastAPI(title="fake OpenAI-compatible API")
+    engine = RulesEngine()
+    stats = Stats()
+
+    def over_limit() -> float | None:
+        if limits.rpm is None:
+            return None
+        now = time.monotonic()
+        while stats.window and now - stats.window[0] >= 60.0:
+            stats.window.popleft()
+        if len(stats.window) >= limits.rpm:
+            return 60.0 - (now - stats.window[0])
+        stats.window.append(now)
+        return None
+
+    @app.get("/stats")
+    async def get_stats() -> dict[str, int]:
+        return {k: v for k, v in vars(stats).items() if isinstance(v, int)}
+
+    @app.post("/v1/chat/completions")
+    async def completions(request: Request) -> JSONResponse:
+        stats.requests += 1
+        wait = over_limit()
+        if wait is not None:
+            stats.rate_limited += 1
+            return JSONResponse(
+                {"error": {"message": "rate limit reached", "type": "rate_limit"}},
+                status_code=429,
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+        body = await request.json()
+        if limits.latency_s:
+            await asyncio.sleep(limits.latency_s)
+        content = _answer(body["messages"], engine)
+        prompt_chars = sum(len(str(m.get("content") or "")) for m in body["messages"])
+        if body.get("tools"):
+            name = body["tools"][0]["function"]["name"]
+            message: dict[str, Any] = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_0",
+                        "type": "function",
+                        "function": {"name": name, "arguments": content},
+                    }
+                ],
+            }
+        else:
+            message = {"role": "assistant", "content": content}
+        stats.answered += 1
+        usage = {"prompt_tokens": prompt_chars // 4, "completion_tokens": len(content) // 4}
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        return JSONResponse(
+            {
+                "id": f"chatcmpl-fake-{stats.requests}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "fake"),
+                "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
+                "usage": usage,
+            }
+        )
+
+    return app
+
+
+def main() -> None:
+    """Run the fake on a local port."""
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8089)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--rpm", type=int, default=None, help="requests per minute; 429 above")
+    args = parser.parse_args()
+    limits = Limits(latency_s=args.latency_ms / 1000, rpm=args.rpm)
+    uvicorn.run(create_app(limits), host=args.host, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
