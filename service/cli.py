@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
+from pathlib import Path
 from typing import Annotated, Optional, cast, get_args
 
 import typer
@@ -11,10 +13,11 @@ from rich.console import Console
 
 from schemas import SummaryRecord
 from service.engines import Engine, build_engine, choose
-from service.errors import ExtractionFailed, MilestonesError
+from service.errors import ExtractionFailed, InputError, MilestonesError
+from service.evaluate import evaluate, load_gold, read_records
 from service.inputs import Source, iter_sources
 from service.pipeline import Article, summarise
-from service.render import print_summary
+from service.render import print_report, print_summary
 from service.settings import EngineName, Settings
 
 app = typer.Typer(
@@ -104,6 +107,62 @@ def summarise_command(
     if failures:
         stderr.print(f"{failures} of {len(sources)} article(s) failed", markup=False)
         raise typer.Exit(EXIT_FAILED)
+
+
+async def _run_engine(
+    engine: Engine, paths: list[Path]
+) -> tuple[list[SummaryRecord], dict[str, str]]:
+    records, errors = [], {}
+    try:
+        for source in iter_sources([str(p) for p in paths]):
+            if source.error is not None or source.text is None:
+                errors[Path(source.name).name] = (source.error or InputError("unreadable")).detail
+                continue
+            try:
+                records.append(await summarise(Article(source.text, source=source.name), engine))
+            except MilestonesError as error:
+                errors[Path(source.name).name] = f"{error.kind}: {error.detail}"
+    finally:
+        await engine.aclose()
+    return records, errors
+
+
+@app.command("eval")
+def eval_command(
+    gold: Annotated[Path, typer.Argument(help="Gold file (JSON Lines).", exists=True)],
+    results: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Argument(help="Results of summarise --json; omitted: run the engine now."),
+    ] = None,
+    articles: Annotated[Path, typer.Option(help="Folder holding the gold's articles.")] = Path(
+        "seeds"
+    ),
+    engine: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Engine to run when no RESULTS are given (auto, llm, rules)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
+) -> None:
+    """Precision and recall of milestones against a gold file, per article and overall."""
+    try:
+        gold_articles = load_gold(gold)
+        errors: dict[str, str] = {}
+        if results is not None:
+            records = read_records(results)
+        else:
+            settings = Settings()
+            choice = choose(settings, cast(EngineName | None, engine))
+            stderr.print(f"engine: {choice.name} ({choice.reason})", markup=False)
+            paths = [articles / g.article for g in gold_articles]
+            records, errors = asyncio.run(_run_engine(build_engine(choice, settings), paths))
+    except MilestonesError as error:
+        stderr.print(f"error: {error.detail}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    report = evaluate(gold_articles, records, articles if articles.is_dir() else None, errors)
+    if as_json:
+        print(json.dumps({"articles": report.per_article(), "overall": report.overall()}))
+    else:
+        print_report(Console(highlight=False), report)
 
 
 def main() -> None:

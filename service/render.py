@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from schemas import SummaryRecord
+from service.evaluate import Report
 
 
 def summary_panel(record: SummaryRecord) -> Panel:
@@ -48,3 +49,48 @@ def summary_panel(record: SummaryRecord) -> Panel:
 def print_summary(console: Console, record: SummaryRecord) -> None:
     """Print one article's panel."""
     console.print(summary_panel(record))
+
+
+def _figure(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def print_report(console: Console, report: Report) -> None:
+    """Per-article and overall precision and recall, and what was missed."""
+    table = Table(title="milestones against the gold", expand=False)
+    for column in ("article", "pred", "gold", "match", "precision", "recall", "key recall"):
+        table.add_column(column, justify="left" if column == "article" else "right")
+    for row in report.per_article():
+        table.add_row(
+            row["article"],
+            str(row["predicted"]),
+            str(row["gold"]),
+            str(row["matched"]),
+            _figure(row["precision"]),
+            _figure(row["recall"]),
+            _figure(row["key_recall"]),
+        )
+    o = report.overall()
+    table.add_section()
+    table.add_row(
+        "overall",
+        str(o["predicted"]),
+        str(o["gold"]),
+        str(o["matched"]),
+        _figure(o["precision"]),
+        _figure(o["recall"]),
+        _figure(o["key_recall"]),
+        style="bold",
+    )
+    console.print(table)
+    console.print(
+        f"grounded evidence: {_figure(o['grounded_share'])} of predicted milestones · "
+        f"evidence in boilerplate: {o['in_boilerplate']} · failed articles: {o['failed']}"
+    )
+    for row in report.per_article():
+        for line in row["missed"]:
+            console.print(f"  missed   {row['article']}: {line}", markup=False)
+        for line in row["unmatched"]:
+            console.print(f"  unmatched {row['article']}: {line}", markup=False)
+        if "error" in row:
+            console.print(f"  failed   {row['article']}: {row['error']}", markup=False)

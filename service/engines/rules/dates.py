@@ -51,6 +51,14 @@ _RELATIVE = re.compile(
 )
 
 
+# A date right after these is a deadline set for the future, not when a milestone happened.
+_DEADLINE = re.compile(
+    r"(?:PDUFA|target action|action|goal|decision)\s+(?:target\s+)?(?:action\s+)?date\s+"
+    r"(?:of|is|set for|on)?\s*$",
+    re.I,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class FoundDate:
     """A date found in a sentence: its ISO value, and where it stands."""
@@ -129,7 +137,9 @@ def date_near(
 ) -> str | None:
     """The date that belongs to what stands at ``position``: the nearest after, else before;
     only dates inside ``within`` (a clause) when given."""
-    found = find_dates(sentence, published)
+    found = [
+        d for d in find_dates(sentence, published) if not _DEADLINE.search(sentence[: d.start])
+    ]
     if within is not None:
         found = [d for d in found if within[0] <= d.start and d.end <= within[1]]
     after = [d for d in found if d.start >= position]

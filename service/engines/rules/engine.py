@@ -82,6 +82,15 @@ _LABELS = {
     "other": "Milestone",
 }
 _CLAUSE_BREAK = re.compile(r"(?:\bthat\b|;|\s[\u2014\u2013-]\s|:|\bwhile\b|\bwhereas\b)")
+_OPENING_PHRASE = re.compile(
+    r"\s*(?:At|In|During|Following|After|Before|On|Under|Through|Since|Despite|According to|"
+    r"Earlier|Last|This)\b[^,]{0,120},\s*"
+)
+# What may stand between a subject and its verb ("Acme has been granted", "GoCo will").
+_AUXILIARIES = frozenset(
+    "has have had is are was were will would shall be been being today also now recently "
+    "previously officially successfully".split()
+)
 _PRONOUN = re.compile(r"\b(?:its|it|the company|we|our|they|their|the firm|the group)\b", re.I)
 _AGENT = re.compile(r"^[^.;]{0,100}?\bby\s+(?:the\s+)?$")
 _INDICATION = re.compile(
@@ -95,7 +104,9 @@ _INDICATION = re.compile(
 )
 _LAST_LINK = re.compile(r"\s(?:in|for|with)\s(?:patients with\s)?")
 _FOLLOW_UP = re.compile(
-    r"^(?:This|The|These)\s+(?:\w+\s+){0,2}(?:IND|application|trial|study|designation|approval)",
+    r"^(?:This|The|These)\s+(?:\w+\s+){0,2}(?:IND|application|trial|study|designation|approval|"
+    r"funding|financing|grant|round|investment|deal|agreement|acquisition|licen[cs]e|"
+    r"certificate|facility|site|plant|transaction|merger|purchase|award|approval)\b",
     re.I,
 )
 
@@ -144,6 +155,9 @@ class ArticleReader:
             breaks = [m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, end)]
             breaks += [m.end() for m in CLAUSE.finditer(sentence, 0, end)]
             start = max(breaks, default=0)
+            opener = _OPENING_PHRASE.match(sentence, start, end)
+            if opener:  # "At the ASH Annual Meeting, Trivane presented …": skip the setting
+                start = opener.end()
             region = sentence[start:end]
             orgs = [
                 Mention(m.start + start, m.end + start, m.text)
@@ -166,8 +180,7 @@ class ArticleReader:
         if not chunks or region[chunks[-1].end :].strip().split()[:1] == [","]:
             return None
         last = chunks[-1]
-        verb_gap = region[last.end :]
-        if len(verb_gap.split()) > 3 or "," in verb_gap:
+        if any(w.lower() not in _AUXILIARIES for w in region[last.end :].split()):
             return None
         mention = Mention(last.start + offset, last.end + offset, last.text)
         products = set(self.entities.products)
@@ -237,8 +250,17 @@ class ArticleReader:
         clauses = _clauses(sentence)
         return clauses[_clause_of(clauses, at)]
 
-    def _date(self, sentence: str, at: int) -> str | None:
-        return date_near(sentence, at, self.request.published_at, within=self._clause(sentence, at))
+    def _date(self, index: int, at: int) -> str | None:
+        """The date in the trigger's clause, else one a "The funding was announced on …"
+        follow-up sentence gives."""
+        sentence = self.sentences[index].text
+        published = self.request.published_at
+        found = date_near(sentence, at, published, within=self._clause(sentence, at))
+        if found is None and index + 1 < len(self.sentences):
+            following = self.sentences[index + 1].text
+            if _FOLLOW_UP.match(following):
+                found = date_near(following, 0, published)
+        return found
 
     def _jurisdiction(self, authority: Mention | None, sentence: str, at: int) -> str | None:
         if authority is not None:
@@ -263,7 +285,7 @@ class ArticleReader:
                 continue
             for pattern in patterns:
                 for match in pattern.finditer(text):
-                    if NOT_A_FACT.search(text[max(0, match.start() - 60) : match.start()]):
+                    if NOT_A_FACT.search(text[max(0, match.start() - 60) : match.end()]):
                         continue
                     excluded = NOT_IN_MATCH.get(kind)
                     if excluded is not None and excluded.search(match.group()):
@@ -311,7 +333,7 @@ class ArticleReader:
                             "title": self._title(
                                 kind, organisation, product, authority.text if authority else None
                             ),
-                            "date": self._date(sentence.text, match.start()),
+                            "date": self._date(index, match.start()),
                             "organisation": organisation,
                             "authority": authority.text if authority else None,
                             "jurisdiction": self._jurisdiction(
@@ -344,9 +366,15 @@ def _same_milestone(a: Found, b: Found) -> bool:
     return (
         a.kind == b.kind
         and (a.fields["product"] or "").casefold() == (b.fields["product"] or "").casefold()
-        and a.fields["organisation"].casefold() == b.fields["organisation"].casefold()
+        and _same_organisation(a.fields["organisation"], b.fields["organisation"])
         and _compatible(a.fields["date"], b.fields["date"])
     )
+
+
+def _same_organisation(a: str, b: str) -> bool:
+    """ "SeoulCell Therapeutics" and "SeoulCell Therapeutics Co., Ltd." are one."""
+    x, y = f" {a.casefold()} ", f" {b.casefold()} "
+    return x in y or y in x
 
 
 def _completed(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:

@@ -88,20 +88,43 @@ _ACRONYM_DEFINED = re.compile(
 
 # A capitalised name the article repeats this often is taken for an organisation.
 REPEATED_NAME = 3
+# The headline and lead: an organisation they name weighs this many mentions more.
+LEAD_SENTENCES = 2
+LEAD_WEIGHT = 2
 
 _TOKEN = r"(?:[A-Z0-9][\w'’&.\-/]*[\w.]|[A-Z])"
 _CONNECTOR = r"(?:of|for|and|&|de|del|der|du|la|le|the|y|für)"
-CHUNK = re.compile(rf"(?<![\w-]){_TOKEN}(?:(?:\s+{_CONNECTOR})?\s+{_TOKEN})*")
-_CODE = re.compile(r"(?<![\w-])\d?[A-Z]{1,6}-?\d{2,6}[A-Za-z]?(?![\w-]|\.\d)")
-_INN = re.compile(
-    r"(?<![\w-])[A-Za-z]{3,}(?:cel|leucel|temcel|gene|vec|parvovec|cabtagene|ogene)(?![\w-])"
+_SUFFIX_AFTER_COMMA = (
+    r"(?:,\s+(?:Inc\.|Inc\b|Ltd\.|LLC|Co\.|Corp\.|plc|PLC|AG|AB|S\.A\.|N\.V\.|B\.V\.))"
 )
+# A name may follow "--" or "—" ("BUSINESS WIRE)--Apexa"), not a hyphenated word's head.
+CHUNK = re.compile(
+    rf"(?<!\w)(?<!\w-){_TOKEN}(?:(?:\s+{_CONNECTOR})?\s+{_TOKEN})*{_SUFFIX_AFTER_COMMA}?"
+)
+_CODE = re.compile(
+    r"(?<![\w-])(?:\d?[A-Z]{1,6}\d{2,6}|\d?[A-Z]{2,6}-\d{1,6})[A-Za-z]?(?![\w-]|\.\d)"
+)
+_INN_WORD = r"[A-Za-z]{3,}(?:cel|leucel|temcel|gene|vec|parvovec|cabtagene|ogene)"
+# One or two INN words: "ilixadencel", "etravogene zelparvovec".
+_INN = re.compile(rf"(?<![\w-]){_INN_WORD}(?:\s+{_INN_WORD})?(?![\w-])")
 _INN_EXCLUDED = frozenset({"transgene", "oncogene", "antigene", "exogene", "endogene", "parcel"})
 _PRODUCT_INTRO = re.compile(
     r"(?:product candidate|lead candidate|lead product|therapy|candidate|product),?\s+"
     r"(?P<name>[A-Z][\w-]{2,}(?:\s+[A-Z][\w-]+)?)(?=[,.(]|\s+(?:is|has|was|for|in)\b)"
 )
-_EXCLUDED_CODES = re.compile(r"^(?:COVID-?19|SARS|IL-?\d+|ISO\d+|H\d+N\d+|Q[1-4]\d+)$", re.I)
+# "Hemavec (etravogene zelparvovec)": a brand name introduced with its INN.
+_BRAND_WITH_INN = re.compile(rf"(?P<brand>[A-Z][a-z]\w{{2,}})\s+\({_INN_WORD}(?:\s+{_INN_WORD})?\)")
+# "RN-iCM, an iPS cell-derived cardiomyocyte sheet": a name glossed as a therapy.
+_APPOSITIVE_PRODUCT = re.compile(
+    r"(?<![\w-])(?P<name>[A-Z][A-Za-z]*-[A-Za-z0-9-]+|[A-Z]{2,}[a-z]+[A-Z]\w*),\s+(?:an?|its)\s+"
+    r"(?:(?!company|firm|developer|biotech)[\w-]+\s+){0,7}?(?:therapy|therapies|product|"
+    r"candidate|vaccine|sheet|implant|treatment|medicine)\b"
+)
+_EXCLUDED_CODES = re.compile(
+    r"^(?:COVID-?19|SARS|IL-?\d+|ISO\d+|H\d+N\d+|Q[1-4]\d+|PD-?L?1|CTLA-?4|HER-?2|FY\d+|"
+    r"MIA\d*|GMP\d*|ISO-\d+|CAR-?\d+|TIL-?\d*|CD\d+|HLA-\w+|NY-ESO-1|MAGE-A\d)$",
+    re.I,
+)
 
 
 @dataclass
@@ -113,6 +136,7 @@ class Entities:
     listed: set[str] = field(default_factory=set)
     products: list[str] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    in_lead: set[str] = field(default_factory=set)
     _orgs: NameSet | None = None
     _products: NameSet | None = None
 
@@ -127,20 +151,26 @@ class Entities:
         return self._products.find(text)
 
     def main_organisation(self) -> str | None:
-        """The organisation the article is most about: the one it names most often."""
+        """The organisation the article is most about: the one it names most often, a
+        mention in the headline or lead counting extra."""
         if not self.organisations:
             return None
         # On a tie the longer name wins: "CCRM Nordic" over "CCRM".
-        return max(self.organisations, key=lambda n: (self.counts[n], len(n)))
+        return max(
+            self.organisations,
+            key=lambda n: (self.counts[n] + LEAD_WEIGHT * (n in self.in_lead), len(n)),
+        )
 
     def add_organisation(self, name: str) -> None:
         if name not in self.organisations:
             self.organisations.append(name)
             self._orgs = None
 
-    def count_in(self, text: str) -> None:
-        """Count each organisation's mentions, a longer name's not counting for a shorter."""
+    def count_in(self, text: str, lead: str) -> None:
+        """Count each organisation's mentions (a longer name's not counting for a shorter),
+        and note those the headline and lead name."""
         self.counts = Counter(m.text for m in self.organisations_in(text))
+        self.in_lead = {m.text for m in self.organisations_in(lead)}
 
 
 _CONNECTORS = frozenset({"of", "for", "and", "&", "the", "de", "del", "der", "du", "la", "le", "y"})
@@ -151,9 +181,14 @@ _AND = re.compile(r"\s+(?:and|&)\s+")
 def _strip_chunk(chunk: str) -> str:
     words = chunk.split()
     while words and (
-        words[0] in NOT_NAMES or words[0] in DOMAIN_TERMS or words[0].lower() in _CONNECTORS
+        words[0] in NOT_NAMES
+        or words[0] in DOMAIN_TERMS
+        or words[0].lower() in _CONNECTORS
+        or words[0].endswith(("-based", "-headquartered"))
     ):
         words.pop(0)
+    if all(w.strip(",") in LEGAL_SUFFIXES for w in words):  # "Inc." alone names nothing
+        return ""
     while words and words[-1].lower() in _CONNECTORS:
         words.pop()
     if not words:
@@ -197,10 +232,14 @@ def candidate_chunks(sentence: str) -> list[Mention]:
 
 
 def is_person(sentence: str, mention: Mention) -> bool:
+    """A name said to speak or given a job title; an organisation's name never is one."""
+    if _looks_like_organisation(mention.text):
+        return False
     before, after = sentence[: mention.start], sentence[mention.end :]
-    return bool(
-        SPEECH_BEFORE.search(before) or SPEECH_AFTER.match(after) or PERSON_TITLES.match(after)
-    )
+    if PERSON_TITLES.match(after) or SPEECH_BEFORE.search(before):
+        return True
+    # "Acme said …" is a company as often as a person: only two or three plain words.
+    return bool(SPEECH_AFTER.match(after)) and 2 <= len(mention.text.split()) <= 3
 
 
 def is_excluded(name: str, lexicon: Lexicon, products: set[str]) -> bool:
@@ -229,21 +268,32 @@ def _looks_like_organisation(name: str) -> bool:
 def find_products(sentences: list[Sentence]) -> list[str]:
     """Product names: codes, INN-style names, and names introduced as products."""
     found: list[str] = []
+    aliases: set[str] = set()
     for sentence in sentences:
-        for match in _CODE.finditer(sentence.text):
+        text = sentence.text
+        for match in _CODE.finditer(text):
             code = match.group()
             if not _EXCLUDED_CODES.match(code) and code not in found:
                 found.append(code)
-        for match in _INN.finditer(sentence.text):
+        for match in _INN.finditer(text):
             word = match.group()
             if word.lower() not in _INN_EXCLUDED and len(word) >= 7:
                 if not any(f.lower() == word.lower() for f in found):
                     found.append(word)
+                if text[: match.start()].endswith("("):  # "Hemavec (etravogene …)": an alias
+                    aliases.add(word)
+        for match in _BRAND_WITH_INN.finditer(text):
+            if match.group("brand") not in found:
+                found.insert(0, match.group("brand"))
+        for match in _APPOSITIVE_PRODUCT.finditer(text):
+            name = match.group("name")
+            if name not in found:
+                found.append(name)
         for match in _PRODUCT_INTRO.finditer(sentence.text):
             name = match.group("name")
             if name not in found and (_CODE.fullmatch(name) or _INN.fullmatch(name)):
                 found.append(name)
-    return found
+    return [f for f in found if f not in aliases or len(found) == 1]
 
 
 def _listed_names(sentence: str) -> list[str]:
@@ -280,10 +330,13 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
             if not is_excluded(name, lexicon, excluded):
                 found.append(name)
                 entities.listed.add(name)
+        authorities = lexicon.authorities_in(sentence.text)
         for mention in candidate_chunks(sentence.text):
             name = mention.text
             if is_excluded(name, lexicon, excluded) or is_person(sentence.text, mention):
                 continue
+            if any(a.start <= mention.start < a.end for a in authorities):
+                continue  # a piece of "Medicines and Healthcare products Regulatory Agency"
             before = sentence.text[: mention.start]
             after = sentence.text[mention.end :]
             seen[name] += 1
@@ -298,5 +351,5 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
         entities.add_organisation(name)
         if any(w in ACADEMIC_WORDS for w in name.split()):
             entities.academic.add(name)
-    entities.count_in(text)
+    entities.count_in(text, " ".join(s.text for s in sentences[:LEAD_SENTENCES]))
     return entities

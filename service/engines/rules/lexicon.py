@@ -73,6 +73,7 @@ class Lexicon:
         authorities: list[Authority],
         places: dict[str, str],
         cities: list[str],
+        demonyms: list[str],
         modalities: list[tuple[str, re.Pattern[str]]],
         target_pattern: re.Pattern[str],
     ) -> None:
@@ -80,7 +81,7 @@ class Lexicon:
         self._by_name = {n.casefold(): a for a in authorities for n in a.names}
         self._authority_names = NameSet([n for a in authorities for n in a.names])
         self._countries = {name.casefold(): code for name, code in places.items()}
-        self._place_names = frozenset(n.casefold() for n in (*places, *cities))
+        self._place_names = frozenset(n.casefold() for n in (*places, *cities, *demonyms))
         self._places = NameSet([*places, *cities])
         self._modalities = tuple(modalities)
         self._targets = target_pattern
@@ -126,6 +127,7 @@ def load_lexicon(directory: Path = DATA) -> Lexicon:
         ],
         places=dict(places["places"]),
         cities=list(places["cities"]),
+        demonyms=list(places["demonyms"]),
         modalities=[
             (name, re.compile(pattern, re.IGNORECASE)) for name, pattern in biology["modalities"]
         ],

@@ -58,8 +58,8 @@ def _is_boundary(line: str, match: re.Match[str]) -> bool:
     if not match.group().startswith("."):
         return True
     word = _word_before(line, match.start())
-    if len(word) == 1 and word.isalpha():  # an initial: "P. Went", "J. Smith"
-        return False
+    if len(word) == 1 and word.isalpha():  # an initial ("P. Went"), or "haemophilia B. The"
+        return _next_word(line, match.end()) in _STARTERS
     if word in _NEVER_FINAL:
         return False
     if word in _MAYBE_FINAL:

@@ -25,7 +25,9 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"authori[sz]ed|implied approval|go-ahead|green light)",
         r"\b(?:clear(?:ed|ance)|approv(?:ed|als?)|authori[sz]ation|go-ahead|green light)\b"
         rf"[^.;]{{0,200}}?\b{_TRIAL_FILING}\b",
-        r"\bclinical trial authori[sz]ation\b",
+        r"\bclinical trial authori[sz]ation\b|\bimplied approval\b",
+        r"\b(?:approv(?:al|ed)|clearance|authori[sz]ation|go-ahead)\b[^.;]{0,30}?\b(?:for|of)\s+"
+        r"(?:the|a|an|its)?\s*(?:[\w-]+\s+){0,3}?(?:clinical\s+)?(?:trial|study)\b",
     ),
     "regulatory_submission": (
         rf"\b(?:submit(?:ted|s)?|fil(?:ed|es|ing)|submission of)\b[^.;]{{0,80}}?\b{_FILING}\b",
@@ -39,7 +41,8 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     "designation": (
         r"\b(?:orphan[- ]drug|orphan|fast[- ]track|breakthrough(?: therapy)?|RMAT|"
         r"regenerative medicine advanced therapy|PRIME|priority medicines?|rare pediatric disease|"
-        r"innovation passport|SAKIGAKE)\s+(?:drug\s+)?(?:designations?|status|eligibility)\b",
+        r"innovation passport|SAKIGAKE)(?:\s*\([A-Z]{2,6}\))?\s+(?:drug\s+)?(?:designations?|"
+        r"status|eligibility)\b",
         r"\bODDs?\b",
     ),
     "committee_opinion": (
@@ -75,7 +78,9 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     "trial_start": (
         r"\bfirst (?:patients?|subjects?|participants?)\b[^.;]{0,30}?\b(?:dosed|treated|enrolled|"
         r"randomi[sz]ed|infused)\b",
-        r"\bdos(?:ed|e|ing)\s+(?:of\s+)?(?:the\s+)?first (?:patient|subject|participant)",
+        r"\b(?:dos(?:ed|e|ing)|enrol(?:l)?(?:ed|s|ing)?|treat(?:ed|s|ing)?|randomi[sz]ed?)\s+"
+        r"(?:of\s+)?(?:the\s+)?first (?:patient|subject|participant)",
+        r"\bentered\s+(?:a|the|its)?\s*(?:[\w-]+\s+){0,2}(?:trial|study|clinic)\b",
         r"\b(?:initiat|start|commenc|launch|began|begin)\w*\b[^.;]{0,50}?\b(?:trial|study)\b",
         r"\b(?:enrol(?:l)?ment|recruitment)\b[^.;]{0,20}?\b(?:opened|began|begun|started)\b",
     ),
@@ -99,6 +104,9 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"financing|grants?|Series [A-F]\d?|seed round|investment round|IPO|initial public "
         r"offering|public offering|private placement)\b",
         r"\b(?:funding|financing|Series [A-F]\d?|seed) round\b",
+        r"\b(?:rais(?:ed|es)|secur(?:ed|es)|award(?:ed|s)?|grant(?:ed|s)?|receiv(?:ed|es))\b"
+        r"[^.;]{0,20}?(?:[$\u20ac\u00a3\u00a5]|\b(?:EUR|USD|SEK|CHF|RMB|GBP|DKK|NOK|JPY)\s?)"
+        r"\d[\d.,]*\s*(?:million|billion|m|bn)\b",
     ),
     "partnership": (
         r"\b(?:enter(?:ed|s)? into|sign(?:ed|s)?|form(?:ed|s)?|expand(?:ed|s)?|extend(?:ed|s)?|"
@@ -122,10 +130,11 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:facility|facilities|cent(?:er|re)|site|plant|hub|campus|laboratory)\b[^.;]{0,60}?"
         r"\b(?:being established|being built|under construction|(?:is|was|has been|will be|"
         r"are|were)\s+(?:established|built|constructed|opened|inaugurated|expanded)|operational|"
-        r"(?:is|was) (?:currently )?under ?way)",
+        r"(?:is|was) (?:currently )?under ?way|(?:which|that) (?:opened|was opened|was completed))",
     ),
     "commercial_launch": (
-        r"\b(?:commercial(?:ly)? (?:launch(?:ed)?|available|availability)|first commercial "
+        r"\b(?:commercial(?:ly)? (?:launch(?:ed)?|available|availability|shipments?|sales|supply)|"
+        r"first commercial "
         r"(?:patient|sale|shipment|order)|reimburs(?:ed|ement)|now available|launch(?:ed|es)?)\b",
     ),
     "other": (
@@ -152,10 +161,10 @@ CLAUSE = re.compile(r",\s+(?:and|but|while|followed by|whereas)\b|;\s")
 # When the key kind matches a sentence, the listed kinds are not taken from it too.
 SUPERSEDES: dict[str, tuple[str, ...]] = {
     "trial_authorisation": ("marketing_approval", "certification", "submission_accepted"),
+    "submission_accepted": ("regulatory_submission",),
     "designation": ("marketing_approval", "certification"),
     "manufacturing_authorisation": ("certification", "marketing_approval"),
     "regulatory_setback": ("trial_halted", "marketing_approval"),
-    "committee_opinion": ("marketing_approval",),
     "trial_start": ("commercial_launch", "facility"),
     "facility": ("commercial_launch",),
     "certification": ("marketing_approval",),
@@ -170,7 +179,8 @@ COMPILED: dict[str, tuple[re.Pattern[str], ...]] = {
 # Wording just before a trigger that makes the sentence a generality, a wish or a denial.
 NOT_A_FACT = re.compile(
     r"\b(?:may|might|could|can|would|should|must|not|no|never|if|whether|sought to|seek(?:s|ing)? "
-    r"to|hope(?:s|d)? to|help(?:s)?|such as|like)\b[^.;]*$",
+    r"to|hope(?:s|d)? to|help(?:s)?|such as|like|recommend(?:s|ed|ing)?|pending|unless|"
+    r"awaiting)\b[^.;]*$",
     re.IGNORECASE,
 )
 IN_PROGRESS = re.compile(
