@@ -288,7 +288,8 @@ class ArticleReader:
                     if NOT_A_FACT.search(text[max(0, match.start() - 60) : match.end()]):
                         continue
                     excluded = NOT_IN_MATCH.get(kind)
-                    if excluded is not None and excluded.search(match.group()):
+                    context = text[max(0, match.start() - 40) : match.end()]
+                    if excluded is not None and excluded.search(context):
                         continue
                     clause = _clause_of(clauses, match.start())
                     matched.setdefault(kind, {}).setdefault(clause, match)

@@ -74,6 +74,8 @@ INTRODUCED = re.compile(
     r"\s*\((?:STO|NASDAQ|Nasdaq|NYSE|HKEX|LSE|TSX|ASX|SSE|SZSE|OTC|Euronext)\b|"
     r"\s+(?:today\s+)?announced\b)"
 )
+# "Milan-based Tessera Cell Therapy": only organisations are "based" somewhere.
+LOCATED = re.compile(r"[\w\u00c0-\u024f]-(?:based|headquartered)\s+$")
 PART_OF = re.compile(r"(?:a part of|subsidiary of|division of|unit of|owned by)\s+$", re.I)
 LIST_INTRO = re.compile(
     r"(?:organi[sz]ations|companies|partners|firms|members|stakeholders|actors|players|"
@@ -174,6 +176,7 @@ class Entities:
 
 
 _CONNECTORS = frozenset({"of", "for", "and", "&", "the", "de", "del", "der", "du", "la", "le", "y"})
+_POSSESSIVE_END = re.compile(r"[’']s$")
 _POSSESSIVE = re.compile(r"(?<=\w)[’']s\s+")
 _AND = re.compile(r"\s+(?:and|&)\s+")
 
@@ -238,6 +241,8 @@ def is_person(sentence: str, mention: Mention) -> bool:
     before, after = sentence[: mention.start], sentence[mention.end :]
     if PERSON_TITLES.match(after) or SPEECH_BEFORE.search(before):
         return True
+    if LOCATED.search(before):
+        return False
     # "Acme said …" is a company as often as a person: only two or three plain words.
     return bool(SPEECH_AFTER.match(after)) and 2 <= len(mention.text.split()) <= 3
 
@@ -260,7 +265,7 @@ def _looks_like_organisation(name: str) -> bool:
     words = name.split()
     return (
         words[-1] in LEGAL_SUFFIXES
-        or any(w.strip("’'s") in INSTITUTION_WORDS for w in words[1:] if len(words) > 1)
+        or any(_POSSESSIVE_END.sub("", w) in INSTITUTION_WORDS for w in words[1:])
         or words[0] in ("University", "Institute", "Centre", "Center", "Alliance", "Faculty")
     )
 
@@ -343,6 +348,7 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
             if (
                 _looks_like_organisation(name)
                 or INTRODUCED.match(after)
+                or LOCATED.search(before)
                 or PART_OF.search(before)
                 or seen[name] == REPEATED_NAME
             ):

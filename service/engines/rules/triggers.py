@@ -53,7 +53,8 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     "marketing_approval": (
         rf"\b{_ACT}\b[^.;]{{0,60}}?\b(?:marketing authori[sz]ation|conditional approval|"
         r"accelerated approval|full approval|regulatory approval|approval)\b",
-        r"\b(?:FDA|EMA|European Commission|NMPA|MHRA|PMDA|Health Canada)\s+(?:has\s+)?approved\b",
+        r"\b(?:has|have|had)\s+(?:also\s+)?approved\b",
+        r"\b(?:conditional|accelerated|full|marketing)\s+(?:and\s+[\w-]+\s+)?approval\b",
         r"\b(?:was|were|has been|have been)\s+approved\s+(?:by|in)\b",
     ),
     "regulatory_setback": (
@@ -104,6 +105,8 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"financing|grants?|Series [A-F]\d?|seed round|investment round|IPO|initial public "
         r"offering|public offering|private placement)\b",
         r"\b(?:funding|financing|Series [A-F]\d?|seed) round\b",
+        r"\bpric(?:ed|es|ing)\b[^.;]{0,40}?\b(?:initial public offering|IPO|public offering|"
+        r"private placement)\b",
         r"\b(?:rais(?:ed|es)|secur(?:ed|es)|award(?:ed|s)?|grant(?:ed|s)?|receiv(?:ed|es))\b"
         r"[^.;]{0,20}?(?:[$\u20ac\u00a3\u00a5]|\b(?:EUR|USD|SEK|CHF|RMB|GBP|DKK|NOK|JPY)\s?)"
         r"\d[\d.,]*\s*(?:million|billion|m|bn)\b",
@@ -136,6 +139,7 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:commercial(?:ly)? (?:launch(?:ed)?|available|availability|shipments?|sales|supply)|"
         r"first commercial "
         r"(?:patient|sale|shipment|order)|reimburs(?:ed|ement)|now available|launch(?:ed|es)?)\b",
+        r"\brecommended\b[^.;]{0,80}?\bfor\s+(?:routine\s+)?(?:use|reimbursement|funding)\b",
     ),
     "other": (
         r"\bcompleted (?:patient )?enrol(?:l)?ment\b|\blast patient (?:dosed|enrolled|treated)\b",
@@ -153,6 +157,8 @@ REQUIRES: dict[str, re.Pattern[str]] = {
 }
 NOT_IN_MATCH: dict[str, re.Pattern[str]] = {
     "clinical_data": re.compile(r"\b(?:non-?clinical|pre-?clinical)\b", re.IGNORECASE),
+    # "recommending approval" is a committee's opinion, not the approval.
+    "marketing_approval": re.compile(r"\brecommend\w*\s+(?:\w+\s+){0,4}$", re.IGNORECASE),
 }
 
 # A sentence's clauses: a milestone's date is looked for in its own clause.
@@ -179,7 +185,7 @@ COMPILED: dict[str, tuple[re.Pattern[str], ...]] = {
 # Wording just before a trigger that makes the sentence a generality, a wish or a denial.
 NOT_A_FACT = re.compile(
     r"\b(?:may|might|could|can|would|should|must|not|no|never|if|whether|sought to|seek(?:s|ing)? "
-    r"to|hope(?:s|d)? to|help(?:s)?|such as|like|recommend(?:s|ed|ing)?|pending|unless|"
+    r"to|hope(?:s|d)? to|help(?:s)?|such as|like|pending|unless|"
     r"awaiting)\b[^.;]*$",
     re.IGNORECASE,
 )
