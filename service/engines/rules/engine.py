@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas import ExtractedMilestone, Extraction
+from schemas import MILESTONE_KINDS, ExtractedMilestone, Extraction
 from service.engines.base import ArticleRequest, EngineRun
 from service.engines.rules.dates import date_near
 from service.engines.rules.entities import (
@@ -45,41 +45,14 @@ RULES_VERSION = "rules/v1"
 SUMMARY_TARGET_WORDS = 45
 EVIDENCE_MAX_CHARS = 2000
 
-_PRODUCT_KINDS = frozenset(
-    {
-        "regulatory_submission",
-        "submission_accepted",
-        "trial_authorisation",
-        "designation",
-        "committee_opinion",
-        "marketing_approval",
-        "regulatory_setback",
-        "certification",
-        "trial_start",
-        "clinical_data",
-        "trial_halted",
-        "commercial_launch",
-    }
-)
-_LABELS = {
-    "regulatory_submission": "Regulatory submission",
-    "submission_accepted": "Submission accepted",
-    "trial_authorisation": "Trial authorisation",
-    "designation": "Designation",
-    "committee_opinion": "Committee opinion",
-    "marketing_approval": "Marketing approval",
-    "regulatory_setback": "Regulatory setback",
-    "certification": "Certification",
-    "manufacturing_authorisation": "Manufacturing authorisation",
-    "trial_start": "Trial start",
-    "clinical_data": "Clinical data",
-    "trial_halted": "Trial halted",
-    "funding": "Funding",
-    "partnership": "Partnership",
-    "acquisition": "Acquisition",
-    "facility": "Facility",
-    "commercial_launch": "Commercial launch",
-    "other": "Milestone",
+# Kinds that are about a product: without one in the sentence, the article's only product.
+_PRODUCT_KINDS = frozenset(MILESTONE_KINDS) - {
+    "manufacturing_authorisation",
+    "funding",
+    "partnership",
+    "acquisition",
+    "facility",
+    "other",
 }
 _CLAUSE_BREAK = re.compile(r"(?:\bthat\b|;|\s[\u2014\u2013-]\s|:|\bwhile\b|\bwhereas\b)")
 _OPENING_PHRASE = re.compile(
@@ -304,7 +277,7 @@ class ArticleReader:
     def _title(
         self, kind: str, organisation: str | None, product: str | None, authority: str | None
     ) -> str:
-        label = _LABELS[kind]
+        label = "Milestone" if kind == "other" else kind.replace("_", " ").capitalize()
         subject = product or organisation or ""
         title = f"{label} for {subject}" if product else f"{label}: {subject}" if subject else label
         if authority:
