@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint types unit schemas fake-llm lock clean
+.PHONY: install run serve test lint types unit schemas fake-llm lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/milestones summarise seeds/
+
+# The HTTP service on http://127.0.0.1:8000 (docs at /docs); SQLite in var/ unless DATABASE_URL.
+serve: $(STAMP)
+	$(BIN)/milestones serve --host 127.0.0.1 --port 8000
 
 test: lint types unit
 

@@ -165,6 +165,49 @@ def eval_command(
         print_report(Console(highlight=False), report)
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def bind_refusal(host: str, settings: Settings) -> str | None:
+    """Why the service may not listen on ``host`` as configured, if it may not."""
+    loopback = host in LOOPBACK or host.startswith("127.")
+    if loopback or settings.api_key_list() or settings.allow_unauthenticated:
+        return None
+    return (
+        f"refusing to serve on {host} without API keys: set MILESTONES_API_KEYS, or "
+        "MILESTONES_ALLOW_UNAUTHENTICATED=true (or --allow-unauthenticated) to serve openly"
+    )
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    allow_unauthenticated: Annotated[
+        bool, typer.Option(help="Serve without API keys on a non-loopback address.")
+    ] = False,
+) -> None:
+    """Run the HTTP service (POST /v1/summaries, docs at /docs)."""
+    import uvicorn
+
+    from service.http.app import create_app
+
+    try:
+        settings = Settings()
+        if allow_unauthenticated:
+            settings = settings.model_copy(update={"allow_unauthenticated": True})
+        refusal = bind_refusal(host, settings)
+        if refusal:
+            stderr.print(f"error: {refusal}", markup=False)
+            raise typer.Exit(EXIT_USAGE)
+        application = create_app(settings)
+    except MilestonesError as error:
+        stderr.print(f"error: {error.detail}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    stderr.print(f"serving on http://{host}:{port} (docs at /docs)", markup=False)
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     """Entry point of the ``milestones`` console script."""
     app()

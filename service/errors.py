@@ -7,7 +7,8 @@
     ├── ProviderError              the model provider did not give a usable answer
     │   ├── ProviderUnavailable    unreachable, overloaded or rate-limited, after retries
     │   └── ProviderRejected       it refused the request (bad key, unknown model …)
-    └── DeadlineExceeded           the article's overall deadline passed
+    ├── DeadlineExceeded           the article's overall deadline passed
+    └── Overloaded                 no model-call slot freed up in time
 
 Every error has a ``kind`` (a stable short name for logs, metrics and error files) and a
 ``detail`` written for the person who will read it.
@@ -121,3 +122,13 @@ class DeadlineExceeded(_CostlyError):
     """The article's overall deadline passed before a valid answer came."""
 
     kind = "deadline"
+
+
+class Overloaded(MilestonesError):
+    """Every model-call slot stayed busy for longer than the queue may wait."""
+
+    kind = "overloaded"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

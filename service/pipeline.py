@@ -1,7 +1,8 @@
-"""The article's path: clean → prompt → model → validate → ground.
+"""The article's path: clean → prompt → model → validate → ground → (store).
 
-``summarise`` is the one orchestrating function; each step is a module of its own.
-The engine owns prompt, model and validate (the rules engine needs no prompt).
+``summarise`` is the one orchestrating function; each step is a module of its own. The
+engine owns prompt, model and validate (the rules engine needs no prompt); the cache
+(``service/cache.py``) wraps the same steps with the store.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date
 from schemas import Meta, SummaryRecord, TokenUsage
 from schemas.export import schema_hash
 from service.clean import clean
-from service.engines import ArticleRequest, Engine
+from service.engines import ArticleRequest, Engine, EngineRun
 from service.errors import InputError
 from service.ground import ground
 from service.validate import GroundingContext
@@ -30,21 +31,25 @@ class Article:
     id: str | None = None
 
 
-def check_text(text: str) -> None:
-    """Refuse text there is nothing to summarise in."""
-    if not text.strip():
+def prepare(article: Article) -> GroundingContext:
+    """Clean: refuse an empty article, remove boilerplate, keep the way back."""
+    if not article.text.strip():
         raise InputError("the article is empty (no text, or only white space)")
-
-
-async def summarise(article: Article, engine: Engine) -> SummaryRecord:
-    """Summarise one article with ``engine``: a grounded, schema-valid record."""
-    started = time.perf_counter()
-    check_text(article.text)
     cleaned = clean(article.text)
     if not cleaned.text.strip():
         raise InputError("the article holds only boilerplate (navigation, adverts, links)")
-    context = GroundingContext(cleaned, article.published_at)
-    run = await engine.extract(ArticleRequest(context, article.published_at, article.source))
+    return GroundingContext(cleaned, article.published_at)
+
+
+async def extract(context: GroundingContext, article: Article, engine: Engine) -> EngineRun:
+    """Prompt → model → validate, by the engine."""
+    return await engine.extract(ArticleRequest(context, article.published_at, article.source))
+
+
+def assemble(
+    run: EngineRun, context: GroundingContext, engine: Engine, article: Article, started: float
+) -> SummaryRecord:
+    """Ground the extraction and say how it was made."""
     summary = ground(run.extraction, context)
     producer = run.engine or engine
     meta = Meta(
@@ -61,3 +66,11 @@ async def summarise(article: Article, engine: Engine) -> SummaryRecord:
         degraded_reason=run.degraded_reason,
     )
     return SummaryRecord(source=article.source or article.url, summary=summary, meta=meta)
+
+
+async def summarise(article: Article, engine: Engine) -> SummaryRecord:
+    """Summarise one article with ``engine``: a grounded, schema-valid record."""
+    started = time.perf_counter()
+    context = prepare(article)
+    run = await extract(context, article, engine)
+    return assemble(run, context, engine, article, started)

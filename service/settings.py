@@ -24,8 +24,8 @@ class Settings(BaseSettings):
 
     engine: EngineName = "auto"
     # When the LLM engine fails after its retries, answer with the rules engine instead
-    # (marked degraded). Off in the library and CLI; the HTTP service turns it on.
-    fallback: bool = False
+    # (marked degraded). Unset: off in the library and CLI, on in the HTTP service.
+    fallback: bool | None = None
 
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "MILESTONES_OPENAI_API_KEY")
@@ -49,6 +49,29 @@ class Settings(BaseSettings):
     backoff_initial_s: float = Field(default=0.5, ge=0)
     backoff_max_s: float = Field(default=30.0, ge=0)
     retry_after_max_s: float = Field(default=60.0, ge=0)
+
+    # -- HTTP service -------------------------------------------------------------------
+    # sqlite:///path (embedded, the default) or postgresql://… (shared by several replicas).
+    database_url: str = Field(
+        default="sqlite:///var/milestones.sqlite3",
+        validation_alias=AliasChoices("DATABASE_URL", "MILESTONES_DATABASE_URL"),
+    )
+    # Comma-separated API keys accepted as "Authorization: Bearer <key>".
+    api_keys: SecretStr = SecretStr("")
+    # Serve without API keys on a non-loopback address (refused unless set).
+    allow_unauthenticated: bool = False
+    max_body_bytes: int = Field(default=200_000, ge=1_000)
+    max_model_calls: int = Field(default=8, ge=1)
+    queue_wait_s: float = Field(default=10.0, gt=0)
+    request_deadline_s: float = Field(default=120.0, gt=0)
+    retry_after_s: int = Field(default=5, ge=1)
+    # Single-flight across replicas: a claim on an article expires after this long.
+    claim_ttl_s: float = Field(default=300.0, gt=0)
+    claim_poll_s: float = Field(default=0.05, gt=0)
+
+    def api_key_list(self) -> list[str]:
+        """The configured API keys."""
+        return [k.strip() for k in self.api_keys.get_secret_value().split(",") if k.strip()]
 
     @field_validator("openai_base_url")
     @classmethod

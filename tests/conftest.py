@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import respx
@@ -54,3 +55,40 @@ def model() -> Iterator[respx.MockRouter]:
     """The stubbed model API; every request to any other host fails the test."""
     with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
         yield router
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A throwaway schema in the PostgreSQL of TEST_DATABASE_URL.
+
+    Unset: the test is skipped, with the reason. Set but unreachable: the test fails
+    (CI sets it, and a missing server must not pass as a skip)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped (.ci/run sets it)")
+    schema = f"milestones_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except OperationalError as error:
+        pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}")
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The store's URL: embedded SQLite, and the real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/store.sqlite3"
+    url: str = request.getfixturevalue("postgres_url")
+    return url

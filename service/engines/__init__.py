@@ -60,5 +60,5 @@ def build_engine(
     if choice.name == "rules":
         return RulesEngine()
     llm = LLMEngine(settings)
-    use_fallback = settings.fallback if fallback is None else fallback
+    use_fallback = bool(settings.fallback) if fallback is None else fallback
     return FallbackEngine(llm, RulesEngine()) if use_fallback else llm

@@ -1,0 +1,201 @@
+"""Cache: one summary per article, engine, model, prompt version and schema, and one
+model call for concurrent identical requests (single-flight).
+
+The cache key is the hash of the cleaned, normalised text (so the same article with other
+boilerplate around it is a hit), the publication date, and the engine's name, model,
+prompt version and schema hash. Failures and degraded (fallback) results are never
+stored. A hit is re-grounded against the text this caller sent, so ``evidence_span``
+always points into it.
+
+Single-flight: within a process, followers await the leader's future; across replicas
+sharing a store, the leader holds a claim row and the others poll the store for its
+result (taking over if the claim expires).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+
+from schemas import ArticleSummary, EvidenceSpan, SummaryRecord
+from schemas.export import schema_hash
+from service.align import normalise
+from service.engines import Engine
+from service.errors import Overloaded
+from service.metrics import Metrics
+from service.pipeline import Article, assemble, extract, prepare
+from service.settings import Settings
+from service.store import Store
+from service.validate import GroundingContext
+
+
+def cache_key(context: GroundingContext, published_at: date | None, engine: Engine) -> str:
+    """The hash naming a summary: normalised cleaned text, date, engine, model, prompt, schema."""
+    parts = [
+        normalise(context.cleaned.text).stripped,
+        published_at.isoformat() if published_at else "",
+        engine.name,
+        engine.model or "",
+        engine.version,
+        schema_hash(),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def summary_id(key: str) -> str:
+    """The public id of the summary stored under ``key``."""
+    return f"s_{key[:24]}"
+
+
+def reground(summary: ArticleSummary, context: GroundingContext) -> ArticleSummary | None:
+    """The summary with every evidence located in this caller's text, or None."""
+    milestones = []
+    for milestone in summary.milestones:
+        span = context.locate(milestone.evidence)
+        if span is None:
+            return None
+        milestones.append(
+            milestone.model_copy(
+                update={
+                    "evidence": context.cleaned.original[span.start : span.end],
+                    "evidence_span": EvidenceSpan(start=span.start, end=span.end),
+                    "alignment": milestone.alignment,
+                }
+            )
+        )
+    return summary.model_copy(update={"milestones": milestones})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A summary served: its id, the record, and whether a model call was spared."""
+
+    id: str
+    record: SummaryRecord
+
+
+class SummaryCache:
+    """Summaries through the store, with single-flight and a bound on model calls."""
+
+    def __init__(self, store: Store, settings: Settings, metrics: Metrics | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.metrics = metrics or Metrics()
+        self._inflight: dict[str, asyncio.Future[None]] = {}
+        self._slots = asyncio.Semaphore(settings.max_model_calls)
+        self._owner = uuid.uuid4().hex
+
+    async def summarise(
+        self, article: Article, engine: Engine, *, refresh: bool = False
+    ) -> Outcome:
+        """The article's summary: from the store when it holds it, else made once."""
+        started = time.perf_counter()
+        context = prepare(article)
+        key = cache_key(context, article.published_at, engine)
+        if not refresh:
+            hit = await self._from_store(key, context, article, started)
+            if hit is not None:
+                self.metrics.hit()
+                return hit
+        while (flight := self._inflight.get(key)) is not None:
+            await asyncio.shield(flight)  # the leader's error, if any, is ours too
+            hit = await self._from_store(key, context, article, started)
+            if hit is not None:
+                self.metrics.hit()
+                return hit
+            break  # the leader's result was not stored (degraded): make our own
+        self.metrics.miss()
+        flight = asyncio.get_running_loop().create_future()
+        flight.add_done_callback(lambda f: f.cancelled() or f.exception())
+        self._inflight[key] = flight
+        try:
+            outcome = await self._lead(key, context, article, engine, started, refresh)
+            flight.set_result(None)
+            return outcome
+        except BaseException as error:
+            flight.set_exception(error)
+            raise
+        finally:
+            del self._inflight[key]
+
+    async def get(self, summary_id_: str) -> SummaryRecord | None:
+        """A stored summary, as first returned."""
+        stored = await asyncio.to_thread(self.store.get_by_id, summary_id_)
+        return SummaryRecord.model_validate_json(stored.record) if stored else None
+
+    async def _from_store(
+        self, key: str, context: GroundingContext, article: Article, started: float
+    ) -> Outcome | None:
+        stored = await asyncio.to_thread(self.store.get, key)
+        if stored is None:
+            return None
+        record = SummaryRecord.model_validate_json(stored.record)
+        summary = reground(record.summary, context)
+        if summary is None:
+            return None
+        meta = record.meta.model_copy(
+            update={"cached": True, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+        )
+        source = article.source or article.url
+        return Outcome(stored.id, SummaryRecord(source=source, summary=summary, meta=meta))
+
+    async def _lead(
+        self,
+        key: str,
+        context: GroundingContext,
+        article: Article,
+        engine: Engine,
+        started: float,
+        refresh: bool,
+    ) -> Outcome:
+        while not await asyncio.to_thread(self.store.claim, key, self._owner, self._claim_ttl()):
+            # Another replica is summarising this article: wait for its result.
+            await asyncio.sleep(self.settings.claim_poll_s)
+            hit = await self._from_store(key, context, article, started)
+            if hit is not None:
+                return hit
+        try:
+            if not refresh:
+                # The previous holder stores before it releases: a result may be there now.
+                hit = await self._from_store(key, context, article, started)
+                if hit is not None:
+                    return hit
+            async with self._model_slot(engine):
+                run = await extract(context, article, engine)
+            record = assemble(run, context, engine, article, started)
+            self.metrics.made(record.meta)
+            if not record.meta.degraded:
+                await asyncio.to_thread(
+                    self.store.put, summary_id(key), key, record.model_dump_json(), engine.name
+                )
+            return Outcome(summary_id(key), record)
+        finally:
+            await asyncio.to_thread(self.store.release, key, self._owner)
+
+    def _claim_ttl(self) -> float:
+        return max(self.settings.claim_ttl_s, self.settings.request_deadline_s)
+
+    @asynccontextmanager
+    async def _model_slot(self, engine: Engine) -> AsyncIterator[None]:
+        if engine.model is None:  # the rules engine calls no model
+            yield
+            return
+        try:
+            async with asyncio.timeout(self.settings.queue_wait_s):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise Overloaded(
+                f"all {self.settings.max_model_calls} model-call slots stayed busy for "
+                f"{self.settings.queue_wait_s:g} s",
+                self.settings.retry_after_s,
+            ) from None
+        try:
+            yield
+        finally:
+            self._slots.release()

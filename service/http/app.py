@@ -1,0 +1,72 @@
+"""The HTTP service: routers assembled, errors mapped, metrics recorded."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from service.cache import SummaryCache
+from service.http import problems
+from service.http.routes import health, summaries
+from service.http.state import Service
+from service.metrics import Metrics
+from service.settings import Settings
+from service.store import Store
+
+
+class RecordMetrics:
+    """ASGI middleware: count requests by route and status, and time them."""
+
+    def __init__(self, app: Any, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def record_status(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.requests.labels(route, scope["method"], str(status)).inc()
+            self.metrics.latency.labels(route).observe(time.perf_counter() - started)
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """The service's ASGI app. The store opens now; engines are built on first use."""
+    settings = settings or Settings()
+    metrics = Metrics()
+    store = store or Store(settings.database_url)
+    service = Service(settings, store, SummaryCache(store, settings, metrics), metrics)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await service.aclose()
+
+    app = FastAPI(
+        title="milestones",
+        version="1",
+        summary="Grounded milestone summaries of news articles about advanced therapies.",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.include_router(summaries.router)
+    app.include_router(health.router)
+    problems.install(app, metrics, settings.retry_after_s)
+    app.add_middleware(RecordMetrics, metrics=metrics)
+    return app

@@ -1,0 +1,39 @@
+"""Health, readiness and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from service.http.models import Health
+from service.http.problems import problem
+from service.http.state import ServiceDep
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", response_model=Health, summary="The process is up")
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Health, summary="Ready to serve")
+async def readyz(service: ServiceDep) -> JSONResponse | Health:
+    """Ready when the store answers and the default engine can run."""
+    store_ok = await asyncio.to_thread(service.store.ping)
+    try:
+        engine = service.engine(None).name
+    except Exception as error:  # an engine that cannot be built is a readiness failure
+        engine = f"unavailable: {error}"
+    checks = {"store": "ok" if store_ok else "unreachable", "engine": engine}
+    if not store_ok or engine.startswith("unavailable"):
+        return problem(503, "not-ready", "Not ready", f"checks: {checks}")
+    return Health(status="ready", checks=checks)
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+async def metrics(service: ServiceDep) -> Response:
+    return Response(service.metrics.render(), media_type=CONTENT_TYPE_LATEST)

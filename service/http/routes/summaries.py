@@ -1,0 +1,119 @@
+"""Summaries: create (or fetch from the cache), read back, and the response schema."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import Response
+
+from service.errors import DeadlineExceeded
+from service.http.body import read_article
+from service.http.models import Problem, SummaryCreate, SummaryPublic
+from service.http.problems import PROBLEM, NotFound
+from service.http.state import AuthDep, ServiceDep
+from service.settings import EngineName
+
+router = APIRouter(prefix="/v1", tags=["summaries"], dependencies=[AuthDep])
+
+SEEDS = Path(__file__).resolve().parents[3] / "seeds"
+
+
+def _seed_examples() -> dict[str, Any]:
+    """Request examples for the OpenAPI page, taken from the seed articles when present."""
+    examples: dict[str, Any] = {}
+    for path in sorted(SEEDS.glob("*.txt"))[:3]:
+        text = path.read_text(encoding="utf-8")
+        examples[path.stem] = {"summary": path.name, "value": {"text": text, "source": path.name}}
+    return examples
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        s: {"model": Problem, "content": {PROBLEM: {"schema": Problem.model_json_schema()}}}
+        for s in statuses
+    }
+
+
+_REQUEST_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": SummaryCreate.model_json_schema(),
+                "examples": _seed_examples(),
+            },
+            "text/plain": {"schema": {"type": "string"}, "example": "Acme Bio raised $10 million."},
+        },
+    }
+}
+
+
+@router.post(
+    "/summaries",
+    summary="Summarise an article",
+    response_model=SummaryPublic,
+    responses=_problems(400, 401, 413, 415, 422, 502, 503, 504),
+    openapi_extra=_REQUEST_BODY,
+)
+async def create_summary(
+    request: Request,
+    service: ServiceDep,
+    engine: Annotated[
+        EngineName | None, Query(description="auto, llm or rules (default: the service's).")
+    ] = None,
+    x_milestones_engine: Annotated[EngineName | None, Header()] = None,
+    cache_control: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The article's grounded summary. A repeat of the same article (even with other
+    boilerplate around it) comes from the cache with ``meta.cached = true``;
+    ``Cache-Control: no-cache`` forces a fresh run and refreshes the cache."""
+    settings = service.settings
+    chosen = service.engine(engine or x_milestones_engine)
+    article, article_id = await read_article(request, settings.max_body_bytes)
+    refresh = "no-cache" in (cache_control or "").lower()
+    try:
+        async with asyncio.timeout(settings.request_deadline_s):
+            outcome = await service.cache.summarise(article, chosen, refresh=refresh)
+    except TimeoutError:
+        raise DeadlineExceeded(
+            f"no summary within the {settings.request_deadline_s:g} s request deadline"
+        ) from None
+    record = outcome.record
+    body = SummaryPublic(
+        id=outcome.id,
+        article_id=article_id,
+        source=record.source,
+        summary=record.summary,
+        meta=record.meta,
+    )
+    return Response(body.model_dump_json(), media_type="application/json")
+
+
+@router.get(
+    "/summaries/{summary_id}",
+    summary="A stored summary",
+    response_model=SummaryPublic,
+    responses=_problems(401, 404),
+)
+async def read_summary(summary_id: str, service: ServiceDep) -> Response:
+    """The summary stored under this id, as it was first returned."""
+    record = await service.cache.get(summary_id)
+    if record is None:
+        raise NotFound(f"no summary with id {summary_id!r}")
+    body = SummaryPublic(
+        id=summary_id,
+        article_id=None,
+        source=record.source,
+        summary=record.summary,
+        meta=record.meta,
+    )
+    return Response(body.model_dump_json(), media_type="application/json")
+
+
+@router.get("/schema", summary="The JSON Schema of a summary response")
+async def read_schema() -> dict[str, Any]:
+    """The JSON Schema every ``POST /v1/summaries`` response follows."""
+    return SummaryPublic.model_json_schema()

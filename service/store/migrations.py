@@ -1,0 +1,79 @@
+"""Schema migrations: a plain ordered list of small functions, each applied once and
+recorded by name in the ``migrations`` table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+    text,
+)
+
+metadata = MetaData()
+
+migrations_table = Table(
+    "migrations",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+summaries = Table(
+    "summaries",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("cache_key", String(64), nullable=False, index=True),
+    Column("record", Text, nullable=False),
+    Column("engine", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("hits", Integer, nullable=False, server_default="0"),
+)
+claims = Table(
+    "claims",
+    metadata,
+    Column("cache_key", String(64), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+
+def m001_summaries(conn: Connection) -> None:
+    """Summaries by cache key, with the grounded record as JSON."""
+    summaries.create(conn)
+
+
+def m002_claims(conn: Connection) -> None:
+    """Claims: which replica is summarising an article right now (single-flight)."""
+    claims.create(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [m001_summaries, m002_claims]
+
+
+def migrate(conn: Connection) -> list[str]:
+    """Apply the migrations not yet applied, in order; return their names."""
+    if conn.dialect.name == "postgresql":
+        # Replicas starting together: one migrates, the others wait for it.
+        conn.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+    migrations_table.create(conn, checkfirst=True)
+    done = set(conn.scalars(select(migrations_table.c.name)))
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.__name__ in done:
+            continue
+        migration(conn)
+        conn.execute(
+            migrations_table.insert().values(name=migration.__name__, applied_at=datetime.now(UTC))
+        )
+        applied.append(migration.__name__)
+    return applied

@@ -1,0 +1,319 @@
+"""The HTTP API: summaries, the cache, errors as problem documents, auth, limits, health."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from fastapi import FastAPI
+
+from service.http.app import create_app
+from service.settings import Settings
+from tests.articles import ARTICLE, VALID_ANSWER, answer
+from tests.model_stub import BASE_URL, completion, error
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "003_b5a2676f76b2b484.txt"
+AppFactory = Callable[..., FastAPI]
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> AppFactory:
+    def make(**overrides: Any) -> FastAPI:
+        fields: dict[str, Any] = {
+            "openai_api_key": "test-key",
+            "openai_base_url": BASE_URL,
+            "model": "test-model",
+            "database_url": f"sqlite:///{tmp_path}/store.sqlite3",
+            "backoff_initial_s": 0.001,
+            "backoff_max_s": 0.002,
+            "retry_after_max_s": 0.01,
+            "fallback": False,
+        }
+        return create_app(Settings(**(fields | overrides)))
+
+    return make
+
+
+@pytest.fixture
+async def client(make_app: AppFactory) -> AsyncIterator[httpx.AsyncClient]:
+    app = make_app()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        yield c
+    await app.state.service.aclose()
+
+
+def assert_problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["type"] == f"/problems/{slug}" and body["status"] == status
+    assert body["title"] and body["detail"]
+    assert "Traceback" not in response.text
+    return body
+
+
+async def test_a_json_article_is_summarised_with_spans_into_the_text_sent(
+    client: httpx.AsyncClient, model: respx.MockRouter
+) -> None:
+    route = model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
+    response = await client.post(
+        "/v1/summaries", json={"text": ARTICLE, "id": "cms-42", "source": "wire"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["id"].startswith("s_") and body["article_id"] == "cms-42"
+    assert body["meta"]["engine"] == "llm" and body["meta"]["cached"] is False
+    for m in body["summary"]["milestones"]:
+        assert ARTICLE[m["evidence_span"]["start"] : m["evidence_span"]["end"]] == m["evidence"]
+    assert route.call_count == 1
+
+
+async def test_a_repeat_comes_from_the_cache_even_with_other_boilerplate(
+    client: httpx.AsyncClient, model: respx.MockRouter
+) -> None:
+    route = model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
+    first = (await client.post("/v1/summaries", json={"text": ARTICLE})).json()
+    wrapped = (
+        "Subscribe now\nREAD: Ten stocks to watch\n"
+        + ARTICLE
+        + "Related news\nBeta Corp opens a plant in Ohio\nGamma Inc names a new chief executive\n"
+    )
+    second = await client.post(
+        "/v1/summaries", content=wrapped, headers={"content-type": "text/plain; charset=utf-8"}
+    )
+    body = second.json()
+    assert route.call_count == 1
+    assert body["meta"]["cached"] is True and body["id"] == first["id"]
+    for m in body["summary"]["milestones"]:
+        assert wrapped[m["evidence_span"]["start"] : m["evidence_span"]["end"]] == m["evidence"]
+
+
+async def test_no_cache_forces_a_fresh_run_and_refreshes_the_cache(
+    client: httpx.AsyncClient, model: respx.MockRouter
+) -> None:
+    route = model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
+    await client.post("/v1/summaries", json={"text": ARTICLE})
+    fresh = await client.post(
+        "/v1/summaries", json={"text": ARTICLE}, headers={"Cache-Control": "no-cache"}
+    )
+    assert fresh.json()["meta"]["cached"] is False and route.call_count == 2
+    again = await client.post("/v1/summaries", json={"text": ARTICLE})
+    assert again.json()["meta"]["cached"] is True and route.call_count == 2
+
+
+async def test_a_stored_summary_is_read_back_by_id(
+    client: httpx.AsyncClient, model: respx.MockRouter
+) -> None:
+    model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
+    created = (await client.post("/v1/summaries", json={"text": ARTICLE})).json()
+    read = await client.get(f"/v1/summaries/{created['id']}")
+    assert read.status_code == 200
+    assert read.json()["summary"] == created["summary"]
+    assert_problem(await client.get("/v1/summaries/s_unknown"), 404, "not-found")
+
+
+async def test_the_engine_is_chosen_per_request_by_query_or_header(
+    client: httpx.AsyncClient, model: respx.MockRouter
+) -> None:
+    route = model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
+    by_query = await client.post("/v1/summaries?engine=rules", json={"text": ARTICLE})
+    by_header = await client.post(
+        "/v1/summaries", json={"text": SEED.read_text()}, headers={"X-Milestones-Engine": "rules"}
+    )
+    assert by_query.json()["meta"]["engine"] == by_header.json()["meta"]["engine"] == "rules"
+    assert route.call_count == 0
+
+
+async def test_failures_are_never_cached(
+    client: httpx.AsyncClient, model: respx.MockRouter
+) -> None:
+    route = model.post("/chat/completions").mock(side_effect=[error(400), completion(VALID_ANSWER)])
+    assert_problem(
+        await client.post("/v1/summaries", json={"text": ARTICLE}), 502, "provider-rejected"
+    )
+    ok = await client.post("/v1/summaries", json={"text": ARTICLE})
+    assert ok.status_code == 200 and ok.json()["meta"]["cached"] is False
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status", "slug"),
+    [
+        (b"", "application/json", 400, "malformed-body"),
+        (b"{not json", "application/json", 400, "malformed-body"),
+        (b"[1, 2]", "application/json", 400, "malformed-body"),
+        (b'{"text": "caf\xe9"}', "application/json", 400, "malformed-body"),
+        (b"\xff\xfe\x00t", "text/plain", 400, "malformed-body"),
+        (b"text", "application/xml", 415, "unsupported-media-type"),
+        (b"text", "", 415, "unsupported-media-type"),
+        (b"text", "text/plain; charset=latin-1", 415, "unsupported-media-type"),
+        (b'{"text": ""}', "application/json", 422, "invalid-article"),
+        (b'{"text": "  \\n\\t "}', "application/json", 422, "invalid-article"),
+        (b"   \n ", "text/plain", 422, "invalid-article"),
+        (b"Advertisement\nSubscribe now\n", "text/plain", 422, "invalid-article"),
+        (b'{"text": 42}', "application/json", 422, "invalid-request"),
+        (b'{"txt": "Acme raised funds."}', "application/json", 422, "invalid-request"),
+        (b'{"text": "a", "extra": 1}', "application/json", 422, "invalid-request"),
+        (b'{"text": "a", "published_at": "yesterday"}', "application/json", 422, "invalid-request"),
+    ],
+)
+async def test_bad_input_gets_its_status_and_problem_type(
+    client: httpx.AsyncClient,
+    model: respx.MockRouter,
+    content: bytes,
+    content_type: str,
+    status: int,
+    slug: str,
+) -> None:
+    route = model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
+    headers = {"content-type": content_type} if content_type else {}
+    response = await client.post("/v1/summaries", content=content, headers=headers)
+    assert_problem(response, status, slug)
+    assert route.call_count == 0
+
+
+async def test_a_body_over_the_limit_is_413(
+    client: httpx.AsyncClient, model: respx.MockRouter
+) -> None:
+    big = b"Acme Bio raised funds. " * 10_000  # 230 kB, over the 200 kB default
+    response = await client.post(
+        "/v1/summaries", content=big, headers={"content-type": "text/plain"}
+    )
+    assert_problem(response, 413, "payload-too-large")
+
+
+async def test_invalid_model_output_after_re_asks_is_502_listing_the_errors(
+    client: httpx.AsyncClient, model: respx.MockRouter
+) -> None:
+    model.post("/chat/completions").mock(
+        return_value=completion(answer(headline=" ".join(["w"] * 30)))
+    )
+    body = assert_problem(
+        await client.post("/v1/summaries", json={"text": ARTICLE}), 502, "invalid-model-output"
+    )
+    assert body["errors"] == ["headline: headline has 30 words; write at most 20 words"]
+
+
+async def test_a_provider_that_stays_down_is_503_with_retry_after(
+    client: httpx.AsyncClient, model: respx.MockRouter
+) -> None:
+    model.post("/chat/completions").mock(return_value=error(429, {"Retry-After": "0.01"}))
+    response = await client.post("/v1/summaries", json={"text": ARTICLE})
+    assert_problem(response, 503, "provider-unavailable")
+    assert int(response.headers["Retry-After"]) >= 1
+
+
+async def test_the_service_falls_back_to_the_rules_by_default(
+    make_app: AppFactory, model: respx.MockRouter
+) -> None:
+    model.post("/chat/completions").mock(return_value=error(503))
+    app = make_app(fallback=None)  # unset: on in the service
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        response = await c.post("/v1/summaries", json={"text": ARTICLE})
+        again = await c.post("/v1/summaries", json={"text": ARTICLE})
+    await app.state.service.aclose()
+    meta = response.json()["meta"]
+    assert response.status_code == 200
+    assert (meta["engine"], meta["degraded"]) == ("rules", True)
+    assert again.json()["meta"]["cached"] is False  # a degraded answer is not cached
+
+
+async def test_the_request_deadline_gives_504(
+    make_app: AppFactory, model: respx.MockRouter
+) -> None:
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(5)
+        return completion(VALID_ANSWER)
+
+    model.post("/chat/completions").mock(side_effect=slow)
+    app = make_app(request_deadline_s=0.1)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        assert_problem(await c.post("/v1/summaries", json={"text": ARTICLE}), 504, "deadline")
+    await app.state.service.aclose()
+
+
+async def test_requests_queued_past_the_wait_get_503_with_retry_after(
+    make_app: AppFactory, model: respx.MockRouter
+) -> None:
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.5)
+        return completion(VALID_ANSWER)
+
+    model.post("/chat/completions").mock(side_effect=slow)
+    app = make_app(max_model_calls=1, queue_wait_s=0.05, retry_after_s=7)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        first = asyncio.ensure_future(c.post("/v1/summaries", json={"text": ARTICLE}))
+        await asyncio.sleep(0.05)
+        other = await c.post("/v1/summaries", json={"text": SEED.read_text()})
+        assert (await first).status_code == 200
+    await app.state.service.aclose()
+    assert_problem(other, 503, "overloaded")
+    assert other.headers["Retry-After"] == "7"
+
+
+async def test_api_keys_are_required_when_configured(
+    make_app: AppFactory, model: respx.MockRouter
+) -> None:
+    model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
+    app = make_app(api_keys="key-one, key-two")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        missing = await c.post("/v1/summaries", json={"text": ARTICLE})
+        wrong = await c.post(
+            "/v1/summaries", json={"text": ARTICLE}, headers={"Authorization": "Bearer key-three"}
+        )
+        right = await c.post(
+            "/v1/summaries", json={"text": ARTICLE}, headers={"Authorization": "Bearer key-two"}
+        )
+        health = await c.get("/healthz")
+    await app.state.service.aclose()
+    assert_problem(missing, 401, "unauthorized")
+    assert missing.headers["WWW-Authenticate"] == "Bearer"
+    assert_problem(wrong, 401, "unauthorized")
+    assert right.status_code == 200 and health.status_code == 200
+
+
+async def test_health_readiness_schema_and_metrics(
+    client: httpx.AsyncClient, model: respx.MockRouter
+) -> None:
+    model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
+    await client.post("/v1/summaries", json={"text": ARTICLE})
+    await client.post("/v1/summaries", json={"text": ARTICLE})
+    assert (await client.get("/healthz")).json() == {"status": "ok", "checks": {}}
+    ready = (await client.get("/readyz")).json()
+    assert ready == {"status": "ready", "checks": {"store": "ok", "engine": "llm"}}
+    schema = (await client.get("/v1/schema")).json()
+    assert set(schema["required"]) >= {"id", "summary", "meta"}
+    metrics = (await client.get("/metrics")).text
+    assert 'milestones_cache_total{result="hit"} 1.0' in metrics
+    assert 'milestones_cache_total{result="miss"} 1.0' in metrics
+    assert "milestones_model_requests_total 1.0" in metrics
+    assert 'milestones_model_tokens_total{type="prompt"} 100.0' in metrics
+    assert (
+        'milestones_http_requests_total{method="POST",route="/v1/summaries",status="200"} 2.0'
+        in metrics
+    )
+    assert "milestones_http_request_seconds_bucket" in metrics
+
+
+async def test_the_openapi_page_documents_both_bodies_with_seed_examples(
+    client: httpx.AsyncClient,
+) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    body = spec["paths"]["/v1/summaries"]["post"]["requestBody"]["content"]
+    assert set(body) == {"application/json", "text/plain"}
+    assert any("000_2ec0818c34523e87" in name for name in body["application/json"]["examples"])
+    assert (await client.get("/docs")).status_code == 200
+
+
+def test_serving_beyond_loopback_without_keys_is_refused() -> None:
+    from service.cli import bind_refusal
+
+    assert bind_refusal("127.0.0.1", Settings()) is None
+    assert "MILESTONES_API_KEYS" in (bind_refusal("0.0.0.0", Settings()) or "")
+    assert bind_refusal("0.0.0.0", Settings(api_keys="k")) is None
+    assert bind_refusal("0.0.0.0", Settings(allow_unauthenticated=True)) is None

@@ -1,0 +1,77 @@
+"""Single-flight: concurrent identical requests make one model call, in one process and
+across replicas sharing a store."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import respx
+
+from service.cache import SummaryCache
+from service.engines.llm import LLMEngine
+from service.http.app import create_app
+from service.metrics import Metrics
+from service.pipeline import Article
+from service.settings import Settings
+from service.store import Store
+from tests.articles import ARTICLE, VALID_ANSWER
+from tests.model_stub import BASE_URL, completion
+
+
+def slow_model(model: respx.MockRouter, delay: float = 0.2) -> respx.Route:
+    async def answer(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(delay)
+        return completion(VALID_ANSWER)
+
+    return model.post("/chat/completions").mock(side_effect=answer)
+
+
+async def test_fifty_concurrent_identical_posts_cause_one_model_call(
+    tmp_path: Path, model: respx.MockRouter
+) -> None:
+    route = slow_model(model)
+    settings = Settings(
+        openai_api_key="k",
+        openai_base_url=BASE_URL,
+        model="test-model",
+        fallback=False,
+        database_url=f"sqlite:///{tmp_path}/s.sqlite3",
+    )
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        responses = await asyncio.gather(
+            *(client.post("/v1/summaries", json={"text": ARTICLE}) for _ in range(50))
+        )
+    await app.state.service.aclose()
+    assert [r.status_code for r in responses] == [200] * 50
+    assert route.call_count == 1
+    cached = [r.json()["meta"]["cached"] for r in responses]
+    assert cached.count(False) == 1 and cached.count(True) == 49
+    assert len({r.json()["id"] for r in responses}) == 1
+
+
+async def test_replicas_sharing_a_store_make_one_model_call(
+    store_url: str, model: respx.MockRouter
+) -> None:
+    route = slow_model(model, delay=0.3)
+    settings = Settings(
+        openai_api_key="k", openai_base_url=BASE_URL, model="test-model", claim_poll_s=0.02
+    )
+    replicas = [SummaryCache(Store(store_url), settings, Metrics()) for _ in range(3)]
+    engines = [LLMEngine(settings) for _ in replicas]
+    outcomes = await asyncio.gather(
+        *(
+            cache.summarise(Article(ARTICLE), engine)
+            for cache, engine in zip(replicas, engines, strict=True)
+            for _ in range(5)
+        )
+    )
+    assert route.call_count == 1
+    assert len({o.id for o in outcomes}) == 1
+    assert sum(not o.record.meta.cached for o in outcomes) == 1
+    for cache, engine in zip(replicas, engines, strict=True):
+        await engine.aclose()
+        cache.store.close()
