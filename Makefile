@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run serve test lint types unit schemas fake-llm lock clean
+.PHONY: install run serve test bench lint types unit schemas fake-llm lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ types: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m schemas --check
 	$(BIN)/pytest
+
+# Benchmarks (one run, ratios): the service's cached path against a bare endpoint, the
+# pipeline's own overhead per seed, latency percentiles.
+bench: $(STAMP)
+	$(BIN)/python -m bench.bench_service
 
 schemas: $(STAMP)
 	$(BIN)/python -m schemas

@@ -45,15 +45,21 @@ _SPACES = (
     "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 
-# One character in, one character out: offsets survive the translation unchanged.
-_TABLE = str.maketrans(
-    {
-        **{c: "'" for c in _QUOTES},
-        **{c: '"' for c in _DOUBLE_QUOTES},
-        **{c: "-" for c in _DASHES},
-        **{c: " " for c in _SPACES},
-    }
-)
+# One character in, one character out: offsets survive the replacement unchanged.
+_REPLACEMENT = {
+    **{c: "'" for c in _QUOTES},
+    **{c: '"' for c in _DOUBLE_QUOTES},
+    **{c: "-" for c in _DASHES},
+    **{c: " " for c in _SPACES},
+}
+# A regex touching only these characters is far faster than str.translate on long texts.
+_SPECIAL = re.compile("[" + re.escape("".join(_REPLACEMENT)) + "]")
+
+
+def _replace(match: re.Match[str]) -> str:
+    return _REPLACEMENT[match.group()]
+
+
 _SPACE_RUN = re.compile(r" {2,}")
 
 
@@ -95,7 +101,7 @@ class Normalised:
 
 def normalise(text: str) -> Normalised:
     """Normalise ``text`` as the module docstring says, keeping the offset map."""
-    translated = text.translate(_TABLE)
+    translated = _SPECIAL.sub(_replace, text)
     lowered = translated.lower()
     if len(lowered) != len(translated):
         return _normalise_char_by_char(translated)

@@ -25,7 +25,6 @@ from datetime import date
 
 from schemas import ArticleSummary, EvidenceSpan, SummaryRecord
 from schemas.export import schema_hash
-from service.align import normalise
 from service.engines import Engine
 from service.errors import Overloaded
 from service.metrics import Metrics
@@ -38,7 +37,7 @@ from service.validate import GroundingContext
 def cache_key(context: GroundingContext, published_at: date | None, engine: Engine) -> str:
     """The hash naming a summary: normalised cleaned text, date, engine, model, prompt, schema."""
     parts = [
-        normalise(context.cleaned.text).stripped,
+        context.normalised_text,
         published_at.isoformat() if published_at else "",
         engine.name,
         engine.model or "",

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from service import boilerplate as bp
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-_STRONG = {reason: bp.compile_all(patterns) for reason, patterns in bp.STRONG.items()}
-_NAV = bp.compile_all(bp.NAVIGATION_CUES)
-_LIST_HEADING = bp.compile_all(bp.HEADLINE_LIST_HEADING)
-_NOT_A_HEADLINE = bp.compile_all(bp.NOT_A_HEADLINE)
+_STRONG = {reason: bp.compile_any(patterns) for reason, patterns in bp.STRONG.items()}
+_NAV = bp.compile_any(bp.NAVIGATION_CUES)
+_LIST_HEADING = bp.compile_any(bp.HEADLINE_LIST_HEADING)
+_NOT_A_HEADLINE = bp.compile_any(bp.NOT_A_HEADLINE)
 _SENTENCE_END = (".", "!", "?", ":", ";", '"', "'", "\u201d", "\u2019", "\u2026")
 
 
@@ -75,19 +75,19 @@ class CleanedText:
 class _Line:
     start: int
     raw: str
+    content: str = field(init=False)  # without its line ending
+    lowered: str = field(init=False)  # what the patterns are matched against
+    words: int = field(init=False)
     reason: str | None = None
 
-    @property
-    def content(self) -> str:
-        return self.raw.rstrip("\r\n")
-
-    @property
-    def words(self) -> int:
-        return len(self.content.split())
+    def __post_init__(self) -> None:
+        self.content = self.raw.rstrip("\r\n")
+        self.lowered = self.content.lower()
+        self.words = len(self.content.split())
 
     @property
     def blank(self) -> bool:
-        return not self.content.strip()
+        return self.words == 0
 
 
 def _split_lines(text: str) -> list[_Line]:
@@ -97,14 +97,11 @@ def _split_lines(text: str) -> list[_Line]:
 def _strong_reason(line: _Line) -> str | None:
     if line.blank or line.words > bp.STRONG_MAX_WORDS:
         return None
-    for reason, patterns in _STRONG.items():
-        if any(p.search(line.content) for p in patterns):
-            return reason
-    return None
+    return next((reason for reason, rx in _STRONG.items() if rx.search(line.lowered)), None)
 
 
 def _is_navigation(line: _Line) -> bool:
-    return any(p.search(line.content) for p in _NAV)
+    return _NAV.search(line.lowered) is not None
 
 
 def _looks_like_headline(line: _Line) -> bool:
@@ -113,7 +110,7 @@ def _looks_like_headline(line: _Line) -> bool:
         3 <= line.words <= 25
         and not text.endswith(_SENTENCE_END)
         and (text[0].isupper() or text[0].isdigit())
-        and not any(p.search(text) for p in _NOT_A_HEADLINE)
+        and not _NOT_A_HEADLINE.search(line.lowered)
     )
 
 
@@ -135,7 +132,7 @@ def _mark_headline_lists(lines: list[_Line]) -> None:
     live = [i for i, line in enumerate(lines) if not line.blank and line.reason is None]
     # After a "Related news" heading, wherever it stands.
     for n, i in enumerate(live):
-        if any(p.search(lines[i].content) for p in _LIST_HEADING):
+        if _LIST_HEADING.search(lines[i].lowered):
             run = []
             for j in live[n + 1 :]:
                 if not _looks_like_headline(lines[j]):

@@ -39,6 +39,11 @@ class GroundingContext:
     def mentions(self, name: str) -> bool:
         return self._aligner.mentions(name)
 
+    @property
+    def normalised_text(self) -> str:
+        """The cleaned text, normalised as quotes are (white space, case, quotes, dashes)."""
+        return self._aligner.normalised.stripped
+
     def locate(self, quote: str) -> Span | None:
         """Where ``quote`` stands in the text as the caller sent it."""
         span = self._aligner.find(quote)

@@ -93,6 +93,25 @@ async def test_a_repeat_comes_from_the_cache_even_with_other_boilerplate(
         assert wrapped[m["evidence_span"]["start"] : m["evidence_span"]["end"]] == m["evidence"]
 
 
+async def test_an_exact_repeat_is_answered_from_memory_with_its_own_latency(
+    client: httpx.AsyncClient, model: respx.MockRouter
+) -> None:
+    route = model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
+    first = (await client.post("/v1/summaries", json={"text": ARTICLE, "id": "a"})).json()
+    repeats = [
+        (await client.post("/v1/summaries", json={"text": ARTICLE, "id": "a"})).json()
+        for _ in range(3)
+    ]
+    assert route.call_count == 1
+    for repeat in repeats:
+        assert repeat["meta"]["cached"] is True and repeat["id"] == first["id"]
+        assert repeat["article_id"] == "a" and repeat["summary"] == first["summary"]
+        assert isinstance(repeat["meta"]["latency_ms"], float)
+        assert repeat["meta"]["latency_ms"] >= 0
+    other_id = (await client.post("/v1/summaries", json={"text": ARTICLE, "id": "b"})).json()
+    assert other_id["article_id"] == "b" and other_id["meta"]["cached"] is True
+
+
 async def test_no_cache_forces_a_fresh_run_and_refreshes_the_cache(
     client: httpx.AsyncClient, model: respx.MockRouter
 ) -> None:

@@ -32,6 +32,10 @@ logging.getLogger("instructor").propagate = False
 
 _MODES = {"tools": instructor.Mode.TOOLS, "json_schema": instructor.Mode.JSON_SCHEMA}
 
+# instructor wraps a plain model in a new class on every call (and so rebuilds its JSON
+# Schema every call); a model that already is its ResponseSchema is used as it is.
+RESPONSE_MODEL: type[Extraction] = instructor.response_schema(Extraction)
+
 # OpenAI-compatible local servers (vLLM, Ollama, llama.cpp) ignore the key, but the
 # client insists on one.
 _NO_KEY = "not-needed"
@@ -101,7 +105,7 @@ class LLMEngine:
         try:
             async with asyncio.timeout(settings.deadline_s):
                 extraction = await create(
-                    response_model=Extraction,
+                    response_model=RESPONSE_MODEL,
                     messages=messages,
                     context=ValidationContext(article.context),
                     max_retries=settings.max_reasks,

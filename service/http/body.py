@@ -54,8 +54,8 @@ def _utf8(body: bytes) -> str:
         raise MalformedBody(f"the body is not UTF-8 (byte {error.start})") from None
 
 
-async def read_article(request: Request, limit: int) -> tuple[Article, str | None]:
-    """The article a request carries, and the caller's id for it."""
+def parse_article(request: Request, body: bytes) -> tuple[Article, str | None]:
+    """The article a request's body carries, and the caller's id for it."""
     media, charset = _media_type(request)
     if media not in JSON_TYPES + TEXT_TYPES and not media.endswith("+json"):
         shown = media or "none"
@@ -64,7 +64,6 @@ async def read_article(request: Request, limit: int) -> tuple[Article, str | Non
         )
     if charset not in (None, "utf-8", "utf8"):
         raise UnsupportedMediaType(f"charset {charset} is not accepted: send UTF-8")
-    body = await read_limited(request, limit)
     if media in TEXT_TYPES:
         return Article(_utf8(body)), None
     try:

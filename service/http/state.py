@@ -12,6 +12,7 @@ from service.cache import SummaryCache
 from service.engines import Engine, build_engine, choose
 from service.errors import ConfigurationError
 from service.http.problems import EngineUnavailable, Unauthorized
+from service.http.recent import RecentResponses
 from service.metrics import Metrics
 from service.settings import EngineName, Settings
 from service.store import Store
@@ -19,16 +20,25 @@ from service.store import Store
 
 @dataclass
 class Service:
-    """Settings, store, cache, metrics and the engines built so far."""
+    """Settings, store, cache, metrics, recent responses and the engines built so far."""
 
     settings: Settings
     store: Store
     cache: SummaryCache
     metrics: Metrics
+    recent: RecentResponses = field(default_factory=RecentResponses)
     engines: dict[str, Engine] = field(default_factory=dict)
+    _by_request: dict[str | None, Engine] = field(default_factory=dict)
+    api_keys: list[bytes] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.api_keys = [key.encode() for key in self.settings.api_key_list()]
 
     def engine(self, requested: EngineName | None) -> Engine:
         """The engine for a request: asked for, else MILESTONES_ENGINE, else auto."""
+        known = self._by_request.get(requested)
+        if known is not None:
+            return known
         try:
             choice = choose(self.settings, requested)
         except ConfigurationError as error:
@@ -37,6 +47,7 @@ class Service:
             # The service answers with the rules when the LLM fails, unless told not to.
             fallback = True if self.settings.fallback is None else self.settings.fallback
             self.engines[choice.name] = build_engine(choice, self.settings, fallback=fallback)
+        self._by_request[requested] = self.engines[choice.name]
         return self.engines[choice.name]
 
     async def aclose(self) -> None:
@@ -55,14 +66,13 @@ ServiceDep = Annotated[Service, Depends(get_service)]
 
 async def require_api_key(request: Request, service: ServiceDep) -> None:
     """Bearer API key, compared in constant time against every configured key."""
-    keys = service.settings.api_key_list()
-    if not keys:
+    if not service.api_keys:
         return
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     given = token.strip().encode()
     matched = False
-    for key in keys:
-        matched |= hmac.compare_digest(given, key.encode())
+    for key in service.api_keys:
+        matched |= hmac.compare_digest(given, key)
     if scheme.lower() != "bearer" or not matched:
         raise Unauthorized("send a valid API key as 'Authorization: Bearer <key>'")
 
