@@ -6,10 +6,12 @@ reads back what the client sent.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import httpx
+import respx
 
 BASE_URL = "http://model.test/v1"
 COMPLETIONS = f"{BASE_URL}/chat/completions"
@@ -76,3 +78,13 @@ def user_message(request: httpx.Request) -> str:
 def all_text(request: httpx.Request) -> str:
     """Every message's text in a request, joined."""
     return "\n".join(str(m.get("content") or "") for m in sent(request)["messages"])
+
+
+def slow_completions(model: respx.MockRouter, answer: dict[str, Any], delay: float) -> respx.Route:
+    """Stub the completions route with ``answer``, given after ``delay`` seconds."""
+
+    async def respond(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(delay)
+        return completion(answer)
+
+    return model.post("/chat/completions").mock(side_effect=respond)

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from service.http.app import create_app
 from service.settings import Settings
 from tests.articles import ARTICLE, VALID_ANSWER, answer
-from tests.model_stub import BASE_URL, completion, error
+from tests.model_stub import BASE_URL, completion, error, slow_completions
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "003_b5a2676f76b2b484.txt"
 AppFactory = Callable[..., FastAPI]
@@ -245,11 +245,7 @@ async def test_the_service_falls_back_to_the_rules_by_default(
 async def test_the_request_deadline_gives_504(
     make_app: AppFactory, model: respx.MockRouter
 ) -> None:
-    async def slow(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(5)
-        return completion(VALID_ANSWER)
-
-    model.post("/chat/completions").mock(side_effect=slow)
+    slow_completions(model, VALID_ANSWER, delay=5)
     app = make_app(request_deadline_s=0.1)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         assert_problem(await c.post("/v1/summaries", json={"text": ARTICLE}), 504, "deadline")
@@ -259,11 +255,7 @@ async def test_the_request_deadline_gives_504(
 async def test_requests_queued_past_the_wait_get_503_with_retry_after(
     make_app: AppFactory, model: respx.MockRouter
 ) -> None:
-    async def slow(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(0.5)
-        return completion(VALID_ANSWER)
-
-    model.post("/chat/completions").mock(side_effect=slow)
+    slow_completions(model, VALID_ANSWER, delay=0.5)
     app = make_app(max_model_calls=1, queue_wait_s=0.05, retry_after_s=7)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         first = asyncio.ensure_future(c.post("/v1/summaries", json={"text": ARTICLE}))

@@ -17,21 +17,13 @@ from service.pipeline import Article
 from service.settings import Settings
 from service.store import Store
 from tests.articles import ARTICLE, VALID_ANSWER
-from tests.model_stub import BASE_URL, completion
-
-
-def slow_model(model: respx.MockRouter, delay: float = 0.2) -> respx.Route:
-    async def answer(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(delay)
-        return completion(VALID_ANSWER)
-
-    return model.post("/chat/completions").mock(side_effect=answer)
+from tests.model_stub import BASE_URL, slow_completions
 
 
 async def test_fifty_concurrent_identical_posts_cause_one_model_call(
     tmp_path: Path, model: respx.MockRouter
 ) -> None:
-    route = slow_model(model)
+    route = slow_completions(model, VALID_ANSWER, delay=0.2)
     settings = Settings(
         openai_api_key="k",
         openai_base_url=BASE_URL,
@@ -56,7 +48,7 @@ async def test_fifty_concurrent_identical_posts_cause_one_model_call(
 async def test_replicas_sharing_a_store_make_one_model_call(
     store_url: str, model: respx.MockRouter
 ) -> None:
-    route = slow_model(model, delay=0.3)
+    route = slow_completions(model, VALID_ANSWER, delay=0.3)
     settings = Settings(
         openai_api_key="k", openai_base_url=BASE_URL, model="test-model", claim_poll_s=0.02
     )
