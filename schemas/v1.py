@@ -393,6 +393,7 @@ class Meta(_Strict):
     requests: int = Field(ge=0, description="HTTP requests sent, transport retries included.")
     usage: TokenUsage
     latency_ms: float = Field(ge=0)
+    created_at: str = Field(description="When the summary was made (ISO 8601, UTC).")
     cached: bool = Field(description="Whether the summary came from the cache.")
     degraded: bool = Field(
         description="True when the LLM failed and the rules engine answered instead."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from schemas import Meta, SummaryRecord, TokenUsage
 from schemas.export import schema_hash
@@ -61,6 +61,7 @@ def assemble(
         requests=run.requests,
         usage=TokenUsage(**run.usage.as_dict()),
         latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         cached=False,
         degraded=run.degraded_reason is not None,
         degraded_reason=run.degraded_reason,

@@ -216,6 +216,7 @@ async def test_invalid_model_output_after_re_asks_is_502_listing_the_errors(
         await client.post("/v1/summaries", json={"text": ARTICLE}), 502, "invalid-model-output"
     )
     assert body["errors"] == ["headline: headline has 30 words; write at most 20 words"]
+    assert body["detail"].endswith("headline: headline has 30 words; write at most 20 words")
 
 
 async def test_a_provider_that_stays_down_is_503_with_retry_after(

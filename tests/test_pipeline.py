@@ -57,6 +57,7 @@ async def test_the_record_carries_its_meta(engine: LLMEngine, model: respx.MockR
     assert meta.schema_hash == schema_hash()
     assert (meta.attempts, meta.requests, meta.usage.total_tokens) == (1, 1, 120)
     assert meta.cached is False and meta.latency_ms >= 0
+    assert meta.created_at.endswith("+00:00")
     assert SummaryRecord.model_validate_json(record.model_dump_json()) == record
 
 

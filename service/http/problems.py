@@ -151,8 +151,9 @@ def for_error(error: MilestonesError, retry_after_default: int) -> JSONResponse:
     if isinstance(error, InputError):
         return problem(422, "invalid-article", "Invalid article", detail)
     if isinstance(error, ExtractionFailed):
+        listed = f"{detail}: {'; '.join(error.errors)}" if error.errors else detail
         return problem(
-            502, "invalid-model-output", "Invalid model output", detail, errors=error.errors
+            502, "invalid-model-output", "Invalid model output", listed, errors=error.errors
         )
     if isinstance(error, ProviderRejected):
         return problem(502, "provider-rejected", "Provider rejected the request", detail)
