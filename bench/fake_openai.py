@@ -48,7 +48,8 @@ class Stats:
     window: deque[float] = field(default_factory=deque)
 
 
-def _answer(messages: list[dict[str, Any]], engine: RulesEngine) -> str:
+def rules_answer(messages: list[dict[str, Any]], engine: RulesEngine) -> str:
+    """The extraction a model would return, read by the rules engine from the request."""
     user = next(m["content"] for m in messages if m.get("role") == "user")
     match = _ARTICLE.search(user)
     text = match.group("text") if match else user
@@ -93,7 +94,7 @@ def create_app(limits: Limits) -> FastAPI:
         body = await request.json()
         if limits.latency_s:
             await asyncio.sleep(limits.latency_s)
-        content = _answer(body["messages"], engine)
+        content = rules_answer(body["messages"], engine)
         prompt_chars = sum(len(str(m.get("content") or "")) for m in body["messages"])
         if body.get("tools"):
             name = body["tools"][0]["function"]["name"]

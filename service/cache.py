@@ -8,8 +8,8 @@ stored. A hit is re-grounded against the text this caller sent, so ``evidence_sp
 always points into it.
 
 Single-flight: within a process, followers await the leader's future; across replicas
-sharing a store, the leader holds a claim row and the others poll the store for its
-result (taking over if the claim expires).
+sharing a store, the leader holds a claim row (a lease it renews while it works) and the
+others poll the store for its result, taking over if the claim lapses (its holder died).
 """
 
 from __future__ import annotations
@@ -53,11 +53,12 @@ def summary_id(key: str) -> str:
 
 
 def reground(summary: ArticleSummary, context: GroundingContext) -> ArticleSummary | None:
-    """The summary with every evidence located in this caller's text, or None."""
+    """The summary with every evidence found again, word for word (after normalisation),
+    in this caller's text; None if any is not."""
     milestones = []
     for milestone in summary.milestones:
         span = context.locate(milestone.evidence)
-        if span is None:
+        if span is None or span.alignment != "exact":
             return None
         milestones.append(
             milestone.model_copy(
@@ -153,12 +154,14 @@ class SummaryCache:
         started: float,
         refresh: bool,
     ) -> Outcome:
-        while not await asyncio.to_thread(self.store.claim, key, self._owner, self._claim_ttl()):
+        ttl = self.settings.claim_ttl_s
+        while not await asyncio.to_thread(self.store.claim, key, self._owner, ttl):
             # Another replica is summarising this article: wait for its result.
             await asyncio.sleep(self.settings.claim_poll_s)
             hit = await self._from_store(key, context, article, started)
             if hit is not None:
                 return hit
+        lease = asyncio.create_task(self._keep_claim(key, ttl))
         try:
             if not refresh:
                 # The previous holder stores before it releases: a result may be there now.
@@ -175,10 +178,14 @@ class SummaryCache:
                 )
             return Outcome(summary_id(key), record)
         finally:
+            lease.cancel()
             await asyncio.to_thread(self.store.release, key, self._owner)
 
-    def _claim_ttl(self) -> float:
-        return max(self.settings.claim_ttl_s, self.settings.request_deadline_s)
+    async def _keep_claim(self, key: str, ttl: float) -> None:
+        """Renew our claim while we work: if this process dies, it lapses within ``ttl``."""
+        while True:
+            await asyncio.sleep(ttl / 3)
+            await asyncio.to_thread(self.store.renew, key, self._owner, ttl)
 
     @asynccontextmanager
     async def _model_slot(self, engine: Engine) -> AsyncIterator[None]:

@@ -165,6 +165,92 @@ def eval_command(
         print_report(Console(highlight=False), report)
 
 
+@app.command("bulk")
+def bulk_command(
+    source: Annotated[str, typer.Argument(help="A directory, a .jsonl or .csv file, or -.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Results (JSON Lines).")],
+    engine: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="auto, llm or rules (default: MILESTONES_ENGINE, else auto)."),
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=256)] = 8,
+    rpm: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(min=1, help="Cap on model requests per minute."),
+    ] = None,
+    tpm: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(min=1, help="Cap on tokens per minute."),
+    ] = None,
+    retry_errors: Annotated[
+        bool, typer.Option(help="Re-run only the items in OUT.errors.jsonl.")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Summarise an archive into JSON Lines: resumable, rate-adaptive, failures kept apart."""
+    from service.bulk.display import BulkProgress, print_report
+    from service.bulk.items import count_items, iter_items
+    from service.bulk.limiter import AdaptiveGate
+    from service.bulk.runner import BulkRun
+    from service.cache import SummaryCache
+    from service.engines.llm import LLMEngine
+    from service.engines.rules import RulesEngine
+    from service.store import Store
+
+    if engine is not None and engine not in get_args(EngineName):
+        stderr.print(f"error: --engine must be auto, llm or rules, not {engine!r}")
+        raise typer.Exit(EXIT_USAGE)
+    if source != "-" and not Path(source).exists():
+        stderr.print(f"error: no such file or directory: {source}", markup=False)
+        raise typer.Exit(EXIT_USAGE)
+    gate = AdaptiveGate(concurrency, rpm=rpm, tpm=tpm)
+    try:
+        settings = Settings()
+        choice = choose(settings, cast(EngineName | None, engine))
+        chosen: Engine = LLMEngine(settings, gate=gate) if choice.name == "llm" else RulesEngine()
+        cache = SummaryCache(Store(settings.database_url), settings)
+    except MilestonesError as error:
+        stderr.print(f"error: {error.detail}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    stderr.print(f"engine: {choice.name} ({choice.reason})", markup=False)
+    total = count_items(source) if progress else None
+    show = BulkProgress(stderr, total, settings) if progress else None
+    run = BulkRun(
+        cache,
+        chosen,
+        out,
+        concurrency=concurrency,
+        retry_errors=retry_errors,
+        on_item=show.on_item if show else None,
+    )
+
+    async def go() -> None:
+        try:
+            await run.run(iter_items(source))
+        finally:
+            await chosen.aclose()
+            cache.store.close()
+
+    try:
+        if show is not None:
+            with show:
+                asyncio.run(go())
+        else:
+            asyncio.run(go())
+    except KeyboardInterrupt:
+        stderr.print("interrupted: OUT holds whole lines; run the same command to resume")
+        raise typer.Exit(130) from None
+    print_report(stderr, run.report, settings, str(out))
+    if gate.rate_limited:
+        stderr.print(
+            f"rate limited {gate.rate_limited} time(s); concurrency went down to "
+            f"{int(gate.lowest)} and back up to {int(gate.limit)}",
+            markup=False,
+        )
+    if run.report.failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -211,3 +297,7 @@ def serve_command(
 def main() -> None:
     """Entry point of the ``milestones`` console script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

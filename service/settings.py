@@ -65,9 +65,28 @@ class Settings(BaseSettings):
     queue_wait_s: float = Field(default=10.0, gt=0)
     request_deadline_s: float = Field(default=120.0, gt=0)
     retry_after_s: int = Field(default=5, ge=1)
-    # Single-flight across replicas: a claim on an article expires after this long.
-    claim_ttl_s: float = Field(default=300.0, gt=0)
+    # Single-flight across replicas: a claim on an article is a lease of this length,
+    # renewed while its holder works; a dead holder's claim lapses within it.
+    claim_ttl_s: float = Field(default=15.0, gt=0)
     claim_poll_s: float = Field(default=0.05, gt=0)
+
+    # -- bulk runs ----------------------------------------------------------------------
+    # US dollars per million tokens, (input, output), by model; MILESTONES_PRICES as JSON
+    # ({"my-model": [0.2, 0.8]}) adds or overrides. A model without a price costs "unknown".
+    prices: dict[str, tuple[float, float]] = {
+        "gpt-4o-mini": (0.15, 0.60),
+        "gpt-4o": (2.50, 10.00),
+        "gpt-4.1-mini": (0.40, 1.60),
+        "gpt-4.1": (2.00, 8.00),
+        "gpt-4.1-nano": (0.10, 0.40),
+    }
+
+    def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        """Estimated cost of these tokens with the configured model, if it has a price."""
+        price = self.prices.get(self.model)
+        if price is None:
+            return None
+        return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
 
     def api_key_list(self) -> list[str]:
         """The configured API keys."""

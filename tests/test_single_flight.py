@@ -67,3 +67,47 @@ async def test_replicas_sharing_a_store_make_one_model_call(
     for cache, engine in zip(replicas, engines, strict=True):
         await engine.aclose()
         cache.store.close()
+
+
+async def test_a_leader_working_longer_than_its_lease_keeps_it_by_renewing(
+    store_url: str, model: respx.MockRouter
+) -> None:
+    route = slow_completions(model, VALID_ANSWER, delay=0.6)
+    settings = Settings(
+        openai_api_key="k",
+        openai_base_url=BASE_URL,
+        model="test-model",
+        claim_ttl_s=0.2,
+        claim_poll_s=0.02,
+    )
+    replicas = [SummaryCache(Store(store_url), settings, Metrics()) for _ in range(2)]
+    engine = LLMEngine(settings)
+    outcomes = await asyncio.gather(*(c.summarise(Article(ARTICLE), engine) for c in replicas))
+    assert route.call_count == 1 and len({o.id for o in outcomes}) == 1
+    await engine.aclose()
+    for cache in replicas:
+        cache.store.close()
+
+
+async def test_a_claim_left_by_a_dead_holder_lapses(
+    store_url: str, model: respx.MockRouter
+) -> None:
+    route = slow_completions(model, VALID_ANSWER, delay=0.0)
+    settings = Settings(
+        openai_api_key="k",
+        openai_base_url=BASE_URL,
+        model="test-model",
+        claim_ttl_s=0.3,
+        claim_poll_s=0.02,
+    )
+    cache = SummaryCache(Store(store_url), settings, Metrics())
+    engine = LLMEngine(settings)
+    from service.cache import cache_key
+    from service.pipeline import prepare
+
+    key = cache_key(prepare(Article(ARTICLE)), None, engine)
+    assert cache.store.claim(key, "a-process-that-was-killed", ttl_s=0.3)
+    outcome = await asyncio.wait_for(cache.summarise(Article(ARTICLE), engine), timeout=5)
+    assert route.call_count == 1 and not outcome.record.meta.cached
+    await engine.aclose()
+    cache.store.close()

@@ -20,7 +20,7 @@ from instructor.core import IncompleteOutputException, InstructorRetryException
 
 from schemas import Extraction
 from service.engines.base import ArticleRequest, EngineRun
-from service.engines.transport import Ledger, Sleep, TransportRetry
+from service.engines.transport import Ledger, RequestGate, Sleep, TransportRetry
 from service.errors import DeadlineExceeded, ExtractionFailed, MilestonesError
 from service.prompt import load_prompt
 from service.settings import Settings
@@ -52,6 +52,7 @@ class LLMEngine:
         *,
         http_client: httpx.AsyncClient | None = None,
         sleep: Sleep | None = None,
+        gate: RequestGate | None = None,
     ) -> None:
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
         self._settings = settings
@@ -70,6 +71,7 @@ class LLMEngine:
             max_s=settings.backoff_max_s,
             retry_after_max_s=settings.retry_after_max_s,
             sleep=sleep,
+            gate=gate,
         )
 
     @property

@@ -13,7 +13,7 @@ import email.utils
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import openai
 from tenacity import (
@@ -28,6 +28,18 @@ from service.errors import ProviderRejected, ProviderUnavailable, Spent, Usage
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class RequestGate(Protocol):
+    """Paces model requests (a bulk run's rate limiter): asked before each request, told
+    after it whether the provider rate-limited it."""
+
+    async def acquire(self) -> None:
+        """Wait until a request may be sent."""
+
+    def release(self, rate_limited: bool, retry_after: float | None, tokens: int) -> None:
+        """The request is over: whether it got a 429 (and its Retry-After), tokens used."""
+
 
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
 
@@ -98,11 +110,13 @@ class TransportRetry:
         max_s: float,
         retry_after_max_s: float,
         sleep: Sleep | None = None,
+        gate: RequestGate | None = None,
     ) -> None:
         self._retries = retries
         self._backoff = wait_random_exponential(multiplier=initial_s, max=max_s)
         self._retry_after_max_s = retry_after_max_s
         self._sleep = asyncio.sleep if sleep is None else sleep
+        self._gate = gate
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
@@ -110,6 +124,22 @@ class TransportRetry:
         if asked is not None:
             return min(asked, self._retry_after_max_s)
         return float(self._backoff(state))
+
+    async def _gated(self, request: Callable[[], Awaitable[T]]) -> T:
+        if self._gate is None:
+            return await request()
+        await self._gate.acquire()
+        limited, asked, tokens = False, None, 0
+        try:
+            response = await request()
+            usage = getattr(response, "usage", None)
+            tokens = int(getattr(usage, "total_tokens", 0) or 0)
+            return response
+        except openai.RateLimitError as error:
+            limited, asked = True, retry_after_seconds(error)
+            raise
+        finally:
+            self._gate.release(limited, asked, tokens)
 
     async def send(self, request: Callable[[], Awaitable[T]], ledger: Ledger) -> T:
         """Send ``request``, counting each try in ``ledger``; typed errors when it fails."""
@@ -124,7 +154,7 @@ class TransportRetry:
             async for attempt in retrying:
                 with attempt:
                     ledger.requests += 1
-                    return await request()
+                    return await self._gated(request)
         except openai.APIError as error:
             if is_retryable(error):
                 raise ProviderUnavailable(

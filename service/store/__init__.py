@@ -146,6 +146,15 @@ class Store:
             ).first()
             return inserted is not None
 
+    def renew(self, cache_key: str, owner: str, ttl_s: float) -> None:
+        """Extend a claim this owner holds (a lease kept alive while it works)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(claims)
+                .where(claims.c.cache_key == cache_key, claims.c.owner == owner)
+                .values(expires_at=time.time() + ttl_s)
+            )
+
     def claim_alive(self, cache_key: str) -> bool:
         with self.engine.connect() as conn:
             row = conn.execute(

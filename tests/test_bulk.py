@@ -1,0 +1,309 @@
+"""Bulk runs: inputs with bad rows, whole lines, resume after a kill, the errors file and
+--retry-errors, 429 storms, and duplicates costing one call."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from typer.testing import CliRunner
+
+from bench.fake_openai import rules_answer
+from service.bulk.items import iter_items
+from service.bulk.results import repair
+from service.cli import app
+from service.engines.rules import RulesEngine
+from tests.model_stub import BASE_URL, completion, error
+from tests.test_fake_openai import fake_server  # noqa: F401  (a fixture)
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_TEXTS = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+RULES = RulesEngine()
+
+
+def write_jsonl(path: Path, rows: list[Any]) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
+    return path
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+@pytest.fixture
+def bulk_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", BASE_URL)
+    monkeypatch.setenv("MILESTONES_MODEL", "test-model")
+    monkeypatch.setenv("MILESTONES_DATABASE_URL", f"sqlite:///{tmp_path}/cache.sqlite3")
+    monkeypatch.setenv("MILESTONES_BACKOFF_MAX_S", "0.001")
+    monkeypatch.setenv("MILESTONES_RETRY_AFTER_MAX_S", "0.01")
+
+
+def answering(
+    model: respx.MockRouter, before: Callable[[httpx.Request], httpx.Response | None] | None = None
+) -> respx.Route:
+    """The model stub: answers each article as the rules engine reads it."""
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        if before is not None and (early := before(request)) is not None:
+            return early
+        return completion(rules_answer(json.loads(request.content)["messages"], RULES))
+
+    return model.post("/chat/completions").mock(side_effect=respond)
+
+
+def bulk(*args: str) -> Any:
+    return CliRunner().invoke(app, ["bulk", *args, "--no-progress"])
+
+
+def test_jsonl_rows_that_cannot_be_read_become_error_items(tmp_path: Path) -> None:
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": "ok", "text": "Acme Bio raised $5 million."},
+            "{not json",
+            ["a", "list"],
+            {"id": "blank", "text": "   "},
+            {"id": "html", "html": "<p>Acme</p>"},
+            {"id": "odd", "text": "x", "colour": "red"},
+            {"id": "date", "text": "x", "published_at": "last week"},
+            {"id": 7, "text": "Numbers as ids are fine.", "published_at": "2025-01-02T10:00:00Z"},
+        ],
+    )
+    items = list(iter_items(str(source)))
+    assert [(i.id, i.error is None) for i in items] == [
+        ("ok", True),
+        ("in.jsonl:2", False),
+        ("in.jsonl:3", False),
+        ("blank", False),
+        ("html", False),
+        ("odd", False),
+        ("date", False),
+        ("7", True),
+    ]
+    assert items[-1].published_at is not None and items[-1].published_at.isoformat() == "2025-01-02"
+
+
+def test_csv_rows_with_missing_text_or_extra_cells_become_error_items(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "text", "source"])
+        writer.writerow(["a", "Acme Bio raised $5 million.", "wire"])
+        writer.writerow(["b", "", "wire"])
+        writer.writerow(["c", "text", "wire", "surplus"])
+    items = list(iter_items(str(path)))
+    assert [(i.id, i.error is None, i.source) for i in items] == [
+        ("a", True, "wire"),
+        ("b", False, None),
+        ("c", False, None),
+    ]
+
+
+def test_a_partial_last_line_is_cut_off_before_appending(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b'{"id": "a"}\n{"id": "b"}\n{"id": "c", "summ')
+    assert repair(out) == len(b'{"id": "c", "summ')
+    assert out.read_bytes() == b'{"id": "a"}\n{"id": "b"}\n'
+    assert repair(out) == 0
+
+
+def test_a_run_writes_one_line_per_item_and_one_error_line_per_bad_row(
+    tmp_path: Path, bulk_env: None, model: respx.MockRouter
+) -> None:
+    rows: list[Any] = [{"id": f"s{i}", "text": t} for i, t in enumerate(SEED_TEXTS)]
+    source = write_jsonl(tmp_path / "in.jsonl", [*rows, "{broken", {"id": "e", "text": ""}])
+    route = answering(model)
+    result = bulk(str(source), "-o", str(tmp_path / "out.jsonl"), "--engine", "llm")
+    assert result.exit_code == 1  # some items failed
+    out = lines(tmp_path / "out.jsonl")
+    assert sorted(line["id"] for line in out) == [f"s{i}" for i in range(5)]
+    assert all(line["meta"]["engine"] == "llm" and line["content_hash"] for line in out)
+    errors = lines(tmp_path / "out.errors.jsonl")
+    assert {(e["id"], e["kind"]) for e in errors} == {
+        ("in.jsonl:6", "bad_input"),
+        ("e", "bad_input"),
+    }
+    assert route.call_count == 5
+    assert "summarised" in result.stderr and "estimated cost" in result.stderr
+
+
+def test_rerunning_skips_what_is_done_and_retry_errors_reruns_only_the_failures(
+    tmp_path: Path, bulk_env: None, model: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MILESTONES_TRANSPORT_RETRIES", "1")
+    rows = [{"id": f"s{i}", "text": t} for i, t in enumerate(SEED_TEXTS)]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    out = tmp_path / "out.jsonl"
+    down_for_immunicum = answering(
+        model, lambda r: error(500) if b"Immunicum" in r.content else None
+    )
+    first = bulk(str(source), "-o", str(out), "--engine", "llm")
+    assert first.exit_code == 1
+    assert [e["id"] for e in lines(tmp_path / "out.errors.jsonl")] == ["s0"]
+    assert len(lines(out)) == 4
+    calls = down_for_immunicum.call_count
+
+    model.routes.clear()
+    healthy = answering(model)
+    again = bulk(str(source), "-o", str(out), "--engine", "llm", "--retry-errors")
+    assert again.exit_code == 0, again.stderr
+    assert healthy.call_count == 1  # only the failed item went to the model
+    assert sorted(line["id"] for line in lines(out)) == [f"s{i}" for i in range(5)]
+    assert not (tmp_path / "out.errors.jsonl").exists()
+    third = bulk(str(source), "-o", str(out), "--engine", "llm")
+    assert third.exit_code == 0 and healthy.call_count == 1 and len(lines(out)) == 5
+    assert calls >= 5
+
+
+def test_a_429_storm_slows_the_run_down_and_loses_nothing(
+    tmp_path: Path, bulk_env: None, model: respx.MockRouter
+) -> None:
+    storm = {"left": 6}
+
+    def limited(request: httpx.Request) -> httpx.Response | None:
+        if storm["left"] > 0:
+            storm["left"] -= 1
+            return error(429, {"Retry-After": "0"})
+        return None
+
+    source = write_jsonl(
+        tmp_path / "in.jsonl", [{"id": f"s{i}", "text": t} for i, t in enumerate(SEED_TEXTS)]
+    )
+    route = answering(model, limited)
+    result = bulk(
+        str(source), "-o", str(tmp_path / "out.jsonl"), "--engine", "llm", "--concurrency", "8"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert len(lines(tmp_path / "out.jsonl")) == 5
+    assert route.call_count == 5 + 6
+    assert "rate limited 6 time(s)" in result.stderr
+
+
+def test_syndicated_copies_cost_one_call_and_near_duplicates_reuse_only_when_grounded(
+    tmp_path: Path, bulk_env: None, model: respx.MockRouter
+) -> None:
+    original = SEED_TEXTS[3]  # the MIA licence article
+    assert "nearly 2,000 clinical trials" in original
+    rows = [
+        {"id": "original", "text": original},
+        {"id": "syndicated", "text": "Advertisement\n" + original + "\nREAD: Another story\n"},
+        {
+            "id": "lightly-edited",
+            "text": original.replace(
+                "nearly 2,000 clinical trials", "almost 2,000 clinical trials"
+            ),
+        },
+        {
+            "id": "evidence-changed",
+            "text": original.replace(
+                "has received a Manufacturing", "has now received a Manufacturing"
+            ),
+        },
+    ]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    route = answering(model)
+    result = bulk(
+        str(source), "-o", str(tmp_path / "out.jsonl"), "--engine", "llm", "--concurrency", "1"
+    )
+    assert result.exit_code == 0, result.stderr
+    out = {line["id"]: line for line in lines(tmp_path / "out.jsonl")}
+    assert route.call_count == 2  # the original, and the copy whose evidence changed
+    assert out["syndicated"]["meta"]["cached"] is True
+    assert out["lightly-edited"]["near_duplicate_of"] == "original"
+    assert "near_duplicate_of" not in out["evidence-changed"]
+    text = rows[2]["text"]
+    for m in out["lightly-edited"]["summary"]["milestones"]:
+        assert text[m["evidence_span"]["start"] : m["evidence_span"]["end"]] == m["evidence"]
+
+
+@pytest.fixture
+def slow_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The fake OpenAI server with 150 ms latency, in a thread."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from bench.fake_openai import Limits, create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(Limits(latency_s=0.15)),
+            host="127.0.0.1",
+            port=port,
+            log_level="error",
+            lifespan="off",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+def test_a_killed_run_resumes_with_one_whole_line_per_item_and_no_repeated_calls(
+    tmp_path: Path, slow_fake: str
+) -> None:
+    items = [
+        {"id": f"i{n}", "text": SEED_TEXTS[n % 5] + f"\nItem number {n} of the archive.\n"}
+        for n in range(24)
+    ]
+    source = write_jsonl(tmp_path / "in.jsonl", items)
+    out = tmp_path / "out.jsonl"
+    env = {
+        **os.environ,
+        "OPENAI_BASE_URL": f"{slow_fake}/v1",
+        "MILESTONES_MODEL": "fake",
+        "MILESTONES_DATABASE_URL": f"sqlite:///{tmp_path}/cache.sqlite3",
+        "MILESTONES_CLAIM_TTL_S": "1",  # the killed run's claims lapse within a second
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "service.cli",
+        "bulk",
+        str(source),
+        "-o",
+        str(out),
+        "--engine",
+        "llm",
+        "--concurrency",
+        "2",
+        "--no-progress",
+    ]
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(lines(out)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done_before = {line["id"] for line in lines(out)}
+    assert 4 <= len(done_before) < len(items)
+    with out.open("ab") as handle:  # as if the kill had cut a line in half
+        handle.write(b'{"id": "i99", "summary": {"headl')
+    calls_before = httpx.get(f"{slow_fake}/stats").json()["answered"]
+
+    finished = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr.decode()[-2000:]
+    final = lines(out)  # every line parses: no partial line survived
+    assert sorted(line["id"] for line in final) == sorted(item["id"] for item in items)
+    calls_after = httpx.get(f"{slow_fake}/stats").json()["answered"]
+    assert calls_after - calls_before <= len(items) - len(done_before)
