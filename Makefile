@@ -38,6 +38,7 @@ unit: $(STAMP)
 # pipeline's own overhead per seed, latency percentiles.
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench_service
+	$(BIN)/python -m bench.bench_bulk
 
 schemas: $(STAMP)
 	$(BIN)/python -m schemas

@@ -15,7 +15,6 @@ import asyncio
 import math
 import re
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -45,7 +44,33 @@ class Stats:
     requests: int = 0
     answered: int = 0
     rate_limited: int = 0
-    window: deque[float] = field(default_factory=deque)
+
+
+@dataclass
+class TokenBucket:
+    """A provider's rate limit: ``rpm`` requests a minute, refilled continuously, with one
+    second's worth of burst."""
+
+    rpm: int
+    tokens: float = 0.0
+    updated: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.capacity
+
+    @property
+    def capacity(self) -> float:
+        return max(1.0, self.rpm / 60.0)
+
+    def take(self) -> float | None:
+        """None when a request may pass, else the seconds until one may."""
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rpm / 60.0)
+        self.updated = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return None
+        return (1.0 - self.tokens) * 60.0 / self.rpm
 
 
 def rules_answer(messages: list[dict[str, Any]], engine: RulesEngine) -> str:
@@ -65,16 +90,10 @@ def create_app(limits: Limits) -> FastAPI:
     engine = RulesEngine()
     stats = Stats()
 
+    bucket = TokenBucket(limits.rpm) if limits.rpm else None
+
     def over_limit() -> float | None:
-        if limits.rpm is None:
-            return None
-        now = time.monotonic()
-        while stats.window and now - stats.window[0] >= 60.0:
-            stats.window.popleft()
-        if len(stats.window) >= limits.rpm:
-            return 60.0 - (now - stats.window[0])
-        stats.window.append(now)
-        return None
+        return bucket.take() if bucket is not None else None
 
     @app.get("/stats")
     async def get_stats() -> dict[str, int]:

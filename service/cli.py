@@ -185,9 +185,20 @@ def bulk_command(
     retry_errors: Annotated[
         bool, typer.Option(help="Re-run only the items in OUT.errors.jsonl.")
     ] = False,
+    near_duplicates: Annotated[
+        bool,
+        typer.Option(help="Reuse an earlier result for a lightly edited copy (when grounded)."),
+    ] = True,
+    batch_api: Annotated[
+        bool, typer.Option(help="Send the model requests as one provider Batch API job.")
+    ] = False,
+    batch_poll_s: Annotated[
+        float, typer.Option(min=0.0, help="Batch status poll interval.")
+    ] = 30.0,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Summarise an archive into JSON Lines: resumable, rate-adaptive, failures kept apart."""
+    from service.bulk.batch import BatchSettings
     from service.bulk.display import BulkProgress, print_report
     from service.bulk.items import count_items, iter_items
     from service.bulk.limiter import AdaptiveGate
@@ -212,6 +223,9 @@ def bulk_command(
     except MilestonesError as error:
         stderr.print(f"error: {error.detail}", markup=False)
         raise typer.Exit(EXIT_USAGE) from None
+    if batch_api and choice.name != "llm":
+        stderr.print("error: --batch-api needs the llm engine (a model endpoint)", markup=False)
+        raise typer.Exit(EXIT_USAGE)
     stderr.print(f"engine: {choice.name} ({choice.reason})", markup=False)
     total = count_items(source) if progress else None
     show = BulkProgress(stderr, total, settings) if progress else None
@@ -221,6 +235,8 @@ def bulk_command(
         out,
         concurrency=concurrency,
         retry_errors=retry_errors,
+        near_duplicates=near_duplicates,
+        batch=BatchSettings(poll_s=batch_poll_s) if batch_api else None,
         on_item=show.on_item if show else None,
     )
 

@@ -307,3 +307,100 @@ def test_a_killed_run_resumes_with_one_whole_line_per_item_and_no_repeated_calls
     assert sorted(line["id"] for line in final) == sorted(item["id"] for item in items)
     calls_after = httpx.get(f"{slow_fake}/stats").json()["answered"]
     assert calls_after - calls_before <= len(items) - len(done_before)
+
+
+def test_the_batch_api_runs_end_to_end_and_invalid_or_missing_answers_take_the_normal_path(
+    tmp_path: Path, bulk_env: None, model: respx.MockRouter
+) -> None:
+    rows = [{"id": f"s{i}", "text": t} for i, t in enumerate(SEED_TEXTS)]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    uploaded: list[dict[str, Any]] = []
+
+    def upload(request: httpx.Request) -> httpx.Response:
+        for raw in request.content.splitlines():
+            if raw.startswith(b'{"custom_id"'):
+                uploaded.append(json.loads(raw))
+        return httpx.Response(
+            200,
+            json={
+                "id": "file-in",
+                "object": "file",
+                "bytes": len(request.content),
+                "created_at": 0,
+                "filename": "batch.jsonl",
+                "purpose": "batch",
+                "status": "processed",
+            },
+        )
+
+    def batch(status: str, output: str | None = None) -> httpx.Response:
+        return httpx.Response(
+            200,
+            json={
+                "id": "batch_1",
+                "object": "batch",
+                "endpoint": "/v1/chat/completions",
+                "input_file_id": "file-in",
+                "completion_window": "24h",
+                "status": status,
+                "created_at": 0,
+                "output_file_id": output,
+            },
+        )
+
+    def download(request: httpx.Request) -> httpx.Response:
+        answers = []
+        for n, line in enumerate(uploaded):
+            if n == 1:
+                continue  # the batch lost this one: the normal path makes it
+            content = rules_answer(line["body"]["messages"], RULES)
+            if n == 2:  # an answer that fails validation: re-asked through the normal path
+                content = json.dumps({**json.loads(content), "headline": "word " * 30})
+            body = completion(content).json()
+            answers.append(
+                json.dumps(
+                    {
+                        "id": f"b{n}",
+                        "custom_id": line["custom_id"],
+                        "error": None,
+                        "response": {"status_code": 200, "body": body},
+                    }
+                )
+            )
+        return httpx.Response(200, content="\n".join(answers).encode())
+
+    model.post("/files").mock(side_effect=upload)
+    model.post("/batches").mock(return_value=batch("validating"))
+    polls = model.get("/batches/batch_1").mock(
+        side_effect=[batch("in_progress"), batch("completed", "file-out")]
+    )
+    model.get("/files/file-out/content").mock(side_effect=download)
+    chat = answering(model)
+    result = bulk(
+        str(source),
+        "-o",
+        str(tmp_path / "out.jsonl"),
+        "--engine",
+        "llm",
+        "--batch-api",
+        "--batch-poll-s",
+        "0",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert polls.call_count == 2
+    assert [line["url"] for line in uploaded] == ["/v1/chat/completions"] * 5
+    assert {line["body"]["model"] for line in uploaded} == {"test-model"}
+    out = {line["id"]: line for line in lines(tmp_path / "out.jsonl")}
+    assert sorted(out) == [f"s{i}" for i in range(5)]
+    assert chat.call_count == 2  # the missing answer and the invalid one
+    for line, text in zip((out[f"s{i}"] for i in range(5)), SEED_TEXTS, strict=True):
+        for m in line["summary"]["milestones"]:
+            assert text[m["evidence_span"]["start"] : m["evidence_span"]["end"]] == m["evidence"]
+
+
+def test_the_batch_api_needs_the_llm_engine(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": SEED_TEXTS[0]}])
+    result = bulk(
+        str(source), "-o", str(tmp_path / "out.jsonl"), "--engine", "rules", "--batch-api"
+    )
+    assert result.exit_code == 2 and "--batch-api needs the llm engine" in result.stderr

@@ -76,13 +76,13 @@ def test_summarising_the_seeds_with_the_llm_engine_over_http_gives_one_grounded_
 
 
 async def test_over_its_rate_limit_the_fake_answers_429_with_retry_after() -> None:
-    transport = httpx.ASGITransport(app=create_app(Limits(rpm=2)))
+    transport = httpx.ASGITransport(app=create_app(Limits(rpm=60)))  # one a second, burst 1
     body = {"model": "m", "messages": [{"role": "user", "content": "Acme Bio raised funds."}]}
     async with httpx.AsyncClient(transport=transport, base_url="http://fake") as client:
         codes = [
             (await client.post("/v1/chat/completions", json=body)).status_code for _ in range(3)
         ]
-        assert codes == [200, 200, 429]
+        assert codes == [200, 429, 429]
         limited = await client.post("/v1/chat/completions", json=body)
-        assert 1 <= int(limited.headers["Retry-After"]) <= 60
-        assert (await client.get("/stats")).json()["rate_limited"] == 2
+        assert int(limited.headers["Retry-After"]) == 1
+        assert (await client.get("/stats")).json()["rate_limited"] == 3

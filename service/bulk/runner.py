@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import tempfile
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -22,17 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from schemas import SummaryRecord
+from service.bulk.batch import BatchSettings, parse_answer, request_line, run_batch
 from service.bulk.items import Item
 from service.bulk.results import LineWriter, errors_path, read_lines
-from service.cache import SummaryCache, cache_key, reground
-from service.engines import Engine
-from service.errors import ExtractionFailed, InputError, MilestonesError
-from service.pipeline import Article, prepare
+from service.cache import SummaryCache, cache_key, reground, summary_id
+from service.engines import ArticleRequest, Engine
+from service.engines.llm import LLMEngine
+from service.errors import ConfigurationError, ExtractionFailed, InputError, MilestonesError
+from service.pipeline import Article, assemble, prepare
 
 SHINGLE_WORDS = 5
 SKETCH_SIZE = 64
 NEAR_DUPLICATE_SIMILARITY = 0.8
-RECENT_RESULTS = 2000
+RECENT_RESULTS = 256
 
 
 @dataclass
@@ -85,21 +88,22 @@ class RecentResults:
 
     def __init__(self, size: int = RECENT_RESULTS) -> None:
         self._size = size
-        self._entries: OrderedDict[str, tuple[frozenset[int], SummaryRecord]] = OrderedDict()
+        # Compact: the sketch and the record's JSON (parsed again only on reuse).
+        self._entries: OrderedDict[str, tuple[frozenset[int], str]] = OrderedDict()
 
     def add(self, item_id: str, text: str, record: SummaryRecord) -> None:
-        self._entries[item_id] = (_sketch(text), record)
+        self._entries[item_id] = (_sketch(text), record.model_dump_json())
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
 
     def most_similar(self, text: str) -> tuple[str, SummaryRecord] | None:
         sketch = _sketch(text)
-        best: tuple[float, str, SummaryRecord] | None = None
+        best: tuple[float, str, str] | None = None
         for item_id, (other, record) in self._entries.items():
             score = _similarity(sketch, other)
             if score >= NEAR_DUPLICATE_SIMILARITY and (best is None or score > best[0]):
                 best = (score, item_id, record)
-        return (best[1], best[2]) if best else None
+        return (best[1], SummaryRecord.model_validate_json(best[2])) if best else None
 
 
 def done_keys(out: Path) -> set[tuple[str, str]]:
@@ -142,6 +146,8 @@ class BulkRun:
         *,
         concurrency: int,
         retry_errors: bool = False,
+        near_duplicates: bool = True,
+        batch: BatchSettings | None = None,
         on_item: Any = None,
     ) -> None:
         self.cache = cache
@@ -150,7 +156,12 @@ class BulkRun:
         self.errors = errors_path(out)
         self.concurrency = concurrency
         self.retry_errors = retry_errors
+        self.near_duplicates = near_duplicates
+        self.batch = batch
         self.on_item = on_item
+        # Batch mode: items waiting for the batch's answers, by custom id.
+        self._batched: dict[str, Item] = {}
+        self._answers: dict[str, dict[str, Any]] = {}
         self.report = Report()
         self.recent = RecentResults()
         self._succeeded: set[str] = set()
@@ -179,7 +190,10 @@ class BulkRun:
                 await self._one(item, results, errors)
 
         try:
-            await asyncio.gather(produce(), *(work() for _ in range(self.concurrency)))
+            if self.batch is None:
+                await asyncio.gather(produce(), *(work() for _ in range(self.concurrency)))
+            else:
+                await self._run_batch(items, done, wanted, results, errors)
         finally:
             results.close()
             errors.close()
@@ -187,17 +201,70 @@ class BulkRun:
             self.report.wall_s = time.perf_counter() - self.report.started
         return self.report
 
+    async def _run_batch(
+        self,
+        items: Iterator[Item],
+        done: set[tuple[str, str]],
+        wanted: set[str] | None,
+        results: LineWriter,
+        errors: LineWriter,
+    ) -> None:
+        """Cached items at once; the rest through one provider batch, then the normal
+        path for any answer that is missing or invalid."""
+        assert self.batch is not None
+        if not isinstance(self.engine, LLMEngine):
+            raise ConfigurationError("--batch-api needs the llm engine")
+        with tempfile.TemporaryDirectory() as directory:
+            requests = Path(directory) / "batch.jsonl"
+            with requests.open("w", encoding="utf-8") as handle:
+                for item in items:
+                    self.report.total += 1
+                    if (item.id, item.content_hash) in done or (
+                        wanted is not None and item.id not in wanted
+                    ):
+                        self.report.skipped += 1
+                        self._tell(item, "skipped")
+                    elif item.error is not None or await self._is_cached(item):
+                        await self._one(item, results, errors)
+                    else:
+                        custom_id = f"r{len(self._batched)}"
+                        self._batched[custom_id] = item
+                        body = self.engine.request_body(_request_for(item))
+                        handle.write(request_line(custom_id, body) + "\n")
+            if self._batched:
+                self._answers = await run_batch(self.engine.client, requests, self.batch)
+        for custom_id, item in self._batched.items():
+            answer = self._answers.get(custom_id)
+            await self._one(item, results, errors, batched=True, batch_answer=answer)
+
+    async def _is_cached(self, item: Item) -> bool:
+        try:
+            context = prepare(_article(item))
+        except MilestonesError:
+            return True  # _one reports it
+        key = cache_key(context, item.published_at, self.engine)
+        return await asyncio.to_thread(self.cache.store.get, key) is not None
+
     def _tell(self, item: Item, outcome: str) -> None:
         if self.on_item is not None:
             self.on_item(item, outcome, self.report)
 
-    async def _one(self, item: Item, results: LineWriter, errors: LineWriter) -> None:
+    async def _one(
+        self,
+        item: Item,
+        results: LineWriter,
+        errors: LineWriter,
+        batched: bool = False,
+        batch_answer: dict[str, Any] | None = None,
+    ) -> None:
         try:
             if item.error is not None:
                 raise InputError(item.error)
-            assert item.text is not None
-            article = Article(item.text, item.published_at, item.source, item.url, item.id)
-            record, near = await self._summarise(article)
+            article = _article(item)
+            if batched:
+                record, near = await self._from_batch(article, batch_answer), None
+            else:
+                record, near = await self._summarise(article)
         except MilestonesError as error:
             self.report.failed += 1
             line: dict[str, Any] = {"id": item.id, "kind": error.kind, "detail": error.detail}
@@ -222,10 +289,24 @@ class BulkRun:
         self._succeeded.add(item.id)
         self._tell(item, "cached" if meta.cached else "done")
 
+    async def _from_batch(self, article: Article, answer: dict[str, Any] | None) -> SummaryRecord:
+        """The batch's answer, validated; else the normal path, with its re-asks."""
+        started = time.perf_counter()
+        context = prepare(article)
+        run = parse_answer(answer, context)
+        if run is None:
+            return (await self.cache.summarise(article, self.engine)).record
+        record = assemble(run, context, self.engine, article, started)
+        key = cache_key(context, article.published_at, self.engine)
+        await asyncio.to_thread(
+            self.cache.store.put, summary_id(key), key, record.model_dump_json(), self.engine.name
+        )
+        return record
+
     async def _summarise(self, article: Article) -> tuple[SummaryRecord, str | None]:
         context = prepare(article)
         key = cache_key(context, article.published_at, self.engine)
-        if await asyncio.to_thread(self.cache.store.get, key) is None:
+        if self.near_duplicates and await asyncio.to_thread(self.cache.store.get, key) is None:
             similar = self.recent.most_similar(context.normalised_text)
             if similar is not None:
                 earlier_id, earlier = similar
@@ -238,3 +319,13 @@ class BulkRun:
         if not outcome.record.meta.cached:
             self.recent.add(article.id or "", context.normalised_text, outcome.record)
         return outcome.record, None
+
+
+def _article(item: Item) -> Article:
+    assert item.text is not None
+    return Article(item.text, item.published_at, item.source, item.url, item.id)
+
+
+def _request_for(item: Item) -> ArticleRequest:
+    article = _article(item)
+    return ArticleRequest(prepare(article), article.published_at, article.source)

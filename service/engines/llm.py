@@ -85,6 +85,32 @@ class LLMEngine:
     async def aclose(self) -> None:
         await self._client.close()
 
+    @property
+    def client(self) -> openai.AsyncOpenAI:
+        """The provider's client (the Batch API goes through it)."""
+        return self._client
+
+    def request_body(self, article: ArticleRequest) -> dict[str, Any]:
+        """The chat-completions body this engine sends first for ``article``: the same
+        messages, and the same tool or response format that instructor builds."""
+        settings = self._settings
+        body: dict[str, Any] = {
+            "model": settings.model,
+            "messages": self._prompt.messages(article.text, article.published_at, article.source),
+            "temperature": settings.temperature,
+            "max_tokens": settings.max_output_tokens,
+        }
+        if self._mode is instructor.Mode.TOOLS:
+            schema = RESPONSE_MODEL.openai_schema  # type: ignore[attr-defined]
+            body["tools"] = [{"type": "function", "function": schema}]
+            body["tool_choice"] = {"type": "function", "function": {"name": schema["name"]}}
+        else:
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "Extraction", "schema": Extraction.model_json_schema()},
+            }
+        return body
+
     async def extract(self, article: ArticleRequest) -> EngineRun:
         """Ask the model for the article's extraction; typed errors when that fails."""
         ledger = Ledger()

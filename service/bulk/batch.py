@@ -1,0 +1,90 @@
+"""The provider's Batch API for bulk runs (--batch-api).
+
+The requests for every item that needs the model are written to a JSON Lines file (the
+same bodies the LLM engine would send), uploaded, and run as one batch; the run polls
+until the batch ends, downloads the answers, and validates each with the same
+validators. An answer that is invalid or missing goes through the normal path instead,
+with its re-asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletion
+from pydantic import ValidationError
+
+from schemas import Extraction
+from service.engines.base import EngineRun
+from service.errors import ProviderError, Usage
+from service.validate import GroundingContext, ValidationContext
+
+FINAL = frozenset({"completed", "failed", "expired", "cancelled"})
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    poll_s: float = 30.0
+    timeout_s: float = 24 * 3600.0
+
+
+def request_line(custom_id: str, body: dict[str, Any]) -> str:
+    """One line of the batch input file."""
+    return json.dumps(
+        {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": body},
+        ensure_ascii=False,
+    )
+
+
+async def run_batch(
+    client: AsyncOpenAI, requests: Path, settings: BatchSettings
+) -> dict[str, dict[str, Any]]:
+    """Upload ``requests``, run them as one batch, and return the answers by custom id."""
+    with requests.open("rb") as handle:
+        uploaded = await client.files.create(file=handle, purpose="batch")
+    batch = await client.batches.create(
+        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    async with asyncio.timeout(settings.timeout_s):
+        while batch.status not in FINAL:
+            await asyncio.sleep(settings.poll_s)
+            batch = await client.batches.retrieve(batch.id)
+    if batch.status != "completed" and not batch.output_file_id:
+        raise ProviderError(f"the batch {batch.id} ended {batch.status}")
+    answers: dict[str, dict[str, Any]] = {}
+    if batch.output_file_id:
+        content = await client.files.content(batch.output_file_id)
+        for line in content.text.splitlines():
+            if line.strip():
+                answer = json.loads(line)
+                answers[str(answer.get("custom_id"))] = answer
+    return answers
+
+
+def parse_answer(answer: dict[str, Any] | None, context: GroundingContext) -> EngineRun | None:
+    """The validated extraction in a batch answer, or None when it has none or is invalid."""
+    if answer is None or answer.get("error"):
+        return None
+    response = answer.get("response") or {}
+    if response.get("status_code") != 200:
+        return None
+    try:
+        completion = ChatCompletion.model_validate(response.get("body"))
+        message = completion.choices[0].message
+        calls = message.tool_calls or []
+        raw = calls[0].function.arguments if calls else message.content  # type: ignore[union-attr]
+        extraction = Extraction.model_validate_json(raw or "", context=ValidationContext(context))
+    except (ValidationError, IndexError, AttributeError, ValueError):
+        return None
+    usage = completion.usage
+    spent = (
+        Usage(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
+        if usage
+        else Usage()
+    )
+    return EngineRun(extraction, attempts=1, requests=1, usage=spent)
