@@ -19,13 +19,12 @@ import pytest
 import respx
 from typer.testing import CliRunner
 
-from bench.fake_openai import rules_answer
+from bench.fake_openai import Limits, rules_answer, serving
 from service.bulk.items import iter_items
 from service.bulk.results import repair
 from service.cli import app
 from service.engines.rules import RulesEngine
 from tests.model_stub import BASE_URL, completion, error
-from tests.test_fake_openai import fake_server  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
@@ -229,34 +228,10 @@ def test_syndicated_copies_cost_one_call_and_near_duplicates_reuse_only_when_gro
 
 
 @pytest.fixture
-def slow_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def slow_fake() -> Iterator[str]:
     """The fake OpenAI server with 150 ms latency, in a thread."""
-    import socket
-    import threading
-
-    import uvicorn
-
-    from bench.fake_openai import Limits, create_app
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(Limits(latency_s=0.15)),
-            host="127.0.0.1",
-            port=port,
-            log_level="error",
-            lifespan="off",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    with serving(Limits(latency_s=0.15)) as url:
+        yield url
 
 
 def test_a_killed_run_resumes_with_one_whole_line_per_item_and_no_repeated_calls(

@@ -2,51 +2,24 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
-from bench.fake_openai import Limits, create_app
+from bench.fake_openai import Limits, create_app, serving
 from schemas import SummaryRecord
 from service.cli import app
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def fake_server() -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(Limits(rpm=1000)),
-            host="127.0.0.1",
-            port=port,
-            log_level="error",
-            lifespan="off",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "the fake server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    with serving(Limits(rpm=1000)) as url:
+        yield url
 
 
 @pytest.mark.parametrize("mode", ["tools", "json_schema"])

@@ -174,14 +174,8 @@ class BulkRun:
 
         async def produce() -> None:
             for item in items:
-                self.report.total += 1
-                if (item.id, item.content_hash) in done or (
-                    wanted is not None and item.id not in wanted
-                ):
-                    self.report.skipped += 1
-                    self._tell(item, "skipped")
-                    continue
-                await queue.put(item)
+                if not self._skipped(item, done, wanted):
+                    await queue.put(item)
             for _ in range(self.concurrency):
                 await queue.put(None)
 
@@ -218,13 +212,9 @@ class BulkRun:
             requests = Path(directory) / "batch.jsonl"
             with requests.open("w", encoding="utf-8") as handle:
                 for item in items:
-                    self.report.total += 1
-                    if (item.id, item.content_hash) in done or (
-                        wanted is not None and item.id not in wanted
-                    ):
-                        self.report.skipped += 1
-                        self._tell(item, "skipped")
-                    elif item.error is not None or await self._is_cached(item):
+                    if self._skipped(item, done, wanted):
+                        continue
+                    if item.error is not None or await self._is_cached(item):
                         await self._one(item, results, errors)
                     else:
                         custom_id = f"r{len(self._batched)}"
@@ -244,6 +234,15 @@ class BulkRun:
             return True  # _one reports it
         key = cache_key(context, item.published_at, self.engine)
         return await asyncio.to_thread(self.cache.store.get, key) is not None
+
+    def _skipped(self, item: Item, done: set[tuple[str, str]], wanted: set[str] | None) -> bool:
+        """Count the item; skip it if OUT has it already, or --retry-errors does not want it."""
+        self.report.total += 1
+        if (item.id, item.content_hash) in done or (wanted is not None and item.id not in wanted):
+            self.report.skipped += 1
+            self._tell(item, "skipped")
+            return True
+        return False
 
     def _tell(self, item: Item, outcome: str) -> None:
         if self.on_item is not None:
