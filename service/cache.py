@@ -23,6 +23,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 
+from pydantic import ValidationError
+
 from schemas import ArticleSummary, EvidenceSpan, SummaryRecord
 from schemas.export import schema_hash
 from service.engines import Engine
@@ -70,6 +72,14 @@ def reground(summary: ArticleSummary, context: GroundingContext) -> ArticleSumma
             )
         )
     return summary.model_copy(update={"milestones": milestones})
+
+
+def _parsed(record: str) -> SummaryRecord | None:
+    """A stored record, or None when it no longer fits the schema (it is made afresh)."""
+    try:
+        return SummaryRecord.model_validate_json(record)
+    except ValidationError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -127,15 +137,15 @@ class SummaryCache:
     async def get(self, summary_id_: str) -> SummaryRecord | None:
         """A stored summary, as first returned."""
         stored = await asyncio.to_thread(self.store.get_by_id, summary_id_)
-        return SummaryRecord.model_validate_json(stored.record) if stored else None
+        return _parsed(stored.record) if stored else None
 
     async def _from_store(
         self, key: str, context: GroundingContext, article: Article, started: float
     ) -> Outcome | None:
         stored = await asyncio.to_thread(self.store.get, key)
-        if stored is None:
+        record = _parsed(stored.record) if stored is not None else None
+        if stored is None or record is None:
             return None
-        record = SummaryRecord.model_validate_json(stored.record)
         summary = reground(record.summary, context)
         if summary is None:
             return None

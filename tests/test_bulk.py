@@ -86,7 +86,7 @@ def test_jsonl_rows_that_cannot_be_read_become_error_items(tmp_path: Path) -> No
         ("in.jsonl:2", False),
         ("in.jsonl:3", False),
         ("blank", False),
-        ("html", False),
+        ("html", True),
         ("odd", False),
         ("date", False),
         ("7", True),
@@ -108,6 +108,33 @@ def test_csv_rows_with_missing_text_or_extra_cells_become_error_items(tmp_path: 
         ("b", False, None),
         ("c", False, None),
     ]
+
+
+def test_html_and_ninjs_rows_and_html_files_are_summarised_with_their_text(
+    tmp_path: Path, bulk_env: None
+) -> None:
+    from tests.test_formats import as_html
+
+    text = SEED_TEXTS[3]
+    rows = [
+        {"id": "page", "html": as_html(text)},
+        {"id": "doc", "ninjs": {"headline": "Alcura", "body_text": text}},
+        {"id": "both", "text": text, "html": as_html(text)},
+    ]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    result = bulk(str(source), "-o", str(tmp_path / "out.jsonl"), "--engine", "rules")
+    out = {line["id"]: line for line in lines(tmp_path / "out.jsonl")}
+    assert set(out) == {"page", "doc"} and result.exit_code == 1
+    for line in out.values():
+        for m in line["summary"]["milestones"]:
+            span = m["evidence_span"]
+            assert line["text"][span["start"] : span["end"]] == m["evidence"]
+    [failure] = lines(tmp_path / "out.errors.jsonl")
+    assert failure["id"] == "both" and "one of text, html and ninjs" in failure["detail"]
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.html").write_text(as_html(text))
+    assert [i.html is not None for i in iter_items(str(folder))] == [True]
 
 
 def test_a_partial_last_line_is_cut_off_before_appending(tmp_path: Path) -> None:
@@ -379,3 +406,27 @@ def test_the_batch_api_needs_the_llm_engine(tmp_path: Path) -> None:
         str(source), "-o", str(tmp_path / "out.jsonl"), "--engine", "rules", "--batch-api"
     )
     assert result.exit_code == 2 and "--batch-api needs the llm engine" in result.stderr
+
+
+def test_an_unexpected_failure_of_one_item_is_an_error_line_not_a_lost_run(
+    tmp_path: Path, bulk_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.bulk.items import Item
+
+    real = Item.article
+
+    def broken(self: Item) -> Any:
+        if self.id == "s2":
+            raise RuntimeError("a bug")
+        return real(self)
+
+    monkeypatch.setattr(Item, "article", broken)
+    source = write_jsonl(
+        tmp_path / "in.jsonl", [{"id": f"s{i}", "text": t} for i, t in enumerate(SEED_TEXTS)]
+    )
+    result = bulk(str(source), "-o", str(tmp_path / "out.jsonl"), "--engine", "rules")
+    assert result.exit_code == 1
+    assert sorted(line["id"] for line in lines(tmp_path / "out.jsonl")) == ["s0", "s1", "s3", "s4"]
+    [failure] = lines(tmp_path / "out.errors.jsonl")
+    assert (failure["id"], failure["kind"]) == ("s2", "internal")
+    assert failure["detail"] == "RuntimeError: a bug"

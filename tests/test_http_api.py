@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -320,6 +321,59 @@ async def test_the_openapi_page_documents_both_bodies_with_seed_examples(
     assert set(body) == {"application/json", "text/plain"}
     assert any("000_2ec0818c34523e87" in name for name in body["application/json"]["examples"])
     assert (await client.get("/docs")).status_code == 200
+
+
+async def test_html_and_ninjs_bodies_are_summarised_with_the_extracted_text(
+    make_app: AppFactory, model: respx.MockRouter
+) -> None:
+    from tests.test_formats import as_html
+
+    text = SEED.read_text()
+    ninjs = {
+        "uri": "urn:x",
+        "versionCreated": "2025-01-02T00:00:00Z",
+        "headlines": [{"role": "main", "value": text.splitlines()[0]}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": text}],
+    }
+    app = make_app(engine="rules")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        page = await c.post(
+            "/v1/summaries",
+            content=as_html(text),
+            headers={"content-type": "text/html; charset=utf-8"},
+        )
+        wrapped = await c.post("/v1/summaries", json={"html": as_html(text), "id": "p1"})
+        document = await c.post(
+            "/v1/summaries",
+            content=json.dumps(ninjs),
+            headers={"content-type": "application/ninjs+json"},
+        )
+        plain = await c.post("/v1/summaries", content=text, headers={"content-type": "text/plain"})
+        both = await c.post("/v1/summaries", json={"text": text, "html": as_html(text)})
+    await app.state.service.aclose()
+    for response in (page, wrapped, document):
+        body = response.json()
+        assert response.status_code == 200 and body["text"]
+        for m in body["summary"]["milestones"]:
+            span = m["evidence_span"]
+            assert body["text"][span["start"] : span["end"]] == m["evidence"]
+        kinds = {(m["kind"], m["organisation"]) for m in body["summary"]["milestones"]}
+        assert ("manufacturing_authorisation", "Alcura") in kinds
+    assert plain.json()["text"] is None and wrapped.json()["article_id"] == "p1"
+    assert_problem(both, 422, "invalid-request")
+    assert "exactly one of text, html and ninjs" in both.json()["detail"]
+
+
+async def test_the_response_carries_ninjs_subjects_for_the_cms(
+    client: httpx.AsyncClient, model: respx.MockRouter
+) -> None:
+    model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
+    subjects = (await client.post("/v1/summaries", json={"text": ARTICLE})).json()["subjects"]
+    by_code = {s["code"]: s for s in subjects}
+    assert by_code["milestones:organisation:mhra"]["type"] == "organisation"
+    assert by_code["milestones:product:bw-311"]["name"] == "BW-311"
+    assert by_code["milestones:milestone_kind:funding"]["type"] == "milestone_kind"
+    assert {s["creator"] for s in subjects} == {"milestones/llm"}
 
 
 def test_serving_beyond_loopback_without_keys_is_refused() -> None:

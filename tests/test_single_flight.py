@@ -111,3 +111,23 @@ async def test_a_claim_left_by_a_dead_holder_lapses(
     assert route.call_count == 1 and not outcome.record.meta.cached
     await engine.aclose()
     cache.store.close()
+
+
+async def test_a_stored_summary_of_an_older_shape_is_made_afresh(
+    tmp_path: Path, model: respx.MockRouter
+) -> None:
+    from service.cache import cache_key, summary_id
+    from service.pipeline import prepare
+
+    route = slow_completions(model, VALID_ANSWER, delay=0.0)
+    settings = Settings(openai_api_key="k", openai_base_url=BASE_URL, model="test-model")
+    cache = SummaryCache(Store(f"sqlite:///{tmp_path}/s.sqlite3"), settings, Metrics())
+    engine = LLMEngine(settings)
+    key = cache_key(prepare(Article(ARTICLE)), None, engine)
+    cache.store.put(summary_id(key), key, '{"source": null, "summary": {}, "meta": {}}', "llm")
+    outcome = await cache.summarise(Article(ARTICLE), engine)
+    assert route.call_count == 1 and not outcome.record.meta.cached
+    again = await cache.summarise(Article(ARTICLE), engine)
+    assert again.record.meta.cached and route.call_count == 1
+    await engine.aclose()
+    cache.store.close()

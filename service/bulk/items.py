@@ -16,9 +16,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from service.formats import from_html, from_ninjs
 from service.inputs import decode
+from service.pipeline import Article
 
-FIELDS = ("id", "text", "html", "published_at", "url", "source")
+FIELDS = ("id", "text", "html", "ninjs", "published_at", "url", "source")
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,36 @@ class Item:
     url: str | None = None
     source: str | None = None
     error: str | None = None
+    html: str | None = None
+    ninjs: dict[str, Any] | None = None
 
     @property
     def content_hash(self) -> str:
         """What the article says, hashed: a changed article is a new item."""
-        return hashlib.sha256((self.text or "").encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        content = self.text or self.html or json.dumps(self.ninjs, sort_keys=True)
+        return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+    @property
+    def extracted(self) -> bool:
+        """Whether the text is extracted (from HTML or ninjs): spans refer to that text."""
+        return self.html is not None or self.ninjs is not None
+
+    def article(self) -> Article:
+        """The article, its text extracted first when it came as HTML or ninjs."""
+        if self.html is not None:
+            return from_html(
+                self.html,
+                published_at=self.published_at,
+                url=self.url,
+                source=self.source,
+                article_id=self.id,
+            )
+        if self.ninjs is not None:
+            found = from_ninjs(self.ninjs, source=self.source)
+            published = self.published_at or found.published_at
+            return Article(found.text, published, self.source, self.url or found.url, self.id)
+        assert self.text is not None
+        return Article(self.text, self.published_at, self.source, self.url, self.id)
 
 
 def _item(row: dict[str, Any], fallback_id: str) -> Item:
@@ -44,18 +71,33 @@ def _item(row: dict[str, Any], fallback_id: str) -> Item:
     item_id = str(raw_id) if raw_id not in (None, "") else fallback_id
     if unknown:
         return Item(item_id, error=f"unknown fields: {', '.join(sorted(unknown))}")
-    text, html = row.get("text"), row.get("html")
-    if html not in (None, "") and text in (None, ""):
-        return Item(item_id, error="html input is not supported yet: send the text")
-    if not isinstance(text, str) or not text.strip():
-        return Item(item_id, error="no text (a 'text' field with the article is required)")
+    text, html, ninjs = row.get("text"), row.get("html"), row.get("ninjs")
+    given = [
+        k for k, v in (("text", text), ("html", html), ("ninjs", ninjs)) if v not in (None, "")
+    ]
+    if len(given) > 1:
+        return Item(item_id, error=f"send one of text, html and ninjs, not {', '.join(given)}")
+    if not isinstance(html, str) or not html.strip():
+        html = None
+    if not isinstance(ninjs, dict):
+        ninjs = None
+    if html is None and ninjs is None and (not isinstance(text, str) or not text.strip()):
+        return Item(item_id, error="no text (a 'text', 'html' or 'ninjs' field is required)")
     published = None
     if row.get("published_at"):
         try:
             published = date.fromisoformat(str(row["published_at"])[:10])
         except ValueError:
             return Item(item_id, error=f"published_at {row['published_at']!r} is not ISO 8601")
-    return Item(item_id, text, published, row.get("url") or None, row.get("source") or None)
+    return Item(
+        item_id,
+        text if html is None and ninjs is None else None,
+        published,
+        row.get("url") or None,
+        row.get("source") or None,
+        html=html,
+        ninjs=ninjs,
+    )
 
 
 def _json_lines(stream: TextIO, name: str) -> Iterator[Item]:
@@ -86,7 +128,10 @@ def _directory(path: Path) -> Iterator[Item]:
     for file in sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")):
         suffix = file.suffix.lower()
         if suffix in (".html", ".htm"):
-            yield Item(file.name, error="html input is not supported yet: send the text")
+            try:
+                yield Item(file.name, html=decode(file.read_bytes(), file.name), source=str(file))
+            except ValueError as error:
+                yield Item(file.name, error=str(error))
         elif suffix in (".txt", ".text", ".md"):
             try:
                 yield Item(file.name, decode(file.read_bytes(), file.name), source=str(file))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import tempfile
 import time
 from collections import OrderedDict
@@ -31,6 +32,8 @@ from service.engines import ArticleRequest, Engine
 from service.engines.llm import LLMEngine
 from service.errors import ConfigurationError, ExtractionFailed, InputError, MilestonesError
 from service.pipeline import Article, assemble, prepare
+
+log = logging.getLogger("milestones.bulk")
 
 SHINGLE_WORDS = 5
 SKETCH_SIZE = 64
@@ -264,12 +267,9 @@ class BulkRun:
                 record, near = await self._from_batch(article, batch_answer), None
             else:
                 record, near = await self._summarise(article)
-        except MilestonesError as error:
+        except Exception as error:  # one item's failure never stops the run
             self.report.failed += 1
-            line: dict[str, Any] = {"id": item.id, "kind": error.kind, "detail": error.detail}
-            if isinstance(error, ExtractionFailed):
-                line["errors"] = error.errors
-            errors.write(line)
+            errors.write(_error_line(item, error))
             self._tell(item, "failed")
             return
         meta = record.meta
@@ -280,6 +280,8 @@ class BulkRun:
             self.report.completion_tokens += meta.usage.completion_tokens
             self.report.model_requests += meta.requests
         line = {"id": item.id, "content_hash": item.content_hash, **record.model_dump(mode="json")}
+        if item.extracted:
+            line["text"] = article.text  # what the spans refer to
         if near is not None:
             self.report.near_duplicates += 1
             line["near_duplicate_of"] = near
@@ -320,9 +322,18 @@ class BulkRun:
         return outcome.record, None
 
 
+def _error_line(item: Item, error: Exception) -> dict[str, Any]:
+    if not isinstance(error, MilestonesError):
+        log.exception("item %s failed unexpectedly", item.id, exc_info=error)
+        return {"id": item.id, "kind": "internal", "detail": f"{type(error).__name__}: {error}"}
+    line: dict[str, Any] = {"id": item.id, "kind": error.kind, "detail": error.detail}
+    if isinstance(error, ExtractionFailed):
+        line["errors"] = error.errors
+    return line
+
+
 def _article(item: Item) -> Article:
-    assert item.text is not None
-    return Article(item.text, item.published_at, item.source, item.url, item.id)
+    return item.article()
 
 
 def _request_for(item: Item) -> ArticleRequest:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 
 from fastapi import Request
 from pydantic import ValidationError
 
+from service.formats import from_html, from_ninjs
 from service.http.models import SummaryCreate
 from service.http.problems import (
     InvalidRequest,
@@ -20,6 +22,8 @@ from service.validate import describe_errors
 
 JSON_TYPES = ("application/json",)
 TEXT_TYPES = ("text/plain",)
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+NINJS_TYPES = ("application/ninjs+json",)
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -54,29 +58,70 @@ def _utf8(body: bytes) -> str:
         raise MalformedBody(f"the body is not UTF-8 (byte {error.start})") from None
 
 
-def parse_article(request: Request, body: bytes) -> tuple[Article, str | None]:
-    """The article a request's body carries, and the caller's id for it."""
+@dataclass(frozen=True)
+class Parsed:
+    """What a request's body carries: the article, the caller's id for it, and whether its
+    text was extracted (from HTML or ninjs: the response then includes it)."""
+
+    article: Article
+    article_id: str | None = None
+    extracted: bool = False
+
+
+def parse_article(request: Request, body: bytes) -> Parsed:
+    """The article a request's body carries: text, HTML or ninjs."""
     media, charset = _media_type(request)
-    if media not in JSON_TYPES + TEXT_TYPES and not media.endswith("+json"):
+    accepted = JSON_TYPES + TEXT_TYPES + HTML_TYPES + NINJS_TYPES
+    if media not in accepted and not media.endswith("+json"):
         shown = media or "none"
         raise UnsupportedMediaType(
-            f"Content-Type {shown} is not accepted: send application/json or text/plain"
+            f"Content-Type {shown} is not accepted: send application/json, text/plain, "
+            "text/html or application/ninjs+json"
         )
     if charset not in (None, "utf-8", "utf8"):
         raise UnsupportedMediaType(f"charset {charset} is not accepted: send UTF-8")
     if media in TEXT_TYPES:
-        return Article(_utf8(body)), None
-    try:
-        data = json.loads(_utf8(body))
-    except json.JSONDecodeError as error:
-        raise MalformedBody(f"the body is not JSON: {error.msg} at position {error.pos}") from None
+        return Parsed(Article(_utf8(body)))
+    if media in HTML_TYPES:
+        return Parsed(from_html(_utf8(body)), extracted=True)
+    data = _json(body)
+    if media in NINJS_TYPES:
+        return Parsed(from_ninjs(data), extracted=True)
     if not isinstance(data, dict):
-        raise MalformedBody("the JSON body must be an object with a 'text' field")
+        raise MalformedBody(
+            "the JSON body must be an object with a 'text', 'html' or 'ninjs' field"
+        )
     try:
         payload = SummaryCreate.model_validate(data)
     except ValidationError as error:
         errors = describe_errors(error)
         raise InvalidRequest("; ".join(errors), errors) from None
     published: date | None = payload.published_at
-    article = Article(payload.text, published, payload.source, payload.url, payload.id)
-    return article, payload.id
+    if payload.html is not None:
+        article = from_html(
+            payload.html,
+            published_at=published,
+            url=payload.url,
+            source=payload.source,
+            article_id=payload.id,
+        )
+    elif payload.ninjs is not None:
+        found = from_ninjs(payload.ninjs, source=payload.source)
+        article = Article(
+            found.text,
+            published or found.published_at,
+            payload.source,
+            payload.url or found.url,
+            payload.id,
+        )
+    else:
+        assert payload.text is not None
+        article = Article(payload.text, published, payload.source, payload.url, payload.id)
+    return Parsed(article, payload.id, extracted=payload.text is None)
+
+
+def _json(body: bytes) -> object:
+    try:
+        return json.loads(_utf8(body))
+    except json.JSONDecodeError as error:
+        raise MalformedBody(f"the body is not JSON: {error.msg} at position {error.pos}") from None

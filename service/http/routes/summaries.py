@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from service.errors import DeadlineExceeded
 from service.http.body import parse_article, read_limited
-from service.http.models import Problem, SummaryCreate, SummaryPublic
+from service.http.models import Problem, SummaryCreate, SummaryPublic, subjects_of
 from service.http.problems import PROBLEM, NotFound
 from service.http.state import AuthDep, ServiceDep
 from service.settings import EngineName
@@ -82,7 +82,8 @@ async def create_summary(
     if not refresh and (repeat := service.recent.get(exact, started)) is not None:
         service.metrics.hit()
         return Response(repeat, media_type="application/json")
-    article, article_id = parse_article(request, raw)
+    parsed = parse_article(request, raw)
+    article = parsed.article
     try:
         async with asyncio.timeout(settings.request_deadline_s):
             outcome = await service.cache.summarise(article, chosen, refresh=refresh)
@@ -93,9 +94,11 @@ async def create_summary(
     record = outcome.record
     body = SummaryPublic(
         id=outcome.id,
-        article_id=article_id,
+        article_id=parsed.article_id,
         source=record.source,
+        text=article.text if parsed.extracted else None,
         summary=record.summary,
+        subjects=subjects_of(record.summary, record.meta),
         meta=record.meta,
     )
     if not record.meta.degraded:
@@ -122,6 +125,7 @@ async def read_summary(summary_id: str, service: ServiceDep) -> Response:
         article_id=None,
         source=record.source,
         summary=record.summary,
+        subjects=subjects_of(record.summary, record.meta),
         meta=record.meta,
     )
     return Response(body.model_dump_json(), media_type="application/json")

@@ -1,0 +1,109 @@
+"""HTML pages and IPTC ninjs documents give the same milestones as the article's text."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from schemas import SummaryRecord
+from service.engines.rules import RulesEngine
+from service.errors import InputError
+from service.formats import from_html, from_ninjs
+from service.pipeline import Article, summarise
+
+SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+PUBLISHED = date(2025, 6, 2)
+
+
+def as_html(text: str, head: str = "") -> str:
+    """The article in a page with site navigation, a subscription box and a footer."""
+    paragraphs = "".join(f"<p>{line}</p>\n" for line in text.splitlines() if line.strip())
+    return (
+        f"<html><head><title>News</title>{head}</head><body>"
+        "<nav><ul><li><a href='/'>Home</a></li><li><a href='/news'>News</a></li>"
+        "<li><a href='/subscribe'>Subscribe</a></li></ul></nav>"
+        f"<main><article>{paragraphs}</article></main>"
+        "<aside><h3>Newsletter</h3><p>Sign up for our newsletter.</p></aside>"
+        "<footer><p>Copyright 2025 Example News. All rights reserved.</p>"
+        "<ul><li><a href='/privacy'>Privacy</a></li></ul></footer></body></html>"
+    )
+
+
+def milestones(record: SummaryRecord) -> list[tuple[str | None, ...]]:
+    return sorted(
+        (
+            (m.kind, m.organisation, m.authority, m.product, m.date, m.jurisdiction)
+            for m in record.summary.milestones
+        ),
+        key=str,
+    )
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=[p.stem[:3] for p in SEEDS])
+async def test_a_seed_wrapped_in_page_markup_gives_the_same_milestones_as_its_text(
+    seed: Path,
+) -> None:
+    text = seed.read_text(encoding="utf-8")
+    engine = RulesEngine()
+    plain = await summarise(Article(text), engine)
+    page = from_html(as_html(text))
+    from_page = await summarise(page, engine)
+    assert milestones(from_page) == milestones(plain) and milestones(plain)
+    for m in from_page.summary.milestones:  # spans point into the extracted text
+        assert page.text[m.evidence_span.start : m.evidence_span.end] == m.evidence
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=[p.stem[:3] for p in SEEDS])
+async def test_ninjs_1_and_3_give_the_same_milestones_as_the_text(seed: Path) -> None:
+    text = seed.read_text(encoding="utf-8")
+    headline, body = text.splitlines()[0], "\n".join(text.splitlines()[1:])
+    engine = RulesEngine()
+    plain = await summarise(Article(text, published_at=PUBLISHED), engine)
+    version_1 = {
+        "uri": "urn:example:1",
+        "headline": headline,
+        "body_text": body,
+        "versioncreated": "2025-06-02T09:30:00Z",
+        "language": "en",
+    }
+    html_body = "".join(f"<p>{line}</p>" for line in body.splitlines() if line.strip())
+    version_3 = {
+        "uri": "urn:example:3",
+        "versionCreated": "2025-06-02T09:30:00Z",
+        "language": "en",
+        "headlines": [{"role": "main", "value": headline}],
+        "bodies": [{"role": "main", "contentType": "text/html", "value": html_body}],
+    }
+    for document in (version_1, version_3):
+        article = from_ninjs(document)
+        assert article.published_at == PUBLISHED and article.url == document["uri"]
+        assert milestones(await summarise(article, engine)) == milestones(plain)
+
+
+def test_page_metadata_is_used_but_no_date_is_guessed() -> None:
+    head = (
+        "<link rel='canonical' href='https://news.example/a'>"
+        "<meta property='article:published_time' content='2024-03-05T10:00:00Z'>"
+    )
+    article = from_html(as_html("Acme Bio raised $5 million in a seed round.", head))
+    assert (article.url, article.published_at) == ("https://news.example/a", date(2024, 3, 5))
+    undated = from_html(as_html("Acme Bio said on Tuesday it raised $5 million in 2024."))
+    assert undated.published_at is None
+
+
+@pytest.mark.parametrize(
+    ("convert", "why"),
+    [
+        (
+            lambda: from_html("<html><head><script>var a;</script></head><body></body></html>"),
+            "no article text",
+        ),
+        (lambda: from_ninjs({"headline": "A headline only"}), "has no body"),
+        (lambda: from_ninjs(["not", "an", "object"]), "must be a JSON object"),
+    ],
+)
+def test_inputs_without_an_article_are_refused_clearly(convert: object, why: str) -> None:
+    with pytest.raises(InputError, match=why):
+        convert()  # type: ignore[operator]
