@@ -16,7 +16,7 @@ from service.engines import Engine, build_engine, choose
 from service.errors import ExtractionFailed, InputError, MilestonesError
 from service.evaluate import evaluate, load_gold, read_records
 from service.inputs import Source, iter_sources
-from service.pipeline import Article, summarise
+from service.pipeline import summarise
 from service.render import print_report, print_summary
 from service.settings import EngineName, Settings
 
@@ -50,13 +50,13 @@ async def _summarise_all(
     limit = asyncio.Semaphore(concurrency)
     stdout = Console(highlight=False)
 
-    async def one(source: Source) -> SummaryRecord | MilestonesError:
+    async def one(source: Source) -> tuple[SummaryRecord, str] | MilestonesError:
         if source.error is not None:
             return source.error
-        assert source.text is not None
         async with limit:
             try:
-                return await summarise(Article(source.text, source=source.name), engine)
+                article = source.article()
+                return await summarise(article, engine), article.text
             except MilestonesError as error:
                 return error
 
@@ -69,10 +69,14 @@ async def _summarise_all(
                 failures += 1
                 _report(source.name, result)
             elif as_json:
-                sys.stdout.write(result.model_dump_json() + "\n")
+                record, text = result
+                line = record.model_dump(mode="json")
+                if source.is_html:
+                    line["text"] = text  # the extracted text the spans refer to
+                sys.stdout.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
                 sys.stdout.flush()
             else:
-                print_summary(stdout, result)
+                print_summary(stdout, result[0])
     finally:
         await engine.aclose()
     return failures
@@ -119,7 +123,7 @@ async def _run_engine(
                 errors[Path(source.name).name] = (source.error or InputError("unreadable")).detail
                 continue
             try:
-                records.append(await summarise(Article(source.text, source=source.name), engine))
+                records.append(await summarise(source.article(), engine))
             except MilestonesError as error:
                 errors[Path(source.name).name] = f"{error.kind}: {error.detail}"
     finally:

@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from service.errors import InputError
+from service.formats import from_html
+from service.pipeline import Article
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,17 @@ class Source:
     name: str
     text: str | None = None
     error: InputError | None = None
+
+    @property
+    def is_html(self) -> bool:
+        return Path(self.name).suffix.lower() in HTML_SUFFIXES
+
+    def article(self) -> Article:
+        """The article: an HTML page's main text is extracted first."""
+        assert self.text is not None
+        if self.is_html:
+            return from_html(self.text, source=self.name)
+        return Article(self.text, source=self.name)
 
 
 def decode(data: bytes, name: str) -> str:
@@ -52,10 +66,14 @@ def iter_sources(paths: list[str]) -> Iterator[Source]:
             files = sorted(
                 p
                 for p in path.iterdir()
-                if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES and not p.name.startswith(".")
+                if p.is_file()
+                and p.suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES
+                and not p.name.startswith(".")
             )
             if not files:
-                yield Source(raw, error=InputError(f"{raw} holds no text files (.txt, .md)"))
+                yield Source(
+                    raw, error=InputError(f"{raw} holds no text or HTML files (.txt, .md, .html)")
+                )
             yield from (_read(p) for p in files)
         elif path.exists():
             yield _read(path)

@@ -104,3 +104,21 @@ def test_an_unknown_engine_is_a_usage_error() -> None:
 def test_a_missing_path_is_reported(configured: None, model: respx.MockRouter) -> None:
     result = runner.invoke(app, ["summarise", "no/such/file.txt"])
     assert result.exit_code == 1 and "no such file or directory" in result.stderr
+
+
+def test_html_files_are_summarised_and_their_json_line_carries_the_extracted_text(
+    tmp_path: Path,
+) -> None:
+    from tests.test_formats import as_html
+
+    text = (
+        Path(__file__).resolve().parent.parent / "seeds" / "000_2ec0818c34523e87.txt"
+    ).read_text()
+    (tmp_path / "page.html").write_text(as_html(text), encoding="utf-8")
+    result = runner.invoke(app, ["summarise", str(tmp_path), "--json", "--engine", "rules"])
+    assert result.exit_code == 0, result.stderr
+    line = json.loads(result.stdout)
+    assert line["summary"]["milestones"][0]["kind"] == "certification"
+    for m in line["summary"]["milestones"]:
+        span = m["evidence_span"]
+        assert line["text"][span["start"] : span["end"]] == m["evidence"]
