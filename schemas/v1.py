@@ -72,8 +72,14 @@ Alignment = Literal["exact", "fuzzy"]
 
 MILESTONE_KINDS: tuple[str, ...] = MilestoneKind.__args__  # type: ignore[attr-defined]
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+NAME_MAX_CHARS = 300
+TEXT_MAX_CHARS = 2000
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_CHARS)
+]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX_CHARS)
+]
 
 HEADLINE_MAX_WORDS = 20
 SUMMARY_MAX_WORDS = 80

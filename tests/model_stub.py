@@ -80,10 +80,18 @@ def all_text(request: httpx.Request) -> str:
     return "\n".join(str(m.get("content") or "") for m in sent(request)["messages"])
 
 
-def slow_completions(model: respx.MockRouter, answer: dict[str, Any], delay: float) -> respx.Route:
-    """Stub the completions route with ``answer``, given after ``delay`` seconds."""
+def slow_completions(
+    model: respx.MockRouter,
+    answer: dict[str, Any],
+    delay: float,
+    started: asyncio.Event | None = None,
+) -> respx.Route:
+    """Stub the completions route with ``answer``, given after ``delay`` seconds;
+    ``started`` is set as a request arrives (respx counts a call only once answered)."""
 
     async def respond(request: httpx.Request) -> httpx.Response:
+        if started is not None:
+            started.set()
         await asyncio.sleep(delay)
         return completion(answer)
 

@@ -257,11 +257,12 @@ async def test_the_request_deadline_gives_504(
 async def test_requests_queued_past_the_wait_get_503_with_retry_after(
     make_app: AppFactory, model: respx.MockRouter
 ) -> None:
-    slow_completions(model, VALID_ANSWER, delay=0.5)
+    first_call = asyncio.Event()
+    slow_completions(model, VALID_ANSWER, delay=0.5, started=first_call)
     app = make_app(max_model_calls=1, queue_wait_s=0.05, retry_after_s=7)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         first = asyncio.ensure_future(c.post("/v1/summaries", json={"text": ARTICLE}))
-        await asyncio.sleep(0.05)
+        await asyncio.wait_for(first_call.wait(), 5)  # the first holds the only slot now
         other = await c.post("/v1/summaries", json={"text": SEED.read_text()})
         assert (await first).status_code == 200
     await app.state.service.aclose()
@@ -374,6 +375,53 @@ async def test_the_response_carries_ninjs_subjects_for_the_cms(
     assert by_code["milestones:product:bw-311"]["name"] == "BW-311"
     assert by_code["milestones:milestone_kind:funding"]["type"] == "milestone_kind"
     assert {s["creator"] for s in subjects} == {"milestones/llm"}
+
+
+async def test_an_idempotency_key_replays_its_response_and_refuses_another_request(
+    make_app: AppFactory, model: respx.MockRouter
+) -> None:
+    route = model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
+    key = {"Idempotency-Key": "publish-42"}
+    app = make_app()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        first = await c.post("/v1/summaries", json={"text": ARTICLE}, headers=key)
+        replay = await c.post("/v1/summaries", json={"text": ARTICLE}, headers=key)
+        other = await c.post(
+            "/v1/summaries", json={"text": ARTICLE, "source": "other"}, headers=key
+        )
+        unkeyed = await c.post("/v1/summaries", json={"text": ARTICLE, "source": "other"})
+    await app.state.service.aclose()
+    assert first.status_code == 200 and replay.content == first.content
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert_problem(other, 422, "idempotency-key-reused")
+    assert unkeyed.status_code == 200 and route.call_count == 1
+    restarted = make_app()  # the same store: the key outlives the process
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=restarted), base_url="http://t"
+    ) as c:
+        after_restart = await c.post("/v1/summaries", json={"text": ARTICLE}, headers=key)
+    await restarted.state.service.aclose()
+    assert after_restart.content == first.content and route.call_count == 1
+
+
+async def test_idempotency_keys_belong_to_the_caller_who_sent_them(
+    make_app: AppFactory, model: respx.MockRouter
+) -> None:
+    model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
+    app = make_app(api_keys="alice,bob")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        alice = await c.post(
+            "/v1/summaries",
+            json={"text": ARTICLE},
+            headers={"Idempotency-Key": "k", "Authorization": "Bearer alice"},
+        )
+        bob = await c.post(
+            "/v1/summaries",
+            json={"text": ARTICLE, "source": "bob's wire"},
+            headers={"Idempotency-Key": "k", "Authorization": "Bearer bob"},
+        )
+    await app.state.service.aclose()
+    assert alice.status_code == 200 and bob.status_code == 200
 
 
 def test_serving_beyond_loopback_without_keys_is_refused() -> None:

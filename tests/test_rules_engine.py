@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schemas import ArticleSummary
 from service.engines.rules import RulesEngine
@@ -242,3 +245,27 @@ async def test_no_seed_milestone_comes_from_boilerplate(prefix: str) -> None:
     cleaned = clean(text)
     for m in (await read(text)).milestones:
         assert not cleaned.in_boilerplate(m.evidence_span.start, m.evidence_span.end)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.text(min_size=1, max_size=400),
+            st.sampled_from(KIND_CASES).map(lambda case: case[1]),
+            st.text(alphabet="ABCDEFGHIJ-0123456789 ", min_size=200, max_size=900),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+@settings(max_examples=60, deadline=None, database=None)
+def test_any_text_gives_a_valid_summary_or_a_clear_input_error(lines: list[str]) -> None:
+    from service.errors import InputError
+
+    text = "\n".join(lines)
+    try:
+        record = asyncio.run(summarise(Article(text), RulesEngine()))
+    except InputError:
+        return  # empty, or only boilerplate
+    for m in record.summary.milestones:
+        assert text[m.evidence_span.start : m.evidence_span.end] == m.evidence

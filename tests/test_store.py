@@ -15,6 +15,7 @@ EXPECTED_COLUMNS = {
     "migrations": {"name", "applied_at"},
     "summaries": {"id", "cache_key", "record", "engine", "created_at", "hits"},
     "claims": {"cache_key", "owner", "expires_at"},
+    "idempotency": {"key", "request_hash", "body", "created_at"},
 }
 
 

@@ -13,6 +13,7 @@ Every error a client can meet is a ``application/problem+json`` document with a
     415     unsupported-media-type    not application/json or text/plain
     422     invalid-request           wrong fields or types (errors listed)
     422     invalid-article           empty, white space only, or only boilerplate
+    422     idempotency-key-reused    an Idempotency-Key sent again with another request
     502     invalid-model-output      the model's output stayed invalid (errors listed)
     502     provider-rejected         the model provider refused the request
     503     provider-unavailable      the provider stayed down (Retry-After when known)
@@ -99,6 +100,15 @@ class UnsupportedMediaType(HTTPProblem, InputError):
     status = 415
     slug = "unsupported-media-type"
     title = "Unsupported media type"
+
+
+class IdempotencyKeyReused(HTTPProblem):
+    """An Idempotency-Key sent again with another request."""
+
+    kind = "idempotency_key_reused"
+    status = 422
+    slug = "idempotency-key-reused"
+    title = "Idempotency-Key reused"
 
 
 class InvalidRequest(HTTPProblem, InputError):

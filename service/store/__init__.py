@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.errors import ConfigurationError
-from service.store.migrations import claims, migrate, summaries
+from service.store.migrations import claims, idempotency, migrate, summaries
 
 __all__ = ["Store", "StoreUnavailable", "StoredSummary", "engine_for"]
 
@@ -154,6 +154,24 @@ class Store:
                 .where(claims.c.cache_key == cache_key, claims.c.owner == owner)
                 .values(expires_at=time.time() + ttl_s)
             )
+
+    def remember(self, key: str, request_hash: str, body: str) -> None:
+        """Keep the response to an idempotent request (the first one kept wins)."""
+        statement = self._insert(idempotency).values(
+            key=key, request_hash=request_hash, body=body, created_at=datetime.now(UTC)
+        )
+        with self.engine.begin() as conn:
+            conn.execute(statement.on_conflict_do_nothing(index_elements=[idempotency.c.key]))
+
+    def recall(self, key: str) -> tuple[str, str] | None:
+        """(request fingerprint, response body) kept under an idempotency key, if any."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(idempotency.c.request_hash, idempotency.c.body).where(
+                    idempotency.c.key == key
+                )
+            ).first()
+        return (row[0], row[1]) if row else None
 
     def claim_alive(self, cache_key: str) -> bool:
         with self.engine.connect() as conn:

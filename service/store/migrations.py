@@ -47,6 +47,16 @@ claims = Table(
 )
 
 
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
 def m001_summaries(conn: Connection) -> None:
     """Summaries by cache key, with the grounded record as JSON."""
     summaries.create(conn)
@@ -57,7 +67,12 @@ def m002_claims(conn: Connection) -> None:
     claims.create(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [m001_summaries, m002_claims]
+def m003_idempotency(conn: Connection) -> None:
+    """Responses by Idempotency-Key, with the fingerprint of the request that made them."""
+    idempotency.create(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [m001_summaries, m002_claims, m003_idempotency]
 
 
 def migrate(conn: Connection) -> list[str]:

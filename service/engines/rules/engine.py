@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemas import MILESTONE_KINDS, ExtractedMilestone, Extraction
+from schemas.v1 import NAME_MAX_CHARS, TEXT_MAX_CHARS
 from service.engines.base import ArticleRequest, EngineRun
 from service.engines.rules.dates import date_near
 from service.engines.rules.entities import (
@@ -216,7 +217,8 @@ class ArticleReader:
         if found is None:
             return None
         # "for AB-101 in relapsed lymphoma": the disease is what follows the last "in".
-        return _LAST_LINK.split(found.group("indication"))[-1].strip()
+        indication = _LAST_LINK.split(found.group("indication"))[-1].strip()
+        return indication if _fits(indication) else None
 
     @staticmethod
     def _clause(sentence: str, at: int) -> tuple[int, int]:
@@ -282,7 +284,7 @@ class ArticleReader:
         title = f"{label} for {subject}" if product else f"{label}: {subject}" if subject else label
         if authority:
             title += f" from {authority}"
-        return " ".join(title.split()[:15])
+        return _words(title, 15)
 
     def milestones(self) -> list[dict[str, Any]]:
         found: list[Found] = []
@@ -439,17 +441,23 @@ def _distinct(milestones: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
-def _words(text: str, limit: int) -> str:
+def _words(text: str, limit: int, max_chars: int = NAME_MAX_CHARS) -> str:
+    """At most ``limit`` words and ``max_chars`` characters, with an ellipsis when cut."""
     words = text.split()
-    return " ".join(words) if len(words) <= limit else " ".join(words[: limit - 1]) + " \u2026"
+    cut = " ".join(words) if len(words) <= limit else " ".join(words[: limit - 1]) + " \u2026"
+    return cut if len(cut) <= max_chars else cut[: max_chars - 2].rstrip() + " \u2026"
+
+
+def _fits(name: str | None) -> bool:
+    return name is not None and len(name) <= NAME_MAX_CHARS
 
 
 def _headline(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
     first = reader.sentences[0] if reader.sentences else None
     if first is not None and first.is_heading and 3 <= len(first.text.split()) <= 20:
-        return first.text
+        return _words(first.text, 20)
     if milestones:
-        return str(milestones[0]["title"])
+        return _words(str(milestones[0]["title"]), 20)
     return _words(first.text, 20) if first else "Article"
 
 
@@ -462,7 +470,7 @@ def _summary(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
             chosen.append(text)
         if len(" ".join(chosen).split()) >= SUMMARY_TARGET_WORDS:
             break
-    return _words(" ".join(chosen), 80) if chosen else "No summary."
+    return _words(" ".join(chosen), 80, TEXT_MAX_CHARS) if chosen else "No summary."
 
 
 def _organisations(reader: ArticleReader, milestones: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -479,12 +487,12 @@ def _organisations(reader: ArticleReader, milestones: list[dict[str, Any]]) -> l
         if name in reader.entities.academic:
             roles.setdefault(name, "academic")
         roles.setdefault(name, "partner" if name in reader.entities.listed else "other")
-    return [{"name": name, "role": role} for name, role in roles.items()]
+    return [{"name": name, "role": role} for name, role in roles.items() if _fits(name)]
 
 
 def _products(reader: ArticleReader, milestones: list[dict[str, Any]]) -> list[dict[str, Any]]:
     products = []
-    for name in reader.entities.products:
+    for name in filter(_fits, reader.entities.products):
         context = _context_of(reader, name)
         developer = next(
             (m["organisation"] for m in milestones if m["product"] == name), reader.main
@@ -493,8 +501,8 @@ def _products(reader: ArticleReader, milestones: list[dict[str, Any]]) -> list[d
             {
                 "name": name,
                 "modality": _modality_near(reader, name, context),
-                "targets": _targets_near(reader, name, context),
-                "developer": developer,
+                "targets": [t for t in _targets_near(reader, name, context) if _fits(t)],
+                "developer": developer if _fits(developer) else None,
             }
         )
     return products

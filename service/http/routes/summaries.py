@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,7 +14,7 @@ from fastapi.responses import Response
 from service.errors import DeadlineExceeded
 from service.http.body import parse_article, read_limited
 from service.http.models import Problem, SummaryCreate, SummaryPublic, subjects_of
-from service.http.problems import PROBLEM, NotFound
+from service.http.problems import PROBLEM, IdempotencyKeyReused, NotFound
 from service.http.state import AuthDep, ServiceDep
 from service.settings import EngineName
 
@@ -67,6 +68,7 @@ async def create_summary(
     ] = None,
     x_milestones_engine: Annotated[EngineName | None, Header()] = None,
     cache_control: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     """The article's grounded summary. A repeat of the same article (even with other
     boilerplate around it) comes from the cache with ``meta.cached = true``;
@@ -76,11 +78,24 @@ async def create_summary(
     chosen = service.engine(engine or x_milestones_engine)
     refresh = "no-cache" in (cache_control or "").lower()
     raw = await read_limited(request, settings.max_body_bytes)
+    remembered = None
+    if idempotency_key:
+        remembered = _idempotency(request, idempotency_key, chosen.name, raw)
+        kept = await asyncio.to_thread(service.store.recall, remembered[0])
+        if kept is not None:
+            if kept[0] != remembered[1]:
+                raise IdempotencyKeyReused(
+                    "this Idempotency-Key was used with another request: use a new key"
+                )
+            headers = {"Idempotent-Replayed": "true"}
+            return Response(kept[1], media_type="application/json", headers=headers)
     exact = service.recent.key(
         request.headers.get("content-type", "").encode(), chosen.name.encode(), raw
     )
     if not refresh and (repeat := service.recent.get(exact, started)) is not None:
         service.metrics.hit()
+        if remembered is not None:
+            await asyncio.to_thread(service.store.remember, *remembered, repeat.decode())
         return Response(repeat, media_type="application/json")
     parsed = parse_article(request, raw)
     article = parsed.article
@@ -106,7 +121,19 @@ async def create_summary(
         repeat_meta = record.meta.model_copy(update={"cached": True, "latency_ms": -1.0})
         repeat_body = body.model_copy(update={"meta": repeat_meta})
         service.recent.put(exact, repeat_body.model_dump_json().encode())
-    return Response(body.model_dump_json(), media_type="application/json")
+    answer = body.model_dump_json()
+    if remembered is not None:
+        await asyncio.to_thread(service.store.remember, remembered[0], remembered[1], answer)
+    return Response(answer, media_type="application/json")
+
+
+def _idempotency(request: Request, key: str, engine: str, raw: bytes) -> tuple[str, str]:
+    """(the key scoped to the caller's credentials, the fingerprint of this request)."""
+    caller = hashlib.sha256(request.headers.get("authorization", "").encode()).hexdigest()[:16]
+    fingerprint = hashlib.sha256()
+    for part in (request.headers.get("content-type", "").encode(), engine.encode(), raw):
+        fingerprint.update(len(part).to_bytes(8, "big") + part)
+    return f"{caller}:{key}", fingerprint.hexdigest()
 
 
 @router.get(
