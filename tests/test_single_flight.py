@@ -17,19 +17,15 @@ from service.pipeline import Article
 from service.settings import Settings
 from service.store import Store
 from tests.articles import ARTICLE, VALID_ANSWER
-from tests.model_stub import BASE_URL, slow_completions
+from tests.model_stub import slow_completions
 
 
 async def test_fifty_concurrent_identical_posts_cause_one_model_call(
-    tmp_path: Path, model: respx.MockRouter
+    settings: Settings, tmp_path: Path, model: respx.MockRouter
 ) -> None:
     route = slow_completions(model, VALID_ANSWER, delay=0.2)
-    settings = Settings(
-        openai_api_key="k",
-        openai_base_url=BASE_URL,
-        model="test-model",
-        fallback=False,
-        database_url=f"sqlite:///{tmp_path}/s.sqlite3",
+    settings = settings.model_copy(
+        update={"fallback": False, "database_url": f"sqlite:///{tmp_path}/s.sqlite3"}
     )
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
@@ -46,12 +42,10 @@ async def test_fifty_concurrent_identical_posts_cause_one_model_call(
 
 
 async def test_replicas_sharing_a_store_make_one_model_call(
-    store_url: str, model: respx.MockRouter
+    settings: Settings, store_url: str, model: respx.MockRouter
 ) -> None:
     route = slow_completions(model, VALID_ANSWER, delay=0.3)
-    settings = Settings(
-        openai_api_key="k", openai_base_url=BASE_URL, model="test-model", claim_poll_s=0.02
-    )
+    settings = settings.model_copy(update={"claim_poll_s": 0.02})
     replicas = [SummaryCache(Store(store_url), settings, Metrics()) for _ in range(3)]
     engines = [LLMEngine(settings) for _ in replicas]
     outcomes = await asyncio.gather(
@@ -70,16 +64,10 @@ async def test_replicas_sharing_a_store_make_one_model_call(
 
 
 async def test_a_leader_working_longer_than_its_lease_keeps_it_by_renewing(
-    store_url: str, model: respx.MockRouter
+    settings: Settings, store_url: str, model: respx.MockRouter
 ) -> None:
     route = slow_completions(model, VALID_ANSWER, delay=0.6)
-    settings = Settings(
-        openai_api_key="k",
-        openai_base_url=BASE_URL,
-        model="test-model",
-        claim_ttl_s=0.2,
-        claim_poll_s=0.02,
-    )
+    settings = settings.model_copy(update={"claim_ttl_s": 0.2, "claim_poll_s": 0.02})
     replicas = [SummaryCache(Store(store_url), settings, Metrics()) for _ in range(2)]
     engine = LLMEngine(settings)
     outcomes = await asyncio.gather(*(c.summarise(Article(ARTICLE), engine) for c in replicas))
@@ -90,16 +78,10 @@ async def test_a_leader_working_longer_than_its_lease_keeps_it_by_renewing(
 
 
 async def test_a_claim_left_by_a_dead_holder_lapses(
-    store_url: str, model: respx.MockRouter
+    settings: Settings, store_url: str, model: respx.MockRouter
 ) -> None:
     route = slow_completions(model, VALID_ANSWER, delay=0.0)
-    settings = Settings(
-        openai_api_key="k",
-        openai_base_url=BASE_URL,
-        model="test-model",
-        claim_ttl_s=0.3,
-        claim_poll_s=0.02,
-    )
+    settings = settings.model_copy(update={"claim_ttl_s": 0.3, "claim_poll_s": 0.02})
     cache = SummaryCache(Store(store_url), settings, Metrics())
     engine = LLMEngine(settings)
     from service.cache import cache_key
@@ -114,13 +96,12 @@ async def test_a_claim_left_by_a_dead_holder_lapses(
 
 
 async def test_a_stored_summary_of_an_older_shape_is_made_afresh(
-    tmp_path: Path, model: respx.MockRouter
+    settings: Settings, tmp_path: Path, model: respx.MockRouter
 ) -> None:
     from service.cache import cache_key, summary_id
     from service.pipeline import prepare
 
     route = slow_completions(model, VALID_ANSWER, delay=0.0)
-    settings = Settings(openai_api_key="k", openai_base_url=BASE_URL, model="test-model")
     cache = SummaryCache(Store(f"sqlite:///{tmp_path}/s.sqlite3"), settings, Metrics())
     engine = LLMEngine(settings)
     key = cache_key(prepare(Article(ARTICLE)), None, engine)
