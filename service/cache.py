@@ -67,7 +67,6 @@ def reground(summary: ArticleSummary, context: GroundingContext) -> ArticleSumma
                 update={
                     "evidence": context.cleaned.original[span.start : span.end],
                     "evidence_span": EvidenceSpan(start=span.start, end=span.end),
-                    "alignment": milestone.alignment,
                 }
             )
         )

@@ -53,6 +53,3 @@ class RecentResponses:
         self._entries.move_to_end(key)
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
-
-    def drop(self, key: bytes) -> None:
-        self._entries.pop(key, None)

@@ -121,14 +121,6 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(statement)
 
-    def count_hit(self, cache_key: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(summaries)
-                .where(summaries.c.cache_key == cache_key)
-                .values(hits=summaries.c.hits + 1)
-            )
-
     def claim(self, cache_key: str, owner: str, ttl_s: float) -> bool:
         """Take the claim on an article unless another owner holds a live one."""
         now = time.time()
