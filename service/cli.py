@@ -37,6 +37,14 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
+def engine_option(engine: str | None) -> EngineName | None:
+    """The --engine value, checked: auto, llm or rules (None: the settings' choice)."""
+    if engine is not None and engine not in get_args(EngineName):
+        stderr.print(f"error: --engine must be auto, llm or rules, not {engine!r}")
+        raise typer.Exit(EXIT_USAGE)
+    return cast(EngineName | None, engine)
+
+
 def _report(source: str, error: MilestonesError) -> None:
     stderr.print(f"[red]error[/red]: {source}: {error.kind}: {error.detail}", markup=True)
     if isinstance(error, ExtractionFailed):
@@ -95,12 +103,10 @@ def summarise_command(
     concurrency: Annotated[int, typer.Option(min=1, max=64)] = 4,
 ) -> None:
     """Summarise articles: a table per article, or JSON Lines with --json."""
-    if engine is not None and engine not in get_args(EngineName):
-        stderr.print(f"error: --engine must be auto, llm or rules, not {engine!r}")
-        raise typer.Exit(EXIT_USAGE)
+    requested = engine_option(engine)
     try:
         settings = Settings()
-        choice = choose(settings, cast(EngineName | None, engine))
+        choice = choose(settings, requested)
         chosen = build_engine(choice, settings)
     except MilestonesError as error:
         stderr.print(f"error: {error.detail}", markup=False)
@@ -155,7 +161,7 @@ def eval_command(
             records = read_records(results)
         else:
             settings = Settings()
-            choice = choose(settings, cast(EngineName | None, engine))
+            choice = choose(settings, engine_option(engine))
             stderr.print(f"engine: {choice.name} ({choice.reason})", markup=False)
             paths = [articles / g.article for g in gold_articles]
             records, errors = asyncio.run(_run_engine(build_engine(choice, settings), paths))
@@ -212,16 +218,14 @@ def bulk_command(
     from service.engines.rules import RulesEngine
     from service.store import Store
 
-    if engine is not None and engine not in get_args(EngineName):
-        stderr.print(f"error: --engine must be auto, llm or rules, not {engine!r}")
-        raise typer.Exit(EXIT_USAGE)
+    requested = engine_option(engine)
     if source != "-" and not Path(source).exists():
         stderr.print(f"error: no such file or directory: {source}", markup=False)
         raise typer.Exit(EXIT_USAGE)
     gate = AdaptiveGate(concurrency, rpm=rpm, tpm=tpm)
     try:
         settings = Settings()
-        choice = choose(settings, cast(EngineName | None, engine))
+        choice = choose(settings, requested)
         chosen: Engine = LLMEngine(settings, gate=gate) if choice.name == "llm" else RulesEngine()
         cache = SummaryCache(Store(settings.database_url), settings)
     except MilestonesError as error:

@@ -177,3 +177,8 @@ def test_the_rules_engine_keeps_its_figures_on_the_article_sets(name: str) -> No
     overall = report["overall"]
     assert overall["precision"] >= 0.7 and overall["key_recall"] >= 0.6
     assert overall["grounded_share"] == 1.0 and overall["in_boilerplate"] == 0
+
+
+def test_an_unknown_engine_is_a_usage_error_here_too() -> None:
+    result = CliRunner().invoke(app, ["eval", str(DATA / "seeds.gold.jsonl"), "--engine", "magic"])
+    assert result.exit_code == 2 and "--engine must be auto, llm or rules" in result.stderr
