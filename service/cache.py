@@ -101,11 +101,17 @@ class SummaryCache:
         self._owner = uuid.uuid4().hex
 
     async def summarise(
-        self, article: Article, engine: Engine, *, refresh: bool = False
+        self,
+        article: Article,
+        engine: Engine,
+        *,
+        refresh: bool = False,
+        context: GroundingContext | None = None,
     ) -> Outcome:
-        """The article's summary: from the store when it holds it, else made once."""
+        """The article's summary: from the store when it holds it, else made once.
+        ``context``: the article already prepared (cleaned), so it is not done twice."""
         started = time.perf_counter()
-        context = prepare(article)
+        context = context or prepare(article)
         key = cache_key(context, article.published_at, engine)
         if not refresh:
             hit = await self._from_store(key, context, article, started)

@@ -296,7 +296,7 @@ class BulkRun:
         context = prepare(article)
         run = parse_answer(answer, context)
         if run is None:
-            return (await self.cache.summarise(article, self.engine)).record
+            return (await self.cache.summarise(article, self.engine, context=context)).record
         record = assemble(run, context, self.engine, article, started)
         key = cache_key(context, article.published_at, self.engine)
         await asyncio.to_thread(
@@ -316,7 +316,7 @@ class BulkRun:
                     meta = earlier.meta.model_copy(update={"cached": True})
                     source = article.source or article.url
                     return SummaryRecord(source=source, summary=summary, meta=meta), earlier_id
-        outcome = await self.cache.summarise(article, self.engine)
+        outcome = await self.cache.summarise(article, self.engine, context=context)
         if not outcome.record.meta.cached:
             self.recent.add(article.id or "", context.normalised_text, outcome.record)
         return outcome.record, None
