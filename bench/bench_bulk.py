@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.bench_service import free_port
+from bench.fake_openai import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.fake_openai import free_port
 from bench.load import Run, load, request_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,12 +30,6 @@ SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 CONNECTIONS = 16
 SECONDS = 4.0
 REPEATS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_server(store: str) -> tuple[subprocess.Popen[bytes], int]:

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import math
 import re
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -149,17 +150,21 @@ def create_app(limits: Limits) -> FastAPI:
     return app
 
 
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @contextmanager
 def serving(limits: Limits) -> Iterator[str]:
     """The fake on a free loopback port, in a thread, for as long as the block runs."""
-    import socket
     import threading
 
     import uvicorn
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     config = uvicorn.Config(
         create_app(limits), host="127.0.0.1", port=port, log_level="error", lifespan="off"
     )
