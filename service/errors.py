@@ -132,3 +132,9 @@ class Overloaded(MilestonesError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class JobInterrupted(MilestonesError):
+    """A job whose runs were cut short again and again (its replicas died running it)."""
+
+    kind = "job_interrupted"

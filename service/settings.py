@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.webhooks import decode_secret
+
 EngineName = Literal["auto", "llm", "rules"]
 ModeName = Literal["tools", "json_schema"]
 
@@ -70,6 +72,28 @@ class Settings(BaseSettings):
     claim_ttl_s: float = Field(default=15.0, gt=0)
     claim_poll_s: float = Field(default=0.05, gt=0)
 
+    # -- async jobs and their webhooks (POST /v1/jobs) ----------------------------------
+    # Jobs this replica runs at once (0: it only queues them, other replicas run them).
+    job_workers: int = Field(default=2, ge=0, le=64)
+    # A running job's lease, renewed while it runs; a dead replica's jobs resume after it.
+    job_lease_s: float = Field(default=30.0, gt=0)
+    job_poll_s: float = Field(default=1.0, gt=0)
+    # Runs of a job in all (a transient failure, 503 or 504, is retried with backoff).
+    job_max_attempts: int = Field(default=3, ge=1, le=20)
+    job_backoff_s: float = Field(default=5.0, ge=0)
+    job_backoff_max_s: float = Field(default=300.0, ge=0)
+    # Standard Webhooks signing secret, whsec_<base64>; callbacks are refused without it.
+    webhook_secret: SecretStr | None = None
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    # Delivery attempts in all, with exponential backoff between them (5 s, 10 s … 1 h).
+    webhook_max_attempts: int = Field(default=10, ge=1, le=50)
+    webhook_backoff_s: float = Field(default=5.0, ge=0)
+    webhook_backoff_max_s: float = Field(default=3600.0, ge=0)
+    webhook_concurrency: int = Field(default=8, ge=1, le=256)
+    # Callback URLs: https only, public addresses only, unless these allow more (SSRF).
+    allow_http_callbacks: bool = False
+    allow_private_callbacks: bool = False
+
     # -- bulk runs ----------------------------------------------------------------------
     # US dollars per million tokens, (input, output), by model; MILESTONES_PRICES as JSON
     # ({"my-model": [0.2, 0.8]}) adds or overrides. A model without a price costs "unknown".
@@ -91,6 +115,14 @@ class Settings(BaseSettings):
     def api_key_list(self) -> list[str]:
         """The configured API keys."""
         return [k.strip() for k in self.api_keys.get_secret_value().split(",") if k.strip()]
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _a_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        decode_secret(value.get_secret_value().strip())  # ValueError names the format
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("openai_base_url")
     @classmethod

@@ -319,7 +319,7 @@ async def test_the_openapi_page_documents_both_bodies_with_seed_examples(
 ) -> None:
     spec = (await client.get("/openapi.json")).json()
     body = spec["paths"]["/v1/summaries"]["post"]["requestBody"]["content"]
-    assert set(body) == {"application/json", "text/plain"}
+    assert set(body) == {"application/json", "text/plain", "text/html", "application/ninjs+json"}
     assert any("000_2ec0818c34523e87" in name for name in body["application/json"]["examples"])
     assert (await client.get("/docs")).status_code == 200
 

@@ -11,8 +11,12 @@ from fastapi import FastAPI
 
 from service.cache import SummaryCache
 from service.http import problems
-from service.http.routes import health, summaries
+from service.http.jobs import ServiceJobs
+from service.http.routes import health, jobs, summaries
 from service.http.state import Service
+from service.jobs.callbacks import CallbackPolicy, Resolve, resolve_host
+from service.jobs.delivery import Deliverer
+from service.jobs.worker import JobWorker
 from service.metrics import Metrics
 from service.settings import Settings
 from service.store import Store
@@ -46,15 +50,33 @@ class RecordMetrics:
             self.metrics.latency.labels(route).observe(time.perf_counter() - started)
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
-    """The service's ASGI app. The store opens now; engines are built on first use."""
+def create_app(
+    settings: Settings | None = None, store: Store | None = None, resolve: Resolve | None = None
+) -> FastAPI:
+    """The service's ASGI app. The store opens now; engines are built on first use; the
+    job worker runs while the app does (its lifespan). ``resolve``: how callback hosts
+    are resolved (the system's resolver by default)."""
     settings = settings or Settings()
     metrics = Metrics()
     store = store or Store(settings.database_url)
-    service = Service(settings, store, SummaryCache(store, settings, metrics), metrics)
+    policy = CallbackPolicy(
+        allow_http=settings.allow_http_callbacks,
+        allow_private=settings.allow_private_callbacks,
+        resolve=resolve or resolve_host,
+    )
+    service = Service(settings, store, SummaryCache(store, settings, metrics), metrics, policy)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if settings.job_workers > 0:
+            secret = settings.webhook_secret
+            deliverer = (
+                Deliverer(secret.get_secret_value(), policy, settings.webhook_timeout_s)
+                if secret is not None
+                else None
+            )
+            service.worker = JobWorker(service.jobs, ServiceJobs(service), settings, deliverer)
+            service.worker.start()
         yield
         await service.aclose()
 
@@ -66,6 +88,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.service = service
     app.include_router(summaries.router)
+    app.include_router(jobs.router)
     app.include_router(health.router)
     problems.install(app, metrics, settings.retry_after_s)
     app.add_middleware(RecordMetrics, metrics=metrics)

@@ -60,16 +60,21 @@ def _utf8(body: bytes) -> str:
 
 @dataclass(frozen=True)
 class Parsed:
-    """What a request's body carries: the article, the caller's id for it, and whether its
-    text was extracted (from HTML or ninjs: the response then includes it)."""
+    """What a request's body carries: the article, the caller's id for it, whether its
+    text was extracted (from HTML or ninjs: the response then includes it), and for a
+    job, the callback URL in the JSON body."""
 
     article: Article
     article_id: str | None = None
     extracted: bool = False
+    callback_url: str | None = None
 
 
-def parse_article(request: Request, body: bytes) -> Parsed:
-    """The article a request's body carries: text, HTML or ninjs."""
+def parse_article(
+    request: Request, body: bytes, fields: type[SummaryCreate] = SummaryCreate
+) -> Parsed:
+    """The article a request's body carries: text, HTML or ninjs. A JSON object is read
+    as ``fields`` (SummaryCreate, or JobCreate with its callback URL)."""
     media, charset = _media_type(request)
     accepted = JSON_TYPES + TEXT_TYPES + HTML_TYPES + NINJS_TYPES
     if media not in accepted and not media.endswith("+json"):
@@ -92,7 +97,7 @@ def parse_article(request: Request, body: bytes) -> Parsed:
             "the JSON body must be an object with a 'text', 'html' or 'ninjs' field"
         )
     try:
-        payload = SummaryCreate.model_validate(data)
+        payload = fields.model_validate(data)
     except ValidationError as error:
         errors = describe_errors(error)
         raise InvalidRequest("; ".join(errors), errors) from None
@@ -117,7 +122,8 @@ def parse_article(request: Request, body: bytes) -> Parsed:
     else:
         assert payload.text is not None
         article = Article(payload.text, published, payload.source, payload.url, payload.id)
-    return Parsed(article, payload.id, extracted=payload.text is None)
+    callback_url = getattr(payload, "callback_url", None)
+    return Parsed(article, payload.id, payload.text is None, callback_url)
 
 
 def _json(body: bytes) -> object:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -51,6 +51,18 @@ class SummaryCreate(BaseModel):
             except ValueError:
                 return value
         return value
+
+
+class JobCreate(SummaryCreate):
+    """An article to summarise in the background, as JSON: a summary's fields, and the
+    URL to send the outcome to. (With a text, HTML or ninjs body, pass
+    ``?callback_url=`` instead.)"""
+
+    callback_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="https URL that receives the outcome, signed per Standard Webhooks.",
+    )
 
 
 class Subject(BaseModel):
@@ -104,6 +116,50 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[str] | None = None
+
+
+class DeliveryPublic(BaseModel):
+    """One attempt at delivering a job's webhook."""
+
+    attempt: int
+    attempted_at: datetime
+    status_code: int | None = Field(description="What the receiver answered, if it did.")
+    error: str | None = Field(description="Why the attempt failed (null: delivered).")
+    duration_ms: float
+
+
+class WebhookPublic(BaseModel):
+    """Where a job's webhook delivery stands, and its log."""
+
+    state: Literal["pending", "delivered", "failed"]
+    attempts: int
+    next_attempt_at: datetime | None = None
+    log: list[DeliveryPublic] = Field(default_factory=list)
+
+
+class JobPublic(BaseModel):
+    """A job: its status, and when it has ended, the summary or the problem."""
+
+    id: str = Field(description="The job's id (GET /v1/jobs/{id}).")
+    status: Literal["queued", "running", "succeeded", "failed"]
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    attempts: int = Field(description="Runs so far (a transient failure is retried).")
+    callback_url: str | None = None
+    result: SummaryPublic | None = Field(default=None, description="When succeeded.")
+    problem: Problem | None = Field(default=None, description="When failed.")
+    webhook: WebhookPublic | None = Field(
+        default=None, description="The webhook's delivery (jobs with a callback URL)."
+    )
+
+
+class WebhookEvent(BaseModel):
+    """The body of a webhook: ``job.succeeded`` or ``job.failed``, and the job."""
+
+    type: Literal["job.succeeded", "job.failed"]
+    timestamp: datetime
+    data: JobPublic
 
 
 class Health(BaseModel):

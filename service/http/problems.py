@@ -7,25 +7,29 @@ Every error a client can meet is a ``application/problem+json`` document with a
     400     malformed-body            not JSON, not UTF-8, JSON that is not an object
     400     engine-unavailable        ?engine=llm with no model configured
     401     unauthorized              no or a wrong API key
-    404     not-found                 unknown summary id or route
+    404     not-found                 unknown summary or job id, or route
     405     method-not-allowed
     413     payload-too-large         body over MILESTONES_MAX_BODY_BYTES
     415     unsupported-media-type    not application/json or text/plain
     422     invalid-request           wrong fields or types (errors listed)
     422     invalid-article           empty, white space only, or only boilerplate
     422     idempotency-key-reused    an Idempotency-Key sent again with another request
+    422     invalid-callback-url      not https, or not a public address (SSRF)
+    422     callbacks-unavailable     a callback_url, and no MILESTONES_WEBHOOK_SECRET set
     502     invalid-model-output      the model's output stayed invalid (errors listed)
     502     provider-rejected         the model provider refused the request
     503     provider-unavailable      the provider stayed down (Retry-After when known)
     503     overloaded                no model-call slot freed in time (Retry-After)
     503     unavailable               the store or configuration is not usable
     504     deadline                  the request's deadline passed
+    500     job-interrupted           a job's runs were cut short too often (job only)
     500     internal                  a bug: logged, never detailed to the client
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -37,11 +41,13 @@ from service.errors import (
     DeadlineExceeded,
     ExtractionFailed,
     InputError,
+    JobInterrupted,
     MilestonesError,
     Overloaded,
     ProviderRejected,
     ProviderUnavailable,
 )
+from service.jobs.callbacks import CallbackRefused
 from service.metrics import Metrics
 
 log = logging.getLogger("milestones.http")
@@ -111,6 +117,15 @@ class IdempotencyKeyReused(HTTPProblem):
     title = "Idempotency-Key reused"
 
 
+class CallbacksUnavailable(HTTPProblem):
+    """A job asked for a callback, and the service has no webhook secret to sign it."""
+
+    kind = "callbacks_unavailable"
+    status = 422
+    slug = "callbacks-unavailable"
+    title = "Callbacks unavailable"
+
+
 class InvalidRequest(HTTPProblem, InputError):
     """The JSON body's fields are wrong; ``errors`` lists them."""
 
@@ -124,6 +139,46 @@ class InvalidRequest(HTTPProblem, InputError):
         self.errors = errors
 
 
+@dataclass(frozen=True)
+class ProblemDocument:
+    """A problem document and the headers that go with it."""
+
+    status: int
+    body: dict[str, object]
+    headers: dict[str, str] | None = None
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(
+            self.body, status_code=self.status, headers=self.headers, media_type=PROBLEM
+        )
+
+    @property
+    def transient(self) -> bool:
+        """Whether the same request may succeed later (503, 504)."""
+        return self.status in (503, 504)
+
+
+def document(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    *,
+    errors: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ProblemDocument:
+    """A problem document."""
+    body: dict[str, object] = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return ProblemDocument(status, body, headers)
+
+
 def problem(
     status: int,
     slug: str,
@@ -134,50 +189,52 @@ def problem(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """A problem+json response."""
-    body: dict[str, object] = {
-        "type": f"/problems/{slug}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
-    if errors is not None:
-        body["errors"] = errors
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM)
+    return document(status, slug, title, detail, errors=errors, headers=headers).response()
 
 
 def _retry_after(seconds: float | None, default: int) -> dict[str, str]:
     return {"Retry-After": str(max(1, round(seconds if seconds is not None else default)))}
 
 
-def for_error(error: MilestonesError, retry_after_default: int) -> JSONResponse:
-    """The problem document for a domain error."""
+def for_error(error: BaseException, retry_after_default: int) -> ProblemDocument:
+    """The problem document for an error (a bug's is one that details nothing)."""
+    if not isinstance(error, MilestonesError):
+        return document(
+            500, "internal", "Internal error", "an unexpected error; it has been logged"
+        )
     detail = error.detail
     if isinstance(error, HTTPProblem):
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
         errors = error.errors if isinstance(error, InvalidRequest) else None
-        return problem(
+        return document(
             error.status, error.slug, error.title, detail, errors=errors, headers=headers
         )
+    if isinstance(error, CallbackRefused):
+        return document(422, "invalid-callback-url", "Callback URL refused", detail)
     if isinstance(error, InputError):
-        return problem(422, "invalid-article", "Invalid article", detail)
+        return document(422, "invalid-article", "Invalid article", detail)
     if isinstance(error, ExtractionFailed):
         listed = f"{detail}: {'; '.join(error.errors)}" if error.errors else detail
-        return problem(
+        return document(
             502, "invalid-model-output", "Invalid model output", listed, errors=error.errors
         )
     if isinstance(error, ProviderRejected):
-        return problem(502, "provider-rejected", "Provider rejected the request", detail)
+        return document(502, "provider-rejected", "Provider rejected the request", detail)
     if isinstance(error, ProviderUnavailable):
         headers = _retry_after(error.retry_after, retry_after_default)
-        return problem(503, "provider-unavailable", "Provider unavailable", detail, headers=headers)
+        return document(
+            503, "provider-unavailable", "Provider unavailable", detail, headers=headers
+        )
     if isinstance(error, Overloaded):
         headers = _retry_after(error.retry_after, retry_after_default)
-        return problem(503, "overloaded", "Overloaded", detail, headers=headers)
+        return document(503, "overloaded", "Overloaded", detail, headers=headers)
     if isinstance(error, DeadlineExceeded):
-        return problem(504, "deadline", "Deadline exceeded", detail)
+        return document(504, "deadline", "Deadline exceeded", detail)
+    if isinstance(error, JobInterrupted):
+        return document(500, "job-interrupted", "Job interrupted", detail)
     if isinstance(error, ConfigurationError):
-        return problem(503, "unavailable", "Service unavailable", detail)
-    return problem(500, "internal", "Internal error", "an unexpected error; it has been logged")
+        return document(503, "unavailable", "Service unavailable", detail)
+    return document(500, "internal", "Internal error", "an unexpected error; it has been logged")
 
 
 def install(app: FastAPI, metrics: Metrics, retry_after_default: int) -> None:
@@ -186,7 +243,7 @@ def install(app: FastAPI, metrics: Metrics, retry_after_default: int) -> None:
     async def on_domain_error(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, MilestonesError)
         metrics.errors.labels(error.kind).inc()
-        return for_error(error, retry_after_default)
+        return for_error(error, retry_after_default).response()
 
     async def on_validation_error(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
@@ -209,7 +266,7 @@ def install(app: FastAPI, metrics: Metrics, retry_after_default: int) -> None:
     async def on_unexpected(_: Request, error: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=error)
         metrics.errors.labels("internal").inc()
-        return problem(500, "internal", "Internal error", "an unexpected error; it has been logged")
+        return for_error(error, retry_after_default).response()
 
     app.add_exception_handler(MilestonesError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

@@ -13,26 +13,34 @@ from service.engines import Engine, build_engine, choose
 from service.errors import ConfigurationError
 from service.http.problems import EngineUnavailable, Unauthorized
 from service.http.recent import RecentResponses
+from service.jobs.callbacks import CallbackPolicy
+from service.jobs.worker import JobWorker
 from service.metrics import Metrics
 from service.settings import EngineName, Settings
 from service.store import Store
+from service.store.jobs import JobStore
 
 
 @dataclass
 class Service:
-    """Settings, store, cache, metrics, recent responses and the engines built so far."""
+    """Settings, store, cache, metrics, recent responses, the engines built so far, the
+    jobs, the callback URL policy and this replica's job worker (when it runs one)."""
 
     settings: Settings
     store: Store
     cache: SummaryCache
     metrics: Metrics
+    callbacks: CallbackPolicy = field(default_factory=CallbackPolicy)
     recent: RecentResponses = field(default_factory=RecentResponses)
+    worker: JobWorker | None = None
+    jobs: JobStore = field(init=False)
     engines: dict[str, Engine] = field(default_factory=dict)
     _by_request: dict[str | None, Engine] = field(default_factory=dict)
     api_keys: list[bytes] = field(init=False)
 
     def __post_init__(self) -> None:
         self.api_keys = [key.encode() for key in self.settings.api_key_list()]
+        self.jobs = JobStore(self.store)
 
     def engine(self, requested: EngineName | None) -> Engine:
         """The engine for a request: asked for, else MILESTONES_ENGINE, else auto."""
@@ -51,6 +59,9 @@ class Service:
         return self.engines[choice.name]
 
     async def aclose(self) -> None:
+        if self.worker is not None:
+            await self.worker.stop()
+            self.worker = None
         for engine in self.engines.values():
             await engine.aclose()
         self.store.close()

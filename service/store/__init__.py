@@ -83,7 +83,8 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def _insert(self, table: Any) -> Any:
+    def insert(self, table: Any) -> Any:
+        """An INSERT that can say ON CONFLICT, in this database's dialect."""
         return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
 
     def ping(self) -> bool:
@@ -107,7 +108,7 @@ class Store:
 
     def put(self, summary_id: str, cache_key: str, record: str, engine: str) -> None:
         """Store a summary; a newer one for the same key replaces it (a forced refresh)."""
-        statement = self._insert(summaries).values(
+        statement = self.insert(summaries).values(
             id=summary_id,
             cache_key=cache_key,
             record=record,
@@ -131,7 +132,7 @@ class Store:
             # RETURNING says exactly whether this insert won (rowcount does not, on every
             # driver, for ON CONFLICT DO NOTHING).
             inserted = conn.execute(
-                self._insert(claims)
+                self.insert(claims)
                 .values(cache_key=cache_key, owner=owner, expires_at=now + ttl_s)
                 .on_conflict_do_nothing(index_elements=[claims.c.cache_key])
                 .returning(claims.c.owner)
@@ -149,7 +150,7 @@ class Store:
 
     def remember(self, key: str, request_hash: str, body: str) -> None:
         """Keep the response to an idempotent request (the first one kept wins)."""
-        statement = self._insert(idempotency).values(
+        statement = self.insert(idempotency).values(
             key=key, request_hash=request_hash, body=body, created_at=datetime.now(UTC)
         )
         with self.engine.begin() as conn:

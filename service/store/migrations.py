@@ -57,6 +57,43 @@ idempotency = Table(
 )
 
 
+# The async jobs: one row each, with its request, state, lease, result and the state of
+# its webhook delivery (each delivery attempt is a row of ``deliveries``).
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("status", String(12), nullable=False, index=True),  # queued running succeeded failed
+    Column("request", Text, nullable=False),  # the parsed article and options, as JSON
+    Column("callback_url", Text),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("run_after", Float, nullable=False),  # Unix time: not before (retries back off)
+    Column("lease_owner", String(64)),
+    Column("lease_expires", Float),  # a running job whose lease lapsed was interrupted
+    Column("result", Text),  # the summary response, as JSON
+    Column("problem", Text),  # or the problem document, as JSON
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("delivery", String(12), nullable=False, server_default="none"),  # none pending
+    Column("delivery_attempts", Integer, nullable=False, server_default="0"),  # delivered failed
+    Column("delivery_after", Float),
+    Column("delivery_owner", String(64)),
+    Column("delivery_expires", Float),
+)
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(40), nullable=False, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("attempted_at", DateTime(timezone=True), nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("duration_ms", Float, nullable=False),
+)
+
+
 def m001_summaries(conn: Connection) -> None:
     """Summaries by cache key, with the grounded record as JSON."""
     summaries.create(conn)
@@ -72,7 +109,18 @@ def m003_idempotency(conn: Connection) -> None:
     idempotency.create(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [m001_summaries, m002_claims, m003_idempotency]
+def m004_jobs(conn: Connection) -> None:
+    """Async jobs and the log of their webhook deliveries."""
+    jobs.create(conn)
+    deliveries.create(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    m001_summaries,
+    m002_claims,
+    m003_idempotency,
+    m004_jobs,
+]
 
 
 def migrate(conn: Connection) -> list[str]:

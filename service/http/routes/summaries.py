@@ -3,62 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
-from service.errors import DeadlineExceeded
 from service.http.body import parse_article, read_limited
-from service.http.models import Problem, SummaryCreate, SummaryPublic, subjects_of
-from service.http.problems import PROBLEM, IdempotencyKeyReused, NotFound
+from service.http.idempotency import scoped_key
+from service.http.models import SummaryCreate, SummaryPublic, subjects_of
+from service.http.openapi import article_body, problem_responses
+from service.http.problems import IdempotencyKeyReused, NotFound
 from service.http.state import AuthDep, ServiceDep
+from service.http.summarise import summarise
 from service.settings import EngineName
 
 router = APIRouter(prefix="/v1", tags=["summaries"], dependencies=[AuthDep])
-
-SEEDS = Path(__file__).resolve().parents[3] / "seeds"
-
-
-def _seed_examples() -> dict[str, Any]:
-    """Request examples for the OpenAPI page, taken from the seed articles when present."""
-    examples: dict[str, Any] = {}
-    for path in sorted(SEEDS.glob("*.txt"))[:3]:
-        text = path.read_text(encoding="utf-8")
-        examples[path.stem] = {"summary": path.name, "value": {"text": text, "source": path.name}}
-    return examples
-
-
-def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {
-        s: {"model": Problem, "content": {PROBLEM: {"schema": Problem.model_json_schema()}}}
-        for s in statuses
-    }
-
-
-_REQUEST_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": SummaryCreate.model_json_schema(),
-                "examples": _seed_examples(),
-            },
-            "text/plain": {"schema": {"type": "string"}, "example": "Acme Bio raised $10 million."},
-        },
-    }
-}
 
 
 @router.post(
     "/summaries",
     summary="Summarise an article",
     response_model=SummaryPublic,
-    responses=_problems(400, 401, 413, 415, 422, 502, 503, 504),
-    openapi_extra=_REQUEST_BODY,
+    responses=problem_responses(400, 401, 413, 415, 422, 502, 503, 504),
+    openapi_extra=article_body(SummaryCreate),
 )
 async def create_summary(
     request: Request,
@@ -80,7 +48,7 @@ async def create_summary(
     raw = await read_limited(request, settings.max_body_bytes)
     remembered = None
     if idempotency_key:
-        remembered = _idempotency(request, idempotency_key, chosen.name, raw)
+        remembered = scoped_key(request, "summaries", idempotency_key, chosen.name, raw)
         kept = await asyncio.to_thread(service.store.recall, remembered[0])
         if kept is not None:
             if kept[0] != remembered[1]:
@@ -98,27 +66,10 @@ async def create_summary(
             await asyncio.to_thread(service.store.remember, *remembered, repeat.decode())
         return Response(repeat, media_type="application/json")
     parsed = parse_article(request, raw)
-    article = parsed.article
-    try:
-        async with asyncio.timeout(settings.request_deadline_s):
-            outcome = await service.cache.summarise(article, chosen, refresh=refresh)
-    except TimeoutError:
-        raise DeadlineExceeded(
-            f"no summary within the {settings.request_deadline_s:g} s request deadline"
-        ) from None
-    record = outcome.record
-    body = SummaryPublic(
-        id=outcome.id,
-        article_id=parsed.article_id,
-        source=record.source,
-        text=article.text if parsed.extracted else None,
-        summary=record.summary,
-        subjects=subjects_of(record.summary, record.meta),
-        meta=record.meta,
-    )
-    if not record.meta.degraded:
+    body = await summarise(service, parsed, chosen, refresh=refresh)
+    if not body.meta.degraded:
         # Exact repeats get this answer from memory, marked cached, latency written afresh.
-        repeat_meta = record.meta.model_copy(update={"cached": True, "latency_ms": -1.0})
+        repeat_meta = body.meta.model_copy(update={"cached": True, "latency_ms": -1.0})
         repeat_body = body.model_copy(update={"meta": repeat_meta})
         service.recent.put(exact, repeat_body.model_dump_json().encode())
     answer = body.model_dump_json()
@@ -127,20 +78,11 @@ async def create_summary(
     return Response(answer, media_type="application/json")
 
 
-def _idempotency(request: Request, key: str, engine: str, raw: bytes) -> tuple[str, str]:
-    """(the key scoped to the caller's credentials, the fingerprint of this request)."""
-    caller = hashlib.sha256(request.headers.get("authorization", "").encode()).hexdigest()[:16]
-    fingerprint = hashlib.sha256()
-    for part in (request.headers.get("content-type", "").encode(), engine.encode(), raw):
-        fingerprint.update(len(part).to_bytes(8, "big") + part)
-    return f"{caller}:{key}", fingerprint.hexdigest()
-
-
 @router.get(
     "/summaries/{summary_id}",
     summary="A stored summary",
     response_model=SummaryPublic,
-    responses=_problems(401, 404),
+    responses=problem_responses(401, 404),
 )
 async def read_summary(summary_id: str, service: ServiceDep) -> Response:
     """The summary stored under this id, as it was first returned."""

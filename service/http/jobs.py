@@ -1,0 +1,116 @@
+"""Jobs as the service runs and shows them: what a job stores of its request, how the
+worker runs it (as POST /v1/summaries would), and its public form."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from pydantic import BaseModel
+
+from service.http.body import Parsed
+from service.http.models import (
+    DeliveryPublic,
+    JobPublic,
+    Problem,
+    SummaryPublic,
+    WebhookEvent,
+    WebhookPublic,
+)
+from service.http.problems import for_error
+from service.http.state import Service
+from service.http.summarise import summarise
+from service.pipeline import Article
+from service.settings import EngineName
+from service.store.jobs import DeliveryAttempt, Job
+
+
+class JobRequest(BaseModel):
+    """What a job keeps of its request: the article as parsed, and the options."""
+
+    text: str
+    published_at: date | None = None
+    source: str | None = None
+    url: str | None = None
+    article_key: str | None = None
+    article_id: str | None = None
+    extracted: bool = False
+    engine: EngineName
+    refresh: bool = False
+
+    @classmethod
+    def of(cls, parsed: Parsed, engine: str, refresh: bool) -> JobRequest:
+        """A parsed request, with the engine chosen for it now (kept across restarts)."""
+        article = parsed.article
+        return cls.model_validate(
+            {
+                "text": article.text,
+                "published_at": article.published_at,
+                "source": article.source,
+                "url": article.url,
+                "article_key": article.id,
+                "article_id": parsed.article_id,
+                "extracted": parsed.extracted,
+                "engine": engine,
+                "refresh": refresh,
+            }
+        )
+
+    def parsed(self) -> Parsed:
+        article = Article(self.text, self.published_at, self.source, self.url, self.article_key)
+        return Parsed(article, self.article_id, self.extracted)
+
+
+class ServiceJobs:
+    """The worker's view of the service (a JobHandler)."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    async def run(self, request: str) -> str:
+        wanted = JobRequest.model_validate_json(request)
+        engine = self.service.engine(wanted.engine)
+        public = await summarise(self.service, wanted.parsed(), engine, refresh=wanted.refresh)
+        return public.model_dump_json()
+
+    def problem(self, error: BaseException) -> tuple[str, bool]:
+        found = for_error(error, self.service.settings.retry_after_s)
+        return Problem.model_validate(found.body).model_dump_json(exclude_none=True), (
+            found.transient
+        )
+
+    def payload(self, job: Job) -> bytes:
+        event = WebhookEvent(
+            type="job.succeeded" if job.status == "succeeded" else "job.failed",
+            timestamp=job.finished_at or datetime.now(UTC),
+            data=public_job(job),
+        )
+        return event.model_dump_json().encode()
+
+
+def public_job(job: Job, log: list[DeliveryAttempt] | None = None) -> JobPublic:
+    """A job as the API shows it; with ``log``, its webhook's delivery too."""
+    webhook = None
+    if log is not None and job.callback_url is not None and job.delivery != "none":
+        after = job.delivery_after
+        webhook = WebhookPublic(
+            state=job.delivery,
+            attempts=job.delivery_attempts,
+            next_attempt_at=(
+                datetime.fromtimestamp(after, UTC)
+                if after is not None and job.delivery == "pending"
+                else None
+            ),
+            log=[DeliveryPublic(**vars(attempt)) for attempt in log],
+        )
+    return JobPublic(
+        id=job.id,
+        status=job.status,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        attempts=job.attempts,
+        callback_url=job.callback_url,
+        result=SummaryPublic.model_validate_json(job.result) if job.result else None,
+        problem=Problem.model_validate_json(job.problem) if job.problem else None,
+        webhook=webhook,
+    )

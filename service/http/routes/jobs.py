@@ -1,0 +1,109 @@
+"""Jobs: an article summarised in the background, its outcome sent to a callback URL."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import Response
+
+from service.http.body import parse_article, read_limited
+from service.http.idempotency import scoped_key
+from service.http.jobs import JobRequest, public_job
+from service.http.models import JobCreate, JobPublic
+from service.http.openapi import article_body, problem_responses
+from service.http.problems import (
+    CallbacksUnavailable,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    NotFound,
+)
+from service.http.state import AuthDep, ServiceDep
+from service.pipeline import prepare
+from service.settings import EngineName
+from service.store.jobs import IdempotencyConflict
+
+router = APIRouter(prefix="/v1", tags=["jobs"], dependencies=[AuthDep])
+
+
+@router.post(
+    "/jobs",
+    summary="Summarise an article in the background",
+    status_code=202,
+    response_model=JobPublic,
+    responses=problem_responses(400, 401, 413, 415, 422),
+    openapi_extra=article_body(JobCreate, callback_url="https://cms.example.com/hooks/milestones"),
+)
+async def create_job(
+    request: Request,
+    service: ServiceDep,
+    engine: Annotated[
+        EngineName | None, Query(description="auto, llm or rules (default: the service's).")
+    ] = None,
+    callback_url: Annotated[
+        str | None,
+        Query(max_length=2048, description="For a text, HTML or ninjs body: the callback URL."),
+    ] = None,
+    x_milestones_engine: Annotated[EngineName | None, Header()] = None,
+    cache_control: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
+    """Queue the article; ``202 Accepted`` with ``Location: /v1/jobs/{id}``. With a
+    ``callback_url``, the outcome is POSTed there, signed per Standard Webhooks, and
+    retried with backoff while the receiver fails. The same ``Idempotency-Key`` with the
+    same request gives the same job back; with another request, 422."""
+    settings = service.settings
+    chosen = service.engine(engine or x_milestones_engine)
+    refresh = "no-cache" in (cache_control or "").lower()
+    raw = await read_limited(request, settings.max_body_bytes)
+    parsed = parse_article(request, raw, JobCreate)
+    if callback_url and parsed.callback_url and callback_url != parsed.callback_url:
+        detail = "callback_url is given twice (query and body), differently: give it once"
+        raise InvalidRequest(detail, [detail])
+    callback = parsed.callback_url or callback_url
+    if callback is not None:
+        if settings.webhook_secret is None:
+            raise CallbacksUnavailable(
+                "this service has no webhook signing secret (MILESTONES_WEBHOOK_SECRET), "
+                "so it sends no callbacks: poll GET /v1/jobs/{id} instead"
+            )
+        await service.callbacks.check(callback)
+    prepare(parsed.article)  # an empty or boilerplate-only article is refused now, not later
+    wanted = JobRequest.of(parsed, chosen.name, refresh).model_dump_json()
+    key = None
+    if idempotency_key:
+        key = scoped_key(request, "jobs", idempotency_key, chosen.name, raw)
+    try:
+        job, created = await asyncio.to_thread(service.jobs.enqueue, wanted, callback, key)
+    except IdempotencyConflict:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was used with another request: use a new key"
+        ) from None
+    headers = {"Location": f"/v1/jobs/{job.id}"}
+    if created:
+        if service.worker is not None:
+            service.worker.wake()
+        body = public_job(job)
+    else:
+        headers["Idempotent-Replayed"] = "true"
+        body = public_job(job, await asyncio.to_thread(service.jobs.deliveries, job.id))
+    return Response(
+        body.model_dump_json(), status_code=202, media_type="application/json", headers=headers
+    )
+
+
+@router.get(
+    "/jobs/{job_id}",
+    summary="A job: its status, outcome and webhook deliveries",
+    response_model=JobPublic,
+    responses=problem_responses(401, 404),
+)
+async def read_job(job_id: str, service: ServiceDep) -> Response:
+    """The job's status (queued, running, succeeded, failed), its summary or problem
+    document once it has ended, and the log of its webhook deliveries."""
+    job = await asyncio.to_thread(service.jobs.get, job_id)
+    if job is None:
+        raise NotFound(f"no job with id {job_id!r}")
+    log = await asyncio.to_thread(service.jobs.deliveries, job_id)
+    return Response(public_job(job, log).model_dump_json(), media_type="application/json")

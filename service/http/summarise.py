@@ -1,0 +1,34 @@
+"""An article to its public summary, within the request deadline: the path that
+``POST /v1/summaries`` and the job worker share."""
+
+from __future__ import annotations
+
+import asyncio
+
+from service.engines import Engine
+from service.errors import DeadlineExceeded
+from service.http.body import Parsed
+from service.http.models import SummaryPublic, subjects_of
+from service.http.state import Service
+
+
+async def summarise(
+    service: Service, parsed: Parsed, engine: Engine, *, refresh: bool = False
+) -> SummaryPublic:
+    """The grounded summary of a parsed article, from the cache or made now."""
+    deadline = service.settings.request_deadline_s
+    try:
+        async with asyncio.timeout(deadline):
+            outcome = await service.cache.summarise(parsed.article, engine, refresh=refresh)
+    except TimeoutError:
+        raise DeadlineExceeded(f"no summary within the {deadline:g} s request deadline") from None
+    record = outcome.record
+    return SummaryPublic(
+        id=outcome.id,
+        article_id=parsed.article_id,
+        source=record.source,
+        text=parsed.article.text if parsed.extracted else None,
+        summary=record.summary,
+        subjects=subjects_of(record.summary, record.meta),
+        meta=record.meta,
+    )

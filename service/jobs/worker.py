@@ -1,0 +1,194 @@
+"""The job worker: takes jobs from the store, runs them, and delivers their webhooks.
+
+One runs in each replica of the service (in the app's lifespan). It polls the store,
+and is woken at once when its own replica queues a job or finishes one. A job runs
+under a lease it keeps renewing; when the replica stops, the jobs it was running go
+back to the queue; when it dies, their leases lapse and another worker (or this one,
+restarted) takes them again. Transient failures (503, 504) are retried with backoff
+up to ``MILESTONES_JOB_MAX_ATTEMPTS``; webhooks up to ``MILESTONES_WEBHOOK_MAX_ATTEMPTS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from typing import Protocol
+
+from service.errors import JobInterrupted
+from service.jobs.delivery import Deliverer
+from service.settings import Settings
+from service.store.jobs import DeliveryState, Job, JobStore
+
+log = logging.getLogger("milestones.jobs")
+
+
+class JobHandler(Protocol):
+    """What the worker needs from the service: run a job's request, describe a failure,
+    and render the webhook payload of a finished job."""
+
+    async def run(self, request: str) -> str:
+        """The result (JSON) of a job's request; raises when it fails."""
+        ...
+
+    def problem(self, error: BaseException) -> tuple[str, bool]:
+        """(the problem document as JSON, whether the failure is transient)."""
+        ...
+
+    def payload(self, job: Job) -> bytes:
+        """The body of the webhook for a finished job."""
+        ...
+
+
+def backoff(attempt: int, initial_s: float, cap_s: float) -> float:
+    """Exponential backoff with jitter before retry number ``attempt`` (1-based)."""
+    return float(min(cap_s, initial_s * 2 ** (attempt - 1)) * random.uniform(0.8, 1.0))
+
+
+class JobWorker:
+    """Runs jobs and sends webhooks for one replica."""
+
+    def __init__(
+        self,
+        jobs: JobStore,
+        handler: JobHandler,
+        settings: Settings,
+        deliverer: Deliverer | None,
+    ) -> None:
+        self.jobs = jobs
+        self.handler = handler
+        self.settings = settings
+        self.deliverer = deliverer
+        self.owner = uuid.uuid4().hex
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
+        self._sending: set[asyncio.Task[None]] = set()
+
+    def start(self) -> None:
+        self._loop_task = asyncio.create_task(self._loop(), name="milestones-jobs")
+
+    def wake(self) -> None:
+        """Look for work now (a job was queued, or finished with a webhook to send)."""
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Stop taking work; the jobs running now go back to the queue for later."""
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+        tasks = self._running | self._sending
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self.deliverer is not None:
+            await self.deliverer.aclose()
+
+    async def _loop(self) -> None:
+        failures = 0
+        while True:
+            try:
+                await self._take_work()
+                failures = 0
+            except Exception:
+                # The store is down, say: keep going, more slowly, and say so.
+                failures += 1
+                log.exception("the job worker could not reach the store (try %d)", failures)
+            self._wake.clear()
+            pause = self.settings.job_poll_s * min(2**failures, 30)
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=pause)
+            except TimeoutError:
+                pass
+
+    async def _take_work(self) -> None:
+        settings = self.settings
+        free = settings.job_workers - len(self._running)
+        if free > 0:
+            taken = await asyncio.to_thread(self.jobs.claim, self.owner, free, settings.job_lease_s)
+            for job in taken:
+                self._spawn(self._running, self._run(job))
+        free = settings.webhook_concurrency - len(self._sending)
+        if self.deliverer is not None and free > 0:
+            due = await asyncio.to_thread(
+                self.jobs.claim_deliveries, self.owner, free, settings.job_lease_s
+            )
+            for job in due:
+                self._spawn(self._sending, self._deliver(job, self.deliverer))
+
+    def _spawn(self, tasks: set[asyncio.Task[None]], work: object) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(work)  # type: ignore[arg-type]
+        tasks.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            tasks.discard(finished)
+            self.wake()  # a slot is free; a finished job may have a webhook due
+
+        task.add_done_callback(done)
+
+    async def _run(self, job: Job) -> None:
+        settings = self.settings
+        if job.attempts > settings.job_max_attempts:
+            # Taken again and again and never finished: its replicas died running it.
+            interrupted = JobInterrupted(
+                f"the job was interrupted {job.attempts - 1} times without finishing"
+            )
+            problem, _ = self.handler.problem(interrupted)
+            await asyncio.to_thread(self.jobs.finish, job.id, self.owner, problem=problem)
+            return
+        renewing = asyncio.create_task(self._renew(job.id))
+        try:
+            result = await self.handler.run(job.request)
+        except asyncio.CancelledError:
+            # This replica is stopping: the job goes back to the queue, attempt uncounted.
+            renewing.cancel()
+            await asyncio.to_thread(
+                self.jobs.requeue, job.id, self.owner, time.time(), counts=False
+            )
+            raise
+        except Exception as error:
+            renewing.cancel()
+            problem, transient = self.handler.problem(error)
+            if transient and job.attempts < settings.job_max_attempts:
+                delay = backoff(job.attempts, settings.job_backoff_s, settings.job_backoff_max_s)
+                await asyncio.to_thread(self.jobs.requeue, job.id, self.owner, time.time() + delay)
+                log.info("job %s: transient failure, retry in %.1f s", job.id, delay)
+                return
+            finished = await asyncio.to_thread(
+                self.jobs.finish, job.id, self.owner, problem=problem
+            )
+        else:
+            renewing.cancel()
+            finished = await asyncio.to_thread(self.jobs.finish, job.id, self.owner, result=result)
+        if not finished:
+            log.warning("job %s: lease lost while running; another worker owns it", job.id)
+
+    async def _renew(self, job_id: str) -> None:
+        lease = self.settings.job_lease_s
+        while True:
+            await asyncio.sleep(lease / 3)
+            held = await asyncio.to_thread(self.jobs.renew, job_id, self.owner, lease)
+            if not held:
+                return
+
+    async def _deliver(self, job: Job, deliverer: Deliverer) -> None:
+        settings = self.settings
+        assert job.callback_url is not None
+        number = job.delivery_attempts + 1
+        attempt = await deliverer.send(job.callback_url, job.id, self.handler.payload(job), number)
+        retry_at = None
+        state: DeliveryState
+        if attempt.error is None:
+            state = "delivered"
+        elif number >= settings.webhook_max_attempts:
+            state = "failed"
+            log.warning("job %s: webhook not delivered after %d attempts", job.id, number)
+        else:
+            state = "pending"
+            delay = backoff(number, settings.webhook_backoff_s, settings.webhook_backoff_max_s)
+            retry_at = time.time() + delay
+        await asyncio.to_thread(
+            self.jobs.record_delivery, job.id, self.owner, attempt, state, retry_at
+        )
