@@ -1,0 +1,149 @@
+"""The whole round trip with real processes: a CMS posts a ninjs document to a running
+``milestones serve``, the service is killed (-9) while the job runs, is started again,
+and the CMS's receiver gets exactly one correctly signed callback with the summary."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.fake_openai import Limits, free_port, serving
+from service import webhooks
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "001_f06d21732f209e16.txt"
+SECRET = "whsec_" + base64.b64encode(b"process test secret, 32 bytes..").decode()
+
+
+@contextmanager
+def receiver() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
+    """A CMS's webhook receiver on loopback: (its URL, what it received)."""
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hooks/milestones", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def service(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """``milestones serve`` on ``port``, once it answers /healthz."""
+    command = [sys.executable, "-m", "service.cli", "serve", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None, "the service exited"
+        assert time.monotonic() < deadline, "the service did not start"
+        time.sleep(0.05)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def test_a_job_survives_a_kill_and_is_called_back_once(tmp_path: Path) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    headline, _, body = text.partition("\n")
+    document = {
+        "uri": "urn:newsroom:7",
+        "headline": headline,
+        "body_text": body,
+        "versioncreated": "2025-06-02T09:30:00Z",
+    }
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with serving(Limits(latency_s=1.5)) as model, receiver() as (hook, received):
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("OPENAI_", "MILESTONES_"))
+        } | {
+            "OPENAI_BASE_URL": f"{model}/v1",
+            "OPENAI_API_KEY": "fake",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/store.sqlite3",
+            "MILESTONES_ENGINE": "llm",
+            "MILESTONES_WEBHOOK_SECRET": SECRET,
+            "MILESTONES_ALLOW_HTTP_CALLBACKS": "true",
+            "MILESTONES_ALLOW_PRIVATE_CALLBACKS": "true",
+            "MILESTONES_JOB_LEASE_S": "1",
+            "MILESTONES_JOB_POLL_S": "0.1",
+            "MILESTONES_CLAIM_TTL_S": "1",
+        }
+        with service(env, port) as first:
+            response = httpx.post(
+                f"{base}/v1/jobs",
+                params={"callback_url": hook},
+                content=json.dumps(document),
+                headers={"content-type": "application/ninjs+json", "idempotency-key": "k-7"},
+            )
+            assert response.status_code == 202, response.text
+            location = base + response.headers["location"]
+            deadline = time.monotonic() + 20
+            while httpx.get(f"{model}/stats").json()["requests"] == 0:
+                assert time.monotonic() < deadline, "the job never reached the model"
+                time.sleep(0.02)
+            assert httpx.get(location).json()["status"] == "running"
+            first.send_signal(signal.SIGKILL)  # mid-run: no chance to hand the job back
+            first.wait()
+        assert received == []
+        with service(env, port):
+            deadline = time.monotonic() + 30
+            while not received:
+                assert time.monotonic() < deadline, "no callback came"
+                time.sleep(0.05)
+            time.sleep(1.5)  # a lease and more: no second delivery follows
+            job = httpx.get(location).json()
+            replay = httpx.post(
+                f"{base}/v1/jobs",
+                params={"callback_url": hook},
+                content=json.dumps(document),
+                headers={"content-type": "application/ninjs+json", "idempotency-key": "k-7"},
+            )
+    assert len(received) == 1
+    headers, payload = received[0]
+    assert webhooks.verify(SECRET, headers, payload)
+    event = json.loads(payload)
+    assert event["type"] == "job.succeeded" and event["data"]["id"] == job["id"]
+    summary = event["data"]["result"]["summary"]
+    assert summary["milestones"] and event["data"]["result"]["meta"]["engine"] == "llm"
+    for m in summary["milestones"]:
+        start, end = m["evidence_span"]["start"], m["evidence_span"]["end"]
+        assert event["data"]["result"]["text"][start:end] == m["evidence"]
+    assert job["status"] == "succeeded" and job["attempts"] == 2  # the killed run, then this
+    assert job["webhook"]["state"] == "delivered" and len(job["webhook"]["log"]) == 1
+    assert replay.status_code == 202 and replay.json()["id"] == job["id"]
