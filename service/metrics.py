@@ -1,4 +1,5 @@
-"""Prometheus metrics of the service: requests, latency, cache, model calls, tokens, errors."""
+"""Prometheus metrics of the service: requests, latency, cache, model calls, tokens, errors,
+jobs and webhook deliveries."""
 
 from __future__ import annotations
 
@@ -48,6 +49,18 @@ class Metrics:
         self.errors = Counter("milestones_errors", "Errors by kind", ["kind"], registry=r)
         self.summaries = Counter(
             "milestones_summaries", "Summaries made", ["engine", "degraded"], registry=r
+        )
+        self.jobs = Counter(
+            "milestones_jobs",
+            "Job runs ended by this replica: succeeded, failed, retried or requeued",
+            ["outcome"],
+            registry=r,
+        )
+        self.deliveries = Counter(
+            "milestones_webhook_deliveries",
+            "Webhook delivery attempts: delivered, retrying or failed (given up)",
+            ["outcome"],
+            registry=r,
         )
 
     def hit(self) -> None:

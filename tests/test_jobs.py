@@ -163,6 +163,10 @@ async def test_a_receiver_failing_twice_gets_the_same_delivery_a_third_time(
     async with running(make_app()) as client:
         job = (await client.post("/v1/jobs", json={"text": ARTICLE, "callback_url": HOOK})).json()
         final = await until(job_where(client, job["id"], delivered))
+        metrics = (await client.get("/metrics")).text
+    assert 'milestones_jobs_total{outcome="succeeded"} 1.0' in metrics
+    assert 'milestones_webhook_deliveries_total{outcome="retrying"} 2.0' in metrics
+    assert 'milestones_webhook_deliveries_total{outcome="delivered"} 1.0' in metrics
     webhook = final["webhook"]
     assert webhook["state"] == "delivered" and webhook["attempts"] == 3
     assert [e["status_code"] for e in webhook["log"]] == [500, None, 200]

@@ -75,7 +75,9 @@ def create_app(
                 if secret is not None
                 else None
             )
-            service.worker = JobWorker(service.jobs, ServiceJobs(service), settings, deliverer)
+            service.worker = JobWorker(
+                service.jobs, ServiceJobs(service), settings, deliverer, metrics
+            )
             service.worker.start()
         yield
         await service.aclose()

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from service.errors import JobInterrupted
 from service.jobs.delivery import Deliverer
+from service.metrics import Metrics
 from service.settings import Settings
 from service.store.jobs import DeliveryState, Job, JobStore
 
@@ -56,11 +57,13 @@ class JobWorker:
         handler: JobHandler,
         settings: Settings,
         deliverer: Deliverer | None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.jobs = jobs
         self.handler = handler
         self.settings = settings
         self.deliverer = deliverer
+        self.metrics = metrics or Metrics()
         self.owner = uuid.uuid4().hex
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
@@ -147,6 +150,7 @@ class JobWorker:
             await asyncio.to_thread(
                 self.jobs.requeue, job.id, self.owner, time.time(), counts=False
             )
+            self.metrics.jobs.labels("requeued").inc()
             raise
         except Exception as error:
             renewing.cancel()
@@ -155,14 +159,19 @@ class JobWorker:
                 delay = backoff(job.attempts, settings.job_backoff_s, settings.job_backoff_max_s)
                 await asyncio.to_thread(self.jobs.requeue, job.id, self.owner, time.time() + delay)
                 log.info("job %s: transient failure, retry in %.1f s", job.id, delay)
+                self.metrics.jobs.labels("retried").inc()
                 return
             finished = await asyncio.to_thread(
                 self.jobs.finish, job.id, self.owner, problem=problem
             )
+            outcome = "failed"
         else:
             renewing.cancel()
             finished = await asyncio.to_thread(self.jobs.finish, job.id, self.owner, result=result)
-        if not finished:
+            outcome = "succeeded"
+        if finished:
+            self.metrics.jobs.labels(outcome).inc()
+        else:
             log.warning("job %s: lease lost while running; another worker owns it", job.id)
 
     async def _renew(self, job_id: str) -> None:
@@ -192,3 +201,4 @@ class JobWorker:
         await asyncio.to_thread(
             self.jobs.record_delivery, job.id, self.owner, attempt, state, retry_at
         )
+        self.metrics.deliveries.labels("retrying" if state == "pending" else state).inc()

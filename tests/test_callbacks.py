@@ -1,0 +1,53 @@
+"""Callback URLs: which ones the service will call (the SSRF policy)."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.jobs.callbacks import CallbackPolicy, CallbackRefused
+
+
+def answering(*addresses: str) -> CallbackPolicy:
+    async def resolve(host: str, port: int) -> list[str]:
+        return list(addresses)
+
+    return CallbackPolicy(resolve=resolve)
+
+
+async def no_such_host(host: str, port: int) -> list[str]:
+    raise OSError("Name or service not known")
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["0.0.0.0", "100.64.0.1", "224.0.0.251", "192.0.2.10", "fd00::1", "fe80::1%eth0", "::"],
+)
+async def test_no_address_outside_the_public_internet_is_called(address: str) -> None:
+    with pytest.raises(CallbackRefused, match="not a public address"):
+        await answering(address).check("https://hooks.example.com/x")
+
+
+async def test_a_public_host_is_accepted_by_name_or_address() -> None:
+    await answering("93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c").check(
+        "https://hooks.example.com:8443/x?token=1"
+    )
+    await CallbackPolicy(resolve=no_such_host).check("https://[2606:4700::1111]/x")
+
+
+async def test_a_host_that_does_not_resolve_is_refused() -> None:
+    with pytest.raises(CallbackRefused, match="does not resolve"):
+        await CallbackPolicy(resolve=no_such_host).check("https://nowhere.invalid/x")
+
+
+async def test_allowing_private_addresses_skips_the_lookup() -> None:
+    policy = CallbackPolicy(allow_private=True, resolve=no_such_host)
+    await policy.check("https://127.0.0.1/x")
+    with pytest.raises(CallbackRefused, match="https"):
+        await policy.check("http://127.0.0.1/x")  # http is a separate setting
+
+
+async def test_an_overlong_or_malformed_url_is_refused() -> None:
+    with pytest.raises(CallbackRefused, match="longer than"):
+        await answering("93.184.215.14").check("https://a.example/" + "x" * 3000)
+    with pytest.raises(CallbackRefused, match="not a valid URL"):
+        await answering("93.184.215.14").check("https://a.example:99999/x")
