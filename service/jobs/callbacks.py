@@ -3,9 +3,11 @@
 A callback URL must be https (http only when ``MILESTONES_ALLOW_HTTP_CALLBACKS``), and
 every address its host resolves to must be a public one: private, loopback,
 link-local, shared, reserved, multicast and unspecified addresses are refused unless
-``MILESTONES_ALLOW_PRIVATE_CALLBACKS``. The check runs when a job is submitted and
-again before every delivery (a name can be pointed elsewhere in between); deliveries
-never follow redirects.
+``MILESTONES_ALLOW_PRIVATE_CALLBACKS``. The check runs when a job is submitted, and at
+every delivery the connection itself is made only to an address just resolved and
+checked (``PinnedTransport``), so a name pointed inside in between (DNS rebinding) is
+not followed; TLS still verifies the certificate against the name. Deliveries never
+follow redirects.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+import httpcore
+import httpx
 
 from service.errors import InputError
 
@@ -80,9 +85,13 @@ class CallbackPolicy:
 
     async def check(self, url: str) -> None:
         """Refuse (CallbackRefused) a URL the service must not call."""
-        host, port = self._host_port(url)
+        await self.addresses(*self._host_port(url))
+
+    async def addresses(self, host: str, port: int) -> list[str]:
+        """The addresses a callback to ``host`` may connect to (all of them checked), or
+        CallbackRefused. With private addresses allowed, the host itself."""
         if self.allow_private:
-            return
+            return [host]
         literal = _address(host)
         if literal is not None:
             addresses = [literal]
@@ -103,3 +112,58 @@ class CallbackPolicy:
                     "(private, loopback and link-local callbacks need "
                     "MILESTONES_ALLOW_PRIVATE_CALLBACKS)"
                 )
+        return [str(address) for address in addresses]
+
+
+class _PinnedBackend(httpcore.AsyncNetworkBackend):
+    """Opens TCP connections only to addresses the policy has just checked."""
+
+    def __init__(self, policy: CallbackPolicy) -> None:
+        self.policy = policy
+        self.inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        failure: Exception | None = None
+        for address in await self.policy.addresses(host, port):
+            try:
+                return await self.inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
+                failure = error
+        assert failure is not None  # addresses() gives at least one, or refuses
+        raise failure
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise CallbackRefused("callbacks go over TCP only")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+class PinnedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport, connecting through ``_PinnedBackend``. (httpx takes no network
+    backend of its own, so its connection pool is made again here with one; httpx is
+    pinned below 0.29 and ``tests/test_callbacks.py`` connects through it for real.)"""
+
+    def __init__(self, policy: CallbackPolicy) -> None:
+        super().__init__(trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=100,
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
+            network_backend=_PinnedBackend(policy),
+        )

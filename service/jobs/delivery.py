@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import httpx
 
 from service import webhooks
-from service.jobs.callbacks import CallbackPolicy, CallbackRefused
+from service.jobs.callbacks import CallbackPolicy, CallbackRefused, PinnedTransport
 from service.store.jobs import DeliveryAttempt
 
 USER_AGENT = "milestones-webhooks/1"
@@ -31,6 +31,8 @@ class Deliverer:
         self.secret = secret
         self.policy = policy
         self.client = httpx.AsyncClient(
+            transport=PinnedTransport(policy),  # connects only to addresses just checked
+            trust_env=False,  # no proxy from the environment: the checks must hold
             timeout=timeout_s,
             follow_redirects=False,
             headers={"user-agent": USER_AGENT},
