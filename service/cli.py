@@ -297,7 +297,7 @@ def serve_command(
         bool, typer.Option(help="Serve without API keys on a non-loopback address.")
     ] = False,
 ) -> None:
-    """Run the HTTP service (POST /v1/summaries, docs at /docs)."""
+    """Run the HTTP service (POST /v1/summaries, POST /v1/jobs; docs at /docs)."""
     import uvicorn
 
     from service.http.app import create_app

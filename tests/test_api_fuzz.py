@@ -23,7 +23,10 @@ async def _public_dns(host: str, port: int) -> list[str]:
 
 app = create_app(
     Settings(
-        database_url=f"sqlite:///{_STORE}/fuzz.sqlite3", engine="rules", webhook_secret=_SECRET
+        database_url=f"sqlite:///{_STORE}/fuzz.sqlite3",
+        engine="rules",
+        webhook_secret=_SECRET,
+        job_workers=0,  # the jobs the fuzzer queues are never run (nor called back)
     ),
     resolve=_public_dns,  # callback hosts: checked, never looked up for real
 )

@@ -24,6 +24,7 @@ from service.settings import Settings
 from service.store.jobs import DeliveryState, Job, JobStore
 
 log = logging.getLogger("milestones.jobs")
+_jitter = random.Random()  # its own generator: the global one is left to the caller
 
 
 class JobHandler(Protocol):
@@ -45,7 +46,7 @@ class JobHandler(Protocol):
 
 def backoff(attempt: int, initial_s: float, cap_s: float) -> float:
     """Exponential backoff with jitter before retry number ``attempt`` (1-based)."""
-    return float(min(cap_s, initial_s * 2 ** (attempt - 1)) * random.uniform(0.8, 1.0))
+    return float(min(cap_s, initial_s * 2 ** (attempt - 1)) * _jitter.uniform(0.8, 1.0))
 
 
 class JobWorker:
