@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from service.jobs import callbacks
 from service.jobs.callbacks import CallbackPolicy, CallbackRefused, PinnedTransport
+from tests.receiver import Received, receiving
 
 
 def answering(*addresses: str) -> CallbackPolicy:
@@ -60,44 +59,28 @@ async def test_an_overlong_or_malformed_url_is_refused() -> None:
 
 
 @pytest.fixture
-def local_receiver() -> Iterator[tuple[int, list[str]]]:
-    """An HTTP server on loopback: (its port, the paths it was sent)."""
-    paths: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            paths.append(self.path)
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1], paths
-    server.shutdown()
-    server.server_close()
+def local_receiver() -> Iterator[tuple[int, list[Received]]]:
+    with receiving() as (port, received):
+        yield port, received
 
 
 async def test_the_connection_is_refused_when_the_name_now_points_inside(
-    local_receiver: tuple[int, list[str]],
+    local_receiver: tuple[int, list[Received]],
 ) -> None:
-    port, paths = local_receiver
+    port, received = local_receiver
     policy = CallbackPolicy(allow_http=True, resolve=answering("127.0.0.1").resolve)
     async with httpx.AsyncClient(transport=PinnedTransport(policy)) as client:
         with pytest.raises(CallbackRefused, match="127.0.0.1"):
             await client.post(f"http://hooks.example.com:{port}/hook")
-    assert paths == []
+    assert received == []
 
 
 async def test_the_connection_goes_to_the_address_that_was_checked(
-    local_receiver: tuple[int, list[str]], monkeypatch: pytest.MonkeyPatch
+    local_receiver: tuple[int, list[Received]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A name the system cannot resolve reaches the receiver: the transport connects to
     the address the policy resolved and checked, not to the name."""
-    port, paths = local_receiver
+    port, received = local_receiver
     checked: list[str] = []
 
     def every_address_public(address: object) -> bool:
@@ -108,4 +91,8 @@ async def test_the_connection_goes_to_the_address_that_was_checked(
     policy = CallbackPolicy(allow_http=True, resolve=answering("127.0.0.1").resolve)
     async with httpx.AsyncClient(transport=PinnedTransport(policy)) as client:
         response = await client.post(f"http://receiver.invalid:{port}/hook")
-    assert response.status_code == 204 and paths == ["/hook"] and checked == ["127.0.0.1"]
+    assert (
+        response.status_code == 204
+        and [r.path for r in received] == ["/hook"]
+        and checked == ["127.0.0.1"]
+    )

@@ -24,13 +24,21 @@ from service.store import Store
 from service.store.jobs import JobStore
 from service.store.migrations import jobs
 from tests.articles import ARTICLE, VALID_ANSWER
-from tests.model_stub import COMPLETIONS, completion, error
+from tests.model_stub import BASE_URL, COMPLETIONS, completion, error
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "003_b5a2676f76b2b484.txt"
 SECRET = "whsec_" + base64.b64encode(b"a test secret of thirty-two byte").decode()
 HOOK = "https://cms.example.com/hooks/milestones"
 PLAIN = {"content-type": "text/plain; charset=utf-8"}
 AppFactory = Callable[..., FastAPI]
+# The LLM engine against the stubbed model, without the rules as fallback.
+LLM: dict[str, Any] = {
+    "engine": "llm",
+    "openai_api_key": "test-key",
+    "openai_base_url": BASE_URL,
+    "model": "test-model",
+    "fallback": False,
+}
 
 
 async def public_dns(host: str, port: int) -> list[str]:
@@ -206,14 +214,7 @@ async def test_a_transient_model_failure_is_retried_and_the_job_succeeds(
     make_app: AppFactory, net: respx.MockRouter
 ) -> None:
     model = net.post(COMPLETIONS).mock(side_effect=[error(503), completion(VALID_ANSWER)])
-    app = make_app(
-        engine="llm",
-        openai_api_key="test-key",
-        openai_base_url=COMPLETIONS.removesuffix("/chat/completions"),
-        model="test-model",
-        transport_retries=0,
-        fallback=False,
-    )
+    app = make_app(**LLM, transport_retries=0)
     async with running(app) as client:
         job = (await client.post("/v1/jobs", json={"text": ARTICLE})).json()
         final = await until(job_where(client, job["id"], lambda b: b["status"] == "succeeded"))
@@ -226,14 +227,7 @@ async def test_a_job_that_cannot_succeed_fails_with_a_problem_and_says_so_by_web
 ) -> None:
     net.post(COMPLETIONS).mock(return_value=completion("not json at all"))
     hook = net.post(HOOK).mock(return_value=httpx.Response(200))
-    app = make_app(
-        engine="llm",
-        openai_api_key="test-key",
-        openai_base_url=COMPLETIONS.removesuffix("/chat/completions"),
-        model="test-model",
-        max_reasks=0,
-        fallback=False,
-    )
+    app = make_app(**LLM, max_reasks=0)
     async with running(app) as client:
         job = (await client.post("/v1/jobs", json={"text": ARTICLE, "callback_url": HOOK})).json()
         final = await until(job_where(client, job["id"], delivered))
@@ -256,18 +250,11 @@ async def test_a_job_running_when_the_service_stops_is_finished_after_the_restar
 
     model = net.post(COMPLETIONS).mock(side_effect=slow)
     hook = net.post(HOOK).mock(return_value=httpx.Response(200))
-    llm = {
-        "engine": "llm",
-        "openai_api_key": "test-key",
-        "openai_base_url": COMPLETIONS.removesuffix("/chat/completions"),
-        "model": "test-model",
-        "fallback": False,
-    }
-    async with running(make_app(**llm)) as client:
+    async with running(make_app(**LLM)) as client:
         job = (await client.post("/v1/jobs", json={"text": ARTICLE, "callback_url": HOOK})).json()
         await asyncio.wait_for(started.wait(), 10)
     # Stopped mid-run: the job is back in the queue, the cut-short run not counted.
-    async with running(make_app(**llm)) as client:
+    async with running(make_app(**LLM)) as client:
         model.side_effect = None
         model.return_value = completion(VALID_ANSWER)
         final = await until(job_where(client, job["id"], delivered))

@@ -10,47 +10,20 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from bench.fake_openai import Limits, free_port, serving
 from service import webhooks
+from tests.receiver import receiving
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "001_f06d21732f209e16.txt"
 SECRET = "whsec_" + base64.b64encode(b"process test secret, 32 bytes..").decode()
-
-
-@contextmanager
-def receiver() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
-    """A CMS's webhook receiver on loopback: (its URL, what it received)."""
-    received: list[tuple[dict[str, str], bytes]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["content-length"]))
-            received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hooks/milestones", received
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @contextmanager
@@ -87,7 +60,8 @@ def test_a_job_survives_a_kill_and_is_called_back_once(tmp_path: Path) -> None:
     }
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with serving(Limits(latency_s=1.5)) as model, receiver() as (hook, received):
+    with serving(Limits(latency_s=1.5)) as model, receiving() as (receiver_port, received):
+        hook = f"http://127.0.0.1:{receiver_port}/hooks/milestones"
         env = {
             key: value
             for key, value in os.environ.items()
@@ -135,7 +109,7 @@ def test_a_job_survives_a_kill_and_is_called_back_once(tmp_path: Path) -> None:
                 headers={"content-type": "application/ninjs+json", "idempotency-key": "k-7"},
             )
     assert len(received) == 1
-    headers, payload = received[0]
+    headers, payload = received[0].headers, received[0].body
     assert webhooks.verify(SECRET, headers, payload)
     event = json.loads(payload)
     assert event["type"] == "job.succeeded" and event["data"]["id"] == job["id"]

@@ -179,19 +179,6 @@ def document(
     return ProblemDocument(status, body, headers)
 
 
-def problem(
-    status: int,
-    slug: str,
-    title: str,
-    detail: str,
-    *,
-    errors: list[str] | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    """A problem+json response."""
-    return document(status, slug, title, detail, errors=errors, headers=headers).response()
-
-
 def _retry_after(seconds: float | None, default: int) -> dict[str, str]:
     return {"Retry-After": str(max(1, round(seconds if seconds is not None else default)))}
 
@@ -249,19 +236,20 @@ def install(app: FastAPI, metrics: Metrics, retry_after_default: int) -> None:
         assert isinstance(error, RequestValidationError)
         metrics.errors.labels("invalid_request").inc()
         errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]
-        return problem(422, "invalid-request", "Invalid request", "; ".join(errors), errors=errors)
+        detail = "; ".join(errors)
+        return document(422, "invalid-request", "Invalid request", detail, errors=errors).response()
 
     async def on_http_error(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
         slug = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
         metrics.errors.labels(slug.replace("-", "_")).inc()
-        return problem(
+        return document(
             error.status_code,
             slug,
             str(error.detail),
             str(error.detail),
             headers=dict(error.headers) if error.headers else None,
-        )
+        ).response()
 
     async def on_unexpected(_: Request, error: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=error)

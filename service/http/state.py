@@ -6,11 +6,12 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Query, Request
 
 from service.cache import SummaryCache
 from service.engines import Engine, build_engine, choose
 from service.errors import ConfigurationError
+from service.http.body import read_limited
 from service.http.problems import EngineUnavailable, Unauthorized
 from service.http.recent import RecentResponses
 from service.jobs.callbacks import CallbackPolicy
@@ -89,3 +90,32 @@ async def require_api_key(request: Request, service: ServiceDep) -> None:
 
 
 AuthDep = Depends(require_api_key)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A request to summarise an article: the engine for it, whether to bypass the
+    cache, and its raw body (read within the size limit)."""
+
+    engine: Engine
+    refresh: bool
+    body: bytes
+
+
+async def read_incoming(
+    request: Request,
+    service: ServiceDep,
+    engine: Annotated[
+        EngineName | None, Query(description="auto, llm or rules (default: the service's).")
+    ] = None,
+    x_milestones_engine: Annotated[EngineName | None, Header()] = None,
+    cache_control: Annotated[str | None, Header()] = None,
+) -> Incoming:
+    """The engine (``?engine=`` or ``X-Milestones-Engine:``), ``Cache-Control: no-cache``,
+    and the body, as POST /v1/summaries and POST /v1/jobs both take them."""
+    chosen = service.engine(engine or x_milestones_engine)
+    refresh = "no-cache" in (cache_control or "").lower()
+    return Incoming(chosen, refresh, await read_limited(request, service.settings.max_body_bytes))
+
+
+IncomingDep = Annotated[Incoming, Depends(read_incoming)]

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from service.http.models import Health
-from service.http.problems import problem
+from service.http.problems import document
 from service.http.state import ServiceDep
 
 router = APIRouter(tags=["operations"])
@@ -30,7 +30,7 @@ async def readyz(service: ServiceDep) -> JSONResponse | Health:
         engine = f"unavailable: {error}"
     checks = {"store": "ok" if store_ok else "unreachable", "engine": engine}
     if not store_ok or engine.startswith("unavailable"):
-        return problem(503, "not-ready", "Not ready", f"checks: {checks}")
+        return document(503, "not-ready", "Not ready", f"checks: {checks}").response()
     return Health(status="ready", checks=checks)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
-from service.http.body import parse_article, read_limited
+from service.http.body import parse_article
 from service.http.idempotency import scoped_key
 from service.http.jobs import JobRequest, public_job
 from service.http.models import JobCreate, JobPublic
@@ -19,9 +19,8 @@ from service.http.problems import (
     InvalidRequest,
     NotFound,
 )
-from service.http.state import AuthDep, ServiceDep
+from service.http.state import AuthDep, IncomingDep, ServiceDep
 from service.pipeline import prepare
-from service.settings import EngineName
 from service.store.jobs import IdempotencyConflict
 
 router = APIRouter(prefix="/v1", tags=["jobs"], dependencies=[AuthDep])
@@ -38,15 +37,11 @@ router = APIRouter(prefix="/v1", tags=["jobs"], dependencies=[AuthDep])
 async def create_job(
     request: Request,
     service: ServiceDep,
-    engine: Annotated[
-        EngineName | None, Query(description="auto, llm or rules (default: the service's).")
-    ] = None,
+    incoming: IncomingDep,
     callback_url: Annotated[
         str | None,
         Query(max_length=2048, description="For a text, HTML or ninjs body: the callback URL."),
     ] = None,
-    x_milestones_engine: Annotated[EngineName | None, Header()] = None,
-    cache_control: Annotated[str | None, Header()] = None,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     """Queue the article; ``202 Accepted`` with ``Location: /v1/jobs/{id}``. With a
@@ -54,9 +49,7 @@ async def create_job(
     retried with backoff while the receiver fails. The same ``Idempotency-Key`` with the
     same request gives the same job back; with another request, 422."""
     settings = service.settings
-    chosen = service.engine(engine or x_milestones_engine)
-    refresh = "no-cache" in (cache_control or "").lower()
-    raw = await read_limited(request, settings.max_body_bytes)
+    chosen, refresh, raw = incoming.engine, incoming.refresh, incoming.body
     parsed = parse_article(request, raw, JobCreate)
     if callback_url and parsed.callback_url and callback_url != parsed.callback_url:
         detail = "callback_url is given twice (query and body), differently: give it once"

@@ -6,17 +6,16 @@ import asyncio
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 
-from service.http.body import parse_article, read_limited
+from service.http.body import parse_article
 from service.http.idempotency import scoped_key
 from service.http.models import SummaryCreate, SummaryPublic, subjects_of
 from service.http.openapi import article_body, problem_responses
 from service.http.problems import IdempotencyKeyReused, NotFound
-from service.http.state import AuthDep, ServiceDep
+from service.http.state import AuthDep, IncomingDep, ServiceDep
 from service.http.summarise import summarise
-from service.settings import EngineName
 
 router = APIRouter(prefix="/v1", tags=["summaries"], dependencies=[AuthDep])
 
@@ -31,21 +30,14 @@ router = APIRouter(prefix="/v1", tags=["summaries"], dependencies=[AuthDep])
 async def create_summary(
     request: Request,
     service: ServiceDep,
-    engine: Annotated[
-        EngineName | None, Query(description="auto, llm or rules (default: the service's).")
-    ] = None,
-    x_milestones_engine: Annotated[EngineName | None, Header()] = None,
-    cache_control: Annotated[str | None, Header()] = None,
+    incoming: IncomingDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     """The article's grounded summary. A repeat of the same article (even with other
     boilerplate around it) comes from the cache with ``meta.cached = true``;
     ``Cache-Control: no-cache`` forces a fresh run and refreshes the cache."""
     started = time.perf_counter()
-    settings = service.settings
-    chosen = service.engine(engine or x_milestones_engine)
-    refresh = "no-cache" in (cache_control or "").lower()
-    raw = await read_limited(request, settings.max_body_bytes)
+    chosen, refresh, raw = incoming.engine, incoming.refresh, incoming.body
     remembered = None
     if idempotency_key:
         remembered = scoped_key(request, "summaries", idempotency_key, chosen.name, raw)
