@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     webhook_backoff_s: float = Field(default=5.0, ge=0)
     webhook_backoff_max_s: float = Field(default=3600.0, ge=0)
     webhook_concurrency: int = Field(default=8, ge=1, le=256)
+    # Ended jobs (and their delivery logs and idempotency keys) are deleted after this.
+    job_retention_days: float = Field(default=30.0, gt=0)
     # Callback URLs: https only, public addresses only, unless these allow more (SSRF).
     allow_http_callbacks: bool = False
     allow_private_callbacks: bool = False

@@ -7,7 +7,7 @@ import asyncio
 import json
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -125,3 +125,24 @@ async def test_two_replicas_run_every_job_exactly_once(store_url: str) -> None:
     assert all(j is not None and j.status == "succeeded" for j in ended)
     assert all(j is not None and j.attempts == 1 for j in ended)  # a second run claims again
     assert all(app.state.service.worker is None for app in apps)  # stopped with the lifespan
+
+
+def test_ended_jobs_past_their_retention_are_deleted_with_their_log_and_key(
+    jobs: JobStore,
+) -> None:
+    old, _ = jobs.enqueue("{}", "https://cms.example.com/hook", ("caller:jobs:k", "f"))
+    still_sending, _ = jobs.enqueue("{}", "https://cms.example.com/hook", None)
+    running, _ = jobs.enqueue("{}", None, None)
+    jobs.claim("w", 3, lease_s=30)
+    for job in (old, still_sending):
+        jobs.finish(job.id, "w", result="{}")
+    jobs.claim_deliveries("w", 1, lease_s=30)  # the oldest due: `old`
+    attempt = DeliveryAttempt(1, datetime.now(UTC), 200, None, 1.0)
+    assert jobs.record_delivery(old.id, "w", attempt, "delivered")
+    cutoff = datetime.now(UTC) + timedelta(seconds=1)  # everything ended counts as old
+    assert jobs.purge(cutoff) == 1
+    assert jobs.get(old.id) is None and jobs.deliveries(old.id) == []
+    assert jobs.get(still_sending.id) is not None  # its webhook is still due
+    assert jobs.get(running.id) is not None  # not ended
+    again, created = jobs.enqueue("{}", None, ("caller:jobs:k", "other"))
+    assert created and again.id != old.id  # the key went with its job

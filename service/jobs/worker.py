@@ -15,6 +15,7 @@ import logging
 import random
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from service.errors import JobInterrupted
@@ -24,6 +25,7 @@ from service.settings import Settings
 from service.store.jobs import DeliveryState, Job, JobStore
 
 log = logging.getLogger("milestones.jobs")
+PURGE_EVERY_S = 3600.0  # how often a worker deletes jobs past their retention
 _jitter = random.Random()  # its own generator: the global one is left to the caller
 
 
@@ -70,6 +72,7 @@ class JobWorker:
         self._loop_task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
         self._sending: set[asyncio.Task[None]] = set()
+        self._purged_at: float | None = None  # at start, then every PURGE_EVERY_S
 
     def start(self) -> None:
         self._loop_task = asyncio.create_task(self._loop(), name="milestones-jobs")
@@ -109,6 +112,12 @@ class JobWorker:
 
     async def _take_work(self) -> None:
         settings = self.settings
+        if self._purged_at is None or time.monotonic() - self._purged_at > PURGE_EVERY_S:
+            self._purged_at = time.monotonic()
+            cutoff = datetime.now(UTC) - timedelta(days=settings.job_retention_days)
+            gone = await asyncio.to_thread(self.jobs.purge, cutoff)
+            if gone:
+                log.info("deleted %d jobs that ended before %s", gone, cutoff.isoformat())
         free = settings.job_workers - len(self._running)
         if free > 0:
             taken = await asyncio.to_thread(self.jobs.claim, self.owner, free, settings.job_lease_s)

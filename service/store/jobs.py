@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, case, insert, or_, select, update
+from sqlalchemy import Select, and_, case, delete, insert, or_, select, update
 
 from service.store import Store
 from service.store.migrations import deliveries, idempotency, jobs
@@ -258,6 +258,34 @@ class JobStore:
                 .values(**values)
             )
         return done.rowcount == 1
+
+    def purge(self, finished_before: datetime, batch: int = 500) -> int:
+        """Delete jobs that ended before ``finished_before`` and have no webhook still
+        to send, with their delivery logs and idempotency keys; how many went."""
+        gone = 0
+        while True:
+            with self.engine.begin() as conn:
+                ids = list(
+                    conn.scalars(
+                        select(jobs.c.id)
+                        .where(
+                            jobs.c.status.in_(("succeeded", "failed")),
+                            jobs.c.finished_at < finished_before,
+                            jobs.c.delivery != "pending",
+                        )
+                        .limit(batch)
+                    )
+                )
+                if not ids:
+                    return gone
+                conn.execute(delete(deliveries).where(deliveries.c.job_id.in_(ids)))
+                conn.execute(
+                    delete(idempotency).where(
+                        idempotency.c.key.like("%:jobs:%"), idempotency.c.body.in_(ids)
+                    )
+                )
+                conn.execute(delete(jobs).where(jobs.c.id.in_(ids)))
+            gone += len(ids)
 
     def claim_deliveries(self, owner: str, limit: int, lease_s: float) -> list[Job]:
         """Take up to ``limit`` finished jobs whose webhook is due and not being sent."""
