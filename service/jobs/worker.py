@@ -125,9 +125,9 @@ class JobWorker:
                 self._spawn(self._running, self._run(job))
         free = settings.webhook_concurrency - len(self._sending)
         if self.deliverer is not None and free > 0:
-            due = await asyncio.to_thread(
-                self.jobs.claim_deliveries, self.owner, free, settings.job_lease_s
-            )
+            # Held longer than one attempt can take, so no other replica sends it too.
+            lease = settings.job_lease_s + settings.webhook_timeout_s
+            due = await asyncio.to_thread(self.jobs.claim_deliveries, self.owner, free, lease)
             for job in due:
                 self._spawn(self._sending, self._deliver(job, self.deliverer))
 
@@ -188,7 +188,11 @@ class JobWorker:
         lease = self.settings.job_lease_s
         while True:
             await asyncio.sleep(lease / 3)
-            held = await asyncio.to_thread(self.jobs.renew, job_id, self.owner, lease)
+            try:
+                held = await asyncio.to_thread(self.jobs.renew, job_id, self.owner, lease)
+            except Exception:
+                log.exception("job %s: could not renew its lease (will try again)", job_id)
+                continue
             if not held:
                 return
 
