@@ -35,10 +35,11 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 # Benchmarks (one run, ratios): the service's cached path against a bare endpoint, the
-# pipeline's own overhead per seed, latency percentiles.
+# pipeline's own overhead per seed, latency percentiles; bulk throughput and memory; jobs.
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench_service
 	$(BIN)/python -m bench.bench_bulk
+	$(BIN)/python -m bench.bench_jobs
 
 schemas: $(STAMP)
 	$(BIN)/python -m schemas

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from bench.receiver import Received, receiving
 from service.jobs import callbacks
 from service.jobs.callbacks import CallbackPolicy, CallbackRefused, PinnedTransport
-from tests.receiver import Received, receiving
 
 
 def answering(*addresses: str) -> CallbackPolicy:

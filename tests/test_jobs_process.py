@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 
 from bench.fake_openai import Limits, free_port, serving
+from bench.receiver import receiving
 from service import webhooks
-from tests.receiver import receiving
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "001_f06d21732f209e16.txt"
