@@ -25,6 +25,7 @@ from service.store.jobs import JobStore
 from service.store.migrations import jobs
 from tests.articles import ARTICLE, VALID_ANSWER
 from tests.model_stub import BASE_URL, COMPLETIONS, completion, error
+from tests.test_formats import as_html
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "003_b5a2676f76b2b484.txt"
 SECRET = "whsec_" + base64.b64encode(b"a test secret of thirty-two byte").decode()
@@ -200,14 +201,22 @@ async def test_a_receiver_that_never_answers_well_is_given_up_after_the_limit(
     assert hook.call_count == 3
 
 
-async def test_without_a_callback_the_job_is_polled(make_app: AppFactory) -> None:
+@pytest.mark.parametrize("media", ["text/plain", "text/html"])
+async def test_without_a_callback_the_job_is_polled(make_app: AppFactory, media: str) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    body = as_html(text) if media == "text/html" else text
     async with running(make_app()) as client:
-        response = await client.post("/v1/jobs", content=SEED.read_bytes(), headers=PLAIN)
+        plain = (await client.post("/v1/summaries", content=text, headers=PLAIN)).json()
+        response = await client.post(
+            "/v1/jobs", content=body, headers={"content-type": f"{media}; charset=utf-8"}
+        )
         assert response.status_code == 202
         job_id = response.json()["id"]
         final = await until(job_where(client, job_id, lambda b: b["status"] == "succeeded"))
     assert final["webhook"] is None and final["callback_url"] is None
-    assert final["result"]["summary"]["milestones"] and final["problem"] is None
+    assert final["problem"] is None
+    assert milestones(final["result"]["summary"]) == milestones(plain["summary"])
+    assert final["result"]["summary"]["milestones"]
 
 
 async def test_a_transient_model_failure_is_retried_and_the_job_succeeds(
