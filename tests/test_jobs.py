@@ -453,3 +453,19 @@ async def test_an_unknown_job_is_a_404_problem(make_app: AppFactory) -> None:
     async with running(make_app(job_workers=0)) as client:
         response = await client.get("/v1/jobs/j_nope")
     assert response.status_code == 404 and response.json()["type"] == "/problems/not-found"
+
+
+async def test_a_bug_while_running_fails_the_job_as_internal_and_is_logged(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug with a secret in it")
+
+    monkeypatch.setattr("service.http.jobs.summarise", broken)
+    async with running(make_app()) as client:
+        job = (await client.post("/v1/jobs", json={"text": ARTICLE})).json()
+        final = await until(job_where(client, job["id"], lambda b: b["status"] == "failed"))
+    assert final["problem"]["status"] == 500 and final["problem"]["type"] == "/problems/internal"
+    assert "secret" not in json.dumps(final)
+    assert final["attempts"] == 1  # not transient: not retried
+    assert any("failed unexpectedly" in r.message and r.exc_info for r in caplog.records)

@@ -3,10 +3,12 @@ worker runs it (as POST /v1/summaries would), and its public form."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 
 from pydantic import BaseModel
 
+from service.errors import MilestonesError
 from service.http.body import Parsed
 from service.http.models import (
     DeliveryPublic,
@@ -22,6 +24,8 @@ from service.http.summarise import summarise
 from service.pipeline import Article
 from service.settings import EngineName
 from service.store.jobs import DeliveryAttempt, Job
+
+log = logging.getLogger("milestones.jobs")
 
 
 class JobRequest(BaseModel):
@@ -73,6 +77,9 @@ class ServiceJobs:
         return public.model_dump_json()
 
     def problem(self, error: BaseException) -> tuple[str, bool]:
+        if not isinstance(error, MilestonesError):  # a bug: the job says only "internal"
+            log.error("a job failed unexpectedly", exc_info=error)
+        self.service.metrics.errors.labels(getattr(error, "kind", "internal")).inc()
         found = for_error(error, self.service.settings.retry_after_s)
         return Problem.model_validate(found.body).model_dump_json(exclude_none=True), (
             found.transient
