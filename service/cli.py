@@ -318,6 +318,14 @@ def serve_command(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
+@app.command("webhook-secret")
+def webhook_secret_command() -> None:
+    """Print a new webhook signing secret (for MILESTONES_WEBHOOK_SECRET and your receiver)."""
+    from service.webhooks import new_secret
+
+    print(new_secret())
+
+
 def main() -> None:
     """Entry point of the ``milestones`` console script."""
     app()

@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from schemas import SummaryRecord
 from service.cli import app
+from service.settings import Settings
+from service.webhooks import decode_secret
 from tests.articles import ARTICLE, VALID_ANSWER
 from tests.model_stub import BASE_URL, completion, error
 
@@ -88,6 +90,14 @@ def test_a_model_failure_is_reported_with_its_kind_and_the_exit_code(
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "a.txt: provider_unavailable: HTTP 503" in result.stderr
+
+
+def test_a_new_webhook_secret_is_printed_ready_to_use() -> None:
+    first, second = (runner.invoke(app, ["webhook-secret"]) for _ in range(2))
+    assert first.exit_code == 0 and first.stdout != second.stdout
+    secret = first.stdout.strip()
+    Settings(webhook_secret=secret)  # accepted as MILESTONES_WEBHOOK_SECRET
+    assert len(decode_secret(secret)) == 32
 
 
 def test_without_a_model_configured_it_says_what_to_set() -> None:
