@@ -15,10 +15,7 @@ CMS waits for its ``202``, and from submission to the webhook's arrival.
 from __future__ import annotations
 
 import base64
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +24,7 @@ from pathlib import Path
 import httpx
 
 from bench.fake_openai import Limits, free_port, serving
+from bench.processes import clean_env, server_process
 from bench.receiver import receiving
 from service import webhooks
 
@@ -40,20 +38,6 @@ SECRET = "whsec_" + base64.b64encode(b"benchmark secret, thirty-two by.").decode
 def articles(tag: str) -> list[str]:
     texts = [p.read_text(encoding="utf-8") for p in SEEDS]
     return [f"{texts[i % len(texts)]}\nArchive note {tag}-{i}.\n" for i in range(ARTICLES)]
-
-
-def start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "service.cli", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("the service did not start")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -71,20 +55,18 @@ def main() -> None:
         receiving() as (receiver_port, received),
     ):
         hook = f"http://127.0.0.1:{receiver_port}/hook"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "MILESTONES_"))}
-        env |= {
-            "OPENAI_BASE_URL": f"{model}/v1",
-            "OPENAI_API_KEY": "fake",
-            "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
-            "MILESTONES_ENGINE": "llm",
-            "MILESTONES_WEBHOOK_SECRET": SECRET,
-            "MILESTONES_ALLOW_HTTP_CALLBACKS": "true",
-            "MILESTONES_ALLOW_PRIVATE_CALLBACKS": "true",
-            "MILESTONES_JOB_WORKERS": str(AT_ONCE),
-            "MILESTONES_MAX_MODEL_CALLS": str(AT_ONCE),
-        }
-        service = start(env, port)
-        try:
+        env = clean_env(
+            OPENAI_BASE_URL=f"{model}/v1",
+            OPENAI_API_KEY="fake",
+            DATABASE_URL=f"sqlite:///{folder}/bench.sqlite3",
+            MILESTONES_ENGINE="llm",
+            MILESTONES_WEBHOOK_SECRET=SECRET,
+            MILESTONES_ALLOW_HTTP_CALLBACKS="true",
+            MILESTONES_ALLOW_PRIVATE_CALLBACKS="true",
+            MILESTONES_JOB_WORKERS=str(AT_ONCE),
+            MILESTONES_MAX_MODEL_CALLS=str(AT_ONCE),
+        )
+        with server_process(["service.cli", "serve", "--port", str(port)], port, env):
             with httpx.Client(base_url=base, timeout=120) as client:
 
                 def summarise(text: str) -> None:
@@ -117,9 +99,6 @@ def main() -> None:
                         arrived.setdefault(delivery.headers["webhook-id"], time.perf_counter())
                     time.sleep(0.01)
                 jobs_s = time.perf_counter() - started
-        finally:
-            service.terminate()
-            service.wait(timeout=10)
     waits = [(arrived[i] - submitted[i]) for i in arrived]
     print(f"{ARTICLES} distinct articles, fake model 100 ms per answer, {AT_ONCE} at a time\n")
     print("| path | wall s | articles/s | vs synchronous |")

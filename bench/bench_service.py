@@ -14,8 +14,6 @@ import asyncio
 import hashlib
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,26 +22,13 @@ import httpx
 
 from bench.fake_openai import free_port
 from bench.load import Run, load, request_bytes
+from bench.processes import server_process
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 CONNECTIONS = 16
 SECONDS = 4.0
 REPEATS = 60
-
-
-def start_server(store: str) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "bench.server", str(port), store], cwd=ROOT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process, port
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the benchmark server did not start")
 
 
 def throughput() -> dict[str, Run]:
@@ -62,24 +47,23 @@ def throughput() -> dict[str, Run]:
         )
         for i in range(20_000)
     ]
-    with tempfile.TemporaryDirectory() as store:
-        process, port = start_server(store)
-        try:
-            for body in bodies:  # fill the cache
-                httpx.post(
-                    f"http://127.0.0.1:{port}/v1/summaries",
-                    content=body,
-                    headers={"content-type": "application/json"},
-                    timeout=30,
-                )
-            runs: dict[str, list[Run]] = {"bare": [], "cached": [], "rewrapped": []}
-            paths = (("bare", bare), ("cached", cached), ("rewrapped", rewrapped))
-            for _ in range(2):
-                for name, requests in paths:
-                    runs[name].append(asyncio.run(load(port, requests, CONNECTIONS, SECONDS)))
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    port = free_port()
+    with (
+        tempfile.TemporaryDirectory() as store,
+        server_process(["bench.server", str(port), store], port),
+    ):
+        for body in bodies:  # fill the cache
+            httpx.post(
+                f"http://127.0.0.1:{port}/v1/summaries",
+                content=body,
+                headers={"content-type": "application/json"},
+                timeout=30,
+            )
+        runs: dict[str, list[Run]] = {"bare": [], "cached": [], "rewrapped": []}
+        paths = (("bare", bare), ("cached", cached), ("rewrapped", rewrapped))
+        for _ in range(2):
+            for name, requests in paths:
+                runs[name].append(asyncio.run(load(port, requests, CONNECTIONS, SECONDS)))
     merged = {}
     for name, parts in runs.items():
         total = Run(sum(p.seconds for p in parts))

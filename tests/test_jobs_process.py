@@ -6,47 +6,20 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
 from bench.fake_openai import Limits, free_port, serving
+from bench.processes import clean_env, server_process
 from bench.receiver import receiving
 from service import webhooks
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "001_f06d21732f209e16.txt"
 SECRET = "whsec_" + base64.b64encode(b"process test secret, 32 bytes..").decode()
-
-
-@contextmanager
-def service(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """``milestones serve`` on ``port``, once it answers /healthz."""
-    command = [sys.executable, "-m", "service.cli", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert process.poll() is None, "the service exited"
-        assert time.monotonic() < deadline, "the service did not start"
-        time.sleep(0.05)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 def test_a_job_survives_a_kill_and_is_called_back_once(tmp_path: Path) -> None:
@@ -62,23 +35,20 @@ def test_a_job_survives_a_kill_and_is_called_back_once(tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     with serving(Limits(latency_s=1.5)) as model, receiving() as (receiver_port, received):
         hook = f"http://127.0.0.1:{receiver_port}/hooks/milestones"
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("OPENAI_", "MILESTONES_"))
-        } | {
-            "OPENAI_BASE_URL": f"{model}/v1",
-            "OPENAI_API_KEY": "fake",
-            "DATABASE_URL": f"sqlite:///{tmp_path}/store.sqlite3",
-            "MILESTONES_ENGINE": "llm",
-            "MILESTONES_WEBHOOK_SECRET": SECRET,
-            "MILESTONES_ALLOW_HTTP_CALLBACKS": "true",
-            "MILESTONES_ALLOW_PRIVATE_CALLBACKS": "true",
-            "MILESTONES_JOB_LEASE_S": "1",
-            "MILESTONES_JOB_POLL_S": "0.1",
-            "MILESTONES_CLAIM_TTL_S": "1",
-        }
-        with service(env, port) as first:
+        env = clean_env(
+            OPENAI_BASE_URL=f"{model}/v1",
+            OPENAI_API_KEY="fake",
+            DATABASE_URL=f"sqlite:///{tmp_path}/store.sqlite3",
+            MILESTONES_ENGINE="llm",
+            MILESTONES_WEBHOOK_SECRET=SECRET,
+            MILESTONES_ALLOW_HTTP_CALLBACKS="true",
+            MILESTONES_ALLOW_PRIVATE_CALLBACKS="true",
+            MILESTONES_JOB_LEASE_S="1",
+            MILESTONES_JOB_POLL_S="0.1",
+            MILESTONES_CLAIM_TTL_S="1",
+        )
+        serve = ["service.cli", "serve", "--port", str(port)]
+        with server_process(serve, port, env) as first:
             response = httpx.post(
                 f"{base}/v1/jobs",
                 params={"callback_url": hook},
@@ -95,7 +65,7 @@ def test_a_job_survives_a_kill_and_is_called_back_once(tmp_path: Path) -> None:
             first.send_signal(signal.SIGKILL)  # mid-run: no chance to hand the job back
             first.wait()
         assert received == []
-        with service(env, port):
+        with server_process(serve, port, env):
             deadline = time.monotonic() + 30
             while not received:
                 assert time.monotonic() < deadline, "no callback came"
