@@ -15,8 +15,9 @@ import logging
 import random
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from service.errors import JobInterrupted
 from service.jobs.delivery import Deliverer
@@ -25,6 +26,7 @@ from service.settings import Settings
 from service.store.jobs import DeliveryState, Job, JobStore
 
 log = logging.getLogger("milestones.jobs")
+T = TypeVar("T")
 PURGE_EVERY_S = 3600.0  # how often a worker deletes jobs past their retention
 _jitter = random.Random()  # its own generator: the global one is left to the caller
 
@@ -44,6 +46,18 @@ class JobHandler(Protocol):
     def payload(self, job: Job) -> bytes:
         """The body of the webhook for a finished job."""
         ...
+
+
+async def _in_thread(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A blocking store call, in a thread. If the caller is cancelled meanwhile, the call
+    is let finish before the cancellation goes on: a thread cannot be stopped, and the
+    store may be closed right after (a connection still out would then leak)."""
+    work = asyncio.ensure_future(asyncio.to_thread(call, *args, **kwargs))
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        await asyncio.wait([work])
+        raise
 
 
 def backoff(attempt: int, initial_s: float, cap_s: float) -> float:
@@ -73,6 +87,7 @@ class JobWorker:
         self._running: set[asyncio.Task[None]] = set()
         self._sending: set[asyncio.Task[None]] = set()
         self._purged_at: float | None = None  # at start, then every PURGE_EVERY_S
+        self._stopping = False
 
     def start(self) -> None:
         self._loop_task = asyncio.create_task(self._loop(), name="milestones-jobs")
@@ -84,7 +99,8 @@ class JobWorker:
     async def stop(self) -> None:
         """Stop taking work; the jobs running now go back to the queue for later."""
         if self._loop_task is not None:
-            self._loop_task.cancel()
+            self._stopping = True  # the loop ends between two looks at the store
+            self.wake()
             await asyncio.gather(self._loop_task, return_exceptions=True)
         tasks = self._running | self._sending
         for task in tasks:
@@ -95,7 +111,7 @@ class JobWorker:
 
     async def _loop(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping:
             try:
                 await self._take_work()
                 failures = 0
@@ -103,6 +119,8 @@ class JobWorker:
                 # The store is down, say: keep going, more slowly, and say so.
                 failures += 1
                 log.exception("the job worker could not reach the store (try %d)", failures)
+            if self._stopping:
+                return
             self._wake.clear()
             pause = self.settings.job_poll_s * min(2**failures, 30)
             try:
@@ -115,19 +133,19 @@ class JobWorker:
         if self._purged_at is None or time.monotonic() - self._purged_at > PURGE_EVERY_S:
             self._purged_at = time.monotonic()
             cutoff = datetime.now(UTC) - timedelta(days=settings.job_retention_days)
-            gone = await asyncio.to_thread(self.jobs.purge, cutoff)
+            gone = await _in_thread(self.jobs.purge, cutoff)
             if gone:
                 log.info("deleted %d jobs that ended before %s", gone, cutoff.isoformat())
         free = settings.job_workers - len(self._running)
         if free > 0:
-            taken = await asyncio.to_thread(self.jobs.claim, self.owner, free, settings.job_lease_s)
+            taken = await _in_thread(self.jobs.claim, self.owner, free, settings.job_lease_s)
             for job in taken:
                 self._spawn(self._running, self._run(job))
         free = settings.webhook_concurrency - len(self._sending)
         if self.deliverer is not None and free > 0:
             # Held longer than one attempt can take, so no other replica sends it too.
             lease = settings.job_lease_s + settings.webhook_timeout_s
-            due = await asyncio.to_thread(self.jobs.claim_deliveries, self.owner, free, lease)
+            due = await _in_thread(self.jobs.claim_deliveries, self.owner, free, lease)
             for job in due:
                 self._spawn(self._sending, self._deliver(job, self.deliverer))
 
@@ -149,7 +167,7 @@ class JobWorker:
                 f"the job was interrupted {job.attempts - 1} times without finishing"
             )
             problem, _ = self.handler.problem(interrupted)
-            await asyncio.to_thread(self.jobs.finish, job.id, self.owner, problem=problem)
+            await _in_thread(self.jobs.finish, job.id, self.owner, problem=problem)
             return
         renewing = asyncio.create_task(self._renew(job.id))
         try:
@@ -157,9 +175,7 @@ class JobWorker:
         except asyncio.CancelledError:
             # This replica is stopping: the job goes back to the queue, attempt uncounted.
             renewing.cancel()
-            await asyncio.to_thread(
-                self.jobs.requeue, job.id, self.owner, time.time(), counts=False
-            )
+            await _in_thread(self.jobs.requeue, job.id, self.owner, time.time(), counts=False)
             self.metrics.jobs.labels("requeued").inc()
             raise
         except Exception as error:
@@ -167,17 +183,15 @@ class JobWorker:
             problem, transient = self.handler.problem(error)
             if transient and job.attempts < settings.job_max_attempts:
                 delay = backoff(job.attempts, settings.job_backoff_s, settings.job_backoff_max_s)
-                await asyncio.to_thread(self.jobs.requeue, job.id, self.owner, time.time() + delay)
+                await _in_thread(self.jobs.requeue, job.id, self.owner, time.time() + delay)
                 log.info("job %s: transient failure, retry in %.1f s", job.id, delay)
                 self.metrics.jobs.labels("retried").inc()
                 return
-            finished = await asyncio.to_thread(
-                self.jobs.finish, job.id, self.owner, problem=problem
-            )
+            finished = await _in_thread(self.jobs.finish, job.id, self.owner, problem=problem)
             outcome = "failed"
         else:
             renewing.cancel()
-            finished = await asyncio.to_thread(self.jobs.finish, job.id, self.owner, result=result)
+            finished = await _in_thread(self.jobs.finish, job.id, self.owner, result=result)
             outcome = "succeeded"
         if finished:
             self.metrics.jobs.labels(outcome).inc()
@@ -189,7 +203,7 @@ class JobWorker:
         while True:
             await asyncio.sleep(lease / 3)
             try:
-                held = await asyncio.to_thread(self.jobs.renew, job_id, self.owner, lease)
+                held = await _in_thread(self.jobs.renew, job_id, self.owner, lease)
             except Exception:
                 log.exception("job %s: could not renew its lease (will try again)", job_id)
                 continue
@@ -212,7 +226,5 @@ class JobWorker:
             state = "pending"
             delay = backoff(number, settings.webhook_backoff_s, settings.webhook_backoff_max_s)
             retry_at = time.time() + delay
-        await asyncio.to_thread(
-            self.jobs.record_delivery, job.id, self.owner, attempt, state, retry_at
-        )
+        await _in_thread(self.jobs.record_delivery, job.id, self.owner, attempt, state, retry_at)
         self.metrics.deliveries.labels("retrying" if state == "pending" else state).inc()
