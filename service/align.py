@@ -13,8 +13,9 @@ is **fuzzy** when it is at least ``FUZZY_MIN_CHARS`` normalised characters long 
 1. rapidfuzz's ``partial_ratio`` (an edit-distance similarity from 0 to 100) finds a
    window of the text, as long as the quote, scoring at least ``FUZZY_THRESHOLD``;
 2. the window's edges are moved to the word boundaries, within a fifth of the quote's
-   length either side, that give the best plain ``ratio`` with the quote (so a quote
-   that dropped or added a word still gets the whole passage);
+   length either side (the ``EDGE_CANDIDATES`` nearest to each edge), that give the best
+   plain ``ratio`` with the quote (so a quote that dropped or added a word still gets
+   the whole passage);
 3. that best ``ratio`` is itself at least ``FUZZY_THRESHOLD``.
 
 Anything else does not align.
@@ -34,6 +35,9 @@ from rapidfuzz import fuzz
 
 FUZZY_THRESHOLD = 90.0
 FUZZY_MIN_CHARS = 30
+# Word boundaries tried for each edge of a fuzzy window, the nearest first: a quote that
+# dropped or added a few words is covered, and the cost per quote stays bounded.
+EDGE_CANDIDATES = 16
 
 Alignment = Literal["exact", "fuzzy"]
 
@@ -154,11 +158,15 @@ def _word_ends(text: str, lo: int, hi: int) -> list[int]:
     ]
 
 
+def _nearest(edges: list[int], to: int) -> list[int]:
+    return sorted(edges, key=lambda edge: abs(edge - to))[:EDGE_CANDIDATES]
+
+
 def _best_window(text: str, needle: str, start: int, end: int) -> tuple[int, int, float]:
     """Word-bounded edges near ``start:end`` that best match ``needle`` (plain ratio)."""
     slack = max(10, len(needle) // 5)
-    starts = _word_starts(text, start - slack, start + slack) or [start]
-    ends = _word_ends(text, end - slack, end + slack) or [end]
+    starts = _nearest(_word_starts(text, start - slack, start + slack), start) or [start]
+    ends = _nearest(_word_ends(text, end - slack, end + slack), end) or [end]
     best = (start, end, -1.0)
     for lo in starts:
         for hi in ends:

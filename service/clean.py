@@ -134,7 +134,7 @@ def _mark_headline_lists(lines: list[_Line]) -> None:
     for n, i in enumerate(live):
         if _LIST_HEADING.search(lines[i].lowered):
             run = []
-            for j in live[n + 1 :]:
+            for j in (live[k] for k in range(n + 1, len(live))):
                 if not _looks_like_headline(lines[j]):
                     break
                 run.append(j)

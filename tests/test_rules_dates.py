@@ -37,6 +37,8 @@ def test_relative_dates_need_a_publication_date() -> None:
 def test_the_date_after_a_trigger_is_preferred_then_the_one_before() -> None:
     sentence = "In 2023 it raised funds; it opened a site in May 2025."
     at = sentence.index("opened")
-    assert date_near(sentence, at) == "2025-05"
-    assert date_near("In 2023 the site was opened.", 20) == "2023"
-    assert date_near(sentence, at, within=(0, sentence.index(";"))) == "2023"
+    dates = find_dates(sentence)
+    assert date_near(sentence, at, dates) == "2025-05"
+    other = "In 2023 the site was opened."
+    assert date_near(other, 20, find_dates(other)) == "2023"
+    assert date_near(sentence, at, dates, within=(0, sentence.index(";"))) == "2023"

@@ -132,14 +132,13 @@ def find_dates(sentence: str, published: date | None = None) -> list[FoundDate]:
 def date_near(
     sentence: str,
     position: int,
-    published: date | None = None,
+    dates: list[FoundDate],
     within: tuple[int, int] | None = None,
 ) -> str | None:
-    """The date that belongs to what stands at ``position``: the nearest after, else before;
-    only dates inside ``within`` (a clause) when given."""
-    found = [
-        d for d in find_dates(sentence, published) if not _DEADLINE.search(sentence[: d.start])
-    ]
+    """Of the ``dates`` found in ``sentence`` (``find_dates``), the one that belongs to
+    what stands at ``position``: the nearest after, else before; only dates inside
+    ``within`` (a clause) when given."""
+    found = [d for d in dates if not _DEADLINE.search(sentence, max(0, d.start - 60), d.start)]
     if within is not None:
         found = [d for d in found if within[0] <= d.start and d.end <= within[1]]
     after = [d for d in found if d.start >= position]

@@ -12,7 +12,9 @@ validation as the LLM engine's.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,7 +22,7 @@ from pydantic import ValidationError
 from schemas import MILESTONE_KINDS, ExtractedMilestone, Extraction
 from schemas.v1 import NAME_MAX_CHARS, TEXT_MAX_CHARS
 from service.engines.base import ArticleRequest, EngineRun
-from service.engines.rules.dates import date_near
+from service.engines.rules.dates import FoundDate, date_near, find_dates
 from service.engines.rules.entities import (
     Entities,
     candidate_chunks,
@@ -45,6 +47,13 @@ from service.validate import ValidationContext, describe_errors
 RULES_VERSION = "rules/v1"
 SUMMARY_TARGET_WORDS = 45
 EVIDENCE_MAX_CHARS = 2000
+# At most this many milestones, products and other organisations per article: a
+# summary, not an index (and the work per article stays linear in its length).
+MAX_MILESTONES = 100
+MAX_PRODUCTS = 50
+MAX_OTHER_ORGANISATIONS = 50
+# A product's modality and targets are read in this many sentences naming it, at most.
+PRODUCT_CONTEXT_SENTENCES = 6
 
 # Kinds that are about a product: without one in the sentence, the article's only product.
 _PRODUCT_KINDS = frozenset(MILESTONE_KINDS) - {
@@ -117,6 +126,19 @@ class ArticleReader:
         self.sentences = split_sentences(self.text)
         self.entities: Entities = find_entities(self.sentences, self.text, lexicon)
         self.main = self.entities.main_organisation()
+        # What several triggers of one sentence ask about it, worked out once.
+        self._dates: dict[str, list[FoundDate]] = {}
+        self._authorities: dict[str, list[Mention]] = {}
+
+    def _dates_in(self, sentence: str) -> list[FoundDate]:
+        if sentence not in self._dates:
+            self._dates[sentence] = find_dates(sentence, self.request.published_at)
+        return self._dates[sentence]
+
+    def _authorities_in(self, sentence: str) -> list[Mention]:
+        if sentence not in self._authorities:
+            self._authorities[sentence] = self.lexicon.authorities_in(sentence)
+        return self._authorities[sentence]
 
     # -- who ---------------------------------------------------------------------------
 
@@ -125,10 +147,10 @@ class ArticleReader:
         subject is a pronoun ("its IND …"), the organisation of the clause around it."""
         end = at
         outward = False
+        ends = _break_ends(sentence)
         while True:
-            breaks = [m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, end)]
-            breaks += [m.end() for m in CLAUSE.finditer(sentence, 0, end)]
-            start = max(breaks, default=0)
+            before = bisect_right(ends, end)  # the clause breaks that end by ``end``
+            start = ends[before - 1] if before else 0
             opener = _OPENING_PHRASE.match(sentence, start, end)
             if opener:  # "At the ASH Annual Meeting, Trivane presented …": skip the setting
                 start = opener.end()
@@ -143,7 +165,7 @@ class ArticleReader:
             named = self._unknown_subject(region, start, sentence)
             if named is not None:
                 return named
-            if not breaks or not _PRONOUN.search(region):
+            if not before or not _PRONOUN.search(region):
                 return None
             end = start - 1
             outward = True
@@ -170,7 +192,7 @@ class ArticleReader:
     def _who(self, sentence: str, at: int) -> tuple[str | None, Mention | None, bool]:
         """(organisation, authority mention, whether the sentence names the organisation)."""
         lo, hi = self._clause(sentence, at)
-        authorities = [m for m in self.lexicon.authorities_in(sentence) if lo <= m.start < hi]
+        authorities = [m for m in self._authorities_in(sentence) if lo <= m.start < hi]
         agent = None  # "granted clearance by the CDE", "being established by CCRM Nordic"
         for mention in self._actors_in(sentence[at:]):
             if _AGENT.match(sentence[at : at + mention.start]):
@@ -211,7 +233,7 @@ class ArticleReader:
         if found is None and index + 1 < len(self.sentences):
             following = self.sentences[index + 1].text
             if _FOLLOW_UP.match(following):
-                found = _INDICATION.search(following)
+                found = _INDICATION.search(following, 0, EVIDENCE_MAX_CHARS)
         if found is None:
             found = _INDICATION.search(sentence)
         if found is None:
@@ -229,12 +251,11 @@ class ArticleReader:
         """The date in the trigger's clause, else one a "The funding was announced on …"
         follow-up sentence gives."""
         sentence = self.sentences[index].text
-        published = self.request.published_at
-        found = date_near(sentence, at, published, within=self._clause(sentence, at))
+        found = date_near(sentence, at, self._dates_in(sentence), within=self._clause(sentence, at))
         if found is None and index + 1 < len(self.sentences):
             following = self.sentences[index + 1].text
             if _FOLLOW_UP.match(following):
-                found = date_near(following, 0, published)
+                found = date_near(following, 0, self._dates_in(following))
         return found
 
     def _jurisdiction(self, authority: Mention | None, sentence: str, at: int) -> str | None:
@@ -325,6 +346,14 @@ class ArticleReader:
         return _merge(found)
 
 
+@lru_cache(maxsize=256)
+def _break_ends(sentence: str) -> list[int]:
+    """Where each clause break in the sentence ends, in order."""
+    found = [m.end() for m in _CLAUSE_BREAK.finditer(sentence)]
+    return sorted(found + [m.end() for m in CLAUSE.finditer(sentence)])
+
+
+@lru_cache(maxsize=256)
 def _clauses(sentence: str) -> list[tuple[int, int]]:
     cuts = [0, *(m.start() for m in CLAUSE.finditer(sentence)), len(sentence)]
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a] or [(0, len(sentence))]
@@ -365,12 +394,19 @@ def _completed(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
 def _merge(found: list[Found]) -> list[dict[str, Any]]:
     """One milestone per kind, product, organisation and compatible date: its first
     statement that names who reached it, in the body rather than a title, completed by
-    the others' authority, jurisdiction, indication and more precise date."""
+    the others' authority, jurisdiction, indication and more precise date. At most
+    ``MAX_MILESTONES``, the first the article states."""
     kept: list[Found] = []
+    by_kind_product: dict[tuple[str, str], list[int]] = {}
     for item in found:
-        at = next((i for i, k in enumerate(kept) if _same_milestone(k, item)), None)
+        group = by_kind_product.setdefault(
+            (item.kind, (item.fields["product"] or "").casefold()), []
+        )
+        at = next((i for i in group if _same_milestone(kept[i], item)), None)
         if at is None:
-            kept.append(item)
+            if len(kept) < MAX_MILESTONES:
+                group.append(len(kept))
+                kept.append(item)
             continue
         base, other = kept[at], item
         if (other.explicit, not other.sentence.is_heading) > (
@@ -442,10 +478,20 @@ def _distinct(milestones: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _words(text: str, limit: int, max_chars: int = NAME_MAX_CHARS) -> str:
-    """At most ``limit`` words and ``max_chars`` characters, with an ellipsis when cut."""
+    """At most ``limit`` words and ``max_chars`` characters, with an ellipsis (counted
+    as a word) when cut; a single word too long for ``max_chars`` is cut itself."""
     words = text.split()
-    cut = " ".join(words) if len(words) <= limit else " ".join(words[: limit - 1]) + " \u2026"
-    return cut if len(cut) <= max_chars else cut[: max_chars - 2].rstrip() + " \u2026"
+    whole = " ".join(words[: limit + 1])
+    if len(words) <= limit and len(whole) <= max_chars:
+        return whole
+    kept: list[str] = []
+    for word in words[: limit - 1]:
+        if len(" ".join([*kept, word])) + 2 > max_chars:
+            if not kept:
+                kept.append(word[: max_chars - 2])
+            break
+        kept.append(word)
+    return " ".join([*kept, "\u2026"])
 
 
 def _fits(name: str | None) -> bool:
@@ -483,7 +529,10 @@ def _organisations(reader: ArticleReader, milestones: list[dict[str, Any]]) -> l
         if m["kind"] == "funding" and reader.lexicon.authority(name):
             roles.setdefault(name, "funder")
         roles.setdefault(name, "academic" if name in reader.entities.academic else "developer")
+    named = len(roles)
     for name in reader.entities.organisations:
+        if len(roles) - named >= MAX_OTHER_ORGANISATIONS:
+            break
         if name in reader.entities.academic:
             roles.setdefault(name, "academic")
         roles.setdefault(name, "partner" if name in reader.entities.listed else "other")
@@ -491,12 +540,23 @@ def _organisations(reader: ArticleReader, milestones: list[dict[str, Any]]) -> l
 
 
 def _products(reader: ArticleReader, milestones: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The products of the milestones, and others the article names (up to
+    ``MAX_PRODUCTS`` in all), in the order the article names them."""
+    developers: dict[str, str] = {}
+    for m in milestones:
+        if m["product"] is not None:
+            developers.setdefault(m["product"], m["organisation"])
+    names = [name for name in reader.entities.products if _fits(name)]
+    room = MAX_PRODUCTS - sum(1 for name in names if name in developers)
+    others = {name for name in names if name not in developers}
+    others = set([name for name in names if name in others][: max(0, room)])
+    folded = [s.text.casefold() for s in reader.sentences]
     products = []
-    for name in filter(_fits, reader.entities.products):
-        context = _context_of(reader, name)
-        developer = next(
-            (m["organisation"] for m in milestones if m["product"] == name), reader.main
-        )
+    for name in names:
+        if name not in developers and name not in others:
+            continue
+        context = _context_of(reader, folded, name)
+        developer = developers.get(name, reader.main)
         products.append(
             {
                 "name": name,
@@ -508,15 +568,21 @@ def _products(reader: ArticleReader, milestones: list[dict[str, Any]]) -> list[d
     return products
 
 
-def _context_of(reader: ArticleReader, name: str) -> str:
-    """The sentences naming a product, each with the sentence after it."""
-    folded = name.casefold()
+def _context_of(reader: ArticleReader, folded: list[str], name: str) -> str:
+    """The first sentences naming a product (``folded``: the sentences case-folded),
+    each with the sentence after it; none longer than evidence may be."""
+    wanted = name.casefold()
     picked: list[str] = []
-    for i, sentence in enumerate(reader.sentences):
-        if folded in sentence.text.casefold():
-            for s in reader.sentences[i : i + 2]:
-                if s.text not in picked:
-                    picked.append(s.text)
+    naming = 0
+    for i, text in enumerate(folded):
+        if wanted not in text or len(text) > EVIDENCE_MAX_CHARS:
+            continue
+        for s in reader.sentences[i : i + 2]:
+            if s.text not in picked and len(s.text) <= EVIDENCE_MAX_CHARS:
+                picked.append(s.text)
+        naming += 1
+        if naming == PRODUCT_CONTEXT_SENTENCES:
+            break
     return " ".join(picked)
 
 

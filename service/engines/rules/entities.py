@@ -88,6 +88,15 @@ _ACRONYM_DEFINED = re.compile(
     r"(?P<long>(?:[A-Z][\w-]*\s+(?:(?:of|and|for|&)\s+)?){1,8})\((?P<short>[A-Z]{2,6})\)"
 )
 
+# What stands around a name is read this far either side: every cue above fits (and
+# reading a bounded window keeps the work linear in a sentence's length).
+CONTEXT_CHARS = 200
+# A name may hold "and" ("Medicines and Healthcare products Regulatory Agency"), this
+# many times at most; a longer run of capitalised words joined by "and" is a list.
+MAX_ANDS_IN_NAME = 3
+# No name is longer than this many words: a longer capitalised run is a title or a list.
+MAX_NAME_WORDS = 12
+
 # A capitalised name the article repeats this often is taken for an organisation.
 REPEATED_NAME = 3
 # The headline and lead: an organisation they name weighs this many mentions more.
@@ -141,6 +150,7 @@ class Entities:
     in_lead: set[str] = field(default_factory=set)
     _orgs: NameSet | None = None
     _products: NameSet | None = None
+    _known: set[str] = field(default_factory=set)
 
     def organisations_in(self, text: str) -> list[Mention]:
         if self._orgs is None:
@@ -164,7 +174,8 @@ class Entities:
         )
 
     def add_organisation(self, name: str) -> None:
-        if name not in self.organisations:
+        if name not in self._known:
+            self._known.add(name)
             self.organisations.append(name)
             self._orgs = None
 
@@ -205,17 +216,26 @@ def _strip_chunk(chunk: str) -> str:
 
 
 def _pieces(match: re.Match[str]) -> list[tuple[int, str]]:
-    """A run split at possessives ("Canada’s CCRM") and at "and" between two names."""
+    """A run split at possessives ("Canada’s CCRM") and at "and" between two names
+    (one with "and" inside stays whole, up to ``MAX_ANDS_IN_NAME`` of them)."""
     pieces = [(match.start(), match.group())]
     for splitter in (_POSSESSIVE, _AND):
         split: list[tuple[int, str]] = []
         for offset, raw in pieces:
             cut = 0
+            pending: list[re.Match[str]] = []  # separators since ``cut``, not split at
             for sep in splitter.finditer(raw):
                 left = _strip_chunk(raw[cut : sep.start()])
                 if splitter is _POSSESSIVE or (left and _looks_like_organisation(left)):
                     split.append((offset + cut, raw[cut : sep.start()]))
                     cut = sep.end()
+                    pending = []
+                    continue
+                pending.append(sep)
+                if len(pending) > MAX_ANDS_IN_NAME:  # too many for one name: a list
+                    first = pending.pop(0)
+                    split.append((offset + cut, raw[cut : first.start()]))
+                    cut = first.end()
             split.append((offset + cut, raw[cut:]))
         pieces = split
     return pieces
@@ -227,7 +247,7 @@ def candidate_chunks(sentence: str) -> list[Mention]:
     for match in CHUNK.finditer(sentence):
         for offset, raw in _pieces(match):
             name = _strip_chunk(raw)
-            if not name:
+            if not name or name.count(" ") >= MAX_NAME_WORDS:
                 continue
             start = offset + raw.find(name.split()[0])
             found.append(Mention(start, start + len(name), name))
@@ -238,7 +258,8 @@ def is_person(sentence: str, mention: Mention) -> bool:
     """A name said to speak or given a job title; an organisation's name never is one."""
     if _looks_like_organisation(mention.text):
         return False
-    before, after = sentence[: mention.start], sentence[mention.end :]
+    before = sentence[max(0, mention.start - CONTEXT_CHARS) : mention.start]
+    after = sentence[mention.end : mention.end + CONTEXT_CHARS]
     if PERSON_TITLES.match(after) or SPEECH_BEFORE.search(before):
         return True
     if LOCATED.search(before):
@@ -270,35 +291,51 @@ def _looks_like_organisation(name: str) -> bool:
     )
 
 
+class _Found:
+    """Names in the order found, brands first (the latest first); lookups in sets."""
+
+    def __init__(self) -> None:
+        self.brands: list[str] = []
+        self.others: list[str] = []
+        self.names: set[str] = set()
+        self.folded: set[str] = set()
+
+    def add(self, name: str, *, brand: bool = False) -> None:
+        if name not in self.names:
+            (self.brands if brand else self.others).append(name)
+            self.names.add(name)
+            self.folded.add(name.lower())
+
+    def listed(self) -> list[str]:
+        return [*reversed(self.brands), *self.others]
+
+
 def find_products(sentences: list[Sentence]) -> list[str]:
     """Product names: codes, INN-style names, and names introduced as products."""
-    found: list[str] = []
+    found = _Found()
     aliases: set[str] = set()
     for sentence in sentences:
         text = sentence.text
         for match in _CODE.finditer(text):
-            code = match.group()
-            if not _EXCLUDED_CODES.match(code) and code not in found:
-                found.append(code)
+            if not _EXCLUDED_CODES.match(match.group()):
+                found.add(match.group())
         for match in _INN.finditer(text):
             word = match.group()
             if word.lower() not in _INN_EXCLUDED and len(word) >= 7:
-                if not any(f.lower() == word.lower() for f in found):
-                    found.append(word)
-                if text[: match.start()].endswith("("):  # "Hemavec (etravogene …)": an alias
+                if word.lower() not in found.folded:
+                    found.add(word)
+                if text[match.start() - 1 : match.start()] == "(":  # "Hemavec (etravogene …)"
                     aliases.add(word)
         for match in _BRAND_WITH_INN.finditer(text):
-            if match.group("brand") not in found:
-                found.insert(0, match.group("brand"))
+            found.add(match.group("brand"), brand=True)
         for match in _APPOSITIVE_PRODUCT.finditer(text):
-            name = match.group("name")
-            if name not in found:
-                found.append(name)
+            found.add(match.group("name"))
         for match in _PRODUCT_INTRO.finditer(sentence.text):
             name = match.group("name")
-            if name not in found and (_CODE.fullmatch(name) or _INN.fullmatch(name)):
-                found.append(name)
-    return [f for f in found if f not in aliases or len(found) == 1]
+            if _CODE.fullmatch(name) or _INN.fullmatch(name):
+                found.add(name)
+    listed = found.listed()
+    return [f for f in listed if f not in aliases or len(listed) == 1]
 
 
 def _listed_names(sentence: str) -> list[str]:
@@ -342,8 +379,8 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
                 continue
             if any(a.start <= mention.start < a.end for a in authorities):
                 continue  # a piece of "Medicines and Healthcare products Regulatory Agency"
-            before = sentence.text[: mention.start]
-            after = sentence.text[mention.end :]
+            before = sentence.text[max(0, mention.start - CONTEXT_CHARS) : mention.start]
+            after = sentence.text[mention.end : mention.end + CONTEXT_CHARS]
             seen[name] += 1
             if (
                 _looks_like_organisation(name)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -34,20 +36,63 @@ def _is_short_name(name: str) -> bool:
     return " " not in name and not name.islower()
 
 
+_END = ""  # a trie key marking where a name ends
+
+
+def _trie(names: list[str], fold: bool) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for name in names:
+        key = name.lower() if fold and len(name.lower()) == len(name) else name
+        node = root
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[_END] = {}
+    return root
+
+
+def _alternatives(node: dict[str, Any]) -> str:
+    """The regex of a trie node: each branch with its single-child chain as one literal;
+    where a name may also end here, the longer names are tried first."""
+    branches = []
+    for ch, child in node.items():
+        if ch == _END:
+            continue
+        chain = ch
+        while len(child) == 1 and _END not in child:
+            ((following, child),) = child.items()
+            chain += following
+        branches.append(re.escape(chain) + _alternatives(child))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if _END in node else body
+
+
 def name_pattern(names: list[str], ignore_case: bool) -> re.Pattern[str] | None:
-    """One regex matching any of ``names`` as whole words, longest first."""
+    """One regex matching any of ``names`` as whole words, the longest where several
+    match. Built as a trie (common prefixes once), so its cost at a position does not
+    grow with the number of names."""
     if not names:
         return None
-    body = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+    body = _alternatives(_trie(sorted(set(names)), ignore_case))
     return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE if ignore_case else 0)
 
 
 def _non_overlapping(found: list[Mention]) -> list[Mention]:
+    """The longest mentions first (then the earliest), each kept if it overlaps none
+    kept before it; in order of position. (Kept mentions never overlap, so their starts
+    and ends sort alike and the neighbours found by bisection are the only candidates.)"""
+    starts: list[int] = []
     kept: list[Mention] = []
     for m in sorted(found, key=lambda m: (-(m.end - m.start), m.start)):
-        if all(m.end <= k.start or m.start >= k.end for k in kept):
-            kept.append(m)
-    return sorted(kept, key=lambda m: m.start)
+        at = bisect_left(starts, m.start)
+        if at > 0 and kept[at - 1].end > m.start:
+            continue
+        if at < len(kept) and kept[at].start < m.end:
+            continue
+        starts.insert(at, m.start)
+        kept.insert(at, m)
+    return kept
 
 
 class NameSet:

@@ -25,7 +25,12 @@ _STARTERS = frozenset(
     according however previously additionally also for with once meanwhile furthermore
     moreover following after before since while earlier today""".split()
 )
-_STOP = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
+# A stop starts a run of stops (a failed match is never retried inside the run: linear).
+_STOP = re.compile(r"(?<![.!?])[.!?]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
+_WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z.]*$")
+_NEXT_WORD = re.compile(r"\s+[\"'\u201c\u2018(\[]?([A-Za-z]+)")
+# Abbreviations are short: the word before a stop is looked for this far back only.
+_WORD_WINDOW = 40
 _LINE = re.compile(r"[^\r\n]+")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2013]|\d+[.)])\s+")
 
@@ -45,12 +50,12 @@ class Sentence:
 
 
 def _word_before(line: str, stop: int) -> str:
-    match = re.search(r"([A-Za-z][A-Za-z.]*)$", line[:stop])
-    return match.group(1).lower().rstrip(".") if match else ""
+    match = _WORD_BEFORE.search(line, max(0, stop - _WORD_WINDOW), stop)
+    return match.group().lower().rstrip(".") if match else ""
 
 
 def _next_word(line: str, at: int) -> str:
-    match = re.match(r"\s+[\"'\u201c\u2018(\[]?([A-Za-z]+)", line[at:])
+    match = _NEXT_WORD.match(line, at)
     return match.group(1).lower() if match else ""
 
 
