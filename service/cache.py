@@ -30,6 +30,7 @@ from schemas.export import schema_hash
 from service.engines import Engine
 from service.errors import Overloaded
 from service.metrics import Metrics
+from service.offload import off_loop
 from service.pipeline import Article, assemble, extract, prepare
 from service.settings import Settings
 from service.store import Store
@@ -107,11 +108,14 @@ class SummaryCache:
         *,
         refresh: bool = False,
         context: GroundingContext | None = None,
+        deadline: float | None = None,
     ) -> Outcome:
         """The article's summary: from the store when it holds it, else made once.
-        ``context``: the article already prepared (cleaned), so it is not done twice."""
+        ``context``: the article already prepared (cleaned), so it is not done twice;
+        ``deadline``: the caller's, in event-loop time, which the engine is told."""
         started = time.perf_counter()
-        context = context or prepare(article)
+        if context is None:
+            context = await off_loop(prepare, article)
         key = cache_key(context, article.published_at, engine)
         if not refresh:
             hit = await self._from_store(key, context, article, started)
@@ -130,7 +134,7 @@ class SummaryCache:
         flight.add_done_callback(lambda f: f.cancelled() or f.exception())
         self._inflight[key] = flight
         try:
-            outcome = await self._lead(key, context, article, engine, started, refresh)
+            outcome = await self._lead(key, context, article, engine, started, refresh, deadline)
             flight.set_result(None)
             return outcome
         except BaseException as error:
@@ -151,7 +155,7 @@ class SummaryCache:
         record = _parsed(stored.record) if stored is not None else None
         if stored is None or record is None:
             return None
-        summary = reground(record.summary, context)
+        summary = await off_loop(reground, record.summary, context)
         if summary is None:
             return None
         meta = record.meta.model_copy(
@@ -168,6 +172,7 @@ class SummaryCache:
         engine: Engine,
         started: float,
         refresh: bool,
+        deadline: float | None,
     ) -> Outcome:
         ttl = self.settings.claim_ttl_s
         while not await asyncio.to_thread(self.store.claim, key, self._owner, ttl):
@@ -184,8 +189,8 @@ class SummaryCache:
                 if hit is not None:
                     return hit
             async with self._model_slot(engine):
-                run = await extract(context, article, engine)
-            record = assemble(run, context, engine, article, started)
+                run = await extract(context, article, engine, deadline)
+            record = await off_loop(assemble, run, context, engine, article, started)
             self.metrics.made(record.meta)
             if not record.meta.degraded:
                 await asyncio.to_thread(

@@ -16,6 +16,7 @@ from service.engines import Engine, build_engine, choose
 from service.errors import ExtractionFailed, InputError, MilestonesError
 from service.evaluate import evaluate, load_gold, read_records
 from service.inputs import Source, iter_sources
+from service.offload import off_loop
 from service.pipeline import summarise
 from service.render import print_report, print_summary
 from service.settings import EngineName, Settings
@@ -63,7 +64,7 @@ async def _summarise_all(
             return source.error
         async with limit:
             try:
-                article = source.article()
+                article = await off_loop(source.article)
                 return await summarise(article, engine), article.text
             except MilestonesError as error:
                 return error

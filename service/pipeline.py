@@ -17,6 +17,7 @@ from service.clean import clean
 from service.engines import ArticleRequest, Engine, EngineRun
 from service.errors import InputError
 from service.ground import ground
+from service.offload import off_loop
 from service.validate import GroundingContext
 
 
@@ -41,9 +42,13 @@ def prepare(article: Article) -> GroundingContext:
     return GroundingContext(cleaned, article.published_at)
 
 
-async def extract(context: GroundingContext, article: Article, engine: Engine) -> EngineRun:
-    """Prompt → model → validate, by the engine."""
-    return await engine.extract(ArticleRequest(context, article.published_at, article.source))
+async def extract(
+    context: GroundingContext, article: Article, engine: Engine, deadline: float | None = None
+) -> EngineRun:
+    """Prompt → model → validate, by the engine; ``deadline``: event-loop time by which
+    the engine must have answered (None: its own deadline only)."""
+    request = ArticleRequest(context, article.published_at, article.source, deadline)
+    return await engine.extract(request)
 
 
 def assemble(
@@ -72,6 +77,6 @@ def assemble(
 async def summarise(article: Article, engine: Engine) -> SummaryRecord:
     """Summarise one article with ``engine``: a grounded, schema-valid record."""
     started = time.perf_counter()
-    context = prepare(article)
+    context = await off_loop(prepare, article)
     run = await extract(context, article, engine)
-    return assemble(run, context, engine, article, started)
+    return await off_loop(assemble, run, context, engine, article, started)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -252,6 +253,49 @@ async def test_the_request_deadline_gives_504(
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         assert_problem(await c.post("/v1/summaries", json={"text": ARTICLE}), 504, "deadline")
     await app.state.service.aclose()
+
+
+@asynccontextmanager
+async def hung_provider() -> AsyncIterator[str]:
+    """An OpenAI-compatible base URL whose server accepts connections and never answers."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def accept(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # read nothing, answer nothing
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize("fallback", [True, False])
+async def test_a_provider_that_never_answers_leaves_time_for_the_fallback(
+    make_app: AppFactory, fallback: bool
+) -> None:
+    # The model's own deadline (180 s) and request timeout (60 s) are far longer than
+    # the request's: the engine is given the request's deadline, less the fallback's share.
+    async with hung_provider() as base_url:
+        app = make_app(openai_base_url=base_url, request_deadline_s=2.0, fallback=fallback)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            started = asyncio.get_running_loop().time()
+            response = await c.post("/v1/summaries", json={"text": ARTICLE})
+            elapsed = asyncio.get_running_loop().time() - started
+        await app.state.service.aclose()
+    assert elapsed < 2.5, elapsed  # the request's deadline (and a little for the test)
+    if fallback:
+        assert response.status_code == 200, response.text
+        meta = response.json()["meta"]
+        assert (meta["engine"], meta["degraded"]) == ("rules", True)
+        assert "deadline" in meta["degraded_reason"]
+    else:
+        assert_problem(response, 504, "deadline")
 
 
 async def test_requests_queued_past_the_wait_get_503_with_retry_after(

@@ -31,6 +31,7 @@ from service.cache import SummaryCache, cache_key, reground, summary_id
 from service.engines import ArticleRequest, Engine
 from service.engines.llm import LLMEngine
 from service.errors import ConfigurationError, ExtractionFailed, InputError, MilestonesError
+from service.offload import off_loop
 from service.pipeline import Article, assemble, prepare
 
 log = logging.getLogger("milestones.bulk")
@@ -262,7 +263,7 @@ class BulkRun:
         try:
             if item.error is not None:
                 raise InputError(item.error)
-            article = _article(item)
+            article = await off_loop(_article, item)
             if batched:
                 record, near = await self._from_batch(article, batch_answer), None
             else:
@@ -293,11 +294,11 @@ class BulkRun:
     async def _from_batch(self, article: Article, answer: dict[str, Any] | None) -> SummaryRecord:
         """The batch's answer, validated; else the normal path, with its re-asks."""
         started = time.perf_counter()
-        context = prepare(article)
-        run = parse_answer(answer, context)
+        context = await off_loop(prepare, article)
+        run = await off_loop(parse_answer, answer, context)
         if run is None:
             return (await self.cache.summarise(article, self.engine, context=context)).record
-        record = assemble(run, context, self.engine, article, started)
+        record = await off_loop(assemble, run, context, self.engine, article, started)
         key = cache_key(context, article.published_at, self.engine)
         await asyncio.to_thread(
             self.cache.store.put, summary_id(key), key, record.model_dump_json(), self.engine.name
@@ -305,13 +306,13 @@ class BulkRun:
         return record
 
     async def _summarise(self, article: Article) -> tuple[SummaryRecord, str | None]:
-        context = prepare(article)
+        context = await off_loop(prepare, article)
         key = cache_key(context, article.published_at, self.engine)
         if self.near_duplicates and await asyncio.to_thread(self.cache.store.get, key) is None:
             similar = self.recent.most_similar(context.normalised_text)
             if similar is not None:
                 earlier_id, earlier = similar
-                summary = reground(earlier.summary, context)
+                summary = await off_loop(reground, earlier.summary, context)
                 if summary is not None:  # every earlier quote is found again in this text
                     meta = earlier.meta.model_copy(update={"cached": True})
                     source = article.source or article.url

@@ -18,6 +18,9 @@ class ArticleRequest:
     context: GroundingContext
     published_at: date | None = None
     source: str | None = None
+    # Event-loop time (``loop.time()``) by which the engine must answer, if the caller
+    # has a deadline of its own (an HTTP request, a job).
+    deadline: float | None = None
 
     @property
     def text(self) -> str:

@@ -130,8 +130,12 @@ class LLMEngine:
         )
         messages = self._prompt.messages(article.text, article.published_at, article.source)
         settings = self._settings
+        now = asyncio.get_running_loop().time()
+        deadline = now + settings.deadline_s
+        if article.deadline is not None:  # the caller's, when sooner
+            deadline = min(deadline, article.deadline)
         try:
-            async with asyncio.timeout(settings.deadline_s):
+            async with asyncio.timeout_at(deadline):
                 extraction = await create(
                     response_model=RESPONSE_MODEL,
                     messages=messages,
@@ -143,7 +147,7 @@ class LLMEngine:
                 )
         except TimeoutError as error:
             raise DeadlineExceeded(
-                f"no valid answer within the {settings.deadline_s:g} s deadline", ledger.spent()
+                f"no valid answer within the {deadline - now:.3g} s deadline", ledger.spent()
             ) from error
         except InstructorRetryException as error:
             if isinstance(error.__cause__, MilestonesError):

@@ -40,8 +40,7 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _media_type(request: Request) -> tuple[str, str | None]:
-    raw = request.headers.get("content-type", "")
+def _media_type(raw: str) -> tuple[str, str | None]:
     media, _, params = raw.partition(";")
     charset = None
     for param in params.split(";"):
@@ -71,11 +70,12 @@ class Parsed:
 
 
 def parse_article(
-    request: Request, body: bytes, fields: type[SummaryCreate] = SummaryCreate
+    content_type: str, body: bytes, fields: type[SummaryCreate] = SummaryCreate
 ) -> Parsed:
-    """The article a request's body carries: text, HTML or ninjs. A JSON object is read
-    as ``fields`` (SummaryCreate, or JobCreate with its callback URL)."""
-    media, charset = _media_type(request)
+    """The article a request's body carries, by its Content-Type: text, HTML or ninjs. A
+    JSON object is read as ``fields`` (SummaryCreate, or JobCreate with its callback URL).
+    CPU work (an HTML page's text is extracted): callers run it with ``off_loop``."""
+    media, charset = _media_type(content_type)
     accepted = JSON_TYPES + TEXT_TYPES + HTML_TYPES + NINJS_TYPES
     if media not in accepted and not media.endswith("+json"):
         shown = media or "none"

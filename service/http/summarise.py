@@ -15,13 +15,18 @@ from service.http.state import Service
 async def summarise(
     service: Service, parsed: Parsed, engine: Engine, *, refresh: bool = False
 ) -> SummaryPublic:
-    """The grounded summary of a parsed article, from the cache or made now."""
-    deadline = service.settings.request_deadline_s
+    """The grounded summary of a parsed article, from the cache or made now. The engine
+    is told the request's deadline, so a model that does not answer in time leaves the
+    fallback time to answer within it."""
+    seconds = service.settings.request_deadline_s
+    deadline = asyncio.get_running_loop().time() + seconds
     try:
-        async with asyncio.timeout(deadline):
-            outcome = await service.cache.summarise(parsed.article, engine, refresh=refresh)
+        async with asyncio.timeout_at(deadline):
+            outcome = await service.cache.summarise(
+                parsed.article, engine, refresh=refresh, deadline=deadline
+            )
     except TimeoutError:
-        raise DeadlineExceeded(f"no summary within the {deadline:g} s request deadline") from None
+        raise DeadlineExceeded(f"no summary within the {seconds:g} s request deadline") from None
     record = outcome.record
     return SummaryPublic(
         id=outcome.id,

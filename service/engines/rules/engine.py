@@ -42,6 +42,7 @@ from service.engines.rules.triggers import (
     status_of,
 )
 from service.errors import ExtractionFailed
+from service.offload import off_loop
 from service.validate import ValidationContext, describe_errors
 
 RULES_VERSION = "rules/v1"
@@ -432,8 +433,9 @@ class RulesEngine:
         return None
 
     async def extract(self, article: ArticleRequest) -> EngineRun:
-        """Read the article and return an extraction that passed validation."""
-        return EngineRun(self.read(article), attempts=0, requests=0)
+        """Read the article (in a worker thread: it is CPU work) and return an extraction
+        that passed validation."""
+        return EngineRun(await off_loop(self.read, article), attempts=0, requests=0)
 
     def read(self, article: ArticleRequest) -> Extraction:
         reader = ArticleReader(article, self._lexicon)

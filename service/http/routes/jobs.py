@@ -20,6 +20,7 @@ from service.http.problems import (
     NotFound,
 )
 from service.http.state import AuthDep, IncomingDep, ServiceDep
+from service.offload import off_loop
 from service.pipeline import prepare
 from service.store.jobs import IdempotencyConflict
 
@@ -50,7 +51,8 @@ async def create_job(
     same request gives the same job back; with another request, 422."""
     settings = service.settings
     chosen, refresh, raw = incoming.engine, incoming.refresh, incoming.body
-    parsed = parse_article(request, raw, JobCreate)
+    content_type = request.headers.get("content-type", "")
+    parsed = await off_loop(parse_article, content_type, raw, JobCreate)
     if callback_url and parsed.callback_url and callback_url != parsed.callback_url:
         detail = "callback_url is given twice (query and body), differently: give it once"
         raise InvalidRequest(detail, [detail])
@@ -62,7 +64,8 @@ async def create_job(
                 "so it sends no callbacks: poll GET /v1/jobs/{id} instead"
             )
         await service.callbacks.check(callback)
-    prepare(parsed.article)  # an empty or boilerplate-only article is refused now, not later
+    # An empty or boilerplate-only article is refused now, not later.
+    await off_loop(prepare, parsed.article)
     wanted = JobRequest.of(parsed, chosen.name, refresh).model_dump_json()
     key = None
     if idempotency_key:
