@@ -237,6 +237,10 @@ def bulk_command(
         raise typer.Exit(EXIT_USAGE)
     stderr.print(f"engine: {choice.name} ({choice.reason})", markup=False)
     total = count_items(source) if progress else None
+
+    def warn(message: str) -> None:
+        stderr.print(f"warning: {message}", markup=False)
+
     show = BulkProgress(stderr, total, settings) if progress else None
     run = BulkRun(
         cache,
@@ -251,7 +255,7 @@ def bulk_command(
 
     async def go() -> None:
         try:
-            await run.run(iter_items(source))
+            await run.run(iter_items(source, warn=warn))
         finally:
             await chosen.aclose()
             cache.store.close()

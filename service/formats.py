@@ -17,16 +17,18 @@ from typing import Any
 import trafilatura
 
 from service.errors import InputError
-from service.pipeline import Article
+from service.pipeline import Article, publication_date_problem
 
 
 def _date(value: Any) -> date | None:
+    """A declared date, if it is one that can be a publication date (else none)."""
     if not isinstance(value, str) or len(value) < 10:
         return None
     try:
-        return date.fromisoformat(value[:10])
+        found = date.fromisoformat(value[:10])
     except ValueError:
         return None
+    return None if publication_date_problem(found) else found
 
 
 def html_text(html: str) -> tuple[str, str | None, date | None, str | None]:

@@ -13,6 +13,7 @@ from service.pipeline import Article
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
+ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,15 @@ class Source:
 
 
 def decode(data: bytes, name: str) -> str:
-    """UTF-8 text (a BOM is dropped), or a clear error."""
+    """UTF-8 text (a BOM is dropped), or a clear error. A NUL byte marks a binary file
+    (a PDF, an image), never text."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(f"{name} is not UTF-8 text (byte {error.start})") from error
+    if "\x00" in text:
+        raise InputError(f"{name} is not a text file (it holds NUL bytes)")
+    return text
 
 
 def _read(path: Path) -> Source:
@@ -67,7 +72,7 @@ def iter_sources(paths: list[str]) -> Iterator[Source]:
                 p
                 for p in path.iterdir()
                 if p.is_file()
-                and p.suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES
+                and p.suffix.lower() in ARTICLE_SUFFIXES
                 and not p.name.startswith(".")
             )
             if not files:

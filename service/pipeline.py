@@ -20,6 +20,20 @@ from service.ground import ground
 from service.offload import off_loop
 from service.validate import GroundingContext
 
+# A publication date outside these years is a mistake (a year-1 default, say), refused.
+EARLIEST_PUBLICATION_YEAR = 1900
+LATEST_PUBLICATION_YEAR = 2100
+
+
+def publication_date_problem(value: date) -> str | None:
+    """Why ``value`` cannot be an article's publication date, if it cannot."""
+    if EARLIEST_PUBLICATION_YEAR <= value.year <= LATEST_PUBLICATION_YEAR:
+        return None
+    return (
+        f"published_at {value.isoformat()} is not a plausible publication date (years "
+        f"{EARLIEST_PUBLICATION_YEAR}-{LATEST_PUBLICATION_YEAR} are accepted)"
+    )
+
 
 @dataclass(frozen=True)
 class Article:
@@ -30,6 +44,11 @@ class Article:
     source: str | None = None
     url: str | None = None
     id: str | None = None
+
+    def __post_init__(self) -> None:
+        problem = self.published_at and publication_date_problem(self.published_at)
+        if problem:
+            raise InputError(problem)
 
 
 def prepare(article: Article) -> GroundingContext:

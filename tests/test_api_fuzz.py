@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import html
+import json
 import tempfile
+from datetime import date, datetime
 
+import httpx
 import schemathesis
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from bench.hostile import SHAPES
 from service.http.app import create_app
 from service.settings import Settings
 
@@ -43,3 +50,69 @@ def test_no_request_the_schema_allows_gets_a_server_error(case: schemathesis.Cas
     if response.status_code >= 400:
         [content_type] = response.headers["content-type"]  # schemathesis: lists of values
         assert content_type.startswith("application/problem+json")
+
+
+# Shapes the schema-driven run above does not reach: deep nesting, dates of any year,
+# long one-line articles (bench/hostile.py) and invisible characters inside words.
+_INVISIBLE = ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e"]
+_hostile_text = st.one_of(
+    st.tuples(st.sampled_from(sorted(SHAPES)), st.integers(200, 40_000)).map(
+        lambda shape: SHAPES[shape[0]](shape[1])
+    ),
+    st.text(
+        alphabet=st.sampled_from([*"Acme Bio AG received orphan designation. ", *_INVISIBLE]),
+        min_size=1,
+        max_size=400,
+    ),
+)
+_depth = st.integers(1, 100_000)
+_any_date = st.one_of(
+    st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)).map(date.isoformat),
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)).map(
+        lambda d: d.isoformat() + "+14:00"
+    ),
+)
+_bodies = st.one_of(
+    _hostile_text.map(lambda t: ("application/json", json.dumps({"text": t}))),
+    st.tuples(_hostile_text, _any_date).map(
+        lambda p: ("application/json", json.dumps({"text": p[0], "published_at": p[1]}))
+    ),
+    _hostile_text.map(lambda t: ("text/plain", t)),
+    _hostile_text.map(
+        lambda t: ("text/html", f"<html><body><p>{html.escape(t)}</p></body></html>")
+    ),
+    _depth.map(lambda n: ("application/json", "[" * n)),
+    _depth.map(lambda n: ("application/json", '{"ninjs": ' + '{"a": ' * n)),
+    _depth.map(lambda n: ("application/ninjs+json", "{" * n)),
+    _depth.map(lambda n: ("text/html", "<div>" * n + "Acme Bio raised $5 million.")),
+    _any_date.map(
+        lambda d: (
+            "application/ninjs+json",
+            json.dumps(
+                {
+                    "body_text": "Acme Bio AG received orphan designation on Tuesday.",
+                    "versioncreated": d,
+                }
+            ),
+        )
+    ),
+)
+
+
+@given(body=_bodies, path=st.sampled_from(["/v1/summaries", "/v1/jobs"]))
+@hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None
+)
+def test_no_hostile_body_gets_a_server_error(body: tuple[str, str], path: str) -> None:
+    content_type, content = body
+
+    async def post() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            headers = {"content-type": content_type}
+            return await client.post(path, content=content.encode(), headers=headers)
+
+    response = asyncio.run(post())
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")

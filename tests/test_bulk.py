@@ -430,3 +430,96 @@ def test_an_unexpected_failure_of_one_item_is_an_error_line_not_a_lost_run(
     [failure] = lines(tmp_path / "out.errors.jsonl")
     assert (failure["id"], failure["kind"]) == ("s2", "internal")
     assert failure["detail"] == "RuntimeError: a bug"
+
+
+def test_a_directory_with_unreadable_files_completes_and_retry_errors_takes_them_again(
+    tmp_path: Path, bulk_env: None
+) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text(SEED_TEXTS[0])
+    (folder / "b.txt").write_bytes("Acme Bio r\u00e9ceived funding.".encode("latin-1"))
+    (folder / "c.txt").write_bytes(b"%PDF-1.7\x00\x01\x02 binary")
+    outside = tmp_path / "secret.txt"
+    outside.write_text(SEED_TEXTS[1])
+    (folder / "d.txt").symlink_to(outside)
+    out = tmp_path / "out.jsonl"
+    first = bulk(str(folder), "-o", str(out), "--engine", "rules")
+    assert first.exit_code == 1  # some items failed; the run completed
+    assert [line["id"] for line in lines(out)] == ["a.txt"]
+    errors = {e["id"]: e for e in lines(tmp_path / "out.errors.jsonl")}
+    assert set(errors) == {"b.txt", "c.txt"}
+    assert "not UTF-8" in errors["b.txt"]["detail"]
+    assert "not a text file" in errors["c.txt"]["detail"]
+    assert "d.txt links outside" in first.stderr  # a warning, and nothing read from there
+
+    (folder / "b.txt").write_text("Acme Bio AG raised $5 million in a Series A round.")
+    (folder / "c.txt").write_text("Beta Cell AG raised $7 million in a Series B round.")
+    again = bulk(str(folder), "-o", str(out), "--engine", "rules", "--retry-errors")
+    assert again.exit_code == 0, again.stderr
+    assert sorted(line["id"] for line in lines(out)) == ["a.txt", "b.txt", "c.txt"]
+    assert not (tmp_path / "out.errors.jsonl").exists()
+
+
+def test_jsonl_lines_nested_too_deep_or_not_utf8_or_reusing_an_id_are_error_lines(
+    tmp_path: Path, bulk_env: None
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(
+        b"\n".join(
+            [
+                json.dumps({"id": "1", "text": "Acme Bio AG raised $5 million."}).encode(),
+                b"[" * 100_000,
+                json.dumps({"id": "2", "text": "Beta Cell AG raised $7 million."}).encode(),
+                b'{"id": "3", "ninjs": ' + b'{"a": ' * 80 + b"1" + b"}" * 81,
+                '{"id": "4", "text": "Acme Bio r\u00e9ceived funding."}'.encode("latin-1"),
+                json.dumps({"id": "1", "text": "Beta Cell AG raised $9 million."}).encode(),
+                json.dumps({"id": "5", "text": "x", "published_at": "0001-01-01"}).encode(),
+                json.dumps({"id": "6", "text": "Gamma Bio AG raised $2 million."}).encode(),
+            ]
+        )
+        + b"\n"
+    )
+    out = tmp_path / "out.jsonl"
+    result = bulk(str(source), "-o", str(out), "--engine", "rules")
+    assert result.exit_code == 1
+    assert sorted(line["id"] for line in lines(out)) == ["1", "2", "6"]
+    assert (
+        "Acme Bio AG"
+        in next(line for line in lines(out) if line["id"] == "1")["summary"]["summary"]
+    )  # the first with id 1 is kept
+    errors = {e["id"]: e for e in lines(tmp_path / "out.errors.jsonl")}
+    assert set(errors) == {"in.jsonl:2", "in.jsonl:4", "in.jsonl:5", "in.jsonl:6", "5"}
+    assert "nested deeper than 64" in errors["in.jsonl:2"]["detail"]
+    assert "nested deeper than 64" in errors["in.jsonl:4"]["detail"]  # inside its ninjs
+    assert "not UTF-8" in errors["in.jsonl:5"]["detail"]
+    assert errors["in.jsonl:6"]["kind"] == "duplicate_id"
+    assert "1900-2100" in errors["5"]["detail"]
+
+    rerun = bulk(str(source), "-o", str(out), "--engine", "rules")  # resume: no crash
+    assert rerun.exit_code == 1 and len(lines(out)) == 3
+
+
+def test_a_csv_row_with_an_unterminated_quote_is_reported_and_the_rows_after_it_are_read(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_bytes(
+        b"id,text\n"
+        b'a,"Acme Bio raised $5 million.\n'
+        b"b,Acme Bio raised $6 million in a Series A round.\n"
+        b'c,"Beta Cell raised ""$7 million"" in a round, and more."\n'
+        b'd,"Gamma raised $8 million.\n'
+        b'on two lines"\n' + "e,Delta r\u00e9ceived $9 million.\n".encode("latin-1")
+    )
+    items = list(iter_items(str(source)))
+    assert [(i.id, i.error is None) for i in items] == [
+        ("in.csv:2", False),
+        ("b", True),
+        ("c", True),
+        ("d", True),
+        ("e", False),
+    ]
+    assert "line 2" in (items[0].error or "") and "not valid CSV" in (items[0].error or "")
+    assert items[3].text == "Gamma raised $8 million.\non two lines"
+    assert "not UTF-8" in (items[4].error or "")

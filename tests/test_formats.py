@@ -93,6 +93,18 @@ def test_page_metadata_is_used_but_no_date_is_guessed() -> None:
     assert undated.published_at is None
 
 
+def test_a_declared_date_no_article_can_have_is_ignored() -> None:
+    document = {
+        "body_text": "Acme Bio said on Tuesday it raised $5 million.",
+        "versioncreated": "0001-01-01T00:00:00Z",
+    }
+    assert from_ninjs(document).published_at is None
+    head = "<meta property='article:published_time' content='0001-01-01T00:00:00Z'>"
+    assert (
+        from_html(as_html("Acme Bio raised $5 million in a seed round.", head)).published_at is None
+    )
+
+
 @pytest.mark.parametrize(
     ("convert", "why"),
     [

@@ -181,6 +181,28 @@ async def test_failures_are_never_cached(
         (b'{"txt": "Acme raised funds."}', "application/json", 422, "invalid-request"),
         (b'{"text": "a", "extra": 1}', "application/json", 422, "invalid-request"),
         (b'{"text": "a", "published_at": "yesterday"}', "application/json", 422, "invalid-request"),
+        # Shapes a fuzzer of the schema does not reach: deep nesting, implausible dates.
+        (b"[" * 50_000, "application/json", 400, "malformed-body"),
+        (b'{"ninjs": ' + b"[" * 50_000 + b"}", "application/json", 400, "malformed-body"),
+        (
+            b'{"ninjs": {"a": ' + b"[" * 65 + b"]" * 65 + b"}}",
+            "application/json",
+            400,
+            "malformed-body",
+        ),
+        (b"{" * 50_000, "application/ninjs+json", 400, "malformed-body"),
+        (
+            b'{"text": "Acme Bio raised $5 million on Tuesday.", "published_at": "0001-01-01"}',
+            "application/json",
+            422,
+            "invalid-request",
+        ),
+        (
+            b'{"text": "a", "published_at": "9999-12-31T23:59:59+00:00"}',
+            "application/json",
+            422,
+            "invalid-request",
+        ),
     ],
 )
 async def test_bad_input_gets_its_status_and_problem_type(

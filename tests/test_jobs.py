@@ -435,6 +435,21 @@ async def test_a_callback_needs_a_signing_secret(make_app: AppFactory) -> None:
             415,
             "unsupported-media-type",
         ),
+        (
+            {"content": b"[" * 50_000, "headers": {"content-type": "application/json"}},
+            400,
+            "malformed-body",
+        ),
+        (
+            {
+                "json": {
+                    "text": "Acme Bio raised $5 million on Tuesday.",
+                    "published_at": "0001-01-01",
+                }
+            },
+            422,
+            "invalid-request",
+        ),
     ],
 )
 async def test_a_bad_job_request_is_refused_at_once_and_nothing_is_queued(

@@ -169,6 +169,7 @@ class BulkRun:
         self.report = Report()
         self.recent = RecentResults()
         self._succeeded: set[str] = set()
+        self._places: dict[str, str] = {}  # each id's place in the input, where first seen
 
     async def run(self, items: Iterator[Item]) -> Report:
         done = done_keys(self.out)
@@ -177,11 +178,13 @@ class BulkRun:
         queue: asyncio.Queue[Item | None] = asyncio.Queue(maxsize=self.concurrency * 2)
 
         async def produce() -> None:
-            for item in items:
-                if not self._skipped(item, done, wanted):
-                    await queue.put(item)
-            for _ in range(self.concurrency):
-                await queue.put(None)
+            try:
+                for item in _readable(items, errors, self.report):
+                    if self._admitted(item, done, wanted, errors):
+                        await queue.put(item)
+            finally:
+                for _ in range(self.concurrency):
+                    await queue.put(None)
 
         async def work() -> None:
             while (item := await queue.get()) is not None:
@@ -215,8 +218,8 @@ class BulkRun:
         with tempfile.TemporaryDirectory() as directory:
             requests = Path(directory) / "batch.jsonl"
             with requests.open("w", encoding="utf-8") as handle:
-                for item in items:
-                    if self._skipped(item, done, wanted):
+                for item in _readable(items, errors, self.report):
+                    if not self._admitted(item, done, wanted, errors):
                         continue
                     if item.error is not None or await self._is_cached(item):
                         await self._one(item, results, errors)
@@ -239,14 +242,29 @@ class BulkRun:
         key = cache_key(context, item.published_at, self.engine)
         return await asyncio.to_thread(self.cache.store.get, key) is not None
 
-    def _skipped(self, item: Item, done: set[tuple[str, str]], wanted: set[str] | None) -> bool:
-        """Count the item; skip it if OUT has it already, or --retry-errors does not want it."""
+    def _admitted(
+        self,
+        item: Item,
+        done: set[tuple[str, str]],
+        wanted: set[str] | None,
+        errors: LineWriter,
+    ) -> bool:
+        """Count the item, and whether to run it: not if OUT has it already, or
+        --retry-errors does not want it, or an earlier item of the input has its id (the
+        first one wins; this one is an error line, under its place in the input)."""
         self.report.total += 1
+        first = self._places.setdefault(item.id, item.where or item.id)
+        if first != (item.where or item.id):
+            detail = f"id {item.id!r} is used again at {item.where}: the first, at {first}, is kept"
+            errors.write({"id": item.where, "kind": "duplicate_id", "detail": detail})
+            self.report.failed += 1
+            self._tell(item, "failed")
+            return False
         if (item.id, item.content_hash) in done or (wanted is not None and item.id not in wanted):
             self.report.skipped += 1
             self._tell(item, "skipped")
-            return True
-        return False
+            return False
+        return True
 
     def _tell(self, item: Item, outcome: str) -> None:
         if self.on_item is not None:
@@ -321,6 +339,18 @@ class BulkRun:
         if not outcome.record.meta.cached:
             self.recent.add(article.id or "", context.normalised_text, outcome.record)
         return outcome.record, None
+
+
+def _readable(items: Iterator[Item], errors: LineWriter, report: Report) -> Iterator[Item]:
+    """The items, until the input itself cannot be read further (a disk error, say):
+    that is one error line, and the run ends with what it has."""
+    try:
+        yield from items
+    except Exception as error:
+        log.exception("the input could not be read further", exc_info=error)
+        detail = f"the input could not be read after item {report.total}: {error}"
+        errors.write({"id": f"input:{report.total + 1}", "kind": "bad_input", "detail": detail})
+        report.failed += 1
 
 
 def _error_line(item: Item, error: Exception) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from datetime import date
 from fastapi import Request
 from pydantic import ValidationError
 
+from service import safe_json
 from service.formats import from_html, from_ninjs
 from service.http.models import SummaryCreate
 from service.http.problems import (
@@ -128,6 +129,8 @@ def parse_article(
 
 def _json(body: bytes) -> object:
     try:
-        return json.loads(_utf8(body))
+        return safe_json.loads(_utf8(body))
+    except safe_json.TooDeep as error:
+        raise MalformedBody(error.detail.replace("the JSON", "the JSON body")) from None
     except json.JSONDecodeError as error:
         raise MalformedBody(f"the body is not JSON: {error.msg} at position {error.pos}") from None

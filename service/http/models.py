@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from schemas import ArticleSummary, Meta
+from service.pipeline import publication_date_problem
 
 
 class SummaryCreate(BaseModel):
@@ -41,6 +42,14 @@ class SummaryCreate(BaseModel):
                 + (f" (got {', '.join(given)})" if given else "")
             )
         return self
+
+    @field_validator("published_at")
+    @classmethod
+    def _plausible_date(cls, value: date | None) -> date | None:
+        problem = value and publication_date_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("published_at", mode="before")
     @classmethod

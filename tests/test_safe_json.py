@@ -1,0 +1,32 @@
+"""JSON from outside is measured for nesting before it is parsed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from service import safe_json
+
+
+def test_nesting_is_counted_outside_strings_only() -> None:
+    assert safe_json.too_deep_at('[[["[[[[[[[[["]]]', limit=3) is None
+    assert safe_json.too_deep_at('[[[["x"]]]]', limit=3) == 3
+    assert safe_json.too_deep_at('{"a": {"b": [1]}}', limit=3) is None
+    assert safe_json.too_deep_at('{"a": {"b": [{}]}}', limit=3) == 13
+
+
+def test_escaped_quotes_do_not_end_a_string() -> None:
+    text = json.dumps({"text": 'He said \\"[[[[" and left\\\\'}) + "[[[["
+    assert safe_json.too_deep_at(text, limit=3) == len(text) - 1
+
+
+def test_a_document_too_deep_is_refused_before_it_is_parsed() -> None:
+    with pytest.raises(safe_json.TooDeep, match="nested deeper than 64 levels"):
+        safe_json.loads("[" * 100_000)
+    assert safe_json.loads("[" * 64 + "]" * 64) is not None
+
+
+def test_invalid_json_is_still_a_decode_error() -> None:
+    with pytest.raises(json.JSONDecodeError):
+        safe_json.loads('{"a": ')
