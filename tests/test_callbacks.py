@@ -96,3 +96,47 @@ async def test_the_connection_goes_to_the_address_that_was_checked(
         and [r.path for r in received] == ["/hook"]
         and checked == ["127.0.0.1"]
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:pass@hooks.example.com/x",
+        "https://token@hooks.example.com/x",
+        "https://hooks.example.com/x\r\nX-Injected: 1",
+        "https://hooks.example.com/x\n",
+        "https://hooks.example.com/a b",
+        "https://hooks.example.com/\tx",
+        "https://hooks.example.com/\x00x",
+        "https://hooks.example.com/\x85x",
+    ],
+)
+async def test_credentials_white_space_and_control_characters_in_a_url_are_refused(
+    url: str,
+) -> None:
+    with pytest.raises(CallbackRefused, match="user name or password|white space or a control"):
+        await answering("93.184.215.14").check(url)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b:1::a9fe:a9fe",  # local-use NAT64 of 169.254.169.254
+        "2002:a00:1::1",  # 6to4 of 10.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+        "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo
+        "::ffff:0:a00:1",  # IPv4-translated 10.0.0.1
+        "::a00:1",  # IPv4-compatible 10.0.0.1
+    ],
+)
+async def test_an_ipv6_address_carrying_a_private_ipv4_one_is_refused(address: str) -> None:
+    with pytest.raises(CallbackRefused, match="not a public address"):
+        await answering(address).check("https://hooks.example.com/x")
+    with pytest.raises(CallbackRefused, match="not a public address"):
+        await CallbackPolicy(resolve=no_such_host).check(f"https://[{address}]/x")
+
+
+async def test_an_ipv6_address_carrying_a_public_ipv4_one_is_accepted() -> None:
+    await answering("64:ff9b::5db8:d70e", "2002:5db8:d70e::1").check("https://hooks.example.com/x")

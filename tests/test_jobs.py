@@ -345,7 +345,12 @@ async def test_idempotency_keys_are_per_api_key(make_app: AppFactory) -> None:
         ("https://[::1]/hook", "::1"),
         ("https://[::ffff:192.168.0.1]/hook", "192.168.0.1"),
         ("https:///no-host", "no host"),
-        ("not a url", "https"),
+        ("not-a-url", "https"),
+        ("not a url", "white space"),
+        ("https://cms:secret@cms.example.com/hook", "user name or password"),
+        ("https://cms.example.com/hook\r\nHost: 10.0.0.1", "control character"),
+        ("https://[64:ff9b::a9fe:a9fe]/latest/meta-data", "64:ff9b::a9fe:a9fe"),
+        ("https://[2002:c0a8:1::1]/hook", "2002:c0a8:1::1"),
     ],
 )
 async def test_callback_urls_that_could_reach_inside_are_refused(

@@ -1,9 +1,13 @@
 """Which callback URLs the service will call: no server-side request forgery.
 
-A callback URL must be https (http only when ``MILESTONES_ALLOW_HTTP_CALLBACKS``), and
+A callback URL must be https (http only when ``MILESTONES_ALLOW_HTTP_CALLBACKS``), with
+no user name or password in it (they would be stored and shown with the job) and no
+white space or control characters (a CR/LF could split the request it is sent in), and
 every address its host resolves to must be a public one: private, loopback,
 link-local, shared, reserved, multicast and unspecified addresses are refused unless
-``MILESTONES_ALLOW_PRIVATE_CALLBACKS``. The check runs when a job is submitted, and at
+``MILESTONES_ALLOW_PRIVATE_CALLBACKS``. An IPv6 address that carries an IPv4 one
+(IPv4-mapped, -translated or -compatible, NAT64, 6to4, Teredo) is judged by the IPv4
+address it leads to as well. The check runs when a job is submitted, and at
 every delivery the connection itself is made only to an address just resolved and
 checked (``PinnedTransport``), so a name pointed inside in between (DNS rebinding) is
 not followed; TLS still verifies the certificate against the name. Deliveries never
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -26,6 +31,15 @@ from service.errors import InputError
 
 Resolve = Callable[[str, int], Awaitable[list[str]]]
 MAX_URL_CHARS = 2048
+
+_UNSAFE_CHARACTER = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+# IPv6 ranges whose last 32 bits are an IPv4 address the packet is delivered to.
+_CARRYING_IPV4 = (
+    ipaddress.IPv6Network("64:ff9b::/96"),  # NAT64, the well-known prefix
+    ipaddress.IPv6Network("64:ff9b:1::/48"),  # NAT64, local use
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),  # IPv4-translated
+    ipaddress.IPv6Network("::/96"),  # IPv4-compatible (deprecated)
+)
 
 
 class CallbackRefused(InputError):
@@ -51,8 +65,25 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return address
 
 
+def _carried_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to (6to4, Teredo, NAT64 …), if any."""
+    carried = []
+    if address.sixtofour is not None:
+        carried.append(address.sixtofour)
+    if address.teredo is not None:
+        carried.extend(address.teredo)  # (server, client)
+    if any(address in network for network in _CARRYING_IPV4):
+        carried.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return carried
+
+
 def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return address.is_global and not address.is_multicast
+    if not address.is_global or address.is_multicast:
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        return all(_public(carried) for carried in _carried_ipv4(address))
+    return True
+
 
 
 @dataclass(frozen=True)
@@ -66,11 +97,22 @@ class CallbackPolicy:
     def _host_port(self, url: str) -> tuple[str, int]:
         if len(url) > MAX_URL_CHARS:
             raise CallbackRefused(f"callback_url is longer than {MAX_URL_CHARS} characters")
+        unsafe = _UNSAFE_CHARACTER.search(url)
+        if unsafe is not None:
+            raise CallbackRefused(
+                f"callback_url holds white space or a control character (U+"
+                f"{ord(unsafe.group()):04X} at {unsafe.start()}): percent-encode it"
+            )
         try:
             parts = urlsplit(url)
             port = parts.port
         except ValueError as error:
             raise CallbackRefused(f"callback_url is not a valid URL: {error}") from None
+        if "@" in parts.netloc:
+            raise CallbackRefused(
+                "callback_url holds a user name or password: they would be stored and shown "
+                "with the job; authenticate the callback by its signature instead"
+            )
         scheme = parts.scheme.lower()
         if scheme not in ("https", "http"):
             raise CallbackRefused("callback_url must be an https:// URL")
