@@ -2,6 +2,8 @@
 
 Normalisation (the same for the text and the quote):
 
+- invisible characters (soft hyphens, zero-width spaces and joiners, byte order marks …:
+  ``service.invisible``) are dropped;
 - every run of white space (including no-break and other Unicode spaces) becomes one space;
 - letters are lower-cased;
 - curly and other typographic quotes become ``'`` or ``"``;
@@ -32,6 +34,8 @@ from functools import cached_property
 from typing import Literal
 
 from rapidfuzz import fuzz
+
+from service.invisible import INVISIBLE
 
 FUZZY_THRESHOLD = 90.0
 FUZZY_MIN_CHARS = 30
@@ -64,7 +68,10 @@ def _replace(match: re.Match[str]) -> str:
     return _REPLACEMENT[match.group()]
 
 
-_SPACE_RUN = re.compile(r" {2,}")
+# Dropped: invisible characters, and the spaces after a first one (a run of white space,
+# invisible characters within it, is one space).
+_DROPPED = re.compile(f"(?<= )[ {INVISIBLE}]+|[{INVISIBLE}]+")
+_INVISIBLE_CHAR = re.compile(f"[{INVISIBLE}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +121,9 @@ def normalise(text: str) -> Normalised:
     parts: list[str] = []
     kept = 0
     cursor = 0
-    for run in _SPACE_RUN.finditer(lowered):
-        keep_to = run.start() + 1
-        parts.append(lowered[cursor:keep_to])
-        kept += keep_to - cursor
+    for run in _DROPPED.finditer(lowered):
+        parts.append(lowered[cursor : run.start()])
+        kept += run.start() - cursor
         cursor = run.end()
         starts.append(kept)
         origins.append(cursor)
@@ -130,7 +136,7 @@ def _normalise_char_by_char(translated: str) -> Normalised:
     chars: list[str] = []
     origins: list[int] = []
     for i, ch in enumerate(translated):
-        if ch == " " and chars and chars[-1] == " ":
+        if _INVISIBLE_CHAR.match(ch) or (ch == " " and chars and chars[-1] == " "):
             continue
         for out in ch.lower():
             chars.append(out)

@@ -19,6 +19,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from service import boilerplate as bp
+from service.invisible import visible
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _STRONG = {reason: bp.compile_any(patterns) for reason, patterns in bp.STRONG.items()}
@@ -82,7 +83,7 @@ class _Line:
 
     def __post_init__(self) -> None:
         self.content = self.raw.rstrip("\r\n")
-        self.lowered = self.content.lower()
+        self.lowered = visible(self.content).lower()
         self.words = len(self.content.split())
 
     @property

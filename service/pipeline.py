@@ -17,6 +17,7 @@ from service.clean import clean
 from service.engines import ArticleRequest, Engine, EngineRun
 from service.errors import InputError
 from service.ground import ground
+from service.invisible import visible
 from service.offload import off_loop
 from service.validate import GroundingContext
 
@@ -53,10 +54,10 @@ class Article:
 
 def prepare(article: Article) -> GroundingContext:
     """Clean: refuse an empty article, remove boilerplate, keep the way back."""
-    if not article.text.strip():
+    if not visible(article.text).strip():
         raise InputError("the article is empty (no text, or only white space)")
     cleaned = clean(article.text)
-    if not cleaned.text.strip():
+    if not visible(cleaned.text).strip():
         raise InputError("the article holds only boilerplate (navigation, adverts, links)")
     return GroundingContext(cleaned, article.published_at)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from schemas import ARTICLE_KEY, Extraction
 from service.align import Aligner, Span
 from service.clean import CleanedText
+from service.invisible import visible
 
 
 class GroundingContext:
@@ -29,6 +31,11 @@ class GroundingContext:
     @property
     def published(self) -> date | None:
         return self._published
+
+    @cached_property
+    def text(self) -> str:
+        """The cleaned text without invisible characters: what the engines read."""
+        return visible(self.cleaned.text)
 
     def explain_quote(self, quote: str) -> str | None:
         """None when ``quote`` aligns with the cleaned text, else why not."""

@@ -86,3 +86,16 @@ def test_short_quotes_must_match_exactly() -> None:
 )
 def test_names_are_found_as_whole_words(name: str, found: bool) -> None:
     assert Aligner(TEXT).mentions(name) is found
+
+
+@pytest.mark.parametrize("mark", ["\u00ad", "\u200b", "\u200d", "\u2060", "\ufeff", "\u200e"])
+def test_invisible_characters_inside_words_are_ignored_and_kept_in_the_span(mark: str) -> None:
+    text = f"The EMA granted orphan designation for ilixa{mark}dencel in kid{mark}ney cancer."
+    aligner = Aligner(text)
+    span = aligner.find("orphan designation for ilixadencel in kidney cancer")
+    assert span is not None and span.alignment == "exact"
+    assert text[span.start : span.end] == (
+        f"orphan designation for ilixa{mark}dencel in kid{mark}ney cancer"
+    )
+    assert aligner.mentions("ilixadencel") and aligner.mentions("kidney")
+    assert normalise(f"a {mark} b{mark}").text == "a b"

@@ -199,3 +199,12 @@ def test_windows_and_old_mac_line_endings_are_kept_exactly() -> None:
     text = "Advertisement\r\nAcme Bio raised funds.\r\nIt will hire.\rAdvertisement\r\n"
     cleaned = clean(text)
     assert cleaned.text == "Acme Bio raised funds.\r\nIt will hire.\r"
+
+
+def test_boilerplate_is_recognised_through_invisible_characters() -> None:
+    text = (
+        "Acme Bio AG raised $5 million in a Series A financing round led by Delta Ventures, "
+        "the company said on Tuesday, to fund its first clinical trial next year.\n"
+        "Sub\u200bscribe to our news\u00adletter\n"
+    )
+    assert removed_lines(text) == ["Sub\u200bscribe to our news\u00adletter"]

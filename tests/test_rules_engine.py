@@ -269,3 +269,24 @@ def test_any_text_gives_a_valid_summary_or_a_clear_input_error(lines: list[str])
         return  # empty, or only boilerplate
     for m in record.summary.milestones:
         assert text[m.evidence_span.start : m.evidence_span.end] == m.evidence
+
+
+@pytest.mark.parametrize("mark", ["\u00ad", "\u200b", "\u200c", "\u2060", "\ufeff"])
+async def test_invisible_characters_inside_words_change_no_milestone(mark: str) -> None:
+    plain = (
+        "Immunicum AB has received orphan designation from the EMA for ilixadencel in "
+        "kidney cancer.\nThe company raised $10 million in a Series A financing round.\n"
+    )
+    marked = (
+        plain.replace("ilixadencel", f"ilixa{mark}dencel")
+        .replace("designation", f"desig{mark}nation")
+        .replace("Immunicum", f"Immu{mark}nicum")
+        .replace("financing", f"fi{mark}nancing")
+    )
+    expected = await read(plain)
+    found = await read(marked)  # spans checked against the marked text
+    fields = ("kind", "status", "organisation", "authority", "product", "indication")
+    assert [[getattr(m, f) for f in fields] for m in found.milestones] == [
+        [getattr(m, f) for f in fields] for m in expected.milestones
+    ]
+    assert [m.kind for m in found.milestones] == ["designation", "funding"]

@@ -24,8 +24,8 @@ class ArticleRequest:
 
     @property
     def text(self) -> str:
-        """The cleaned text: what the engine reads."""
-        return self.context.cleaned.text
+        """The cleaned text, invisible characters left out: what the engine reads."""
+        return self.context.text
 
 
 @dataclass(frozen=True)

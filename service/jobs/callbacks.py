@@ -85,7 +85,6 @@ def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return True
 
 
-
 @dataclass(frozen=True)
 class CallbackPolicy:
     """What a callback URL may be, and how host names are resolved."""
