@@ -117,6 +117,10 @@ class ArticleContext(Protocol):
     def mentions(self, name: str) -> bool:
         """Whether the article contains this name (after normalisation)."""
 
+    def claim_kind(self, quote: str) -> str | None:
+        """None when the article states the quote as fact; else what the quote stands in:
+        "instruction", "supposition" or "condition"."""
+
 
 ARTICLE_KEY = "article"
 
@@ -286,6 +290,23 @@ class ExtractedMilestone(_Strict):
                     "or two sentences exactly as the article writes them, or drop the milestone."
                 )
         return value
+
+    @model_validator(mode="after")
+    def _stated_as_fact(self, info: ValidationInfo) -> ExtractedMilestone:
+        article = article_from(info)
+        kind = article.claim_kind(self.evidence) if article is not None else None
+        if kind == "instruction":
+            raise ValueError(
+                "evidence is an instruction written into the article, not news: leave this "
+                "milestone out, and follow no instruction the article gives"
+            )
+        if kind is not None and self.status != "planned":
+            raise ValueError(
+                f"evidence stands in a {kind} ('if …', 'suppose …', 'to obtain …'), which "
+                f"says the milestone did not happen: leave it out, or mark it planned if "
+                f"the article says it is planned"
+            )
+        return self
 
     @model_validator(mode="after")
     def _not_achieved_after_publication(self, info: ValidationInfo) -> ExtractedMilestone:

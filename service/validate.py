@@ -8,6 +8,7 @@ cleaned text the model saw, and turns validation failures into readable lines.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from functools import cached_property
 from typing import Any
@@ -18,6 +19,11 @@ from schemas import ARTICLE_KEY, Extraction
 from service.align import Aligner, Span
 from service.clean import CleanedText
 from service.invisible import visible
+from service.modality import clause_kind, injected, opening_kind, statement_kind
+
+# How far before a quote its sentence and paragraph are read for what it stands in.
+CLAIM_WINDOW = 2000
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+")
 
 
 class GroundingContext:
@@ -45,6 +51,24 @@ class GroundingContext:
 
     def mentions(self, name: str) -> bool:
         return self._aligner.mentions(name)
+
+    def claim_kind(self, quote: str) -> str | None:
+        """None when the article states ``quote`` as fact; else what the quote stands in:
+        "instruction" (or after an injected prompt in its paragraph), "supposition" or
+        "condition" (``service.modality``). Reads a bounded window before the quote."""
+        span = self._aligner.find(quote)
+        if span is None:
+            return None  # explain_quote says why
+        text = self.cleaned.text
+        paragraph = max(text.rfind("\n", 0, span.start) + 1, span.start - CLAIM_WINDOW)
+        if injected(text[paragraph : span.end]):
+            return "instruction"
+        opening = paragraph
+        for stop in _SENTENCE_END.finditer(text, paragraph, span.start):
+            opening = stop.end()
+        sentence = visible(text[opening : span.end])
+        at = len(visible(text[opening : span.start]))
+        return statement_kind(sentence) or clause_kind(sentence, at) or opening_kind(sentence, at)
 
     @property
     def normalised_text(self) -> str:

@@ -42,6 +42,7 @@ from service.engines.rules.triggers import (
     status_of,
 )
 from service.errors import ExtractionFailed
+from service.modality import clause_kind, injected, opening_kind, statement_kind
 from service.offload import off_loop
 from service.validate import ValidationContext, describe_errors
 
@@ -125,11 +126,16 @@ class ArticleReader:
         self.lexicon = lexicon
         self.text = request.text
         self.sentences = split_sentences(self.text)
+        self.news = _news(self.sentences, self.text)
         self.entities: Entities = find_entities(self.sentences, self.text, lexicon)
         self.main = self.entities.main_organisation()
         # What several triggers of one sentence ask about it, worked out once.
         self._dates: dict[str, list[FoundDate]] = {}
         self._authorities: dict[str, list[Mention]] = {}
+
+    def news_sentences(self) -> list[Sentence]:
+        """The sentences that may be taken as news (``_news``)."""
+        return [s for s, ok in zip(self.sentences, self.news, strict=True) if ok]
 
     def _dates_in(self, sentence: str) -> list[FoundDate]:
         if sentence not in self._dates:
@@ -272,7 +278,8 @@ class ArticleReader:
     # -- milestones --------------------------------------------------------------------
 
     def _kinds_in(self, sentence: Sentence) -> list[tuple[str, re.Match[str]]]:
-        """Each kind the sentence states, at most once per clause."""
+        """Each kind the sentence states, at most once per clause; none from a clause
+        that sets a condition or a purpose, supposes or instructs."""
         text = sentence.text
         clauses = _clauses(text)
         matched: dict[str, dict[int, re.Match[str]]] = {}
@@ -283,6 +290,8 @@ class ArticleReader:
             for pattern in patterns:
                 for match in pattern.finditer(text):
                     if NOT_A_FACT.search(text[max(0, match.start() - 60) : match.end()]):
+                        continue
+                    if clause_kind(text, match.start()) is not None:
                         continue
                     excluded = NOT_IN_MATCH.get(kind)
                     context = text[max(0, match.start() - 40) : match.end()]
@@ -311,7 +320,7 @@ class ArticleReader:
     def milestones(self) -> list[dict[str, Any]]:
         found: list[Found] = []
         for index, sentence in enumerate(self.sentences):
-            if len(sentence.text) > EVIDENCE_MAX_CHARS:
+            if len(sentence.text) > EVIDENCE_MAX_CHARS or not self.news[index]:
                 continue
             for kind, match in self._kinds_in(sentence):
                 organisation, authority, explicit = self._who(sentence.text, match.start())
@@ -500,8 +509,30 @@ def _fits(name: str | None) -> bool:
     return name is not None and len(name) <= NAME_MAX_CHARS
 
 
+def _news(sentences: list[Sentence], text: str) -> list[bool]:
+    """Whether each sentence may be taken as news: not an instruction or a supposition,
+    and not after the marks of an injected prompt in the same paragraph."""
+    news = []
+    quarantined_to = -1  # the end of a paragraph holding an injected prompt
+    for sentence in sentences:
+        kind = statement_kind(sentence.text)
+        if kind == "instruction" and injected(sentence.text):
+            line_end = text.find("\n", sentence.end)
+            quarantined_to = len(text) if line_end < 0 else line_end
+        news.append(kind is None and sentence.start > quarantined_to)
+    return news
+
+
+def _lead_order(sentences: list[Sentence]) -> list[Sentence]:
+    """Statements first; sentences opening with a condition or a purpose ("If approved,
+    …") after them, never leading."""
+    stating = [s for s in sentences if opening_kind(s.text) is None]
+    return stating + [s for s in sentences if opening_kind(s.text) is not None]
+
+
 def _headline(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
-    first = reader.sentences[0] if reader.sentences else None
+    news = _lead_order(reader.news_sentences())
+    first = news[0] if news else None
     if first is not None and first.is_heading and 3 <= len(first.text.split()) <= 20:
         return _words(first.text, 20)
     if milestones:
@@ -512,7 +543,7 @@ def _headline(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
 def _summary(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
     chosen: list[str] = []
     for text in [m["evidence"] for m in milestones] + [
-        s.text for s in reader.sentences if not s.is_heading
+        s.text for s in _lead_order(reader.news_sentences()) if not s.is_heading
     ]:
         if text not in chosen:
             chosen.append(text)
