@@ -31,6 +31,21 @@ def _date(value: Any) -> date | None:
     return None if publication_date_problem(found) else found
 
 
+_CLOSERS = "\"'\u201d\u2019)"
+
+
+def _has_prose(text: str) -> bool:
+    """Whether extracted text holds a sentence of four words or more, or a line of twelve:
+    a page whose extractor found only menus ("Home News Log in Subscribe") holds none."""
+    for line in text.splitlines():
+        words = line.split()
+        if len(words) >= 12:
+            return True
+        if any(w.rstrip(_CLOSERS).endswith((".", "!", "?")) for w in words[3:]):
+            return True
+    return False
+
+
 def html_text(html: str) -> tuple[str, str | None, date | None, str | None]:
     """(main text, title, publication date, canonical URL) of an HTML page or fragment."""
     document = trafilatura.bare_extraction(
@@ -45,6 +60,11 @@ def html_text(html: str) -> tuple[str, str | None, date | None, str | None]:
     text = getattr(document, "text", None) if document is not None else None
     if not text or not text.strip():
         raise InputError("no article text could be found in the HTML")
+    if not _has_prose(text):
+        raise InputError(
+            "no article text could be found in the HTML, only short fragments such as "
+            "navigation links (no sentence of four words or more)"
+        )
     return (
         text,
         getattr(document, "title", None),

@@ -119,3 +119,12 @@ def test_a_declared_date_no_article_can_have_is_ignored() -> None:
 def test_inputs_without_an_article_are_refused_clearly(convert: object, why: str) -> None:
     with pytest.raises(InputError, match=why):
         convert()  # type: ignore[operator]
+
+
+def test_a_page_with_only_navigation_has_no_article() -> None:
+    page = (
+        "<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a> "
+        "<a href='/login'>Log in</a> <a href='/subscribe'>Subscribe</a></nav></body></html>"
+    )
+    with pytest.raises(InputError, match="only short fragments"):
+        from_html(page)

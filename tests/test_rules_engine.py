@@ -341,3 +341,16 @@ async def test_statements_around_such_sentences_still_count() -> None:
     found = {(m.kind, m.status) for m in summary.milestones}
     assert ("marketing_approval", "achieved") in found and ("funding", "achieved") in found
     assert not any(m.evidence.startswith("If the EMA") for m in summary.milestones)
+
+
+async def test_a_facility_takes_the_country_of_its_own_place_not_of_a_founders_home() -> None:
+    summary = await read(
+        "CCRM Nordic AB is backed by a consortium that will contribute to establishing the "
+        "center as an organization with infrastructure, based on the successful CCRM model "
+        "founded in Toronto, Canada.\n"
+        "The facility being established by CCRM Nordic AB in Gothenburg is under way.\n"
+    )
+    [facility] = [m for m in summary.milestones if m.kind == "facility"]
+    assert facility.jurisdiction == "SE"
+    boston = await read("The Boston-based Acme Bio Inc. opened a cell therapy plant in Basel.\n")
+    assert [m.jurisdiction for m in boston.milestones] == ["CH"]

@@ -87,6 +87,12 @@ _INDICATION = re.compile(
     r"an(?:a)?emia|thalassa?emia|neoplasms?))\b",
     re.IGNORECASE,
 )
+_HOME_BEFORE = re.compile(
+    r"\b(?:founded|based|headquartered|located|listed|incorporated|registered|born)\s+"
+    r"(?:in|at)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_HOME_AFTER = re.compile(r"-(?:based|headquartered)\b", re.IGNORECASE)
 _LAST_LINK = re.compile(r"\s(?:in|for|with)\s(?:patients with\s)?")
 _FOLLOW_UP = re.compile(
     r"^(?:This|The|These)\s+(?:\w+\s+){0,2}(?:IND|application|trial|study|designation|approval|"
@@ -271,7 +277,11 @@ class ArticleReader:
             if known is not None:
                 return known.jurisdiction
         lo, hi = self._clause(sentence, at)
-        codes = {self.lexicon.country_code(p.text) for p in self.lexicon.places_in(sentence[lo:hi])}
+        codes = {
+            self.lexicon.country_code(p.text)
+            for p in self.lexicon.places_in(sentence[lo:hi])
+            if not _is_home(sentence, lo + p.start, lo + p.end)
+        }
         codes.discard(None)
         return codes.pop() if len(codes) == 1 else None
 
@@ -392,10 +402,23 @@ def _same_organisation(a: str, b: str) -> bool:
     return x in y or y in x
 
 
+def _is_home(sentence: str, start: int, end: int) -> bool:
+    """Whether the place at ``start:end`` is where an organisation is from ("founded in
+    Toronto", "Boston-based"), not where a milestone is."""
+    return bool(
+        _HOME_BEFORE.search(sentence, max(0, start - 40), start) or _HOME_AFTER.match(sentence, end)
+    )
+
+
 def _completed(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with what it lacks taken from another statement of the same milestone:
+    the authority (with its jurisdiction), the indication, a more precise date. A
+    jurisdiction read from a place is not carried over: it belongs to its own sentence."""
     merged = dict(base)
-    for key in ("authority", "jurisdiction", "indication"):
-        merged[key] = merged[key] or other[key]
+    if merged["authority"] is None and other["authority"] is not None:
+        merged["authority"] = other["authority"]
+        merged["jurisdiction"] = other["jurisdiction"] or merged["jurisdiction"]
+    merged["indication"] = merged["indication"] or other["indication"]
     if other["date"] and (not merged["date"] or len(other["date"]) > len(merged["date"])):
         merged["date"] = other["date"]
     return merged

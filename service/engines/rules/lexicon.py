@@ -117,7 +117,7 @@ class Lexicon:
         self,
         authorities: list[Authority],
         places: dict[str, str],
-        cities: list[str],
+        cities: dict[str, str | None],
         demonyms: list[str],
         modalities: list[tuple[str, re.Pattern[str]]],
         target_pattern: re.Pattern[str],
@@ -125,7 +125,9 @@ class Lexicon:
         self.authorities = tuple(authorities)
         self._by_name = {n.casefold(): a for a in authorities for n in a.names}
         self._authority_names = NameSet([n for a in authorities for n in a.names])
-        self._countries = {name.casefold(): code for name, code in places.items()}
+        self._countries = {
+            name.casefold(): code for name, code in (*places.items(), *cities.items()) if code
+        }
         self._place_names = frozenset(n.casefold() for n in (*places, *cities, *demonyms))
         self._places = NameSet([*places, *cities])
         self._modalities = tuple(modalities)
@@ -171,7 +173,7 @@ def load_lexicon(directory: Path = DATA) -> Lexicon:
             for a in authorities["authorities"]
         ],
         places=dict(places["places"]),
-        cities=list(places["cities"]),
+        cities=dict(places["cities"]),
         demonyms=list(places["demonyms"]),
         modalities=[
             (name, re.compile(pattern, re.IGNORECASE)) for name, pattern in biology["modalities"]
