@@ -35,8 +35,10 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 # Benchmarks (one run, ratios): the service's cached path against a bare endpoint, the
-# pipeline's own overhead per seed, latency percentiles; bulk throughput and memory; jobs.
+# pipeline's own overhead per seed, latency percentiles; bulk throughput and memory; jobs;
+# the CPU path's time per KB on hostile articles, and /healthz while they are summarised.
 bench: $(STAMP)
+	$(BIN)/python -m bench.bench_rules
 	$(BIN)/python -m bench.bench_service
 	$(BIN)/python -m bench.bench_bulk
 	$(BIN)/python -m bench.bench_jobs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -68,6 +69,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:  # built (and its modules imported) now, not in the first request's turn
+            await asyncio.to_thread(service.engine, None)
+        except problems.EngineUnavailable:
+            pass  # /readyz says so, and requests get their problem document
         if settings.job_workers > 0:
             secret = settings.webhook_secret
             deliverer = (

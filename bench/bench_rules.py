@@ -1,0 +1,111 @@
+"""Benchmarks of the CPU path on hostile articles (make bench).
+
+(a) Time per KB of an article's whole CPU path (clean, the rules engine with its
+    validation, ground) for every shape of ``bench/hostile.py``, from 2 KB to 200 KB:
+    linear work keeps it flat (the ratio to 2 KB stays near 1 or falls).
+(b) /healthz of a real server (``milestones serve`` in its own process, rules engine)
+    probed every 20 ms while 190 KB one-line articles are summarised back to back:
+    the latency of each probe from when it was due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+
+import httpx
+
+from bench.fake_openai import free_port
+from bench.hostile import SHAPES, clauses
+from bench.processes import server_process
+from service.engines.base import ArticleRequest
+from service.engines.rules import RulesEngine
+from service.ground import ground
+from service.pipeline import Article, prepare
+
+SIZES_KB = (2, 20, 50, 100, 200)
+BUDGET_S = 1.5  # runs per (shape, size): as many as fit, at least one, at most 15
+
+
+def cpu_path(engine: RulesEngine, text: str) -> None:
+    context = prepare(Article(text))
+    ground(engine.read(ArticleRequest(context)), context)
+
+
+def per_kb() -> dict[str, dict[int, float]]:
+    engine = RulesEngine()
+    table: dict[str, dict[int, float]] = {}
+    for name, build in SHAPES.items():
+        table[name] = {}
+        for kb in SIZES_KB:
+            text = build(kb * 1000)
+            times: list[float] = []
+            spent = 0.0
+            while not times or (spent < BUDGET_S and len(times) < 15):
+                started = time.perf_counter()
+                cpu_path(engine, text)
+                times.append(time.perf_counter() - started)
+                spent += times[-1]
+            table[name][kb] = statistics.median(times) * 1000 / kb
+    return table
+
+
+async def probe_health(port: int, seconds: float) -> tuple[list[float], int]:
+    body = json.dumps({"text": clauses(190_000)}).encode()
+    latencies: list[float] = []
+    summarised = 0
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        stop = time.monotonic() + seconds
+
+        async def summarise() -> None:
+            nonlocal summarised
+            while time.monotonic() < stop:
+                response = await client.post(
+                    "/v1/summaries",
+                    content=body,
+                    headers={"content-type": "application/json", "cache-control": "no-cache"},
+                )
+                response.raise_for_status()
+                summarised += 1
+
+        load = asyncio.ensure_future(summarise())
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(0.2)
+        while not load.done():
+            due = loop.time() + 0.02
+            await asyncio.sleep(0.02)
+            (await client.get("/healthz")).raise_for_status()
+            latencies.append(loop.time() - due)
+        await load
+    return latencies, summarised
+
+
+def main() -> None:
+    table = per_kb()
+    print("CPU path (clean, rules engine, ground), ms per KB; ratio to 2 KB in brackets")
+    print("| shape | " + " | ".join(f"{kb} KB" for kb in SIZES_KB) + " |")
+    print("| --- |" + " ---: |" * len(SIZES_KB))
+    for name, row in table.items():
+        cells = [f"{row[kb]:.2f} ({row[kb] / row[SIZES_KB[0]]:.2f})" for kb in SIZES_KB]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    port = free_port()
+    with (
+        tempfile.TemporaryDirectory() as store,
+        server_process(["bench.server", str(port), store], port),
+    ):
+        latencies, summarised = asyncio.run(probe_health(port, seconds=8.0))
+    latencies.sort()
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    print(
+        f"/healthz while {summarised} articles of 190 KB on one line were summarised: "
+        f"{len(latencies)} probes, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+        f"max {latencies[-1] * 1000:.1f} ms (from when each was due)"
+    )
+
+
+if __name__ == "__main__":
+    main()
