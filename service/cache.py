@@ -30,7 +30,7 @@ from schemas.export import schema_hash
 from service.engines import Engine
 from service.errors import Overloaded
 from service.metrics import Metrics
-from service.offload import off_loop
+from service.offload import off_loop_for
 from service.pipeline import Article, assemble, extract, prepare
 from service.settings import Settings
 from service.store import Store
@@ -115,7 +115,7 @@ class SummaryCache:
         ``deadline``: the caller's, in event-loop time, which the engine is told."""
         started = time.perf_counter()
         if context is None:
-            context = await off_loop(prepare, article)
+            context = await off_loop_for(len(article.text), prepare, article)
         key = cache_key(context, article.published_at, engine)
         if not refresh:
             hit = await self._from_store(key, context, article, started)
@@ -155,7 +155,7 @@ class SummaryCache:
         record = _parsed(stored.record) if stored is not None else None
         if stored is None or record is None:
             return None
-        summary = await off_loop(reground, record.summary, context)
+        summary = await off_loop_for(len(article.text), reground, record.summary, context)
         if summary is None:
             return None
         meta = record.meta.model_copy(
@@ -190,7 +190,9 @@ class SummaryCache:
                     return hit
             async with self._model_slot(engine):
                 run = await extract(context, article, engine, deadline)
-            record = await off_loop(assemble, run, context, engine, article, started)
+            record = await off_loop_for(
+                len(article.text), assemble, run, context, engine, article, started
+            )
             self.metrics.made(record.meta)
             if not record.meta.degraded:
                 await asyncio.to_thread(

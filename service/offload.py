@@ -28,6 +28,10 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 THREADS = min(4, os.cpu_count() or 1)
+# Below this many characters, a step that grows with its text (cleaning, re-grounding,
+# parsing a body) runs on the loop at once: it takes about a millisecond, less than a
+# hop to a busy pool costs the loop in turns handed over.
+INLINE_MAX_CHARS = 10_000
 _pool: ThreadPoolExecutor | None = None
 
 
@@ -43,3 +47,11 @@ async def off_loop(step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T
     context = contextvars.copy_context()
     call = functools.partial(context.run, step, *args, **kwargs)
     return await asyncio.get_running_loop().run_in_executor(_executor(), call)
+
+
+async def off_loop_for(length: int, step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``off_loop`` for a step whose work grows with ``length`` characters; a short one
+    (under ``INLINE_MAX_CHARS``) runs at once on the loop."""
+    if length < INLINE_MAX_CHARS:
+        return step(*args, **kwargs)
+    return await off_loop(step, *args, **kwargs)

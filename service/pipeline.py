@@ -18,7 +18,7 @@ from service.engines import ArticleRequest, Engine, EngineRun
 from service.errors import InputError
 from service.ground import ground
 from service.invisible import visible
-from service.offload import off_loop
+from service.offload import off_loop_for
 from service.validate import GroundingContext
 
 # A publication date outside these years is a mistake (a year-1 default, say), refused.
@@ -97,6 +97,6 @@ def assemble(
 async def summarise(article: Article, engine: Engine) -> SummaryRecord:
     """Summarise one article with ``engine``: a grounded, schema-valid record."""
     started = time.perf_counter()
-    context = await off_loop(prepare, article)
+    context = await off_loop_for(len(article.text), prepare, article)
     run = await extract(context, article, engine)
-    return await off_loop(assemble, run, context, engine, article, started)
+    return await off_loop_for(len(article.text), assemble, run, context, engine, article, started)

@@ -11,7 +11,7 @@ import httpx
 
 from bench.hostile import clauses
 from service.http.app import create_app
-from service.offload import off_loop
+from service.offload import INLINE_MAX_CHARS, off_loop, off_loop_for
 from service.settings import Settings
 
 
@@ -22,6 +22,15 @@ async def test_a_step_runs_in_a_worker_thread_and_returns_its_result() -> None:
     result, thread = await off_loop(where, "ok")
     assert result == "OK"
     assert thread != threading.current_thread().name
+
+
+async def test_a_step_over_a_short_text_runs_at_once_and_a_long_one_in_a_thread() -> None:
+    def thread(_: str) -> str:
+        return threading.current_thread().name
+
+    here = threading.current_thread().name
+    assert await off_loop_for(INLINE_MAX_CHARS - 1, thread, "short") == here
+    assert await off_loop_for(INLINE_MAX_CHARS, thread, "long") != here
 
 
 async def test_healthz_answers_while_a_long_one_line_article_is_summarised(

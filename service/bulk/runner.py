@@ -31,7 +31,7 @@ from service.cache import SummaryCache, cache_key, reground, summary_id
 from service.engines import ArticleRequest, Engine
 from service.engines.llm import LLMEngine
 from service.errors import ConfigurationError, ExtractionFailed, InputError, MilestonesError
-from service.offload import off_loop
+from service.offload import off_loop, off_loop_for
 from service.pipeline import Article, assemble, prepare
 
 log = logging.getLogger("milestones.bulk")
@@ -281,7 +281,8 @@ class BulkRun:
         try:
             if item.error is not None:
                 raise InputError(item.error)
-            article = await off_loop(_article, item)
+            # Text from HTML or ninjs is extracted off the loop; plain text is at hand.
+            article = await off_loop(_article, item) if item.extracted else _article(item)
             if batched:
                 record, near = await self._from_batch(article, batch_answer), None
             else:
@@ -312,11 +313,13 @@ class BulkRun:
     async def _from_batch(self, article: Article, answer: dict[str, Any] | None) -> SummaryRecord:
         """The batch's answer, validated; else the normal path, with its re-asks."""
         started = time.perf_counter()
-        context = await off_loop(prepare, article)
+        context = await off_loop_for(len(article.text), prepare, article)
         run = await off_loop(parse_answer, answer, context)
         if run is None:
             return (await self.cache.summarise(article, self.engine, context=context)).record
-        record = await off_loop(assemble, run, context, self.engine, article, started)
+        record = await off_loop_for(
+            len(article.text), assemble, run, context, self.engine, article, started
+        )
         key = cache_key(context, article.published_at, self.engine)
         await asyncio.to_thread(
             self.cache.store.put, summary_id(key), key, record.model_dump_json(), self.engine.name
@@ -324,13 +327,13 @@ class BulkRun:
         return record
 
     async def _summarise(self, article: Article) -> tuple[SummaryRecord, str | None]:
-        context = await off_loop(prepare, article)
+        context = await off_loop_for(len(article.text), prepare, article)
         key = cache_key(context, article.published_at, self.engine)
         if self.near_duplicates and await asyncio.to_thread(self.cache.store.get, key) is None:
             similar = self.recent.most_similar(context.normalised_text)
             if similar is not None:
                 earlier_id, earlier = similar
-                summary = await off_loop(reground, earlier.summary, context)
+                summary = await off_loop_for(len(article.text), reground, earlier.summary, context)
                 if summary is not None:  # every earlier quote is found again in this text
                     meta = earlier.meta.model_copy(update={"cached": True})
                     source = article.source or article.url

@@ -20,7 +20,7 @@ from service.http.problems import (
     NotFound,
 )
 from service.http.state import AuthDep, IncomingDep, ServiceDep
-from service.offload import off_loop
+from service.offload import off_loop_for
 from service.pipeline import prepare
 from service.store.jobs import IdempotencyConflict
 
@@ -52,7 +52,7 @@ async def create_job(
     settings = service.settings
     chosen, refresh, raw = incoming.engine, incoming.refresh, incoming.body
     content_type = request.headers.get("content-type", "")
-    parsed = await off_loop(parse_article, content_type, raw, JobCreate)
+    parsed = await off_loop_for(len(raw), parse_article, content_type, raw, JobCreate)
     if callback_url and parsed.callback_url and callback_url != parsed.callback_url:
         detail = "callback_url is given twice (query and body), differently: give it once"
         raise InvalidRequest(detail, [detail])
@@ -65,7 +65,7 @@ async def create_job(
             )
         await service.callbacks.check(callback)
     # An empty or boilerplate-only article is refused now, not later.
-    await off_loop(prepare, parsed.article)
+    await off_loop_for(len(parsed.article.text), prepare, parsed.article)
     wanted = JobRequest.of(parsed, chosen.name, refresh).model_dump_json()
     key = None
     if idempotency_key:

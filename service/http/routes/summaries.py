@@ -16,7 +16,7 @@ from service.http.openapi import article_body, problem_responses
 from service.http.problems import IdempotencyKeyReused, NotFound
 from service.http.state import AuthDep, IncomingDep, ServiceDep
 from service.http.summarise import summarise
-from service.offload import off_loop
+from service.offload import off_loop_for
 
 router = APIRouter(prefix="/v1", tags=["summaries"], dependencies=[AuthDep])
 
@@ -58,7 +58,8 @@ async def create_summary(
         if remembered is not None:
             await asyncio.to_thread(service.store.remember, *remembered, repeat.decode())
         return Response(repeat, media_type="application/json")
-    parsed = await off_loop(parse_article, request.headers.get("content-type", ""), raw)
+    content_type = request.headers.get("content-type", "")
+    parsed = await off_loop_for(len(raw), parse_article, content_type, raw)
     body = await summarise(service, parsed, chosen, refresh=refresh)
     if not body.meta.degraded:
         # Exact repeats get this answer from memory, marked cached, latency written afresh.
