@@ -133,7 +133,8 @@ def _row_item(where: str, read: Callable[[], Item]) -> Item:
         return Item(where, error=str(error), where=where)
     except Exception as error:  # a row no check foresaw: reported, and the run goes on
         log.warning("%s could not be read", where, exc_info=error)
-        return Item(where, error=f"{where} could not be read ({type(error).__name__})")
+        detail = f"{where} could not be read ({type(error).__name__})"
+        return Item(where, error=detail, where=where)
 
 
 class RowError(ValueError):

@@ -253,10 +253,11 @@ class BulkRun:
         --retry-errors does not want it, or an earlier item of the input has its id (the
         first one wins; this one is an error line, under its place in the input)."""
         self.report.total += 1
-        first = self._places.setdefault(item.id, item.where or item.id)
-        if first != (item.where or item.id):
-            detail = f"id {item.id!r} is used again at {item.where}: the first, at {first}, is kept"
-            errors.write({"id": item.where, "kind": "duplicate_id", "detail": detail})
+        place = item.where or item.id
+        first = self._places.setdefault(item.id, place)
+        if first != place:
+            detail = f"id {item.id!r} is used again at {place}: the first, at {first}, is kept"
+            errors.write({"id": place, "kind": "duplicate_id", "detail": detail})
             self.report.failed += 1
             self._tell(item, "failed")
             return False
