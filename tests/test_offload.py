@@ -60,3 +60,19 @@ async def test_healthz_answers_while_a_long_one_line_article_is_summarised(
     assert response.status_code == 200, response.text
     assert len(latencies) >= 3, "the summary ended too soon to probe /healthz meanwhile"
     assert max(latencies) < 0.1, latencies
+
+
+async def test_the_default_engine_is_built_before_serving_or_reported_when_it_cannot_be(
+    tmp_path: Path,
+) -> None:
+    rules = create_app(Settings(database_url=f"sqlite:///{tmp_path}/a.sqlite3", engine="rules"))
+    async with rules.router.lifespan_context(rules):
+        assert "rules" in rules.state.service.engines  # no first request had to build it
+    unbuildable = create_app(  # the llm engine, and no model configured
+        Settings(database_url=f"sqlite:///{tmp_path}/b.sqlite3", engine="llm", job_workers=0)
+    )
+    async with unbuildable.router.lifespan_context(unbuildable):
+        transport = httpx.ASGITransport(app=unbuildable)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            ready = await client.get("/readyz")
+    assert ready.status_code == 503 and "unavailable" in ready.text

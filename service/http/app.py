@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from service.cache import SummaryCache
+from service.errors import MilestonesError
 from service.http import problems
 from service.http.jobs import ServiceJobs
 from service.http.routes import health, jobs, summaries
@@ -21,6 +23,8 @@ from service.jobs.worker import JobWorker
 from service.metrics import Metrics
 from service.settings import Settings
 from service.store import Store
+
+log = logging.getLogger("milestones.http")
 
 
 class RecordMetrics:
@@ -71,8 +75,8 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:  # built (and its modules imported) now, not in the first request's turn
             await asyncio.to_thread(service.engine, None)
-        except problems.EngineUnavailable:
-            pass  # /readyz says so, and requests get their problem document
+        except MilestonesError as error:  # /readyz says so; requests get a problem document
+            log.warning("the default engine cannot be built: %s", error.detail)
         if settings.job_workers > 0:
             secret = settings.webhook_secret
             deliverer = (
