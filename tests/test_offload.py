@@ -76,3 +76,26 @@ async def test_the_default_engine_is_built_before_serving_or_reported_when_it_ca
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             ready = await client.get("/readyz")
     assert ready.status_code == 503 and "unavailable" in ready.text
+
+
+async def test_the_request_deadline_fires_on_time_while_an_article_is_being_read(
+    tmp_path: Path,
+) -> None:
+    body = json.dumps({"text": clauses(190_000)}).encode()  # a second or more of work
+    app = create_app(
+        Settings(
+            database_url=f"sqlite:///{tmp_path}/store.sqlite3",
+            engine="rules",
+            request_deadline_s=0.3,
+        )
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        started = asyncio.get_running_loop().time()
+        response = await client.post(
+            "/v1/summaries", content=body, headers={"content-type": "application/json"}
+        )
+        elapsed = asyncio.get_running_loop().time() - started
+    await app.state.service.aclose()
+    assert response.status_code == 504, response.text
+    assert elapsed < 0.8, elapsed  # the deadline, not the end of the work
