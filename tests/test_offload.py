@@ -94,6 +94,7 @@ async def test_the_default_engine_is_built_before_serving_or_reported_when_it_ca
     assert ready.status_code == 503 and "unavailable" in ready.text
 
 
+@pytest.mark.usefixtures("short_collections")
 async def test_the_request_deadline_fires_on_time_while_an_article_is_being_read(
     tmp_path: Path,
 ) -> None:
@@ -114,4 +115,4 @@ async def test_the_request_deadline_fires_on_time_while_an_article_is_being_read
         elapsed = asyncio.get_running_loop().time() - started
     await app.state.service.aclose()
     assert response.status_code == 504, response.text
-    assert elapsed < 0.8, elapsed  # the deadline, not the end of the work
+    assert elapsed < 1.0, elapsed  # the deadline (0.3 s), not the end of the work
