@@ -60,7 +60,9 @@ class GroundingContext:
         if span is None:
             return None  # explain_quote says why
         text = self.cleaned.text
-        paragraph = max(text.rfind("\n", 0, span.start) + 1, span.start - CLAIM_WINDOW)
+        window = max(0, span.start - CLAIM_WINDOW)
+        # The paragraph opens after the last line break within the window, else with it.
+        paragraph = text.rfind("\n", window, span.start) + 1 or window
         if injected(text[paragraph : span.end]):
             return "instruction"
         opening = paragraph
