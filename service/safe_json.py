@@ -1,4 +1,4 @@
-"""JSON from outside (request bodies, bulk rows), parsed only when shallow enough.
+"""JSON from outside (request bodies, bulk rows), parsed only when it is safe to.
 
 Python's parser recurses once per level of nesting: ``[`` × 50,000 ends in a
 RecursionError, and even a few hundred levels make every later walk of the value
@@ -6,6 +6,11 @@ RecursionError, and even a few hundred levels make every later walk of the value
 brackets and strings of the text (linear in its length), and a document nested deeper
 than ``MAX_DEPTH`` is refused before it is parsed. No article format comes near it:
 ninjs is a few levels deep.
+
+What the parser itself accepts but nothing after it can use is refused too: an integer
+of more digits than Python converts (a ValueError that is not a decoding error), and a
+string holding a lone surrogate (``"\\ud800"``), which is not Unicode text and cannot be
+written out again.
 """
 
 from __future__ import annotations
@@ -20,8 +25,8 @@ MAX_DEPTH = 64
 _SIGNIFICANT = re.compile(r'[\[\]{}"\\]')
 
 
-class TooDeep(InputError):
-    """A JSON document nested deeper than ``MAX_DEPTH``."""
+class Unusable(InputError):
+    """JSON that is not valid, nested too deep, or holds what cannot be used."""
 
 
 def too_deep_at(text: str, limit: int = MAX_DEPTH) -> int | None:
@@ -51,10 +56,35 @@ def too_deep_at(text: str, limit: int = MAX_DEPTH) -> int | None:
     return None
 
 
+def _lone_surrogate(value: object) -> bool:
+    """Whether a string anywhere in ``value`` (keys included) holds a lone surrogate."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
 def loads(text: str, limit: int = MAX_DEPTH) -> object:
-    """``json.loads``, refusing (``TooDeep``) a document nested deeper than ``limit``;
-    invalid JSON raises ``json.JSONDecodeError`` as usual."""
+    """The value of a JSON document, or ``Unusable`` saying why there is none to use."""
     at = too_deep_at(text, limit)
     if at is not None:
-        raise TooDeep(f"the JSON is nested deeper than {limit} levels (at character {at})")
-    return json.loads(text)
+        raise Unusable(f"the JSON is nested deeper than {limit} levels (at character {at})")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise Unusable(f"it is not JSON: {error.msg} at position {error.pos}") from None
+    except ValueError as error:  # an integer too long to convert, say
+        raise Unusable(f"the JSON cannot be read: {error}") from None
+    if _lone_surrogate(value):
+        raise Unusable("the JSON holds a lone surrogate escape (such as \\ud800): not text")
+    return value

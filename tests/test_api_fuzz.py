@@ -53,7 +53,8 @@ def test_no_request_the_schema_allows_gets_a_server_error(case: schemathesis.Cas
 
 
 # Shapes the schema-driven run above does not reach: deep nesting, dates of any year,
-# long one-line articles (bench/hostile.py) and invisible characters inside words.
+# long one-line articles (bench/hostile.py), invisible characters inside words, numbers
+# too long to convert and lone surrogate escapes.
 _INVISIBLE = ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e"]
 _hostile_text = st.one_of(
     st.tuples(st.sampled_from(sorted(SHAPES)), st.integers(200, 40_000)).map(
@@ -82,6 +83,15 @@ _bodies = st.one_of(
         lambda t: ("text/html", f"<html><body><p>{html.escape(t)}</p></body></html>")
     ),
     _depth.map(lambda n: ("application/json", "[" * n)),
+    st.integers(1, 20_000).map(
+        lambda n: ("application/json", '{"text": "a", "id": ' + "7" * n + "}")
+    ),
+    st.sampled_from(["\\ud800", "\\udfff", "\\ud83d", "\\u0000"]).map(
+        lambda escape: (
+            "application/json",
+            '{"text": "Acme ' + escape + ' Bio raised $5 million."}',
+        )
+    ),
     _depth.map(lambda n: ("application/json", '{"ninjs": ' + '{"a": ' * n)),
     _depth.map(lambda n: ("application/ninjs+json", "{" * n)),
     _depth.map(lambda n: ("text/html", "<div>" * n + "Acme Bio raised $5 million.")),

@@ -203,6 +203,9 @@ async def test_failures_are_never_cached(
             422,
             "invalid-request",
         ),
+        (b'{"text": "a", "id": ' + b"1" * 5000 + b"}", "application/json", 400, "malformed-body"),
+        (b'{"text": "Acme \\ud800 Bio raised funds."}', "application/json", 400, "malformed-body"),
+        (b'{"body_text": "x", "uri": "\\udfff"}', "application/ninjs+json", 400, "malformed-body"),
     ],
 )
 async def test_bad_input_gets_its_status_and_problem_type(

@@ -22,11 +22,18 @@ def test_escaped_quotes_do_not_end_a_string() -> None:
 
 
 def test_a_document_too_deep_is_refused_before_it_is_parsed() -> None:
-    with pytest.raises(safe_json.TooDeep, match="nested deeper than 64 levels"):
+    with pytest.raises(safe_json.Unusable, match="nested deeper than 64 levels"):
         safe_json.loads("[" * 100_000)
     assert safe_json.loads("[" * 64 + "]" * 64) is not None
 
 
-def test_invalid_json_is_still_a_decode_error() -> None:
-    with pytest.raises(json.JSONDecodeError):
+def test_what_the_parser_accepts_but_nothing_can_use_is_refused_too() -> None:
+    with pytest.raises(safe_json.Unusable, match="not JSON"):
         safe_json.loads('{"a": ')
+    with pytest.raises(safe_json.Unusable, match="cannot be read"):
+        safe_json.loads('{"id": ' + "1" * 5000 + "}")  # more digits than Python converts
+    with pytest.raises(safe_json.Unusable, match="lone surrogate"):
+        safe_json.loads('{"text": ["ok", {"\\ud800": 1}]}')
+    with pytest.raises(safe_json.Unusable, match="lone surrogate"):
+        safe_json.loads('{"text": "Acme \\udc00 Bio"}')
+    assert safe_json.loads('{"text": "\\ud83d\\ude00"}') == {"text": "\U0001f600"}

@@ -152,10 +152,8 @@ def _json_row(line: bytes, n: int) -> dict[str, Any]:
     text = _decoded(line.removeprefix(codecs.BOM_UTF8) if n == 1 else line, f"line {n}")
     try:
         row = safe_json.loads(text)
-    except safe_json.TooDeep as error:
-        raise RowError(f"line {n}: {error.detail}") from None
-    except json.JSONDecodeError as error:
-        raise RowError(f"line {n} is not JSON ({error.msg})") from None
+    except safe_json.Unusable as error:
+        raise RowError(f"line {n} cannot be used: {error.detail}") from None
     if not isinstance(row, dict):
         raise RowError(f"line {n} is not a JSON object")
     return row

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -130,7 +129,5 @@ def parse_article(
 def _json(body: bytes) -> object:
     try:
         return safe_json.loads(_utf8(body))
-    except safe_json.TooDeep as error:
-        raise MalformedBody(error.detail.replace("the JSON", "the JSON body")) from None
-    except json.JSONDecodeError as error:
-        raise MalformedBody(f"the body is not JSON: {error.msg} at position {error.pos}") from None
+    except safe_json.Unusable as error:
+        raise MalformedBody(f"the body cannot be used: {error.detail}") from None
