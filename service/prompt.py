@@ -7,6 +7,11 @@ strict: a missing value, or a value the template does not use, is an error.
 The article itself never goes through a template: it is appended verbatim to the user
 message between delimiter lines carrying a tag derived from its hash, so no text inside
 the article can close the delimiter.
+
+A prompt is known by its content: its id (``extract/v1@3f2a…``, recorded in every
+result's meta and part of the cache key) carries a hash of its three files, so a file
+edited in place makes a new id, and results made with the old text are never served for
+the new one.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import prompts
 from schemas import Extraction
 from service.clean import clean
 from service.errors import ConfigurationError
+from service.identity import content_digest
 from service.validate import GroundingContext, describe_errors, validate_extraction
 
 PROMPTS_DIR = Path(prompts.__file__).resolve().parent
@@ -68,11 +74,13 @@ class Prompt:
     system: str
     user: Template
     examples: tuple[Example, ...]
+    digest: str  # of the files' content
 
     @property
     def id(self) -> str:
-        """The prompt version recorded in every result's meta, e.g. ``extract/v1``."""
-        return f"{self.name}/{self.version}"
+        """The prompt version recorded in every result's meta: its folder and the hash
+        of its files, e.g. ``extract/v1@3f2a9c0b1d4e``."""
+        return f"{self.name}/{self.version}@{self.digest}"
 
     def messages(
         self, article: str, published_at: date | None = None, source: str | None = None
@@ -104,10 +112,10 @@ def _render_examples(examples: tuple[Example, ...]) -> str:
     return "\n\n".join(blocks)
 
 
-def _load_examples(path: Path, where: str) -> tuple[Example, ...]:
+def _load_examples(text: str, where: str) -> tuple[Example, ...]:
     try:
-        raw: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+        raw: list[dict[str, Any]] = json.loads(text)
+    except json.JSONDecodeError as error:
         raise PromptError(f"{where}: cannot read examples: {error}") from error
     examples = []
     for n, item in enumerate(raw, start=1):
@@ -124,18 +132,29 @@ def _load_examples(path: Path, where: str) -> tuple[Example, ...]:
     return tuple(examples)
 
 
-@cache
-def load_prompt(name: str, version: str, directory: Path = PROMPTS_DIR) -> Prompt:
-    """Load and check ``prompts/<name>/<version>/``."""
-    folder = directory / name / version
+FILES = ("system.txt", "user.txt", "examples.json")
+
+
+def load_prompt(name: str, version: str, directory: Path | None = None) -> Prompt:
+    """Load and check ``prompts/<name>/<version>/`` (under ``directory`` when given).
+    The files are read every time; what they hold is parsed and checked once."""
+    folder = (directory or PROMPTS_DIR) / name / version
     where = f"prompt {name}/{version}"
     if not folder.is_dir():
         raise PromptError(f"{where}: no folder {folder}")
     try:
-        system = Template(folder.joinpath("system.txt").read_text(encoding="utf-8"))
-        user = Template(folder.joinpath("user.txt").read_text(encoding="utf-8").rstrip("\n"))
-    except OSError as error:
+        raw = [folder.joinpath(file).read_bytes() for file in FILES]
+        texts = [part.decode("utf-8") for part in raw]
+    except (OSError, UnicodeDecodeError) as error:
         raise PromptError(f"{where}: {error}") from error
-    examples = _load_examples(folder / "examples.json", where)
-    rendered = render(system, {"examples": _render_examples(examples)}, f"{where}/system.txt")
-    return Prompt(name, version, rendered, user, examples)
+    return _parsed(name, version, *texts, content_digest(raw))
+
+
+@cache
+def _parsed(name: str, version: str, system: str, user: str, examples: str, digest: str) -> Prompt:
+    where = f"prompt {name}/{version}"
+    checked = _load_examples(examples, where)
+    rendered = render(
+        Template(system), {"examples": _render_examples(checked)}, f"{where}/system.txt"
+    )
+    return Prompt(name, version, rendered, Template(user.rstrip("\n")), checked, digest)

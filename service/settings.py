@@ -6,6 +6,7 @@ else is ``MILESTONES_``-prefixed (``MILESTONES_MODEL``, ``MILESTONES_MODE`` …)
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -43,6 +44,8 @@ class Settings(BaseSettings):
 
     prompt: str = "extract"
     prompt_version: str = "v1"
+    # Where prompt folders are read from (default: the ones shipped in prompts/).
+    prompts_dir: Path | None = None
 
     max_reasks: int = Field(default=2, ge=0, le=10)
     request_timeout_s: float = Field(default=60.0, gt=0)

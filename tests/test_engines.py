@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import respx
 from typer.testing import CliRunner
@@ -77,7 +79,8 @@ async def test_when_the_provider_stays_down_the_rules_answer_marked_degraded(
     record = await summarise(Article(ARTICLE), fallback_engine(settings, sleeps))
     assert route.call_count == settings.transport_retries + 1
     meta = record.meta
-    assert (meta.engine, meta.model, meta.prompt_version) == ("rules", None, "rules/v1")
+    assert (meta.engine, meta.model) == ("rules", None)
+    assert meta.prompt_version.startswith("rules/v1@")
     assert meta.degraded is True
     assert meta.degraded_reason is not None
     assert meta.degraded_reason.startswith("llm failed (provider_unavailable): HTTP 503")
@@ -124,3 +127,24 @@ async def test_without_the_fallback_setting_the_failure_is_raised(
 def test_the_fallback_setting_wraps_the_llm() -> None:
     settings = Settings(openai_api_key="sk-test", fallback=True)
     assert isinstance(build_engine(choose(settings), settings), FallbackEngine)
+
+
+def test_the_rules_engine_is_known_by_its_word_lists(tmp_path: Path) -> None:
+    import shutil
+
+    from service.cache import cache_key
+    from service.engines.rules import RulesEngine
+    from service.engines.rules.lexicon import DATA, load_lexicon
+    from service.pipeline import prepare
+
+    shutil.copytree(DATA, tmp_path / "data")
+    before = RulesEngine(load_lexicon(tmp_path / "data"))
+    assert before.version == RulesEngine().version  # the same files, the same version
+    places = tmp_path / "data" / "places.json"
+    places.write_text(
+        places.read_text().replace('"Gothenburg": "SE"', '"Gothenburg": "SE", "Borås": "SE"')
+    )
+    after = RulesEngine(load_lexicon(tmp_path / "data"))
+    assert after.version != before.version and after.version.startswith("rules/v1@")
+    context = prepare(Article(ARTICLE))
+    assert cache_key(context, None, after) != cache_key(context, None, before)

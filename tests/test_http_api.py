@@ -500,3 +500,33 @@ def test_serving_beyond_loopback_without_keys_is_refused() -> None:
     assert "MILESTONES_API_KEYS" in (bind_refusal("0.0.0.0", Settings()) or "")
     assert bind_refusal("0.0.0.0", Settings(api_keys="k")) is None
     assert bind_refusal("0.0.0.0", Settings(allow_unauthenticated=True)) is None
+
+
+async def test_a_prompt_file_edited_in_place_makes_the_next_request_a_miss(
+    make_app: AppFactory, model: respx.MockRouter, tmp_path: Path
+) -> None:
+    import shutil
+
+    from service.prompt import PROMPTS_DIR
+
+    prompts = tmp_path / "prompts"
+    shutil.copytree(PROMPTS_DIR / "extract" / "v1", prompts / "extract" / "v1")
+    route = model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
+
+    async def post_twice() -> list[dict[str, Any]]:
+        app = make_app(prompts_dir=prompts)  # a replica started after the edit, same store
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            texts = [f"{ARTICLE}\n", f"{ARTICLE}\nAdvertisement\n"]  # not an exact repeat
+            answers = [(await c.post("/v1/summaries", json={"text": t})).json() for t in texts]
+        await app.state.service.aclose()
+        return [a["meta"] for a in answers]
+
+    first = await post_twice()
+    assert route.call_count == 1 and [m["cached"] for m in first] == [False, True]
+    system = prompts / "extract" / "v1" / "system.txt"
+    system.write_text(system.read_text() + "\nQuote the article exactly.\n")
+    edited = await post_twice()
+    assert route.call_count == 2 and [m["cached"] for m in edited] == [False, True]
+    assert edited[0]["prompt_version"] != first[0]["prompt_version"]
+    assert edited[0]["prompt_version"].startswith("extract/v1@")

@@ -19,9 +19,25 @@ def copy_prompt(tmp_path: Path) -> Path:
 
 def test_the_current_prompt_loads_with_its_examples() -> None:
     prompt = load_prompt("extract", "v1")
-    assert prompt.id == "extract/v1"
+    assert prompt.id.startswith("extract/v1@") and len(prompt.id) == len("extract/v1@") + 12
     assert len(prompt.examples) >= 2
     assert "$examples" not in prompt.system and "NVK-204" in prompt.system
+
+
+@pytest.mark.parametrize("file", ["system.txt", "user.txt", "examples.json"])
+def test_a_prompt_file_edited_in_place_makes_a_new_version(tmp_path: Path, file: str) -> None:
+    folder = copy_prompt(tmp_path)
+    before = load_prompt("extract", "v1", tmp_path)
+    assert before.id == load_prompt("extract", "v1").id  # the same files, the same id
+    path = folder / file
+    if file == "examples.json":
+        path.write_text(json.dumps(json.loads(path.read_text()), indent=4))
+    else:
+        path.write_text(path.read_text() + "\nOne more rule.\n")
+    after = load_prompt("extract", "v1", tmp_path)
+    assert after.id != before.id and after.id.startswith("extract/v1@")
+    if file == "system.txt":
+        assert "One more rule." in after.system
 
 
 def test_an_unknown_prompt_version_is_a_clear_error() -> None:

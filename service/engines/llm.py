@@ -63,7 +63,7 @@ class LLMEngine:
             timeout=settings.request_timeout_s,
             http_client=http_client,
         )
-        self._prompt = load_prompt(settings.prompt, settings.prompt_version)
+        self._prompt = load_prompt(settings.prompt, settings.prompt_version, settings.prompts_dir)
         self._mode = _MODES[settings.mode]
         self._transport = TransportRetry(
             retries=settings.transport_retries,

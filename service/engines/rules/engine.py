@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -42,11 +43,13 @@ from service.engines.rules.triggers import (
     status_of,
 )
 from service.errors import ExtractionFailed
+from service.identity import content_digest
 from service.modality import clause_kind, injected, opening_kind, statement_kind
 from service.offload import off_loop
 from service.validate import ValidationContext, describe_errors
 
 RULES_VERSION = "rules/v1"
+_CODE = Path(__file__).resolve().parent
 SUMMARY_TARGET_WORDS = 45
 EVIDENCE_MAX_CHARS = 2000
 # At most this many milestones, products and other organisations per article: a
@@ -366,6 +369,12 @@ class ArticleReader:
         return _merge(found)
 
 
+@cache
+def _code() -> bytes:
+    """The rules engine's source files, in name order: part of its version."""
+    return b"".join(path.read_bytes() for path in sorted(_CODE.glob("*.py")))
+
+
 @lru_cache(maxsize=256)
 def _break_ends(sentence: str) -> list[int]:
     """Where each clause break in the sentence ends, in order."""
@@ -456,10 +465,12 @@ class RulesEngine:
 
     name = "rules"
     model = None
-    version = RULES_VERSION
 
     def __init__(self, lexicon: Lexicon | None = None) -> None:
         self._lexicon = lexicon or load_lexicon()
+        # Known by content: its word lists and its code (edit either, and results made
+        # before are no longer served from the cache for it).
+        self.version = f"{RULES_VERSION}@{content_digest([self._lexicon.digest.encode(), _code()])}"
 
     async def aclose(self) -> None:
         return None
@@ -492,9 +503,6 @@ class RulesEngine:
             raise ExtractionFailed(
                 "the rules engine produced an invalid summary", describe_errors(error)
             ) from error
-
-
-_IDENTITY = ("kind", "product", "organisation", "authority", "date")
 
 
 def _distinct(milestones: list[dict[str, Any]]) -> list[dict[str, Any]]:

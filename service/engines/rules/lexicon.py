@@ -10,6 +10,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from service.identity import content_digest
+
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -115,6 +117,7 @@ class Lexicon:
 
     def __init__(
         self,
+        digest: str,
         authorities: list[Authority],
         places: dict[str, str],
         cities: dict[str, str | None],
@@ -122,6 +125,7 @@ class Lexicon:
         modalities: list[tuple[str, re.Pattern[str]]],
         target_pattern: re.Pattern[str],
     ) -> None:
+        self.digest = digest  # of the word lists' files: part of the rules engine's version
         self.authorities = tuple(authorities)
         self._by_name = {n.casefold(): a for a in authorities for n in a.names}
         self._authority_names = NameSet([n for a in authorities for n in a.names])
@@ -160,14 +164,22 @@ class Lexicon:
         return [Mention(m.start(), m.end(), m.group()) for m in self._targets.finditer(text)]
 
 
+FILES = ("authorities.json", "places.json", "biology.json")
+
+
+def load_lexicon(directory: Path | None = None) -> Lexicon:
+    """The word lists in ``directory`` (default: ``data/``). The files are read every
+    time; what they hold is parsed once."""
+    raw = tuple((directory or DATA).joinpath(file).read_bytes() for file in FILES)
+    return _parsed(raw)
+
+
 @cache
-def load_lexicon(directory: Path = DATA) -> Lexicon:
-    """Read the word lists once."""
-    authorities = json.loads((directory / "authorities.json").read_text(encoding="utf-8"))
-    places = json.loads((directory / "places.json").read_text(encoding="utf-8"))
-    biology = json.loads((directory / "biology.json").read_text(encoding="utf-8"))
+def _parsed(raw: tuple[bytes, ...]) -> Lexicon:
+    authorities, places, biology = (json.loads(part) for part in raw)
     targets = "|".join(biology["targets"])
     return Lexicon(
+        digest=content_digest(raw),
         authorities=[
             Authority(tuple(a["names"]), a["jurisdiction"], a["role"])
             for a in authorities["authorities"]
