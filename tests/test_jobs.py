@@ -22,7 +22,7 @@ from service.http.app import create_app
 from service.settings import Settings
 from service.store import Store
 from service.store.jobs import JobStore
-from service.store.migrations import jobs
+from service.store.tables import jobs
 from tests.articles import ARTICLE, VALID_ANSWER
 from tests.model_stub import BASE_URL, COMPLETIONS, completion, error
 from tests.test_formats import as_html

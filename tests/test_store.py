@@ -13,7 +13,7 @@ from service.store.migrations import MIGRATIONS
 
 EXPECTED_COLUMNS = {
     "migrations": {"name", "applied_at"},
-    "summaries": {"id", "cache_key", "record", "engine", "created_at", "hits"},
+    "summaries": {"id", "cache_key", "record", "engine", "created_at"},
     "claims": {"cache_key", "owner", "expires_at"},
     "idempotency": {"key", "request_hash", "body", "created_at"},
 }

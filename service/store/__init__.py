@@ -19,7 +19,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.errors import ConfigurationError
-from service.store.migrations import claims, idempotency, migrate, summaries
+from service.store.migrations import migrate
+from service.store.tables import claims, idempotency, summaries
 
 __all__ = ["Store", "StoreUnavailable", "StoredSummary", "engine_for"]
 

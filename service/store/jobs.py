@@ -24,7 +24,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, and_, case, delete, insert, or_, select, update
 
 from service.store import Store
-from service.store.migrations import deliveries, idempotency, jobs
+from service.store.tables import deliveries, idempotency, jobs
 
 __all__ = ["DeliveryAttempt", "IdempotencyConflict", "Job", "JobStore"]
 
