@@ -21,10 +21,10 @@ import httpx
 from bench.fake_openai import free_port
 from bench.hostile import SHAPES, clauses
 from bench.processes import server_process
+from service.article import Article, prepare
 from service.engines.base import ArticleRequest
 from service.engines.rules import RulesEngine
 from service.ground import ground
-from service.pipeline import Article, prepare
 
 SIZES_KB = (2, 20, 50, 100, 200)
 BUDGET_S = 1.5  # runs per (shape, size): as many as fit, at least one, at most 15

@@ -77,22 +77,21 @@ def throughput() -> dict[str, Run]:
 
 async def overhead() -> dict[str, float]:
     """Median milliseconds per seed through the whole path with an instant model."""
+    from service.article import Article, PreparedArticle
     from service.cache import SummaryCache
     from service.clean import clean
     from service.engines.base import ArticleRequest
     from service.engines.llm import LLMEngine
     from service.engines.rules import RulesEngine
     from service.metrics import Metrics
-    from service.pipeline import Article
     from service.settings import Settings
     from service.store import Store
-    from service.validate import GroundingContext
 
     rules = RulesEngine()
     replies: dict[bytes, bytes] = {}
     for path in SEEDS:  # the model's answers, serialised before any timing
         text = path.read_text(encoding="utf-8")
-        context = GroundingContext(clean(text))
+        context = PreparedArticle(Article(text), clean(text))
         arguments = rules.read(ArticleRequest(context)).model_dump_json()
         tag = hashlib.sha256(context.cleaned.text.encode()).hexdigest()[:12].encode()
         replies[tag] = json.dumps(

@@ -25,10 +25,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from service.article import Article, PreparedArticle
 from service.clean import clean
 from service.engines.base import ArticleRequest
 from service.engines.rules import RulesEngine
-from service.validate import GroundingContext
 
 _ARTICLE = re.compile(r"<article (?P<tag>\w+)>\n(?P<text>.*)\n</article (?P=tag)>", re.S)
 _PUBLISHED = re.compile(r"Publication date: (\d{4}-\d{2}-\d{2})")
@@ -83,7 +83,7 @@ def rules_answer(messages: list[dict[str, Any]], engine: RulesEngine) -> str:
     text = match.group("text") if match else user
     found = _PUBLISHED.search(user)
     published = date.fromisoformat(found.group(1)) if found else None
-    request = ArticleRequest(GroundingContext(clean(text), published), published)
+    request = ArticleRequest(PreparedArticle(Article(text, published), clean(text)))
     return engine.read(request).model_dump_json()
 
 

@@ -408,6 +408,18 @@ class TokenUsage(_Strict):
     completion_tokens: int = Field(ge=0)
     total_tokens: int = Field(ge=0)
 
+    @classmethod
+    def zero(cls) -> TokenUsage:
+        """No tokens (no model request was made)."""
+        return cls(prompt_tokens=0, completion_tokens=0, total_tokens=0)
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
+
 
 class Meta(_Strict):
     """How a summary was made."""

@@ -4,6 +4,7 @@ The article's path: ``clean`` → ``prompt`` → model (``engines``) → ``valid
 ``ground``, tied together by ``summarise``.
 """
 
+from service.article import Article
 from service.engines import Engine, build_engine, choose
 from service.errors import (
     ConfigurationError,
@@ -15,7 +16,7 @@ from service.errors import (
     ProviderRejected,
     ProviderUnavailable,
 )
-from service.pipeline import Article, summarise
+from service.pipeline import summarise
 from service.settings import Settings
 
 __all__ = [

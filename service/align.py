@@ -31,10 +31,10 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
 
 from rapidfuzz import fuzz
 
+from schemas.v1 import Alignment
 from service.invisible import INVISIBLE
 
 FUZZY_THRESHOLD = 90.0
@@ -42,8 +42,6 @@ FUZZY_MIN_CHARS = 30
 # Word boundaries tried for each edge of a fuzzy window, the nearest first: a quote that
 # dropped or added a few words is covered, and the cost per quote stays bounded.
 EDGE_CANDIDATES = 16
-
-Alignment = Literal["exact", "fuzzy"]
 
 _QUOTES = "\u2018\u2019\u201a\u201b\u2032\u00b4\u0060"
 _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"

@@ -27,17 +27,17 @@ from pydantic import ValidationError
 
 from schemas import ArticleSummary, EvidenceSpan, SummaryRecord
 from schemas.export import schema_hash
+from service.article import Article, PreparedArticle, prepare
 from service.engines import Engine
 from service.errors import Overloaded
 from service.metrics import Metrics
 from service.offload import off_loop_for
-from service.pipeline import Article, assemble, extract, prepare
+from service.pipeline import assemble, extract
 from service.settings import Settings
 from service.store import Store
-from service.validate import GroundingContext
 
 
-def cache_key(context: GroundingContext, published_at: date | None, engine: Engine) -> str:
+def cache_key(context: PreparedArticle, published_at: date | None, engine: Engine) -> str:
     """The hash naming a summary: normalised cleaned text, date, engine, model, prompt, schema."""
     parts = [
         context.normalised_text,
@@ -55,7 +55,7 @@ def summary_id(key: str) -> str:
     return f"s_{key[:24]}"
 
 
-def reground(summary: ArticleSummary, context: GroundingContext) -> ArticleSummary | None:
+def reground(summary: ArticleSummary, context: PreparedArticle) -> ArticleSummary | None:
     """The summary with every evidence found again, word for word (after normalisation),
     in this caller's text; None if any is not."""
     milestones = []
@@ -107,7 +107,7 @@ class SummaryCache:
         engine: Engine,
         *,
         refresh: bool = False,
-        context: GroundingContext | None = None,
+        context: PreparedArticle | None = None,
         deadline: float | None = None,
     ) -> Outcome:
         """The article's summary: from the store when it holds it, else made once.
@@ -149,7 +149,7 @@ class SummaryCache:
         return _parsed(stored.record) if stored else None
 
     async def _from_store(
-        self, key: str, context: GroundingContext, article: Article, started: float
+        self, key: str, context: PreparedArticle, article: Article, started: float
     ) -> Outcome | None:
         stored = await asyncio.to_thread(self.store.get, key)
         record = _parsed(stored.record) if stored is not None else None
@@ -167,7 +167,7 @@ class SummaryCache:
     async def _lead(
         self,
         key: str,
-        context: GroundingContext,
+        context: PreparedArticle,
         article: Article,
         engine: Engine,
         started: float,
@@ -189,10 +189,8 @@ class SummaryCache:
                 if hit is not None:
                     return hit
             async with self._model_slot(engine):
-                run = await extract(context, article, engine, deadline)
-            record = await off_loop_for(
-                len(article.text), assemble, run, context, engine, article, started
-            )
+                run = await extract(context, engine, deadline)
+            record = await off_loop_for(len(article.text), assemble, run, context, engine, started)
             self.metrics.made(record.meta)
             if not record.meta.degraded:
                 await asyncio.to_thread(

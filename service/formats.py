@@ -16,8 +16,8 @@ from typing import Any
 
 import trafilatura
 
+from service.article import Article, publication_date_problem
 from service.errors import InputError
-from service.pipeline import Article, publication_date_problem
 
 
 def _date(value: Any) -> date | None:

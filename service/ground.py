@@ -8,11 +8,11 @@ the model's quote matched it exactly (after normalisation) or fuzzily.
 from __future__ import annotations
 
 from schemas import ArticleSummary, EvidenceSpan, Extraction, Milestone
+from service.article import PreparedArticle
 from service.errors import ExtractionFailed
-from service.validate import GroundingContext
 
 
-def ground(extraction: Extraction, context: GroundingContext) -> ArticleSummary:
+def ground(extraction: Extraction, context: PreparedArticle) -> ArticleSummary:
     """The grounded summary: every milestone with its evidence span and alignment."""
     original = context.cleaned.original
     milestones = []

@@ -29,10 +29,11 @@ from pydantic import ValidationError
 
 import prompts
 from schemas import Extraction
+from service.article import Article, PreparedArticle
 from service.clean import clean
 from service.errors import ConfigurationError
 from service.identity import content_digest
-from service.validate import GroundingContext, describe_errors, validate_extraction
+from service.validate import describe_errors, validate_extraction
 
 PROMPTS_DIR = Path(prompts.__file__).resolve().parent
 
@@ -120,7 +121,7 @@ def _load_examples(text: str, where: str) -> tuple[Example, ...]:
     examples = []
     for n, item in enumerate(raw, start=1):
         published = date.fromisoformat(item["published_at"]) if item.get("published_at") else None
-        context = GroundingContext(clean(item["article"]), published)
+        context = PreparedArticle(Article(item["article"], published), clean(item["article"]))
         try:
             summary = validate_extraction(item["summary"], context)
         except ValidationError as error:

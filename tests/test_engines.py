@@ -8,13 +8,14 @@ import pytest
 import respx
 from typer.testing import CliRunner
 
+from service.article import Article
 from service.cli import app
 from service.engines import build_engine, choose
 from service.engines.fallback import FallbackEngine
 from service.engines.llm import LLMEngine
 from service.engines.rules import RulesEngine
 from service.errors import ConfigurationError, ProviderUnavailable
-from service.pipeline import Article, summarise
+from service.pipeline import summarise
 from service.settings import Settings
 from tests.articles import ARTICLE, answer
 from tests.conftest import Sleeps
@@ -132,10 +133,10 @@ def test_the_fallback_setting_wraps_the_llm() -> None:
 def test_the_rules_engine_is_known_by_its_word_lists(tmp_path: Path) -> None:
     import shutil
 
+    from service.article import prepare
     from service.cache import cache_key
     from service.engines.rules import RulesEngine
     from service.engines.rules.lexicon import DATA, load_lexicon
-    from service.pipeline import prepare
 
     shutil.copytree(DATA, tmp_path / "data")
     before = RulesEngine(load_lexicon(tmp_path / "data"))

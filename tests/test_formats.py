@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from schemas import SummaryRecord
+from service.article import Article
 from service.engines.rules import RulesEngine
 from service.errors import InputError
 from service.formats import from_html, from_ninjs
-from service.pipeline import Article, summarise
+from service.pipeline import summarise
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
 PUBLISHED = date(2025, 6, 2)

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import respx
 
+from service.article import Article, PreparedArticle
 from service.clean import clean
 from service.engines.base import ArticleRequest
 from service.engines.llm import LLMEngine
@@ -19,7 +20,6 @@ from service.errors import (
     ProviderUnavailable,
 )
 from service.settings import Settings
-from service.validate import GroundingContext
 from tests.articles import ARTICLE, VALID_ANSWER, answer, answer_with_milestone
 from tests.conftest import Sleeps
 from tests.model_stub import all_text, completion, error, sent, user_message
@@ -34,7 +34,7 @@ EMPTY_ANSWER = {
 
 
 def request_for(text: str = ARTICLE, published: date | None = None) -> ArticleRequest:
-    return ArticleRequest(GroundingContext(clean(text), published), published, "test")
+    return ArticleRequest(PreparedArticle(Article(text, published, "test"), clean(text)))
 
 
 def stub(model: respx.MockRouter, *answers: httpx.Response | Exception) -> respx.Route:

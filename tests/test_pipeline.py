@@ -10,9 +10,10 @@ import respx
 from schemas import SummaryRecord
 from schemas.export import schema_hash
 from service.align import normalise
+from service.article import Article
 from service.engines.llm import LLMEngine
 from service.errors import InputError
-from service.pipeline import Article, summarise
+from service.pipeline import summarise
 from service.prompt import load_prompt
 from tests.articles import ARTICLE, VALID_ANSWER, answer_with_milestone
 from tests.model_stub import completion

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas import ArticleSummary
+from service.article import Article
 from service.engines.rules import RulesEngine
-from service.pipeline import Article, summarise
+from service.pipeline import summarise
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 INTRO = "Acme Bio AG is a cell therapy company based in Basel.\n"

@@ -9,11 +9,11 @@ from pathlib import Path
 import httpx
 import respx
 
+from service.article import Article
 from service.cache import SummaryCache
 from service.engines.llm import LLMEngine
 from service.http.app import create_app
 from service.metrics import Metrics
-from service.pipeline import Article
 from service.settings import Settings
 from service.store import Store
 from tests.articles import ARTICLE, VALID_ANSWER
@@ -84,8 +84,8 @@ async def test_a_claim_left_by_a_dead_holder_lapses(
     settings = settings.model_copy(update={"claim_ttl_s": 0.3, "claim_poll_s": 0.02})
     cache = SummaryCache(Store(store_url), settings, Metrics())
     engine = LLMEngine(settings)
+    from service.article import prepare
     from service.cache import cache_key
-    from service.pipeline import prepare
 
     key = cache_key(prepare(Article(ARTICLE)), None, engine)
     assert cache.store.claim(key, "a-process-that-was-killed", ttl_s=0.3)
@@ -98,8 +98,8 @@ async def test_a_claim_left_by_a_dead_holder_lapses(
 async def test_a_stored_summary_of_an_older_shape_is_made_afresh(
     settings: Settings, tmp_path: Path, model: respx.MockRouter
 ) -> None:
+    from service.article import prepare
     from service.cache import cache_key, summary_id
-    from service.pipeline import prepare
 
     route = slow_completions(model, VALID_ANSWER, delay=0.0)
     cache = SummaryCache(Store(f"sqlite:///{tmp_path}/s.sqlite3"), settings, Metrics())

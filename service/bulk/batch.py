@@ -19,10 +19,11 @@ from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
-from schemas import Extraction
+from schemas import Extraction, TokenUsage
+from service.article import PreparedArticle
 from service.engines.base import EngineRun
-from service.errors import ProviderError, Usage
-from service.validate import GroundingContext, ValidationContext
+from service.errors import ProviderError
+from service.validate import ValidationContext
 
 FINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 
@@ -66,7 +67,7 @@ async def run_batch(
     return answers
 
 
-def parse_answer(answer: dict[str, Any] | None, context: GroundingContext) -> EngineRun | None:
+def parse_answer(answer: dict[str, Any] | None, context: PreparedArticle) -> EngineRun | None:
     """The validated extraction in a batch answer, or None when it has none or is invalid."""
     if answer is None or answer.get("error"):
         return None
@@ -83,8 +84,12 @@ def parse_answer(answer: dict[str, Any] | None, context: GroundingContext) -> En
         return None
     usage = completion.usage
     spent = (
-        Usage(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
+        TokenUsage(
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            total_tokens=usage.total_tokens,
+        )
         if usage
-        else Usage()
+        else TokenUsage.zero()
     )
     return EngineRun(extraction, attempts=1, requests=1, usage=spent)

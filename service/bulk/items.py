@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from service import safe_json
+from service.article import Article, publication_date_problem
 from service.errors import InputError
 from service.formats import from_html, from_ninjs
 from service.inputs import ARTICLE_SUFFIXES, HTML_SUFFIXES, decode
-from service.pipeline import Article, publication_date_problem
 
 log = logging.getLogger("milestones.bulk")
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas import SummaryRecord
+from service.article import Article, prepare
 from service.bulk.batch import BatchSettings, parse_answer, request_line, run_batch
 from service.bulk.items import Item
 from service.bulk.results import LineWriter, errors_path, read_lines
@@ -32,7 +33,7 @@ from service.engines import ArticleRequest, Engine
 from service.engines.llm import LLMEngine
 from service.errors import ConfigurationError, ExtractionFailed, InputError, MilestonesError
 from service.offload import off_loop, off_loop_for
-from service.pipeline import Article, assemble, prepare
+from service.pipeline import assemble
 
 log = logging.getLogger("milestones.bulk")
 
@@ -318,9 +319,7 @@ class BulkRun:
         run = await off_loop(parse_answer, answer, context)
         if run is None:
             return (await self.cache.summarise(article, self.engine, context=context)).record
-        record = await off_loop_for(
-            len(article.text), assemble, run, context, self.engine, article, started
-        )
+        record = await off_loop_for(len(article.text), assemble, run, context, self.engine, started)
         key = cache_key(context, article.published_at, self.engine)
         await asyncio.to_thread(
             self.cache.store.put, summary_id(key), key, record.model_dump_json(), self.engine.name
@@ -373,4 +372,4 @@ def _article(item: Item) -> Article:
 
 def _request_for(item: Item) -> ArticleRequest:
     article = _article(item)
-    return ArticleRequest(prepare(article), article.published_at, article.source)
+    return ArticleRequest(prepare(article))

@@ -6,18 +6,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from schemas import Extraction
-from service.errors import Usage
-from service.validate import GroundingContext
+from schemas import Extraction, TokenUsage
+from service.article import PreparedArticle
 
 
 @dataclass(frozen=True)
 class ArticleRequest:
-    """One article, cleaned and ready for an engine."""
+    """One article, prepared and ready for an engine, and the caller's deadline."""
 
-    context: GroundingContext
-    published_at: date | None = None
-    source: str | None = None
+    prepared: PreparedArticle
     # Event-loop time (``loop.time()``) by which the engine must answer, if the caller
     # has a deadline of its own (an HTTP request, a job).
     deadline: float | None = None
@@ -25,7 +22,15 @@ class ArticleRequest:
     @property
     def text(self) -> str:
         """The cleaned text, invisible characters left out: what the engine reads."""
-        return self.context.text
+        return self.prepared.text
+
+    @property
+    def published_at(self) -> date | None:
+        return self.prepared.article.published_at
+
+    @property
+    def source(self) -> str | None:
+        return self.prepared.article.source
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class EngineRun:
     extraction: Extraction
     attempts: int = 1
     requests: int = 0
-    usage: Usage = field(default_factory=Usage)
+    usage: TokenUsage = field(default_factory=TokenUsage.zero)
     # Set when another engine than the one asked produced the extraction (a fallback).
     engine: Engine | None = None
     degraded_reason: str | None = None

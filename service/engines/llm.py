@@ -139,7 +139,7 @@ class LLMEngine:
                 extraction = await create(
                     response_model=RESPONSE_MODEL,
                     messages=messages,
-                    context=ValidationContext(article.context),
+                    context=ValidationContext(article.prepared),
                     max_retries=settings.max_reasks,
                     model=settings.model,
                     temperature=settings.temperature,

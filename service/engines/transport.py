@@ -24,7 +24,8 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from service.errors import ProviderRejected, ProviderUnavailable, Spent, Usage
+from schemas import TokenUsage
+from service.errors import ProviderRejected, ProviderUnavailable, Spent
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
@@ -50,10 +51,12 @@ class Ledger:
 
     requests: int = 0
     answers: int = 0
-    usage: Usage = field(default_factory=Usage)
+    usage: TokenUsage = field(default_factory=TokenUsage.zero)
 
     def add_usage(self, prompt: int, completion: int, total: int) -> None:
-        self.usage = self.usage + Usage(prompt, completion, total)
+        self.usage = self.usage + TokenUsage(
+            prompt_tokens=prompt, completion_tokens=completion, total_tokens=total
+        )
 
     def spent(self, attempts: int | None = None) -> Spent:
         return Spent(self.usage, self.answers if attempts is None else attempts, self.requests)

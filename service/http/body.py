@@ -9,6 +9,7 @@ from fastapi import Request
 from pydantic import ValidationError
 
 from service import safe_json
+from service.article import Article
 from service.formats import from_html, from_ninjs
 from service.http.models import SummaryCreate
 from service.http.problems import (
@@ -17,7 +18,6 @@ from service.http.problems import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
-from service.pipeline import Article
 from service.validate import describe_errors
 
 JSON_TYPES = ("application/json",)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from pydantic import BaseModel
 
+from service.article import Article
 from service.errors import MilestonesError
 from service.http.body import Parsed
 from service.http.models import (
@@ -21,7 +22,6 @@ from service.http.models import (
 from service.http.problems import for_error
 from service.http.state import Service
 from service.http.summarise import summarise
-from service.pipeline import Article
 from service.settings import EngineName
 from service.store.jobs import DeliveryAttempt, Job
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from schemas import ArticleSummary, Meta
-from service.pipeline import publication_date_problem
+from service.article import publication_date_problem
 
 
 class SummaryCreate(BaseModel):

@@ -482,7 +482,7 @@ class RulesEngine:
 
     def read(self, article: ArticleRequest) -> Extraction:
         reader = ArticleReader(article, self._lexicon)
-        context = ValidationContext(article.context)
+        context = ValidationContext(article.prepared)
         milestones = []
         for candidate in reader.milestones():
             try:  # a milestone the rules got wrong is dropped, never the article

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
+from service.article import prepare
 from service.http.body import parse_article
 from service.http.idempotency import scoped_key
 from service.http.jobs import JobRequest, public_job
@@ -21,7 +22,6 @@ from service.http.problems import (
 )
 from service.http.state import AuthDep, IncomingDep, ServiceDep
 from service.offload import off_loop_for
-from service.pipeline import prepare
 from service.store.jobs import IdempotencyConflict
 
 router = APIRouter(prefix="/v1", tags=["jobs"], dependencies=[AuthDep])
