@@ -1,17 +1,35 @@
-"""Errors of the milestones pipeline.
+"""Every error the service raises on purpose, in one tree.
 
     MilestonesError
-    ├── InputError                 the article cannot be summarised as sent
-    ├── ConfigurationError         the service is not set up to do what was asked
-    ├── ExtractionFailed           the model's output stayed invalid after its re-asks
-    ├── ProviderError              the model provider did not give a usable answer
-    │   ├── ProviderUnavailable    unreachable, overloaded or rate-limited, after retries
-    │   └── ProviderRejected       it refused the request (bad key, unknown model …)
-    ├── DeadlineExceeded           the article's overall deadline passed
-    └── Overloaded                 no model-call slot freed up in time
+    ├── InputError                   the article or request cannot be used as sent
+    │   ├── MalformedBody            a body that is not what its content type says
+    │   ├── UnusableJSON             JSON invalid, nested too deep, or holding what no
+    │   │                            text can (a lone surrogate, a number too long)
+    │   ├── InvalidRequest           a request's fields are wrong (listed)
+    │   ├── PayloadTooLarge          a body over the size limit
+    │   ├── UnsupportedMediaType     a content type or charset not accepted
+    │   └── CallbackRefused          a callback URL the service will not call (SSRF)
+    ├── RequestRefused               the request itself is refused
+    │   ├── Unauthorized             no valid API key
+    │   ├── NotFound                 no such summary, job or route
+    │   ├── IdempotencyKeyReused     a key sent again with another request
+    │   ├── CallbacksUnavailable     a callback asked for, and no signing secret set
+    │   └── EngineUnavailable        the engine asked for cannot run here
+    ├── ConfigurationError           the service is not set up to do what was asked
+    │   ├── PromptError              a prompt folder is missing, malformed or ungrounded
+    │   └── StoreUnavailable         the database cannot be reached or used (transient)
+    ├── ExtractionFailed             the model's output stayed invalid after its re-asks
+    ├── ProviderError                the model provider did not give a usable answer
+    │   ├── ProviderUnavailable      unreachable, overloaded or rate-limited (transient)
+    │   └── ProviderRejected         it refused the request (bad key, unknown model …)
+    ├── DeadlineExceeded             the deadline passed (transient)
+    ├── Overloaded                   no model-call slot freed up in time (transient)
+    └── JobInterrupted               a job's runs were cut short again and again
 
-Every error has a ``kind`` (a stable short name for logs, metrics and error files) and a
-``detail`` written for the person who will read it.
+Every error has a ``kind`` (a stable short name for logs, metrics and error files), a
+``detail`` written for the person who will read it, and ``transient``: whether the same
+request may succeed later (a job is retried on that, and only on that). How each maps to
+an HTTP problem document is one table, in ``service/http/problems.py``.
 """
 
 from __future__ import annotations
@@ -22,9 +40,10 @@ from schemas import TokenUsage
 
 
 class MilestonesError(Exception):
-    """Base of every error the pipeline raises on purpose."""
+    """Base of every error the service raises on purpose."""
 
     kind = "error"
+    transient = False
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -32,15 +51,107 @@ class MilestonesError(Exception):
 
 
 class InputError(MilestonesError):
-    """The article cannot be summarised as sent (empty, not text, too large …)."""
+    """The article or request cannot be used as sent (empty, not text, too large …)."""
 
     kind = "bad_input"
+
+
+class MalformedBody(InputError):
+    """A body that is not what its content type says (not JSON, not UTF-8 …)."""
+
+    kind = "malformed_body"
+
+
+class UnusableJSON(MalformedBody):
+    """JSON that is invalid, nested too deep, or holds what no text can."""
+
+
+class InvalidRequest(InputError):
+    """A request's fields are wrong; ``errors`` lists them."""
+
+    kind = "invalid_request"
+
+    def __init__(self, detail: str, errors: list[str]) -> None:
+        super().__init__(detail)
+        self.errors = errors
+
+
+class PayloadTooLarge(InputError):
+    """A body over the size limit."""
+
+    kind = "payload_too_large"
+
+
+class UnsupportedMediaType(InputError):
+    """A content type or charset the service does not read."""
+
+    kind = "unsupported_media_type"
+
+
+class CallbackRefused(InputError):
+    """A callback URL the service will not call."""
+
+    kind = "callback_refused"
+
+
+class RequestRefused(MilestonesError):
+    """The request is refused as such (who sent it, what it names, what it asks for)."""
+
+    kind = "refused"
+
+
+class Unauthorized(RequestRefused):
+    """No valid API key."""
+
+    kind = "unauthorized"
+
+
+class NotFound(RequestRefused):
+    """No summary, job or route by that name."""
+
+    kind = "not_found"
+
+
+class IdempotencyKeyReused(RequestRefused):
+    """An Idempotency-Key sent again with another request."""
+
+    kind = "idempotency_key_reused"
+
+    def __init__(
+        self, detail: str = "this Idempotency-Key was used with another request: use a new key"
+    ) -> None:
+        super().__init__(detail)
+
+
+class CallbacksUnavailable(RequestRefused):
+    """A job asked for a callback, and the service has no secret to sign it with."""
+
+    kind = "callbacks_unavailable"
+
+
+class EngineUnavailable(RequestRefused):
+    """The engine asked for cannot run here (``?engine=llm`` with no model set up)."""
+
+    kind = "engine_unavailable"
 
 
 class ConfigurationError(MilestonesError):
     """The service is not set up to do what was asked (no model configured …)."""
 
     kind = "configuration"
+
+
+class PromptError(ConfigurationError):
+    """A prompt folder is missing, malformed, or its examples are not grounded."""
+
+    kind = "prompt"
+
+
+class StoreUnavailable(ConfigurationError):
+    """The database cannot be reached or used."""
+
+    kind = "store_unavailable"
+    transient = True
 
 
 @dataclass
@@ -83,6 +194,7 @@ class ProviderUnavailable(ProviderError):
     """The provider was unreachable, overloaded or rate-limiting, after every retry."""
 
     kind = "provider_unavailable"
+    transient = True
 
     def __init__(
         self, detail: str, spent: Spent | None = None, retry_after: float | None = None
@@ -98,17 +210,19 @@ class ProviderRejected(ProviderError):
 
 
 class DeadlineExceeded(_CostlyError):
-    """The article's overall deadline passed before a valid answer came."""
+    """The deadline passed before a valid answer came."""
 
     kind = "deadline"
+    transient = True
 
 
 class Overloaded(MilestonesError):
     """Every model-call slot stayed busy for longer than the queue may wait."""
 
     kind = "overloaded"
+    transient = True
 
-    def __init__(self, detail: str, retry_after: int) -> None:
+    def __init__(self, detail: str, retry_after: float) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
 

@@ -31,17 +31,11 @@ import prompts
 from schemas import Extraction
 from service.article import Article, PreparedArticle
 from service.clean import clean
-from service.errors import ConfigurationError
+from service.errors import PromptError
 from service.identity import content_digest
 from service.validate import describe_errors, validate_extraction
 
 PROMPTS_DIR = Path(prompts.__file__).resolve().parent
-
-
-class PromptError(ConfigurationError):
-    """A prompt folder is missing, malformed, or its examples are not grounded."""
-
-    kind = "prompt"
 
 
 def render(template: Template, values: dict[str, str], where: str) -> str:

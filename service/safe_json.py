@@ -18,15 +18,11 @@ from __future__ import annotations
 import json
 import re
 
-from service.errors import InputError
+from service.errors import UnusableJSON
 
 MAX_DEPTH = 64
 
 _SIGNIFICANT = re.compile(r'[\[\]{}"\\]')
-
-
-class Unusable(InputError):
-    """JSON that is not valid, nested too deep, or holds what cannot be used."""
 
 
 def too_deep_at(text: str, limit: int = MAX_DEPTH) -> int | None:
@@ -75,16 +71,16 @@ def _lone_surrogate(value: object) -> bool:
 
 
 def loads(text: str, limit: int = MAX_DEPTH) -> object:
-    """The value of a JSON document, or ``Unusable`` saying why there is none to use."""
+    """The value of a JSON document, or ``UnusableJSON`` saying why there is none to use."""
     at = too_deep_at(text, limit)
     if at is not None:
-        raise Unusable(f"the JSON is nested deeper than {limit} levels (at character {at})")
+        raise UnusableJSON(f"the JSON is nested deeper than {limit} levels (at character {at})")
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise Unusable(f"it is not JSON: {error.msg} at position {error.pos}") from None
+        raise UnusableJSON(f"it is not JSON: {error.msg} at position {error.pos}") from None
     except ValueError as error:  # an integer too long to convert, say
-        raise Unusable(f"the JSON cannot be read: {error}") from None
+        raise UnusableJSON(f"the JSON cannot be read: {error}") from None
     if _lone_surrogate(value):
-        raise Unusable("the JSON holds a lone surrogate escape (such as \\ud800): not text")
+        raise UnusableJSON("the JSON holds a lone surrogate escape (such as \\ud800): not text")
     return value

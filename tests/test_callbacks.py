@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from bench.receiver import Received, receiving
+from service.errors import CallbackRefused
 from service.jobs import callbacks
-from service.jobs.callbacks import CallbackPolicy, CallbackRefused, PinnedTransport
+from service.jobs.callbacks import CallbackPolicy, PinnedTransport
 
 
 def answering(*addresses: str) -> CallbackPolicy:

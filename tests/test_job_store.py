@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
+from service.errors import IdempotencyKeyReused
 from service.http.app import create_app
 from service.settings import Settings
 from service.store import Store
-from service.store.jobs import DeliveryAttempt, IdempotencyConflict, JobStore
+from service.store.jobs import DeliveryAttempt, JobStore
 from tests.articles import ARTICLE
 
 
@@ -76,7 +77,7 @@ def test_an_idempotency_key_names_one_job(jobs: JobStore) -> None:
     first, created = jobs.enqueue("{}", None, ("k", "fingerprint-1"))
     again, created_again = jobs.enqueue("{}", None, ("k", "fingerprint-1"))
     assert created and not created_again and again.id == first.id
-    with pytest.raises(IdempotencyConflict):
+    with pytest.raises(IdempotencyKeyReused):
         jobs.enqueue("{}", None, ("k", "fingerprint-2"))
 
 

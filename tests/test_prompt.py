@@ -9,7 +9,8 @@ from string import Template
 
 import pytest
 
-from service.prompt import PROMPTS_DIR, PromptError, load_prompt, render
+from service.errors import PromptError
+from service.prompt import PROMPTS_DIR, load_prompt, render
 
 
 def copy_prompt(tmp_path: Path) -> Path:

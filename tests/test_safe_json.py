@@ -7,6 +7,7 @@ import json
 import pytest
 
 from service import safe_json
+from service.errors import UnusableJSON
 
 
 def test_nesting_is_counted_outside_strings_only() -> None:
@@ -22,18 +23,18 @@ def test_escaped_quotes_do_not_end_a_string() -> None:
 
 
 def test_a_document_too_deep_is_refused_before_it_is_parsed() -> None:
-    with pytest.raises(safe_json.Unusable, match="nested deeper than 64 levels"):
+    with pytest.raises(UnusableJSON, match="nested deeper than 64 levels"):
         safe_json.loads("[" * 100_000)
     assert safe_json.loads("[" * 64 + "]" * 64) is not None
 
 
 def test_what_the_parser_accepts_but_nothing_can_use_is_refused_too() -> None:
-    with pytest.raises(safe_json.Unusable, match="not JSON"):
+    with pytest.raises(UnusableJSON, match="not JSON"):
         safe_json.loads('{"a": ')
-    with pytest.raises(safe_json.Unusable, match="cannot be read"):
+    with pytest.raises(UnusableJSON, match="cannot be read"):
         safe_json.loads('{"id": ' + "1" * 5000 + "}")  # more digits than Python converts
-    with pytest.raises(safe_json.Unusable, match="lone surrogate"):
+    with pytest.raises(UnusableJSON, match="lone surrogate"):
         safe_json.loads('{"text": ["ok", {"\\ud800": 1}]}')
-    with pytest.raises(safe_json.Unusable, match="lone surrogate"):
+    with pytest.raises(UnusableJSON, match="lone surrogate"):
         safe_json.loads('{"text": "Acme \\udc00 Bio"}')
     assert safe_json.loads('{"text": "\\ud83d\\ude00"}') == {"text": "\U0001f600"}

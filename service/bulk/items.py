@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 
 from service import safe_json
 from service.article import Article, publication_date_problem
-from service.errors import InputError
+from service.errors import InputError, UnusableJSON
 from service.formats import from_html, from_ninjs
 from service.inputs import ARTICLE_SUFFIXES, HTML_SUFFIXES, decode
 
@@ -152,7 +152,7 @@ def _json_row(line: bytes, n: int) -> dict[str, Any]:
     text = _decoded(line.removeprefix(codecs.BOM_UTF8) if n == 1 else line, f"line {n}")
     try:
         row = safe_json.loads(text)
-    except safe_json.Unusable as error:
+    except UnusableJSON as error:
         raise RowError(f"line {n} cannot be used: {error.detail}") from None
     if not isinstance(row, dict):
         raise RowError(f"line {n} is not a JSON object")

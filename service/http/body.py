@@ -10,14 +10,9 @@ from pydantic import ValidationError
 
 from service import safe_json
 from service.article import Article
+from service.errors import InvalidRequest, MalformedBody, PayloadTooLarge, UnsupportedMediaType
 from service.formats import from_html, from_ninjs
 from service.http.models import SummaryCreate
-from service.http.problems import (
-    InvalidRequest,
-    MalformedBody,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-)
 from service.validate import describe_errors
 
 JSON_TYPES = ("application/json",)
@@ -127,7 +122,4 @@ def parse_article(
 
 
 def _json(body: bytes) -> object:
-    try:
-        return safe_json.loads(_utf8(body))
-    except safe_json.Unusable as error:
-        raise MalformedBody(f"the body cannot be used: {error.detail}") from None
+    return safe_json.loads(_utf8(body))

@@ -81,9 +81,8 @@ class ServiceJobs:
             log.error("a job failed unexpectedly", exc_info=error)
         self.service.metrics.errors.labels(getattr(error, "kind", "internal")).inc()
         found = for_error(error, self.service.settings.retry_after_s)
-        return Problem.model_validate(found.body).model_dump_json(exclude_none=True), (
-            found.transient
-        )
+        problem = Problem.model_validate(found.body).model_dump_json(exclude_none=True)
+        return problem, isinstance(error, MilestonesError) and error.transient
 
     def payload(self, job: Job) -> bytes:
         event = WebhookEvent(

@@ -1,29 +1,10 @@
 """Errors mapped to HTTP responses, in one place: RFC 9457 problem documents.
 
-Every error a client can meet is a ``application/problem+json`` document with a
-``type``, ``title``, ``status`` and ``detail``; no traceback ever reaches a client.
-
-    status  type                      raised for
-    400     malformed-body            not JSON, not UTF-8, JSON that is not an object
-    400     engine-unavailable        ?engine=llm with no model configured
-    401     unauthorized              no or a wrong API key
-    404     not-found                 unknown summary or job id, or route
-    405     method-not-allowed
-    413     payload-too-large         body over MILESTONES_MAX_BODY_BYTES
-    415     unsupported-media-type    not application/json or text/plain
-    422     invalid-request           wrong fields or types (errors listed)
-    422     invalid-article           empty, white space only, or only boilerplate
-    422     idempotency-key-reused    an Idempotency-Key sent again with another request
-    422     invalid-callback-url      not https, or not a public address (SSRF)
-    422     callbacks-unavailable     a callback_url, and no MILESTONES_WEBHOOK_SECRET set
-    502     invalid-model-output      the model's output stayed invalid (errors listed)
-    502     provider-rejected         the model provider refused the request
-    503     provider-unavailable      the provider stayed down (Retry-After when known)
-    503     overloaded                no model-call slot freed in time (Retry-After)
-    503     unavailable               the store or configuration is not usable
-    504     deadline                  the request's deadline passed
-    500     job-interrupted           a job's runs were cut short too often (job only)
-    500     internal                  a bug: logged, never detailed to the client
+Every error a client can meet is an ``application/problem+json`` document with a
+``type``, ``title``, ``status`` and ``detail``; no traceback ever reaches a client. The
+errors themselves are drawn as a tree in ``service/errors.py``; ``PROBLEMS`` below says,
+for each, its status, type and title. An error takes the entry of the nearest class in
+its ancestry; anything else is a bug, logged, and a 500 that details nothing.
 """
 
 from __future__ import annotations
@@ -37,106 +18,69 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import (
+    CallbackRefused,
+    CallbacksUnavailable,
     ConfigurationError,
     DeadlineExceeded,
+    EngineUnavailable,
     ExtractionFailed,
+    IdempotencyKeyReused,
     InputError,
+    InvalidRequest,
     JobInterrupted,
+    MalformedBody,
     MilestonesError,
+    NotFound,
     Overloaded,
+    PayloadTooLarge,
+    ProviderError,
     ProviderRejected,
     ProviderUnavailable,
+    Unauthorized,
+    UnsupportedMediaType,
 )
-from service.jobs.callbacks import CallbackRefused
 from service.metrics import Metrics
 
 log = logging.getLogger("milestones.http")
 PROBLEM = "application/problem+json"
 
 
-class HTTPProblem(MilestonesError):
-    """An error that is about the HTTP request itself."""
+@dataclass(frozen=True)
+class Problem:
+    """How an error shows over HTTP: status, type (a slug) and title; ``listed``: its
+    ``errors`` are appended to the detail too; ``headers``: sent with it."""
 
-    status = 400
-    slug = "bad-request"
-    title = "Bad request"
-
-
-class MalformedBody(HTTPProblem, InputError):
-    """The body is not what its content type says."""
-
-    kind = "malformed_body"
-    slug = "malformed-body"
-    title = "Malformed body"
+    status: int
+    slug: str
+    title: str
+    listed: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
 
 
-class EngineUnavailable(HTTPProblem):
-    """The engine asked for cannot run here."""
-
-    kind = "engine_unavailable"
-    slug = "engine-unavailable"
-    title = "Engine unavailable"
-
-
-class Unauthorized(HTTPProblem):
-    """No valid API key."""
-
-    kind = "unauthorized"
-    status = 401
-    slug = "unauthorized"
-    title = "Unauthorized"
-
-
-class NotFound(HTTPProblem):
-    kind = "not_found"
-    status = 404
-    slug = "not-found"
-    title = "Not found"
-
-
-class PayloadTooLarge(HTTPProblem, InputError):
-    kind = "payload_too_large"
-    status = 413
-    slug = "payload-too-large"
-    title = "Payload too large"
-
-
-class UnsupportedMediaType(HTTPProblem, InputError):
-    kind = "unsupported_media_type"
-    status = 415
-    slug = "unsupported-media-type"
-    title = "Unsupported media type"
-
-
-class IdempotencyKeyReused(HTTPProblem):
-    """An Idempotency-Key sent again with another request."""
-
-    kind = "idempotency_key_reused"
-    status = 422
-    slug = "idempotency-key-reused"
-    title = "Idempotency-Key reused"
-
-
-class CallbacksUnavailable(HTTPProblem):
-    """A job asked for a callback, and the service has no webhook secret to sign it."""
-
-    kind = "callbacks_unavailable"
-    status = 422
-    slug = "callbacks-unavailable"
-    title = "Callbacks unavailable"
-
-
-class InvalidRequest(HTTPProblem, InputError):
-    """The JSON body's fields are wrong; ``errors`` lists them."""
-
-    kind = "invalid_request"
-    status = 422
-    slug = "invalid-request"
-    title = "Invalid request"
-
-    def __init__(self, detail: str, errors: list[str]) -> None:
-        super().__init__(detail)
-        self.errors = errors
+PROBLEMS: dict[type[MilestonesError], Problem] = {
+    MalformedBody: Problem(400, "malformed-body", "Malformed body"),
+    EngineUnavailable: Problem(400, "engine-unavailable", "Engine unavailable"),
+    Unauthorized: Problem(
+        401, "unauthorized", "Unauthorized", headers=(("WWW-Authenticate", "Bearer"),)
+    ),
+    NotFound: Problem(404, "not-found", "Not found"),
+    PayloadTooLarge: Problem(413, "payload-too-large", "Payload too large"),
+    UnsupportedMediaType: Problem(415, "unsupported-media-type", "Unsupported media type"),
+    InvalidRequest: Problem(422, "invalid-request", "Invalid request"),
+    IdempotencyKeyReused: Problem(422, "idempotency-key-reused", "Idempotency-Key reused"),
+    CallbackRefused: Problem(422, "invalid-callback-url", "Callback URL refused"),
+    CallbacksUnavailable: Problem(422, "callbacks-unavailable", "Callbacks unavailable"),
+    InputError: Problem(422, "invalid-article", "Invalid article"),
+    ExtractionFailed: Problem(502, "invalid-model-output", "Invalid model output", listed=True),
+    ProviderRejected: Problem(502, "provider-rejected", "Provider rejected the request"),
+    ProviderError: Problem(502, "provider-error", "Provider error"),
+    ProviderUnavailable: Problem(503, "provider-unavailable", "Provider unavailable"),
+    Overloaded: Problem(503, "overloaded", "Overloaded"),
+    ConfigurationError: Problem(503, "unavailable", "Service unavailable"),
+    DeadlineExceeded: Problem(504, "deadline", "Deadline exceeded"),
+    JobInterrupted: Problem(500, "job-interrupted", "Job interrupted"),
+}
+INTERNAL = Problem(500, "internal", "Internal error")
 
 
 @dataclass(frozen=True)
@@ -151,11 +95,6 @@ class ProblemDocument:
         return JSONResponse(
             self.body, status_code=self.status, headers=self.headers, media_type=PROBLEM
         )
-
-    @property
-    def transient(self) -> bool:
-        """Whether the same request may succeed later (503, 504)."""
-        return self.status in (503, 504)
 
 
 def document(
@@ -179,49 +118,33 @@ def document(
     return ProblemDocument(status, body, headers)
 
 
-def _retry_after(seconds: float | None, default: int) -> dict[str, str]:
-    return {"Retry-After": str(max(1, round(seconds if seconds is not None else default)))}
+def problem_of(error: BaseException) -> Problem:
+    """The table's entry for ``error``: that of the nearest class in its ancestry."""
+    for cls in type(error).__mro__:
+        found = PROBLEMS.get(cls)
+        if found is not None:
+            return found
+    return INTERNAL
 
 
 def for_error(error: BaseException, retry_after_default: int) -> ProblemDocument:
     """The problem document for an error (a bug's is one that details nothing)."""
-    if not isinstance(error, MilestonesError):
-        return document(
-            500, "internal", "Internal error", "an unexpected error; it has been logged"
-        )
+    problem = problem_of(error)
+    if problem is INTERNAL:
+        detail = "an unexpected error; it has been logged"
+        return document(problem.status, problem.slug, problem.title, detail)
+    assert isinstance(error, MilestonesError)
+    errors: list[str] | None = getattr(error, "errors", None)
     detail = error.detail
-    if isinstance(error, HTTPProblem):
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
-        errors = error.errors if isinstance(error, InvalidRequest) else None
-        return document(
-            error.status, error.slug, error.title, detail, errors=errors, headers=headers
-        )
-    if isinstance(error, CallbackRefused):
-        return document(422, "invalid-callback-url", "Callback URL refused", detail)
-    if isinstance(error, InputError):
-        return document(422, "invalid-article", "Invalid article", detail)
-    if isinstance(error, ExtractionFailed):
-        listed = f"{detail}: {'; '.join(error.errors)}" if error.errors else detail
-        return document(
-            502, "invalid-model-output", "Invalid model output", listed, errors=error.errors
-        )
-    if isinstance(error, ProviderRejected):
-        return document(502, "provider-rejected", "Provider rejected the request", detail)
-    if isinstance(error, ProviderUnavailable):
-        headers = _retry_after(error.retry_after, retry_after_default)
-        return document(
-            503, "provider-unavailable", "Provider unavailable", detail, headers=headers
-        )
-    if isinstance(error, Overloaded):
-        headers = _retry_after(error.retry_after, retry_after_default)
-        return document(503, "overloaded", "Overloaded", detail, headers=headers)
-    if isinstance(error, DeadlineExceeded):
-        return document(504, "deadline", "Deadline exceeded", detail)
-    if isinstance(error, JobInterrupted):
-        return document(500, "job-interrupted", "Job interrupted", detail)
-    if isinstance(error, ConfigurationError):
-        return document(503, "unavailable", "Service unavailable", detail)
-    return document(500, "internal", "Internal error", "an unexpected error; it has been logged")
+    if problem.listed and errors:
+        detail = f"{detail}: {'; '.join(errors)}"
+    headers = dict(problem.headers)
+    if isinstance(error, (ProviderUnavailable, Overloaded)):
+        seconds = error.retry_after if error.retry_after is not None else retry_after_default
+        headers["Retry-After"] = str(max(1, round(seconds)))
+    return document(
+        problem.status, problem.slug, problem.title, detail, errors=errors, headers=headers or None
+    )
 
 
 def install(app: FastAPI, metrics: Metrics, retry_after_default: int) -> None:

@@ -10,9 +10,8 @@ from fastapi import Depends, Header, Query, Request
 
 from service.cache import SummaryCache
 from service.engines import Engine, build_engine, choose
-from service.errors import ConfigurationError
+from service.errors import ConfigurationError, EngineUnavailable, Unauthorized
 from service.http.body import read_limited
-from service.http.problems import EngineUnavailable, Unauthorized
 from service.http.recent import RecentResponses
 from service.jobs.callbacks import CallbackPolicy
 from service.jobs.worker import JobWorker

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
-from service.errors import InputError
+from service.errors import CallbackRefused
 
 Resolve = Callable[[str, int], Awaitable[list[str]]]
 MAX_URL_CHARS = 2048
@@ -40,12 +40,6 @@ _CARRYING_IPV4 = (
     ipaddress.IPv6Network("::ffff:0:0:0/96"),  # IPv4-translated
     ipaddress.IPv6Network("::/96"),  # IPv4-compatible (deprecated)
 )
-
-
-class CallbackRefused(InputError):
-    """A callback URL the service will not call."""
-
-    kind = "callback_refused"
 
 
 async def resolve_host(host: str, port: int) -> list[str]:

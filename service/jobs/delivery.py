@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 import httpx
 
 from service import webhooks
-from service.jobs.callbacks import CallbackPolicy, CallbackRefused, PinnedTransport
+from service.errors import CallbackRefused
+from service.jobs.callbacks import CallbackPolicy, PinnedTransport
 from service.store.jobs import DeliveryAttempt
 
 USER_AGENT = "milestones-webhooks/1"

@@ -18,17 +18,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.errors import ConfigurationError
+from service.errors import ConfigurationError, StoreUnavailable
 from service.store.migrations import migrate
 from service.store.tables import claims, idempotency, summaries
 
 __all__ = ["Store", "StoreUnavailable", "StoredSummary", "engine_for"]
-
-
-class StoreUnavailable(ConfigurationError):
-    """The database cannot be reached or used."""
-
-    kind = "store_unavailable"
 
 
 @dataclass(frozen=True)

@@ -23,17 +23,14 @@ from typing import Any, Literal
 
 from sqlalchemy import Select, and_, case, delete, insert, or_, select, update
 
+from service.errors import IdempotencyKeyReused
 from service.store import Store
 from service.store.tables import deliveries, idempotency, jobs
 
-__all__ = ["DeliveryAttempt", "IdempotencyConflict", "Job", "JobStore"]
+__all__ = ["DeliveryAttempt", "Job", "JobStore"]
 
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
 DeliveryState = Literal["none", "pending", "delivered", "failed"]
-
-
-class IdempotencyConflict(Exception):
-    """An idempotency key already names a job made from another request."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +101,7 @@ class JobStore:
         self, request: str, callback_url: str | None, idempotency_key: tuple[str, str] | None
     ) -> tuple[Job, bool]:
         """Queue a job; (the job, whether it is new). With ``(key, fingerprint)``, a key
-        seen before gives its job back, or raises IdempotencyConflict for another
+        seen before gives its job back, or raises IdempotencyKeyReused for another
         request; the key and the job are written in one transaction, so two requests
         racing with one key make one job."""
         job_id = "j_" + uuid.uuid4().hex
@@ -125,11 +122,11 @@ class JobStore:
                         )
                     ).one()
                     if kept.request_hash != fingerprint:
-                        raise IdempotencyConflict(key)
+                        raise IdempotencyKeyReused()
                     row = conn.execute(select(jobs).where(jobs.c.id == kept.body)).first()
                     if row is not None:
                         return _job(row), False
-                    raise IdempotencyConflict(key)  # the key names no job (another resource)
+                    raise IdempotencyKeyReused()  # the key names no job
             row = conn.execute(
                 insert(jobs)
                 .values(

@@ -9,20 +9,14 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
 from service.article import prepare
+from service.errors import CallbacksUnavailable, InvalidRequest, NotFound
 from service.http.body import parse_article
 from service.http.idempotency import scoped_key
 from service.http.jobs import JobRequest, public_job
 from service.http.models import JobCreate, JobPublic
 from service.http.openapi import article_body, problem_responses
-from service.http.problems import (
-    CallbacksUnavailable,
-    IdempotencyKeyReused,
-    InvalidRequest,
-    NotFound,
-)
 from service.http.state import AuthDep, IncomingDep, ServiceDep
 from service.offload import off_loop_for
-from service.store.jobs import IdempotencyConflict
 
 router = APIRouter(prefix="/v1", tags=["jobs"], dependencies=[AuthDep])
 
@@ -70,12 +64,7 @@ async def create_job(
     key = None
     if idempotency_key:
         key = scoped_key(request, "jobs", idempotency_key, chosen.name, raw)
-    try:
-        job, created = await asyncio.to_thread(service.jobs.enqueue, wanted, callback, key)
-    except IdempotencyConflict:
-        raise IdempotencyKeyReused(
-            "this Idempotency-Key was used with another request: use a new key"
-        ) from None
+    job, created = await asyncio.to_thread(service.jobs.enqueue, wanted, callback, key)
     headers = {"Location": f"/v1/jobs/{job.id}"}
     if created:
         if service.worker is not None:

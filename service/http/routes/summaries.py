@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 
+from service.errors import IdempotencyKeyReused, NotFound
 from service.http.body import parse_article
 from service.http.idempotency import scoped_key
 from service.http.models import SummaryCreate, SummaryPublic, subjects_of
 from service.http.openapi import article_body, problem_responses
-from service.http.problems import IdempotencyKeyReused, NotFound
 from service.http.state import AuthDep, IncomingDep, ServiceDep
 from service.http.summarise import summarise
 from service.offload import off_loop_for
@@ -45,9 +45,7 @@ async def create_summary(
         kept = await asyncio.to_thread(service.store.recall, remembered[0])
         if kept is not None:
             if kept[0] != remembered[1]:
-                raise IdempotencyKeyReused(
-                    "this Idempotency-Key was used with another request: use a new key"
-                )
+                raise IdempotencyKeyReused()
             headers = {"Idempotent-Replayed": "true"}
             return Response(kept[1], media_type="application/json", headers=headers)
     exact = service.recent.key(
