@@ -145,13 +145,13 @@ class SummaryCache:
 
     async def get(self, summary_id_: str) -> SummaryRecord | None:
         """A stored summary, as first returned."""
-        stored = await asyncio.to_thread(self.store.get_by_id, summary_id_)
+        stored = await asyncio.to_thread(self.store.summaries.get_by_id, summary_id_)
         return _parsed(stored.record) if stored else None
 
     async def _from_store(
         self, key: str, context: PreparedArticle, article: Article, started: float
     ) -> Outcome | None:
-        stored = await asyncio.to_thread(self.store.get, key)
+        stored = await asyncio.to_thread(self.store.summaries.get, key)
         record = _parsed(stored.record) if stored is not None else None
         if stored is None or record is None:
             return None
@@ -175,7 +175,7 @@ class SummaryCache:
         deadline: float | None,
     ) -> Outcome:
         ttl = self.settings.claim_ttl_s
-        while not await asyncio.to_thread(self.store.claim, key, self._owner, ttl):
+        while not await asyncio.to_thread(self.store.claims.claim, key, self._owner, ttl):
             # Another replica is summarising this article: wait for its result.
             await asyncio.sleep(self.settings.claim_poll_s)
             hit = await self._from_store(key, context, article, started)
@@ -194,18 +194,22 @@ class SummaryCache:
             self.metrics.made(record.meta)
             if not record.meta.degraded:
                 await asyncio.to_thread(
-                    self.store.put, summary_id(key), key, record.model_dump_json(), engine.name
+                    self.store.summaries.put,
+                    summary_id(key),
+                    key,
+                    record.model_dump_json(),
+                    engine.name,
                 )
             return Outcome(summary_id(key), record)
         finally:
             lease.cancel()
-            await asyncio.to_thread(self.store.release, key, self._owner)
+            await asyncio.to_thread(self.store.claims.release, key, self._owner)
 
     async def _keep_claim(self, key: str, ttl: float) -> None:
         """Renew our claim while we work: if this process dies, it lapses within ``ttl``."""
         while True:
             await asyncio.sleep(ttl / 3)
-            await asyncio.to_thread(self.store.renew, key, self._owner, ttl)
+            await asyncio.to_thread(self.store.claims.renew, key, self._owner, ttl)
 
     @asynccontextmanager
     async def _model_slot(self, engine: Engine) -> AsyncIterator[None]:

@@ -16,18 +16,18 @@ from service.errors import IdempotencyKeyReused
 from service.http.app import create_app
 from service.settings import Settings
 from service.store import Store
-from service.store.jobs import DeliveryAttempt, JobStore
+from service.store.queue import DeliveryAttempt, JobQueue
 from tests.articles import ARTICLE
 
 
 @pytest.fixture
 def jobs(store_url: str) -> Any:
     store = Store(store_url)
-    yield JobStore(store)
+    yield store.jobs
     store.close()
 
 
-def test_a_queued_job_is_taken_once_and_its_lease_keeps_others_off(jobs: JobStore) -> None:
+def test_a_queued_job_is_taken_once_and_its_lease_keeps_others_off(jobs: JobQueue) -> None:
     job, created = jobs.enqueue('{"x": 1}', None, None)
     assert created and job.status == "queued" and job.attempts == 0
     [taken] = jobs.claim("a", 5, lease_s=30)
@@ -37,7 +37,7 @@ def test_a_queued_job_is_taken_once_and_its_lease_keeps_others_off(jobs: JobStor
 
 
 def test_a_lapsed_lease_lets_another_worker_take_the_job_and_fences_the_first(
-    jobs: JobStore,
+    jobs: JobQueue,
 ) -> None:
     job, _ = jobs.enqueue("{}", None, None)
     jobs.claim("dying", 1, lease_s=0.05)
@@ -51,7 +51,7 @@ def test_a_lapsed_lease_lets_another_worker_take_the_job_and_fences_the_first(
     assert not jobs.finish(job.id, "alive", result="{}")  # ended once
 
 
-def test_a_finished_job_with_a_callback_is_due_for_delivery_once(jobs: JobStore) -> None:
+def test_a_finished_job_with_a_callback_is_due_for_delivery_once(jobs: JobQueue) -> None:
     job, _ = jobs.enqueue("{}", "https://cms.example.com/hook", None)
     quiet, _ = jobs.enqueue("{}", None, None)
     jobs.claim("w", 2, lease_s=30)
@@ -73,7 +73,7 @@ def test_a_finished_job_with_a_callback_is_due_for_delivery_once(jobs: JobStore)
     assert jobs.get(quiet.id).delivery == "none"  # type: ignore[union-attr]
 
 
-def test_an_idempotency_key_names_one_job(jobs: JobStore) -> None:
+def test_an_idempotency_key_names_one_job(jobs: JobQueue) -> None:
     first, created = jobs.enqueue("{}", None, ("k", "fingerprint-1"))
     again, created_again = jobs.enqueue("{}", None, ("k", "fingerprint-1"))
     assert created and not created_again and again.id == first.id
@@ -84,7 +84,7 @@ def test_an_idempotency_key_names_one_job(jobs: JobStore) -> None:
 def test_workers_claiming_at_once_never_take_the_same_job(store_url: str) -> None:
     """Four workers, each with its own connection pool, race over 60 jobs."""
     stores = [Store(store_url) for _ in range(4)]
-    queues = [JobStore(store) for store in stores]
+    queues = [store.jobs for store in stores]
     made = {queues[0].enqueue("{}", None, None)[0].id for _ in range(60)}
     taken: list[list[str]] = [[] for _ in queues]
     start = threading.Barrier(len(queues))
@@ -109,7 +109,7 @@ async def test_two_replicas_run_every_job_exactly_once(store_url: str) -> None:
     """Two apps on one store, each with its worker: every job succeeds after one run."""
     fields: dict[str, Any] = {"engine": "rules", "database_url": store_url, "job_poll_s": 0.01}
     apps = [create_app(Settings(**fields, job_workers=3)) for _ in range(2)]
-    queue = apps[0].state.service.jobs
+    queue = apps[0].state.service.store.jobs
     ids = []
     for n in range(30):
         request = {"text": f"{ARTICLE}\n\nUpdate number {n}.", "engine": "rules"}
@@ -129,7 +129,7 @@ async def test_two_replicas_run_every_job_exactly_once(store_url: str) -> None:
 
 
 def test_ended_jobs_past_their_retention_are_deleted_with_their_log_and_key(
-    jobs: JobStore,
+    jobs: JobQueue,
 ) -> None:
     old, _ = jobs.enqueue("{}", "https://cms.example.com/hook", ("caller:jobs:k", "f"))
     still_sending, _ = jobs.enqueue("{}", "https://cms.example.com/hook", None)

@@ -21,7 +21,6 @@ from service import webhooks
 from service.http.app import create_app
 from service.settings import Settings
 from service.store import Store
-from service.store.jobs import JobStore
 from service.store.tables import jobs
 from tests.articles import ARTICLE, VALID_ANSWER
 from tests.model_stub import BASE_URL, COMPLETIONS, completion, error
@@ -279,7 +278,8 @@ async def test_a_job_left_running_by_a_dead_replica_is_taken_again_when_its_leas
     async with running(app) as client:
         job = (await client.post("/v1/jobs", json={"text": ARTICLE, "callback_url": HOOK})).json()
     # A replica takes it and dies (kill -9): it holds a short lease it will never renew.
-    dead = JobStore(Store(f"sqlite:///{tmp_path}/store.sqlite3"))
+    dead_store = Store(f"sqlite:///{tmp_path}/store.sqlite3")
+    dead = dead_store.jobs
     [taken] = dead.claim("dead-replica", 1, lease_s=0.2)
     assert taken.id == job["id"] and taken.status == "running"
     # The replica that takes it over holds a long lease of its own: under load, a short
@@ -289,7 +289,7 @@ async def test_a_job_left_running_by_a_dead_replica_is_taken_again_when_its_leas
     assert final["status"] == "succeeded" and final["attempts"] == 2
     assert hook.call_count == 1
     assert not dead.finish(job["id"], "dead-replica", result="{}")  # it cannot end it twice
-    dead.store.close()
+    dead_store.close()
 
 
 async def test_the_same_idempotency_key_and_body_give_the_same_job(
@@ -466,7 +466,7 @@ async def test_a_bad_job_request_is_refused_at_once_and_nothing_is_queued(
         response = await client.post("/v1/jobs", **kwargs)
     assert response.status_code == status, response.text
     assert response.json()["type"] == f"/problems/{slug}"
-    with app.state.service.store.engine.connect() as conn:
+    with app.state.service.store.database.connect() as conn:
         assert conn.execute(select(func.count()).select_from(jobs)).scalar() == 0
 
 

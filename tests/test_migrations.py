@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, inspect, select
 
-from service.store import engine_for
+from service.store.database import pool_for
 from service.store.migrations import MIGRATIONS, migrate
 from service.store.tables import metadata, migrations_table
 
@@ -31,8 +31,8 @@ def schema_of(engine: Engine) -> dict[str, Any]:
 def empty(url: str, name: str) -> Engine:
     """An empty database: a file of its own for SQLite, a schema of its own for PostgreSQL."""
     if url.startswith("sqlite:///"):
-        return engine_for(url.replace("store.sqlite3", f"{name}.sqlite3"))
-    return engine_for(url)
+        return pool_for(url.replace("store.sqlite3", f"{name}.sqlite3"))
+    return pool_for(url)
 
 
 def test_migrating_step_by_step_ends_where_a_fresh_database_from_the_tables_starts(

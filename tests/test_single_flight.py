@@ -88,7 +88,7 @@ async def test_a_claim_left_by_a_dead_holder_lapses(
     from service.cache import cache_key
 
     key = cache_key(prepare(Article(ARTICLE)), None, engine)
-    assert cache.store.claim(key, "a-process-that-was-killed", ttl_s=0.3)
+    assert cache.store.claims.claim(key, "a-process-that-was-killed", ttl_s=0.3)
     outcome = await asyncio.wait_for(cache.summarise(Article(ARTICLE), engine), timeout=5)
     assert route.call_count == 1 and not outcome.record.meta.cached
     await engine.aclose()
@@ -105,7 +105,9 @@ async def test_a_stored_summary_of_an_older_shape_is_made_afresh(
     cache = SummaryCache(Store(f"sqlite:///{tmp_path}/s.sqlite3"), settings, Metrics())
     engine = LLMEngine(settings)
     key = cache_key(prepare(Article(ARTICLE)), None, engine)
-    cache.store.put(summary_id(key), key, '{"source": null, "summary": {}, "meta": {}}', "llm")
+    cache.store.summaries.put(
+        summary_id(key), key, '{"source": null, "summary": {}, "meta": {}}', "llm"
+    )
     outcome = await cache.summarise(Article(ARTICLE), engine)
     assert route.call_count == 1 and not outcome.record.meta.cached
     again = await cache.summarise(Article(ARTICLE), engine)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from service.errors import ConfigurationError
 from service.store import Store
-from service.store.migrations import MIGRATIONS
+from service.store.migrations import MIGRATIONS, migrate
+from service.store.tables import migrations_table
 
 EXPECTED_COLUMNS = {
     "migrations": {"name", "applied_at"},
@@ -21,20 +22,17 @@ EXPECTED_COLUMNS = {
 
 def test_a_fresh_database_has_the_expected_tables_and_columns(store_url: str) -> None:
     store = Store(store_url)
-    inspector = inspect(store.engine)
-    for table, columns in EXPECTED_COLUMNS.items():
-        assert {c["name"] for c in inspector.get_columns(table)} == columns
+    with store.database.connect() as conn:
+        inspector = inspect(conn)
+        for table, columns in EXPECTED_COLUMNS.items():
+            assert {c["name"] for c in inspector.get_columns(table)} == columns
     store.close()
 
 
 def test_migrations_are_applied_once_and_recorded_by_name(store_url: str) -> None:
-    from sqlalchemy import select
-
-    from service.store.migrations import migrate, migrations_table
-
     store = Store(store_url)
-    with store.engine.begin() as conn:
-        assert migrate(conn) == []  # all applied already by the constructor
+    with store.database.begin() as conn:
+        assert migrate(conn) == []  # all applied already when the store opened
         names = list(conn.scalars(select(migrations_table.c.name)))
     assert names == [m.__name__ for m in MIGRATIONS]
     Store(store_url).close()  # a second replica starting finds nothing to do
@@ -43,27 +41,36 @@ def test_migrations_are_applied_once_and_recorded_by_name(store_url: str) -> Non
 
 def test_summaries_are_stored_by_key_and_id_and_a_refresh_replaces_them(store_url: str) -> None:
     store = Store(store_url)
-    assert store.get("k1") is None
-    store.put("s_1", "k1", '{"v": 1}', "llm")
-    assert store.get("k1").record == '{"v": 1}'  # type: ignore[union-attr]
-    assert store.get_by_id("s_1").cache_key == "k1"  # type: ignore[union-attr]
-    store.put("s_1", "k1", '{"v": 2}', "llm")
-    assert store.get("k1").record == '{"v": 2}'  # type: ignore[union-attr]
+    summaries = store.summaries
+    assert summaries.get("k1") is None
+    summaries.put("s_1", "k1", '{"v": 1}', "llm")
+    assert summaries.get("k1").record == '{"v": 1}'  # type: ignore[union-attr]
+    assert summaries.get_by_id("s_1").cache_key == "k1"  # type: ignore[union-attr]
+    summaries.put("s_1", "k1", '{"v": 2}', "llm")
+    assert summaries.get("k1").record == '{"v": 2}'  # type: ignore[union-attr]
     store.close()
 
 
 def test_a_claim_is_exclusive_until_released_or_expired(store_url: str) -> None:
     store = Store(store_url)
-    assert store.claim("k", "replica-a", ttl_s=30)
-    assert not store.claim("k", "replica-b", ttl_s=30)
-    assert store.claim_alive("k")
-    store.release("k", "replica-b")  # not b's to release
-    assert not store.claim("k", "replica-b", ttl_s=30)
-    store.release("k", "replica-a")
-    assert store.claim("k", "replica-b", ttl_s=0.05)
+    claims = store.claims
+    assert claims.claim("k", "replica-a", ttl_s=30)
+    assert not claims.claim("k", "replica-b", ttl_s=30)
+    claims.release("k", "replica-b")  # not b's to release
+    assert not claims.claim("k", "replica-b", ttl_s=30)
+    claims.release("k", "replica-a")
+    assert claims.claim("k", "replica-b", ttl_s=0.05)
     time.sleep(0.1)
-    assert not store.claim_alive("k")
-    assert store.claim("k", "replica-c", ttl_s=30)  # an expired claim is taken over
+    assert claims.claim("k", "replica-c", ttl_s=30)  # an expired claim is taken over
+    store.close()
+
+
+def test_an_idempotency_key_keeps_the_first_response(store_url: str) -> None:
+    store = Store(store_url)
+    assert store.idempotency.recall("key") is None
+    store.idempotency.remember("key", "fingerprint-1", "first")
+    store.idempotency.remember("key", "fingerprint-2", "second")
+    assert store.idempotency.recall("key") == ("fingerprint-1", "first")
     store.close()
 
 

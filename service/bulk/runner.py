@@ -241,7 +241,7 @@ class BulkRun:
         except MilestonesError:
             return True  # _one reports it
         key = cache_key(context, item.published_at, self.engine)
-        return await asyncio.to_thread(self.cache.store.get, key) is not None
+        return await asyncio.to_thread(self.cache.store.summaries.get, key) is not None
 
     def _admitted(
         self,
@@ -322,14 +322,21 @@ class BulkRun:
         record = await off_loop_for(len(article.text), assemble, run, context, self.engine, started)
         key = cache_key(context, article.published_at, self.engine)
         await asyncio.to_thread(
-            self.cache.store.put, summary_id(key), key, record.model_dump_json(), self.engine.name
+            self.cache.store.summaries.put,
+            summary_id(key),
+            key,
+            record.model_dump_json(),
+            self.engine.name,
         )
         return record
 
     async def _summarise(self, article: Article) -> tuple[SummaryRecord, str | None]:
         context = await off_loop_for(len(article.text), prepare, article)
         key = cache_key(context, article.published_at, self.engine)
-        if self.near_duplicates and await asyncio.to_thread(self.cache.store.get, key) is None:
+        if (
+            self.near_duplicates
+            and await asyncio.to_thread(self.cache.store.summaries.get, key) is None
+        ):
             similar = self.recent.most_similar(context.normalised_text)
             if similar is not None:
                 earlier_id, earlier = similar

@@ -85,7 +85,7 @@ def create_app(
                 else None
             )
             service.worker = JobWorker(
-                service.jobs, ServiceJobs(service), settings, deliverer, metrics
+                service.store.jobs, ServiceJobs(service), settings, deliverer, metrics
             )
             service.worker.start()
         yield

@@ -23,7 +23,7 @@ from service.http.problems import for_error
 from service.http.state import Service
 from service.http.summarise import summarise
 from service.settings import EngineName
-from service.store.jobs import DeliveryAttempt, Job
+from service.store.queue import DeliveryAttempt, Job
 
 log = logging.getLogger("milestones.jobs")
 

@@ -18,13 +18,12 @@ from service.jobs.worker import JobWorker
 from service.metrics import Metrics
 from service.settings import EngineName, Settings
 from service.store import Store
-from service.store.jobs import JobStore
 
 
 @dataclass
 class Service:
     """Settings, store, cache, metrics, recent responses, the engines built so far, the
-    jobs, the callback URL policy and this replica's job worker (when it runs one)."""
+    callback URL policy and this replica's job worker (when it runs one)."""
 
     settings: Settings
     store: Store
@@ -33,14 +32,12 @@ class Service:
     callbacks: CallbackPolicy = field(default_factory=CallbackPolicy)
     recent: RecentResponses = field(default_factory=RecentResponses)
     worker: JobWorker | None = None
-    jobs: JobStore = field(init=False)
     engines: dict[str, Engine] = field(default_factory=dict)
     _by_request: dict[str | None, Engine] = field(default_factory=dict)
     api_keys: list[bytes] = field(init=False)
 
     def __post_init__(self) -> None:
         self.api_keys = [key.encode() for key in self.settings.api_key_list()]
-        self.jobs = JobStore(self.store)
 
     def engine(self, requested: EngineName | None) -> Engine:
         """The engine for a request: asked for, else MILESTONES_ENGINE, else auto."""

@@ -15,7 +15,7 @@ import httpx
 from service import webhooks
 from service.errors import CallbackRefused
 from service.jobs.callbacks import CallbackPolicy, PinnedTransport
-from service.store.jobs import DeliveryAttempt
+from service.store.queue import DeliveryAttempt
 
 USER_AGENT = "milestones-webhooks/1"
 

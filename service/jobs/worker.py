@@ -23,7 +23,7 @@ from service.errors import JobInterrupted
 from service.jobs.delivery import Deliverer
 from service.metrics import Metrics
 from service.settings import Settings
-from service.store.jobs import DeliveryState, Job, JobStore
+from service.store.queue import DeliveryState, Job, JobQueue
 
 log = logging.getLogger("milestones.jobs")
 T = TypeVar("T")
@@ -70,7 +70,7 @@ class JobWorker:
 
     def __init__(
         self,
-        jobs: JobStore,
+        jobs: JobQueue,
         handler: JobHandler,
         settings: Settings,
         deliverer: Deliverer | None,

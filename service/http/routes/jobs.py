@@ -64,7 +64,7 @@ async def create_job(
     key = None
     if idempotency_key:
         key = scoped_key(request, "jobs", idempotency_key, chosen.name, raw)
-    job, created = await asyncio.to_thread(service.jobs.enqueue, wanted, callback, key)
+    job, created = await asyncio.to_thread(service.store.jobs.enqueue, wanted, callback, key)
     headers = {"Location": f"/v1/jobs/{job.id}"}
     if created:
         if service.worker is not None:
@@ -72,7 +72,7 @@ async def create_job(
         body = public_job(job)
     else:
         headers["Idempotent-Replayed"] = "true"
-        body = public_job(job, await asyncio.to_thread(service.jobs.deliveries, job.id))
+        body = public_job(job, await asyncio.to_thread(service.store.jobs.deliveries, job.id))
     return Response(
         body.model_dump_json(), status_code=202, media_type="application/json", headers=headers
     )
@@ -87,8 +87,8 @@ async def create_job(
 async def read_job(job_id: str, service: ServiceDep) -> Response:
     """The job's status (queued, running, succeeded, failed), its summary or problem
     document once it has ended, and the log of its webhook deliveries."""
-    job = await asyncio.to_thread(service.jobs.get, job_id)
+    job = await asyncio.to_thread(service.store.jobs.get, job_id)
     if job is None:
         raise NotFound(f"no job with id {job_id!r}")
-    log = await asyncio.to_thread(service.jobs.deliveries, job_id)
+    log = await asyncio.to_thread(service.store.jobs.deliveries, job_id)
     return Response(public_job(job, log).model_dump_json(), media_type="application/json")

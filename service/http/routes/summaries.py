@@ -42,7 +42,7 @@ async def create_summary(
     remembered = None
     if idempotency_key:
         remembered = scoped_key(request, "summaries", idempotency_key, chosen.name, raw)
-        kept = await asyncio.to_thread(service.store.recall, remembered[0])
+        kept = await asyncio.to_thread(service.store.idempotency.recall, remembered[0])
         if kept is not None:
             if kept[0] != remembered[1]:
                 raise IdempotencyKeyReused()
@@ -54,7 +54,9 @@ async def create_summary(
     if not refresh and (repeat := service.recent.get(exact, started)) is not None:
         service.metrics.hit()
         if remembered is not None:
-            await asyncio.to_thread(service.store.remember, *remembered, repeat.decode())
+            await asyncio.to_thread(
+                service.store.idempotency.remember, *remembered, repeat.decode()
+            )
         return Response(repeat, media_type="application/json")
     content_type = request.headers.get("content-type", "")
     parsed = await off_loop_for(len(raw), parse_article, content_type, raw)
@@ -66,7 +68,9 @@ async def create_summary(
         service.recent.put(exact, repeat_body.model_dump_json().encode())
     answer = body.model_dump_json()
     if remembered is not None:
-        await asyncio.to_thread(service.store.remember, remembered[0], remembered[1], answer)
+        await asyncio.to_thread(
+            service.store.idempotency.remember, remembered[0], remembered[1], answer
+        )
     return Response(answer, media_type="application/json")
 
 

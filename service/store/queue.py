@@ -24,10 +24,11 @@ from typing import Any, Literal
 from sqlalchemy import Select, and_, case, delete, insert, or_, select, update
 
 from service.errors import IdempotencyKeyReused
-from service.store import Store
+from service.store.database import Database
+from service.store.idempotency import IdempotencyStore
 from service.store.tables import deliveries, idempotency, jobs
 
-__all__ = ["DeliveryAttempt", "Job", "JobStore"]
+__all__ = ["DeliveryAttempt", "Job", "JobQueue"]
 
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
 DeliveryState = Literal["none", "pending", "delivered", "failed"]
@@ -90,12 +91,12 @@ def _job(row: Any) -> Job:
     )
 
 
-class JobStore:
-    """The jobs table of a store, and the deliveries log."""
+class JobQueue:
+    """The jobs table, and the deliveries log."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.engine = store.engine
+    def __init__(self, db: Database, keys: IdempotencyStore) -> None:
+        self.db = db
+        self.keys = keys
 
     def enqueue(
         self, request: str, callback_url: str | None, idempotency_key: tuple[str, str] | None
@@ -106,24 +107,11 @@ class JobStore:
         racing with one key make one job."""
         job_id = "j_" + uuid.uuid4().hex
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             if idempotency_key is not None:
-                key, fingerprint = idempotency_key
-                won = conn.execute(
-                    self.store.insert(idempotency)
-                    .values(key=key, request_hash=fingerprint, body=job_id, created_at=now)
-                    .on_conflict_do_nothing(index_elements=[idempotency.c.key])
-                    .returning(idempotency.c.key)
-                ).first()
-                if won is None:
-                    kept = conn.execute(
-                        select(idempotency.c.request_hash, idempotency.c.body).where(
-                            idempotency.c.key == key
-                        )
-                    ).one()
-                    if kept.request_hash != fingerprint:
-                        raise IdempotencyKeyReused()
-                    row = conn.execute(select(jobs).where(jobs.c.id == kept.body)).first()
+                named = self.keys.bind(conn, *idempotency_key, job_id)
+                if named is not None:
+                    row = conn.execute(select(jobs).where(jobs.c.id == named)).first()
                     if row is not None:
                         return _job(row), False
                     raise IdempotencyKeyReused()  # the key names no job
@@ -145,13 +133,13 @@ class JobStore:
         return _job(row), True
 
     def get(self, job_id: str) -> Job | None:
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
         return _job(row) if row is not None else None
 
     def deliveries(self, job_id: str) -> list[DeliveryAttempt]:
         """The delivery log of a job, oldest first."""
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             rows = conn.execute(
                 select(deliveries).where(deliveries.c.job_id == job_id).order_by(deliveries.c.id)
             ).all()
@@ -197,7 +185,7 @@ class JobStore:
         for _ in range(limit):
             one = due.limit(1).with_for_update(skip_locked=True).scalar_subquery()
             statement = update(jobs).where(jobs.c.id == one).values(**values).returning(*jobs.c)
-            with self.engine.begin() as conn:
+            with self.db.begin() as conn:
                 row = conn.execute(statement).first()
             if row is None:
                 break
@@ -206,7 +194,7 @@ class JobStore:
 
     def renew(self, job_id: str, owner: str, lease_s: float) -> bool:
         """Extend the lease on a running job; False if this owner no longer holds it."""
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             done = conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.lease_owner == owner, jobs.c.status == "running")
@@ -219,7 +207,7 @@ class JobStore:
     ) -> bool:
         """End a running job with its result or problem; its webhook (if it has a
         callback URL) is then due. False if this owner no longer holds the job."""
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             done = conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.lease_owner == owner, jobs.c.status == "running")
@@ -248,7 +236,7 @@ class JobStore:
         }
         if not counts:
             values["attempts"] = jobs.c.attempts - 1
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             done = conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.lease_owner == owner, jobs.c.status == "running")
@@ -261,7 +249,7 @@ class JobStore:
         to send, with their delivery logs and idempotency keys; how many went."""
         gone = 0
         while True:
-            with self.engine.begin() as conn:
+            with self.db.begin() as conn:
                 ids = list(
                     conn.scalars(
                         select(jobs.c.id)
@@ -308,7 +296,7 @@ class JobStore:
     ) -> bool:
         """Log one delivery attempt and set what follows: delivered, failed for good,
         or pending again from ``retry_at``. False if this owner no longer held it."""
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             done = conn.execute(
                 update(jobs)
                 .where(

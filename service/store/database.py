@@ -1,0 +1,84 @@
+"""The database a store lives in: SQLite (embedded) or PostgreSQL (shared by replicas).
+
+One code path for both (SQLAlchemy 2 Core). The URL comes from ``DATABASE_URL``:
+``sqlite:///path`` or ``postgresql://…``. Opening it applies the migrations not yet
+applied. Every method is synchronous; the service calls them from a worker thread.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy import Engine as Pool
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.errors import ConfigurationError, StoreUnavailable
+from service.store.migrations import migrate
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def pool_for(url: str) -> Pool:
+    """SQLAlchemy's connection pool (its ``Engine``) for ``sqlite:///…`` or ``postgresql://…``."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        pool = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(pool, "connect", _sqlite_pragmas)
+        return pool
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("postgresql+psycopg://"):
+        return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    raise ConfigurationError(
+        f"DATABASE_URL must be sqlite:///path or postgresql://…, not {url.split(':', 1)[0]}:…"
+    )
+
+
+class Database:
+    """A database, migrated, and its connections."""
+
+    def __init__(self, url: str) -> None:
+        self._pool = pool_for(url)
+        self.dialect = self._pool.dialect.name
+        try:
+            with self._pool.begin() as conn:
+                migrate(conn)
+        except SQLAlchemyError as error:
+            raise StoreUnavailable(f"cannot open the store: {error.__class__.__name__}") from error
+
+    def begin(self) -> AbstractContextManager[Connection]:
+        """A connection in a transaction, committed at the end of the block."""
+        return self._pool.begin()
+
+    def connect(self) -> AbstractContextManager[Connection]:
+        """A connection for reading."""
+        return self._pool.connect()
+
+    def insert(self, table: Any) -> Any:
+        """An INSERT that can say ON CONFLICT, in this database's dialect."""
+        return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
+
+    def ping(self) -> bool:
+        """Whether the database answers."""
+        try:
+            with self._pool.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except SQLAlchemyError:
+            return False
+
+    def close(self) -> None:
+        self._pool.dispose()
