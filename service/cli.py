@@ -60,11 +60,11 @@ async def _summarise_all(
     stdout = Console(highlight=False)
 
     async def one(source: Source) -> tuple[SummaryRecord, str] | MilestonesError:
-        if source.error is not None:
-            return source.error
+        if source.input is None:
+            return source.error or InputError("unreadable")
         async with limit:
             try:
-                article = await off_loop(source.article)
+                article = await off_loop(source.input.to_article)
                 return await summarise(article, engine), article.text
             except MilestonesError as error:
                 return error
@@ -80,7 +80,7 @@ async def _summarise_all(
             elif as_json:
                 record, text = result
                 line = record.model_dump(mode="json")
-                if source.is_html:
+                if source.input is not None and source.input.extracted:
                     line["text"] = text  # the extracted text the spans refer to
                 sys.stdout.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
                 sys.stdout.flush()
@@ -126,11 +126,11 @@ async def _run_engine(
     records, errors = [], {}
     try:
         for source in iter_sources([str(p) for p in paths]):
-            if source.error is not None or source.text is None:
+            if source.input is None:
                 errors[Path(source.name).name] = (source.error or InputError("unreadable")).detail
                 continue
             try:
-                records.append(await summarise(source.article(), engine))
+                records.append(await summarise(source.input.to_article(), engine))
             except MilestonesError as error:
                 errors[Path(source.name).name] = f"{error.kind}: {error.detail}"
     finally:

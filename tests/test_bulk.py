@@ -85,13 +85,15 @@ def test_jsonl_rows_that_cannot_be_read_become_error_items(tmp_path: Path) -> No
         ("ok", True),
         ("in.jsonl:2", False),
         ("in.jsonl:3", False),
-        ("blank", False),
+        ("blank", True),  # read, then refused as empty when summarised (as over HTTP)
         ("html", True),
         ("odd", False),
         ("date", False),
         ("7", True),
     ]
-    assert items[-1].published_at is not None and items[-1].published_at.isoformat() == "2025-01-02"
+    last = items[-1].input
+    assert last is not None and last.published_at is not None
+    assert last.published_at.isoformat() == "2025-01-02"
 
 
 def test_csv_rows_with_missing_text_or_extra_cells_become_error_items(tmp_path: Path) -> None:
@@ -103,7 +105,7 @@ def test_csv_rows_with_missing_text_or_extra_cells_become_error_items(tmp_path: 
         writer.writerow(["b", "", "wire"])
         writer.writerow(["c", "text", "wire", "surplus"])
     items = list(iter_items(str(path)))
-    assert [(i.id, i.error is None, i.source) for i in items] == [
+    assert [(i.id, i.error is None, i.input and i.input.source) for i in items] == [
         ("a", True, "wire"),
         ("b", False, None),
         ("c", False, None),
@@ -134,7 +136,7 @@ def test_html_and_ninjs_rows_and_html_files_are_summarised_with_their_text(
     folder = tmp_path / "pages"
     folder.mkdir()
     (folder / "a.html").write_text(as_html(text))
-    assert [i.html is not None for i in iter_items(str(folder))] == [True]
+    assert [i.input and i.input.html is not None for i in iter_items(str(folder))] == [True]
 
 
 def test_a_partial_last_line_is_cut_off_before_appending(tmp_path: Path) -> None:
@@ -521,5 +523,5 @@ def test_a_csv_row_with_an_unterminated_quote_is_reported_and_the_rows_after_it_
         ("e", False),
     ]
     assert "line 2" in (items[0].error or "") and "not valid CSV" in (items[0].error or "")
-    assert items[3].text == "Gamma raised $8 million.\non two lines"
+    assert items[3].input and items[3].input.text == "Gamma raised $8 million.\non two lines"
     assert "not UTF-8" in (items[4].error or "")

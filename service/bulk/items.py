@@ -1,4 +1,5 @@
-"""Bulk input: items streamed from a directory, a JSON Lines file, a CSV file or stdin.
+"""Bulk input: items streamed from a directory, a JSON Lines file, a CSV file or stdin;
+the bulk adapter to ``service.inputs.ArticleInput`` (a row's fields are its fields).
 
 A row that cannot be read (not UTF-8, not JSON, nested too deep, broken CSV quoting, a
 file that is not text) becomes an item carrying its error: it is reported in the errors
@@ -10,118 +11,64 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
-import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from pydantic import ValidationError
+
 from service import safe_json
-from service.article import Article, publication_date_problem
+from service.article import Article
 from service.errors import InputError, UnusableJSON
-from service.formats import from_html, from_ninjs
-from service.inputs import ARTICLE_SUFFIXES, HTML_SUFFIXES, decode
+from service.inputs import ArticleInput, article_files, read_file
+from service.validate import describe_errors
 
 log = logging.getLogger("milestones.bulk")
 
-FIELDS = ("id", "text", "html", "ninjs", "published_at", "url", "source")
 # An article in a CSV cell may be long: the csv module's own limit is 128 KiB.
 csv.field_size_limit(64 * 1024 * 1024)
 
 
 @dataclass(frozen=True)
 class Item:
-    """One article of a bulk run, or the reason its row could not be read."""
+    """One article of a bulk run (its input), or the reason its row could not be read."""
 
     id: str
-    text: str | None = None
-    published_at: date | None = None
-    url: str | None = None
-    source: str | None = None
+    where: str  # its place in the input: a file's name, or "in.jsonl:7"
+    input: ArticleInput | None = None
     error: str | None = None
-    html: str | None = None
-    ninjs: dict[str, Any] | None = None
-    where: str = ""  # its place in the input: a file's name, or "in.jsonl:7"
 
     @property
     def content_hash(self) -> str:
         """What the article says, hashed: a changed article is a new item."""
-        content = self.text or self.html or json.dumps(self.ninjs, sort_keys=True)
-        return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return self.input.content_hash if self.input is not None else ""
 
     @property
     def extracted(self) -> bool:
         """Whether the text is extracted (from HTML or ninjs): spans refer to that text."""
-        return self.html is not None or self.ninjs is not None
+        return self.input is not None and self.input.extracted
 
     def article(self) -> Article:
-        """The article, its text extracted first when it came as HTML or ninjs."""
-        if self.html is not None:
-            return from_html(
-                self.html,
-                published_at=self.published_at,
-                url=self.url,
-                source=self.source,
-                article_id=self.id,
-            )
-        if self.ninjs is not None:
-            found = from_ninjs(self.ninjs, source=self.source)
-            published = self.published_at or found.published_at
-            return Article(found.text, published, self.source, self.url or found.url, self.id)
-        assert self.text is not None
-        return Article(self.text, self.published_at, self.source, self.url, self.id)
+        """The article (an HTML page's or ninjs document's text extracted first)."""
+        assert self.input is not None
+        return self.input.to_article()
 
 
 def _item(row: dict[str, Any], where: str) -> Item:
-    """The item a row describes (its id, else ``where``), or why it cannot be one."""
-    raw_id = row.get("id")
-    item_id = str(raw_id) if raw_id not in (None, "") else where
-
-    def refused(reason: str) -> Item:
-        return Item(item_id, error=reason, where=where)
-
-    unknown = set(row) - set(FIELDS)
-    if unknown:
-        return refused(f"unknown fields: {', '.join(sorted(unknown))}")
-    text, html, ninjs = row.get("text"), row.get("html"), row.get("ninjs")
-    given = [
-        k for k, v in (("text", text), ("html", html), ("ninjs", ninjs)) if v not in (None, "")
-    ]
-    if len(given) > 1:
-        return refused(f"send one of text, html and ninjs, not {', '.join(given)}")
-    if not isinstance(html, str) or not html.strip():
-        html = None
-    if not isinstance(ninjs, dict):
-        ninjs = None
-    if html is None and ninjs is None and (not isinstance(text, str) or not text.strip()):
-        return refused("no text (a 'text', 'html' or 'ninjs' field is required)")
-    for name in ("url", "source"):
-        if row.get(name) not in (None, "") and not isinstance(row[name], str):
-            return refused(f"{name} must be a string")
-    published = None
-    if row.get("published_at"):
-        try:
-            published = date.fromisoformat(str(row["published_at"])[:10])
-        except ValueError:
-            return refused(f"published_at {row['published_at']!r} is not ISO 8601")
-        problem = publication_date_problem(published)
-        if problem:
-            return refused(problem)
-    return Item(
-        item_id,
-        text if html is None and ninjs is None else None,
-        published,
-        row.get("url") or None,
-        row.get("source") or None,
-        html=html,
-        ninjs=ninjs,
-        where=where,
-    )
+    """The item a row describes (its id, else ``where``), or why it cannot be one. Empty
+    values count as absent; an id may be a number."""
+    fields = {k: v for k, v in row.items() if v not in (None, "")}
+    if "id" in fields and not isinstance(fields["id"], str):
+        fields["id"] = str(fields["id"])
+    item_id = str(fields.get("id") or where)
+    try:
+        return Item(item_id, where, ArticleInput.model_validate(fields))
+    except ValidationError as error:
+        return Item(item_id, where, error="; ".join(describe_errors(error)))
 
 
 def _row_item(where: str, read: Callable[[], Item]) -> Item:
@@ -130,11 +77,10 @@ def _row_item(where: str, read: Callable[[], Item]) -> Item:
     try:
         return read()
     except RowError as error:
-        return Item(where, error=str(error), where=where)
+        return Item(where, where, error=str(error))
     except Exception as error:  # a row no check foresaw: reported, and the run goes on
         log.warning("%s could not be read", where, exc_info=error)
-        detail = f"{where} could not be read ({type(error).__name__})"
-        return Item(where, error=detail, where=where)
+        return Item(where, where, error=f"{where} could not be read ({type(error).__name__})")
 
 
 class RowError(ValueError):
@@ -195,13 +141,13 @@ def _csv_item(header: list[str], cells: list[str], where: str) -> Item:
     row = {k: v for k, v in zip(header, cells, strict=False) if v != ""}
     item_id = str(row.get("id") or where)
     if len(cells) > len(header):
-        return Item(item_id, error=f"{where} has more cells than the header", where=where)
+        return Item(item_id, where, error=f"{where} has more cells than the header")
     for cell in cells:
         try:
             cell.encode("utf-8")
         except UnicodeEncodeError as error:
             detail = f"{where} is not UTF-8 (character {error.start} of a cell): send UTF-8"
-            return Item(item_id, error=detail, where=where)
+            return Item(item_id, where, error=detail)
     return _item(row, where)
 
 
@@ -225,12 +171,9 @@ def _csv_rows(stream: BinaryIO, name: str) -> Iterator[Item]:
                 start, offset = lines.read + 1, stream.tell()
             return
         except csv.Error as error:
-            yield Item(
-                f"{name}:{start}",
-                error=f"row starting at line {start} is not valid CSV ({error}); "
-                "reading goes on from the next line",
-                where=f"{name}:{start}",
-            )
+            where = f"{name}:{start}"
+            detail = f"row starting at line {start} is not valid CSV ({error}); reading goes on"
+            yield Item(where, where, error=f"{detail} from the next line")
             stream.seek(offset)
             stream.readline()  # the bad row's first line
             lines.read = start
@@ -240,28 +183,20 @@ def _listed_files(path: Path, warn: Callable[[str], None] | None) -> list[Path]:
     """The directory's article files, sorted; a link leading out of it is skipped."""
     root = path.resolve()
     files = []
-    for file in sorted(path.iterdir()):
-        if file.name.startswith(".") or file.suffix.lower() not in ARTICLE_SUFFIXES:
-            continue
+    for file in article_files(path):
         if not file.resolve().is_relative_to(root):
             if warn is not None:
                 warn(f"{file.name} links outside {path}: skipped")
             continue
-        if file.is_file():
-            files.append(file)
+        files.append(file)
     return files
 
 
 def _file_item(file: Path) -> Item:
-    where = file.name
     try:
-        text = decode(file.read_bytes(), file.name)
-    except (InputError, OSError) as error:
-        detail = error.detail if isinstance(error, InputError) else f"cannot read: {error}"
-        return Item(where, error=detail, where=where)
-    if file.suffix.lower() in HTML_SUFFIXES:
-        return Item(where, html=text, source=str(file), where=where)
-    return Item(where, text, source=str(file), where=where)
+        return Item(file.name, file.name, read_file(file, id=file.name))
+    except InputError as error:
+        return Item(file.name, file.name, error=error.detail)
 
 
 def iter_items(source: str, warn: Callable[[str], None] | None = None) -> Iterator[Item]:

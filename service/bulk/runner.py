@@ -240,7 +240,7 @@ class BulkRun:
             context = prepare(_article(item))
         except MilestonesError:
             return True  # _one reports it
-        key = cache_key(context, item.published_at, self.engine)
+        key = cache_key(context, context.published, self.engine)
         return await asyncio.to_thread(self.cache.store.summaries.get, key) is not None
 
     def _admitted(

@@ -1,24 +1,25 @@
-"""Reading an article from a request body: JSON or text/plain, within the size limit."""
+"""Reading an article from a request body, within the size limit: the HTTP adapter to
+``service.inputs.ArticleInput``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from fastapi import Request
 from pydantic import ValidationError
 
 from service import safe_json
 from service.article import Article
-from service.errors import InvalidRequest, MalformedBody, PayloadTooLarge, UnsupportedMediaType
-from service.formats import from_html, from_ninjs
+from service.errors import (
+    InputError,
+    InvalidRequest,
+    MalformedBody,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from service.http.models import SummaryCreate
+from service.inputs import BODY_MEDIA_TYPES, ArticleInput
 from service.validate import describe_errors
-
-JSON_TYPES = ("application/json",)
-TEXT_TYPES = ("text/plain",)
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-NINJS_TYPES = ("application/ninjs+json",)
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -54,71 +55,62 @@ def _utf8(body: bytes) -> str:
 
 @dataclass(frozen=True)
 class Parsed:
-    """What a request's body carries: the article, the caller's id for it, whether its
-    text was extracted (from HTML or ninjs: the response then includes it), and for a
-    job, the callback URL in the JSON body."""
+    """What a request's body carries: the article as handed over and as converted, and
+    for a job, the callback URL in the JSON body."""
 
+    input: ArticleInput
     article: Article
-    article_id: str | None = None
-    extracted: bool = False
     callback_url: str | None = None
+
+    @property
+    def article_id(self) -> str | None:
+        """The caller's id for the article."""
+        return self.input.id
+
+    @property
+    def extracted(self) -> bool:
+        """Whether the text was extracted (from HTML or ninjs): answers then include it."""
+        return self.input.extracted
 
 
 def parse_article(
     content_type: str, body: bytes, fields: type[SummaryCreate] = SummaryCreate
 ) -> Parsed:
-    """The article a request's body carries, by its Content-Type: text, HTML or ninjs. A
-    JSON object is read as ``fields`` (SummaryCreate, or JobCreate with its callback URL).
-    CPU work (an HTML page's text is extracted): callers run it with ``off_loop``."""
+    """The article a request's body carries, by its Content-Type: text, HTML or ninjs
+    alone, or JSON naming its fields (as ``fields``: SummaryCreate, or JobCreate with its
+    callback URL). CPU work (an HTML page's text is extracted): callers run it with
+    ``off_loop``."""
     media, charset = _media_type(content_type)
-    accepted = JSON_TYPES + TEXT_TYPES + HTML_TYPES + NINJS_TYPES
-    if media not in accepted and not media.endswith("+json"):
-        shown = media or "none"
+    form = BODY_MEDIA_TYPES.get(media) or ("fields" if media.endswith("+json") else None)
+    if form is None:
+        accepted = ", ".join(sorted(BODY_MEDIA_TYPES))
         raise UnsupportedMediaType(
-            f"Content-Type {shown} is not accepted: send application/json, text/plain, "
-            "text/html or application/ninjs+json"
+            f"Content-Type {media or 'none'} is not accepted: send one of {accepted}"
         )
     if charset not in (None, "utf-8", "utf8"):
         raise UnsupportedMediaType(f"charset {charset} is not accepted: send UTF-8")
-    if media in TEXT_TYPES:
-        return Parsed(Article(_utf8(body)))
-    if media in HTML_TYPES:
-        return Parsed(from_html(_utf8(body)), extracted=True)
-    data = _json(body)
-    if media in NINJS_TYPES:
-        return Parsed(from_ninjs(data), extracted=True)
-    if not isinstance(data, dict):
-        raise MalformedBody(
-            "the JSON body must be an object with a 'text', 'html' or 'ninjs' field"
-        )
-    try:
-        payload = fields.model_validate(data)
-    except ValidationError as error:
-        errors = describe_errors(error)
-        raise InvalidRequest("; ".join(errors), errors) from None
-    published: date | None = payload.published_at
-    if payload.html is not None:
-        article = from_html(
-            payload.html,
-            published_at=published,
-            url=payload.url,
-            source=payload.source,
-            article_id=payload.id,
-        )
-    elif payload.ninjs is not None:
-        found = from_ninjs(payload.ninjs, source=payload.source)
-        article = Article(
-            found.text,
-            published or found.published_at,
-            payload.source,
-            payload.url or found.url,
-            payload.id,
-        )
+    if form == "text":
+        given: ArticleInput = ArticleInput(text=_utf8(body))
+    elif form == "html":
+        given = ArticleInput(html=_utf8(body))
     else:
-        assert payload.text is not None
-        article = Article(payload.text, published, payload.source, payload.url, payload.id)
-    callback_url = getattr(payload, "callback_url", None)
-    return Parsed(article, payload.id, payload.text is None, callback_url)
+        data = _json(body)
+        if form == "ninjs":
+            if not isinstance(data, dict):
+                raise InputError("a ninjs document must be a JSON object")
+            given = ArticleInput(ninjs=data)
+        elif not isinstance(data, dict):
+            raise MalformedBody(
+                "the JSON body must be an object with a 'text', 'html' or 'ninjs' field"
+            )
+        else:
+            try:
+                given = fields.model_validate(data)
+            except ValidationError as error:
+                errors = describe_errors(error)
+                raise InvalidRequest("; ".join(errors), errors) from None
+    callback_url = getattr(given, "callback_url", None)
+    return Parsed(given, given.to_article(), callback_url)
 
 
 def _json(body: bytes) -> object:

@@ -29,13 +29,13 @@ log = logging.getLogger("milestones.jobs")
 
 
 class JobRequest(BaseModel):
-    """What a job keeps of its request: the article as parsed, and the options."""
+    """What a job keeps of its request: the article as converted (an HTML page's text
+    already extracted), and the options."""
 
     text: str
     published_at: date | None = None
     source: str | None = None
     url: str | None = None
-    article_key: str | None = None
     article_id: str | None = None
     extracted: bool = False
     engine: EngineName
@@ -51,17 +51,15 @@ class JobRequest(BaseModel):
                 "published_at": article.published_at,
                 "source": article.source,
                 "url": article.url,
-                "article_key": article.id,
-                "article_id": parsed.article_id,
+                "article_id": article.id,
                 "extracted": parsed.extracted,
                 "engine": engine,
                 "refresh": refresh,
             }
         )
 
-    def parsed(self) -> Parsed:
-        article = Article(self.text, self.published_at, self.source, self.url, self.article_key)
-        return Parsed(article, self.article_id, self.extracted)
+    def article(self) -> Article:
+        return Article(self.text, self.published_at, self.source, self.url, self.article_id)
 
 
 class ServiceJobs:
@@ -73,7 +71,13 @@ class ServiceJobs:
     async def run(self, request: str) -> str:
         wanted = JobRequest.model_validate_json(request)
         engine = self.service.engine(wanted.engine)
-        public = await summarise(self.service, wanted.parsed(), engine, refresh=wanted.refresh)
+        public = await summarise(
+            self.service,
+            wanted.article(),
+            engine,
+            extracted=wanted.extracted,
+            refresh=wanted.refresh,
+        )
         return public.model_dump_json()
 
     def problem(self, error: BaseException) -> tuple[str, bool]:

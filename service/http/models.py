@@ -2,64 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from schemas import ArticleSummary, Meta
-from service.article import publication_date_problem
+from service.inputs import ArticleInput
 
 
-class SummaryCreate(BaseModel):
+class SummaryCreate(ArticleInput):
     """An article to summarise, as JSON: exactly one of ``text``, ``html`` and ``ninjs``.
     (A text/plain, text/html or application/ninjs+json body is that alone.)"""
-
-    model_config = ConfigDict(extra="forbid")
-
-    text: str | None = Field(
-        default=None, description="The article as published: plain text, any boilerplate."
-    )
-    html: str | None = Field(default=None, description="The article's HTML page.")
-    ninjs: dict[str, Any] | None = Field(
-        default=None, description="An IPTC ninjs document (1.x, 2.x or 3.x)."
-    )
-    published_at: date | None = Field(
-        default=None,
-        description="Publication date (or date-time), ISO 8601. Resolves 'today' and "
-        "bounds the dates of achieved milestones.",
-    )
-    url: str | None = Field(default=None, max_length=2048)
-    source: str | None = Field(default=None, max_length=512)
-    id: str | None = Field(default=None, max_length=256, description="The caller's id.")
-
-    @model_validator(mode="after")
-    def _one_body(self) -> SummaryCreate:
-        given = [name for name in ("text", "html", "ninjs") if getattr(self, name) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                "send exactly one of text, html and ninjs"
-                + (f" (got {', '.join(given)})" if given else "")
-            )
-        return self
-
-    @field_validator("published_at")
-    @classmethod
-    def _plausible_date(cls, value: date | None) -> date | None:
-        problem = value and publication_date_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    @field_validator("published_at", mode="before")
-    @classmethod
-    def _date_of_datetime(cls, value: Any) -> Any:
-        if isinstance(value, str) and "T" in value:
-            try:
-                return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-            except ValueError:
-                return value
-        return value
 
 
 class JobCreate(SummaryCreate):

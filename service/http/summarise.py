@@ -5,34 +5,40 @@ from __future__ import annotations
 
 import asyncio
 
+from service.article import Article
 from service.engines import Engine
 from service.errors import DeadlineExceeded
-from service.http.body import Parsed
 from service.http.models import SummaryPublic, subjects_of
 from service.http.state import Service
 
 
 async def summarise(
-    service: Service, parsed: Parsed, engine: Engine, *, refresh: bool = False
+    service: Service,
+    article: Article,
+    engine: Engine,
+    *,
+    extracted: bool = False,
+    refresh: bool = False,
 ) -> SummaryPublic:
-    """The grounded summary of a parsed article, from the cache or made now. The engine
-    is told the request's deadline, so a model that does not answer in time leaves the
-    fallback time to answer within it."""
+    """The grounded summary of an article, from the cache or made now; with its text
+    when that was ``extracted`` (from HTML or ninjs). The engine is told the request's
+    deadline, so a model that does not answer in time leaves the fallback time to answer
+    within it."""
     seconds = service.settings.request_deadline_s
     deadline = asyncio.get_running_loop().time() + seconds
     try:
         async with asyncio.timeout_at(deadline):
             outcome = await service.cache.summarise(
-                parsed.article, engine, refresh=refresh, deadline=deadline
+                article, engine, refresh=refresh, deadline=deadline
             )
     except TimeoutError:
         raise DeadlineExceeded(f"no summary within the {seconds:g} s request deadline") from None
     record = outcome.record
     return SummaryPublic(
         id=outcome.id,
-        article_id=parsed.article_id,
+        article_id=article.id,
         source=record.source,
-        text=parsed.article.text if parsed.extracted else None,
+        text=article.text if extracted else None,
         summary=record.summary,
         subjects=subjects_of(record.summary, record.meta),
         meta=record.meta,

@@ -60,7 +60,9 @@ async def create_summary(
         return Response(repeat, media_type="application/json")
     content_type = request.headers.get("content-type", "")
     parsed = await off_loop_for(len(raw), parse_article, content_type, raw)
-    body = await summarise(service, parsed, chosen, refresh=refresh)
+    body = await summarise(
+        service, parsed.article, chosen, extracted=parsed.extracted, refresh=refresh
+    )
     if not body.meta.degraded:
         # Exact repeats get this answer from memory, marked cached, latency written afresh.
         repeat_meta = body.meta.model_copy(update={"cached": True, "latency_ms": -1.0})
