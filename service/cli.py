@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from schemas import SummaryRecord
-from service.engines import Engine, build_engine, choose
+from service.engines import BatchSettings, Engine, build_engine, choose
 from service.errors import ExtractionFailed, InputError, MilestonesError
 from service.evaluate import evaluate, load_gold, read_records
 from service.inputs import Source, iter_sources
@@ -209,14 +209,11 @@ def bulk_command(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Summarise an archive into JSON Lines: resumable, rate-adaptive, failures kept apart."""
-    from service.bulk.batch import BatchSettings
     from service.bulk.display import BulkProgress, print_report
     from service.bulk.items import count_items, iter_items
     from service.bulk.limiter import AdaptiveGate
     from service.bulk.runner import BulkRun
     from service.cache import SummaryCache
-    from service.engines.llm import LLMEngine
-    from service.engines.rules import RulesEngine
     from service.store import Store
 
     requested = engine_option(engine)
@@ -227,12 +224,12 @@ def bulk_command(
     try:
         settings = Settings()
         choice = choose(settings, requested)
-        chosen: Engine = LLMEngine(settings, gate=gate) if choice.name == "llm" else RulesEngine()
+        chosen = build_engine(choice, settings, gate=gate)
         cache = SummaryCache(Store(settings.database_url), settings)
     except MilestonesError as error:
         stderr.print(f"error: {error.detail}", markup=False)
         raise typer.Exit(EXIT_USAGE) from None
-    if batch_api and choice.name != "llm":
+    if batch_api and chosen.batch is None:
         stderr.print("error: --batch-api needs the llm engine (a model endpoint)", markup=False)
         raise typer.Exit(EXIT_USAGE)
     stderr.print(f"engine: {choice.name} ({choice.reason})", markup=False)

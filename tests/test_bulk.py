@@ -525,3 +525,26 @@ def test_a_csv_row_with_an_unterminated_quote_is_reported_and_the_rows_after_it_
     assert "line 2" in (items[0].error or "") and "not valid CSV" in (items[0].error or "")
     assert items[3].input and items[3].input.text == "Gamma raised $8 million.\non two lines"
     assert "not UTF-8" in (items[4].error or "")
+
+
+@pytest.mark.parametrize("fallback", ["true", "false"])
+def test_a_bulk_run_honours_the_fallback_setting_as_summarise_does(
+    tmp_path: Path,
+    bulk_env: None,
+    model: respx.MockRouter,
+    monkeypatch: pytest.MonkeyPatch,
+    fallback: str,
+) -> None:
+    monkeypatch.setenv("MILESTONES_FALLBACK", fallback)
+    monkeypatch.setenv("MILESTONES_TRANSPORT_RETRIES", "0")
+    model.post("/chat/completions").mock(return_value=error(503))
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": SEED_TEXTS[0]}])
+    result = bulk(str(source), "-o", str(tmp_path / "out.jsonl"), "--engine", "llm")
+    if fallback == "true":
+        assert result.exit_code == 0, result.stderr
+        [line] = lines(tmp_path / "out.jsonl")
+        assert (line["meta"]["engine"], line["meta"]["degraded"]) == ("rules", True)
+    else:
+        assert result.exit_code == 1
+        [failure] = lines(tmp_path / "out.errors.jsonl")
+        assert failure["kind"] == "provider_unavailable"

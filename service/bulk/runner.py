@@ -25,12 +25,10 @@ from typing import Any
 
 from schemas import SummaryRecord
 from service.article import Article, prepare
-from service.bulk.batch import BatchSettings, parse_answer, request_line, run_batch
 from service.bulk.items import Item
 from service.bulk.results import LineWriter, errors_path, read_lines
 from service.cache import SummaryCache, cache_key, reground, summary_id
-from service.engines import ArticleRequest, Engine
-from service.engines.llm import LLMEngine
+from service.engines import ArticleRequest, BatchSettings, Engine
 from service.errors import ConfigurationError, ExtractionFailed, InputError, MilestonesError
 from service.offload import off_loop, off_loop_for
 from service.pipeline import assemble
@@ -214,8 +212,9 @@ class BulkRun:
         """Cached items at once; the rest through one provider batch, then the normal
         path for any answer that is missing or invalid."""
         assert self.batch is not None
-        if not isinstance(self.engine, LLMEngine):
-            raise ConfigurationError("--batch-api needs the llm engine")
+        batch = self.engine.batch
+        if batch is None:
+            raise ConfigurationError("--batch-api needs an engine with a batch API (llm)")
         with tempfile.TemporaryDirectory() as directory:
             requests = Path(directory) / "batch.jsonl"
             with requests.open("w", encoding="utf-8") as handle:
@@ -227,10 +226,9 @@ class BulkRun:
                     else:
                         custom_id = f"r{len(self._batched)}"
                         self._batched[custom_id] = item
-                        body = self.engine.request_body(_request_for(item))
-                        handle.write(request_line(custom_id, body) + "\n")
+                        handle.write(batch.request_line(custom_id, _request_for(item)) + "\n")
             if self._batched:
-                self._answers = await run_batch(self.engine.client, requests, self.batch)
+                self._answers = await batch.run(requests, self.batch)
         for custom_id, item in self._batched.items():
             answer = self._answers.get(custom_id)
             await self._one(item, results, errors, batched=True, batch_answer=answer)
@@ -316,7 +314,8 @@ class BulkRun:
         """The batch's answer, validated; else the normal path, with its re-asks."""
         started = time.perf_counter()
         context = await off_loop_for(len(article.text), prepare, article)
-        run = await off_loop(parse_answer, answer, context)
+        assert self.engine.batch is not None
+        run = await off_loop(self.engine.batch.parse, answer, context)
         if run is None:
             return (await self.cache.summarise(article, self.engine, context=context)).record
         record = await off_loop_for(len(article.text), assemble, run, context, self.engine, started)

@@ -11,11 +11,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.engines.base import ArticleRequest, Engine, EngineRun
+from service.engines.base import ArticleRequest, Batch, BatchSettings, Engine, EngineRun
+from service.engines.transport import RequestGate
 from service.errors import ConfigurationError
 from service.settings import EngineName, Settings
 
-__all__ = ["ArticleRequest", "Engine", "EngineChoice", "EngineRun", "build_engine", "choose"]
+__all__ = [
+    "ArticleRequest",
+    "Batch",
+    "BatchSettings",
+    "Engine",
+    "EngineChoice",
+    "EngineRun",
+    "RequestGate",
+    "build_engine",
+    "choose",
+]
 
 NO_MODEL = (
     "no model is configured: set OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL (for an "
@@ -49,16 +60,21 @@ def choose(settings: Settings, requested: EngineName | None = None) -> EngineCho
 
 
 def build_engine(
-    choice: EngineChoice, settings: Settings, *, fallback: bool | None = None
+    choice: EngineChoice,
+    settings: Settings,
+    *,
+    fallback: bool | None = None,
+    gate: RequestGate | None = None,
 ) -> Engine:
-    """Construct the chosen engine; an LLM engine with the rules as fallback when
-    ``fallback`` (default: ``settings.fallback``) is on."""
+    """Construct the chosen engine: every front end builds its engine here. An LLM engine
+    has the rules as fallback when ``fallback`` (default: ``settings.fallback``) is on;
+    ``gate`` paces its model requests (a bulk run's rate limiter)."""
     from service.engines.fallback import FallbackEngine
     from service.engines.llm import LLMEngine
     from service.engines.rules import RulesEngine
 
     if choice.name == "rules":
         return RulesEngine()
-    llm = LLMEngine(settings)
+    llm = LLMEngine(settings, gate=gate)
     use_fallback = bool(settings.fallback) if fallback is None else fallback
     return FallbackEngine(llm, RulesEngine()) if use_fallback else llm

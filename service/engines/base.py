@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from schemas import Extraction, TokenUsage
 from service.article import PreparedArticle
@@ -46,6 +47,30 @@ class EngineRun:
     degraded_reason: str | None = None
 
 
+class Batch(Protocol):
+    """An engine's way to send many articles as one provider batch (``--batch-api``)."""
+
+    def request_line(self, custom_id: str, article: ArticleRequest) -> str:
+        """One line of the batch's input file."""
+        ...
+
+    async def run(self, requests: Path, settings: BatchSettings) -> dict[str, dict[str, Any]]:
+        """Run the batch; its answers by custom id."""
+        ...
+
+    def parse(self, answer: dict[str, Any] | None, article: PreparedArticle) -> EngineRun | None:
+        """The validated extraction in an answer, or None (then the normal path runs)."""
+        ...
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """How a batch is waited for."""
+
+    poll_s: float = 30.0
+    timeout_s: float = 24 * 3600.0
+
+
 class Engine(Protocol):
     """Reads one article and returns an extraction that passed validation."""
 
@@ -64,6 +89,10 @@ class Engine(Protocol):
     async def extract(self, article: ArticleRequest) -> EngineRun:
         """Extract the article's summary; raises a ``MilestonesError`` on failure."""
         ...
+
+    @property
+    def batch(self) -> Batch | None:
+        """Its batch capability, if it has one."""
 
     async def aclose(self) -> None:
         """Release connections."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from service.engines.base import ArticleRequest, Engine, EngineRun
+from service.engines.base import ArticleRequest, Batch, Engine, EngineRun
 from service.errors import DeadlineExceeded, ExtractionFailed, ProviderError
 
 # Kept for the fallback out of a caller's deadline: this share of the time left, at most
@@ -46,6 +46,10 @@ class FallbackEngine:
     @property
     def version(self) -> str:
         return self.primary.version
+
+    @property
+    def batch(self) -> Batch | None:
+        return self.primary.batch
 
     async def aclose(self) -> None:
         await self.primary.aclose()

@@ -20,6 +20,7 @@ from instructor.core import IncompleteOutputException, InstructorRetryException
 
 from schemas import Extraction
 from service.engines.base import ArticleRequest, EngineRun
+from service.engines.batch import ChatBatch
 from service.engines.transport import Ledger, RequestGate, Sleep, TransportRetry
 from service.errors import DeadlineExceeded, ExtractionFailed, MilestonesError
 from service.prompt import load_prompt
@@ -86,9 +87,9 @@ class LLMEngine:
         await self._client.close()
 
     @property
-    def client(self) -> openai.AsyncOpenAI:
-        """The provider's client (the Batch API goes through it)."""
-        return self._client
+    def batch(self) -> ChatBatch:
+        """The provider's Batch API, with this engine's client and request bodies."""
+        return ChatBatch(self._client, self.request_body)
 
     def request_body(self, article: ArticleRequest) -> dict[str, Any]:
         """The chat-completions body this engine sends first for ``article``: the same

@@ -465,6 +465,7 @@ class RulesEngine:
 
     name = "rules"
     model = None
+    batch = None  # no provider, so no batch
 
     def __init__(self, lexicon: Lexicon | None = None) -> None:
         self._lexicon = lexicon or load_lexicon()

@@ -1,17 +1,18 @@
-"""The provider's Batch API for bulk runs (--batch-api).
+"""The LLM engine's batch capability: the provider's Batch API (``--batch-api``).
 
-The requests for every item that needs the model are written to a JSON Lines file (the
-same bodies the LLM engine would send), uploaded, and run as one batch; the run polls
-until the batch ends, downloads the answers, and validates each with the same
+The requests for every article that needs the model are written to a JSON Lines file
+(the same bodies the LLM engine would send), uploaded, and run as one batch; the run
+polls until the batch ends, downloads the answers, and validates each with the same
 validators. An answer that is invalid or missing goes through the normal path instead,
-with its re-asks.
+with its re-asks. A front end reaches this through ``Engine.batch``, never by asking
+which engine it holds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,31 +22,44 @@ from pydantic import ValidationError
 
 from schemas import Extraction, TokenUsage
 from service.article import PreparedArticle
-from service.engines.base import EngineRun
+from service.engines.base import ArticleRequest, BatchSettings, EngineRun
 from service.errors import ProviderError
 from service.validate import ValidationContext
 
 FINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 
 
-@dataclass(frozen=True)
-class BatchSettings:
-    poll_s: float = 30.0
-    timeout_s: float = 24 * 3600.0
+class ChatBatch:
+    """Batches of chat completions, through the client and request bodies of an engine."""
+
+    def __init__(self, client: AsyncOpenAI, body: Callable[[ArticleRequest], dict[str, Any]]):
+        self._client = client
+        self._body = body
+
+    def request_line(self, custom_id: str, article: ArticleRequest) -> str:
+        """One line of the batch input file: the request the engine would send first."""
+        return json.dumps(
+            {
+                "custom_id": custom_id,
+                "method": "POST",
+                "url": "/v1/chat/completions",
+                "body": self._body(article),
+            },
+            ensure_ascii=False,
+        )
+
+    async def run(self, requests: Path, settings: BatchSettings) -> dict[str, dict[str, Any]]:
+        """Upload ``requests``, run them as one batch; the answers by custom id."""
+        return await _run(self._client, requests, settings)
+
+    def parse(self, answer: dict[str, Any] | None, article: PreparedArticle) -> EngineRun | None:
+        """The validated extraction in an answer; None when it has none or is invalid."""
+        return parse_answer(answer, article)
 
 
-def request_line(custom_id: str, body: dict[str, Any]) -> str:
-    """One line of the batch input file."""
-    return json.dumps(
-        {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": body},
-        ensure_ascii=False,
-    )
-
-
-async def run_batch(
+async def _run(
     client: AsyncOpenAI, requests: Path, settings: BatchSettings
 ) -> dict[str, dict[str, Any]]:
-    """Upload ``requests``, run them as one batch, and return the answers by custom id."""
     with requests.open("rb") as handle:
         uploaded = await client.files.create(file=handle, purpose="batch")
     batch = await client.batches.create(
