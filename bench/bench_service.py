@@ -78,12 +78,12 @@ def throughput() -> dict[str, Run]:
 async def overhead() -> dict[str, float]:
     """Median milliseconds per seed through the whole path with an instant model."""
     from service.article import Article, PreparedArticle
-    from service.cache import SummaryCache
     from service.clean import clean
     from service.engines.base import ArticleRequest
     from service.engines.llm import LLMEngine
     from service.engines.rules import RulesEngine
     from service.metrics import Metrics
+    from service.pipeline import Summariser
     from service.settings import Settings
     from service.store import Store
 
@@ -137,20 +137,20 @@ async def overhead() -> dict[str, float]:
         )
         client = httpx.AsyncClient(transport=httpx.MockTransport(reply))
         engine = LLMEngine(settings, http_client=client)
-        cache = SummaryCache(Store(settings.database_url), settings, Metrics())
+        summariser = Summariser(Store(settings.database_url), settings, Metrics())
         articles = {path.name: Article(path.read_text(encoding="utf-8")) for path in SEEDS}
         times: dict[str, list[float]] = {name: [] for name in articles}
         for article in articles.values():
-            await cache.summarise(article, engine, refresh=True)  # warm-up
+            await summariser.summarise(article, engine, refresh=True)  # warm-up
         for _ in range(REPEATS):  # seeds interleaved, so the machine's noise hits all alike
             for name, article in articles.items():
                 started = time.perf_counter()
-                outcome = await cache.summarise(article, engine, refresh=True)
+                outcome = await summariser.summarise(article, engine, refresh=True)
                 times[name].append((time.perf_counter() - started) * 1000)
                 assert not outcome.record.meta.cached and outcome.record.meta.requests == 1
         medians = {name: statistics.median(t) for name, t in times.items()}
         await engine.aclose()
-        cache.store.close()
+        summariser.close()
     return medians
 
 

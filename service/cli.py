@@ -17,7 +17,7 @@ from service.errors import ExtractionFailed, InputError, MilestonesError
 from service.evaluate import evaluate, load_gold, read_records
 from service.inputs import Source, iter_sources
 from service.offload import off_loop
-from service.pipeline import summarise
+from service.pipeline import Summariser, summarise
 from service.render import print_report, print_summary
 from service.settings import EngineName, Settings
 
@@ -213,7 +213,6 @@ def bulk_command(
     from service.bulk.items import count_items, iter_items
     from service.bulk.limiter import AdaptiveGate
     from service.bulk.runner import BulkRun
-    from service.cache import SummaryCache
     from service.store import Store
 
     requested = engine_option(engine)
@@ -225,7 +224,7 @@ def bulk_command(
         settings = Settings()
         choice = choose(settings, requested)
         chosen = build_engine(choice, settings, gate=gate)
-        cache = SummaryCache(Store(settings.database_url), settings)
+        summariser = Summariser(Store(settings.database_url), settings)
     except MilestonesError as error:
         stderr.print(f"error: {error.detail}", markup=False)
         raise typer.Exit(EXIT_USAGE) from None
@@ -240,7 +239,7 @@ def bulk_command(
 
     show = BulkProgress(stderr, total, settings) if progress else None
     run = BulkRun(
-        cache,
+        summariser,
         chosen,
         out,
         concurrency=concurrency,
@@ -255,7 +254,7 @@ def bulk_command(
             await run.run(iter_items(source, warn=warn))
         finally:
             await chosen.aclose()
-            cache.store.close()
+            summariser.close()
 
     try:
         if show is not None:

@@ -1,8 +1,16 @@
 """Ground: locate each milestone's evidence in the text the caller sent.
 
-Runs after validation, which has already checked that every quote aligns. The output's
-``evidence`` is the article's own text at ``evidence_span``; ``alignment`` says whether
-the model's quote matched it exactly (after normalisation) or fuzzily.
+One step for the two times it is needed:
+
+- a fresh extraction (after validation, which has already checked that every quote
+  aligns): each evidence is located exactly or fuzzily; ``alignment`` says which.
+- a summary made before, served again (from the cache, or reused for a near-duplicate
+  of its article): each evidence, being the earlier article's own text, must be found
+  again word for word (after normalisation) in this caller's text, or the summary is not
+  served at all (None); ``alignment`` stays as it was recorded.
+
+Either way the output's ``evidence`` is the caller's own text at ``evidence_span``
+(offsets into the text exactly as sent), so ``text[start:end] == evidence`` always holds.
 """
 
 from __future__ import annotations
@@ -12,28 +20,34 @@ from service.article import PreparedArticle
 from service.errors import ExtractionFailed
 
 
-def ground(extraction: Extraction, context: PreparedArticle) -> ArticleSummary:
-    """The grounded summary: every milestone with its evidence span and alignment."""
-    original = context.cleaned.original
-    milestones = []
-    for i, milestone in enumerate(extraction.milestones):
-        span = context.locate(milestone.evidence)
-        if span is None:  # validation lets no such answer through; refuse rather than guess
+def ground(
+    found: Extraction | ArticleSummary, article: PreparedArticle, *, again: bool = False
+) -> ArticleSummary | None:
+    """The grounded summary of ``found`` in ``article``. ``again``: ``found`` was grounded
+    in an earlier text; None when any of its evidence is not in this one word for word."""
+    original = article.cleaned.original
+    milestones: list[Milestone] = []
+    for i, milestone in enumerate(found.milestones):
+        span = article.locate(milestone.evidence)
+        if span is None or (again and span.alignment != "exact"):
+            if again:
+                return None
+            # Validation lets no such answer through: refuse rather than guess.
             raise ExtractionFailed(
                 "a milestone's evidence could not be located in the article",
                 [f"milestones.{i}.evidence: not found in the article"],
             )
-        fields = milestone.model_dump()
-        fields["evidence"] = original[span.start : span.end]
-        milestones.append(
-            Milestone.model_validate(
-                {
-                    **fields,
-                    "evidence_span": EvidenceSpan(start=span.start, end=span.end),
-                    "alignment": span.alignment,
-                }
-            )
-        )
+        placed = {
+            "evidence": original[span.start : span.end],
+            "evidence_span": EvidenceSpan(start=span.start, end=span.end),
+        }
+        if isinstance(milestone, Milestone):  # grounded before: its alignment stays
+            milestones.append(milestone.model_copy(update=placed))
+        else:
+            fields = milestone.model_dump() | placed | {"alignment": span.alignment}
+            milestones.append(Milestone.model_validate(fields))
+    if isinstance(found, ArticleSummary):
+        return found.model_copy(update={"milestones": milestones})
     return ArticleSummary.model_validate(
-        {**extraction.model_dump(exclude={"milestones"}), "milestones": milestones}
+        {**found.model_dump(exclude={"milestones"}), "milestones": milestones}
     )

@@ -1,36 +1,108 @@
-"""The article's path: clean → prompt → model → validate → ground → (store).
+"""The article's path: clean → prompt → model → validate → ground → store.
 
-``summarise`` is the one orchestrating function; each step is a module of its own. The
-engine owns prompt, model and validate (the rules engine needs no prompt); the cache
-(``service/cache.py``) wraps the same steps with the store.
+``Summariser`` is the one object that composes it, and every front end goes through it:
+the CLI's ``summarise`` and ``eval``, bulk runs (Batch API answers and near-duplicates
+included), HTTP summaries and jobs. For one article it runs:
+
+1. prepare: clean the article once (``service.article.prepare``);
+2. cache lookup and single-flight: a summary stored for the same cleaned text, date,
+   engine, model, prompt version and schema is grounded again in this caller's text;
+   concurrent identical requests make one model call (within a process, followers await
+   the leader; across replicas sharing a store, the leader holds a claim, a lease it
+   renews, and the others poll for its result, taking over if the claim lapses);
+3. a result to reuse, when the caller offers one (a near-duplicate in a bulk run);
+4. extract: the engine's prompt → model → validate (or an answer the caller already
+   has, from a provider batch), within a model-call slot;
+5. ground (``service.ground``), 6. store (never a failure or a degraded result),
+7. metrics.
+
+Without a store (the CLI), steps 2 and 6 keep to the process.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from pydantic import ValidationError
 
 from schemas import Meta, SummaryRecord
 from schemas.export import schema_hash
 from service.article import Article, PreparedArticle, prepare
 from service.engines import ArticleRequest, Engine, EngineRun
+from service.errors import Overloaded
 from service.ground import ground
+from service.metrics import Metrics
 from service.offload import off_loop_for
+from service.settings import Settings
+from service.store import Store
+
+# A result offered for reuse: the id it was made for, and the record (bulk near-duplicates).
+Reuse = Callable[[PreparedArticle], tuple[str, SummaryRecord] | None]
 
 
-async def extract(
-    prepared: PreparedArticle, engine: Engine, deadline: float | None = None
-) -> EngineRun:
-    """Prompt → model → validate, by the engine; ``deadline``: event-loop time by which
-    the engine must have answered (None: its own deadline only)."""
-    return await engine.extract(ArticleRequest(prepared, deadline))
+def cache_key(article: PreparedArticle, engine: Engine) -> str:
+    """The hash naming a summary: normalised cleaned text, date, engine, model, prompt
+    (or rules) version and schema."""
+    published = article.published
+    parts = [
+        article.normalised_text,
+        published.isoformat() if published else "",
+        engine.name,
+        engine.model or "",
+        engine.version,
+        schema_hash(),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def summary_id(key: str) -> str:
+    """The public id of the summary stored under ``key``."""
+    return f"s_{key[:24]}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A summary served: its id, its record, and the item it was reused from, if any."""
+
+    id: str
+    record: SummaryRecord
+    reused_from: str | None = None
+
+
+def _parsed(record: str) -> SummaryRecord | None:
+    """A stored record, or None when it no longer fits the schema (it is made afresh)."""
+    try:
+        return SummaryRecord.model_validate_json(record)
+    except ValidationError:
+        return None
+
+
+def _served_again(
+    record: SummaryRecord, article: PreparedArticle, started: float
+) -> SummaryRecord | None:
+    """A record made before, grounded in this caller's text (None if it is not in it)."""
+    summary = ground(record.summary, article, again=True)
+    if summary is None:
+        return None
+    latency = round((time.perf_counter() - started) * 1000, 1)
+    meta = record.meta.model_copy(update={"cached": True, "latency_ms": latency})
+    source = article.article.source or article.article.url
+    return SummaryRecord(source=source, summary=summary, meta=meta)
 
 
 def assemble(
-    run: EngineRun, prepared: PreparedArticle, engine: Engine, started: float
+    run: EngineRun, article: PreparedArticle, engine: Engine, started: float
 ) -> SummaryRecord:
-    """Ground the extraction and say how it was made."""
-    summary = ground(run.extraction, prepared)
+    """Ground a fresh extraction and say how it was made."""
+    summary = ground(run.extraction, article)
+    assert summary is not None  # a fresh extraction is grounded, or ground raises
     producer = run.engine or engine
     meta = Meta(
         engine=producer.name,
@@ -46,13 +118,188 @@ def assemble(
         degraded=run.degraded_reason is not None,
         degraded_reason=run.degraded_reason,
     )
-    article = prepared.article
-    return SummaryRecord(source=article.source or article.url, summary=summary, meta=meta)
+    source = article.article.source or article.article.url
+    return SummaryRecord(source=source, summary=summary, meta=meta)
+
+
+class Summariser:
+    """The article's path, with a store (the service, bulk runs) or without (the CLI)."""
+
+    def __init__(
+        self,
+        store: Store | None = None,
+        settings: Settings | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings or Settings()
+        self.metrics = metrics or Metrics()
+        self._inflight: dict[str, asyncio.Future[None]] = {}
+        self._slots = asyncio.Semaphore(self.settings.max_model_calls)
+        self._owner = uuid.uuid4().hex
+
+    async def prepare(self, article: Article) -> PreparedArticle:
+        """Step 1, for a caller that needs the prepared article before the path (a batch)."""
+        return await off_loop_for(len(article.text), prepare, article)
+
+    async def summarise(
+        self,
+        article: Article | PreparedArticle,
+        engine: Engine,
+        *,
+        refresh: bool = False,
+        deadline: float | None = None,
+        reuse: Reuse | None = None,
+        answer: EngineRun | None = None,
+    ) -> Outcome:
+        """The article's grounded summary: from the store when it holds it, else made
+        once. ``refresh``: make it afresh and replace the stored one; ``deadline``: the
+        caller's, in event-loop time, which the engine is told; ``reuse``: offers an
+        earlier result to serve if all its evidence is in this text; ``answer``: an
+        extraction already made (by a provider batch), used instead of the engine's."""
+        started = time.perf_counter()
+        if isinstance(article, Article):
+            article = await self.prepare(article)
+        key = cache_key(article, engine)
+        if not refresh and (hit := await self._stored(key, article, started)) is not None:
+            return hit
+        while (flight := self._inflight.get(key)) is not None:
+            await asyncio.shield(flight)  # the leader's error, if any, is ours too
+            if (hit := await self._stored(key, article, started)) is not None:
+                return hit
+            break  # the leader's result was not stored (degraded): make our own
+        if reuse is not None and (offered := reuse(article)) is not None:
+            again = await off_loop_for(
+                len(article.text), _served_again, offered[1], article, started
+            )
+            if again is not None:
+                return Outcome(summary_id(key), again, reused_from=offered[0])
+        self.metrics.miss()
+        flight = asyncio.get_running_loop().create_future()
+        flight.add_done_callback(lambda f: f.cancelled() or f.exception())
+        self._inflight[key] = flight
+        try:
+            outcome = await self._lead(key, article, engine, started, refresh, deadline, answer)
+            flight.set_result(None)
+            return outcome
+        except BaseException as error:
+            flight.set_exception(error)
+            raise
+        finally:
+            del self._inflight[key]
+
+    def close(self) -> None:
+        """Close the store, if there is one."""
+        if self.store is not None:
+            self.store.close()
+
+    async def is_stored(self, article: PreparedArticle, engine: Engine) -> bool:
+        """Whether the store holds a summary for this article (no model call would be
+        needed for it, unless its evidence is not in this very text)."""
+        if self.store is None:
+            return False
+        key = cache_key(article, engine)
+        return await asyncio.to_thread(self.store.summaries.get, key) is not None
+
+    async def get(self, id_: str) -> SummaryRecord | None:
+        """A stored summary, as first returned."""
+        if self.store is None:
+            return None
+        stored = await asyncio.to_thread(self.store.summaries.get_by_id, id_)
+        return _parsed(stored.record) if stored else None
+
+    async def _stored(self, key: str, article: PreparedArticle, started: float) -> Outcome | None:
+        """The stored summary for ``key``, grounded in this text; counted as a hit."""
+        if self.store is None:
+            return None
+        stored = await asyncio.to_thread(self.store.summaries.get, key)
+        record = _parsed(stored.record) if stored is not None else None
+        if stored is None or record is None:
+            return None
+        again = await off_loop_for(len(article.text), _served_again, record, article, started)
+        if again is None:
+            return None
+        self.metrics.hit()
+        return Outcome(stored.id, again)
+
+    async def _lead(
+        self,
+        key: str,
+        article: PreparedArticle,
+        engine: Engine,
+        started: float,
+        refresh: bool,
+        deadline: float | None,
+        answer: EngineRun | None,
+    ) -> Outcome:
+        async with self._claim(key):
+            if not refresh and self.store is not None:
+                # The previous holder stores before it releases: a result may be there now.
+                hit = await self._stored(key, article, started)
+                if hit is not None:
+                    return hit
+            if answer is None:
+                async with self._model_slot(engine):
+                    answer = await engine.extract(ArticleRequest(article, deadline))
+            record = await off_loop_for(
+                len(article.text), assemble, answer, article, engine, started
+            )
+            self.metrics.made(record.meta)
+            if self.store is not None and not record.meta.degraded:
+                await asyncio.to_thread(
+                    self.store.summaries.put,
+                    summary_id(key),
+                    key,
+                    record.model_dump_json(),
+                    engine.name,
+                )
+            return Outcome(summary_id(key), record)
+
+    @asynccontextmanager
+    async def _claim(self, key: str) -> AsyncIterator[None]:
+        """Hold the store's claim on an article while making its summary: another replica
+        making it meanwhile is waited for (its result is then served from the store)."""
+        if self.store is None:
+            yield
+            return
+        store, ttl = self.store, self.settings.claim_ttl_s
+        while not await asyncio.to_thread(store.claims.claim, key, self._owner, ttl):
+            await asyncio.sleep(self.settings.claim_poll_s)  # another replica is at it
+        lease = asyncio.create_task(self._keep_claim(key, ttl))
+        try:
+            yield
+        finally:
+            lease.cancel()
+            await asyncio.to_thread(store.claims.release, key, self._owner)
+
+    async def _keep_claim(self, key: str, ttl: float) -> None:
+        """Renew our claim while we work: if this process dies, it lapses within ``ttl``."""
+        assert self.store is not None
+        while True:
+            await asyncio.sleep(ttl / 3)
+            await asyncio.to_thread(self.store.claims.renew, key, self._owner, ttl)
+
+    @asynccontextmanager
+    async def _model_slot(self, engine: Engine) -> AsyncIterator[None]:
+        if engine.model is None:  # the rules engine calls no model
+            yield
+            return
+        wait = self.settings.queue_wait_s
+        try:
+            async with asyncio.timeout(wait):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise Overloaded(
+                f"all {self.settings.max_model_calls} model-call slots stayed busy for {wait:g} s",
+                self.settings.retry_after_s,
+            ) from None
+        try:
+            yield
+        finally:
+            self._slots.release()
 
 
 async def summarise(article: Article, engine: Engine) -> SummaryRecord:
-    """Summarise one article with ``engine``: a grounded, schema-valid record."""
-    started = time.perf_counter()
-    prepared = await off_loop_for(len(article.text), prepare, article)
-    run = await extract(prepared, engine)
-    return await off_loop_for(len(article.text), assemble, run, prepared, engine, started)
+    """Summarise one article with ``engine``, with no store: a grounded, schema-valid
+    record (what the CLI and the library's callers use)."""
+    return (await Summariser().summarise(article, engine)).record

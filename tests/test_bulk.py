@@ -314,10 +314,25 @@ def test_a_killed_run_resumes_with_one_whole_line_per_item_and_no_repeated_calls
 
 
 def test_the_batch_api_runs_end_to_end_and_invalid_or_missing_answers_take_the_normal_path(
-    tmp_path: Path, bulk_env: None, model: respx.MockRouter
+    tmp_path: Path, bulk_env: None, model: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rows = [{"id": f"s{i}", "text": t} for i, t in enumerate(SEED_TEXTS)]
+    from service import article, formats
+    from tests.test_formats import as_html
+
+    rows: list[Any] = [{"id": f"s{i}", "text": t} for i, t in enumerate(SEED_TEXTS)]
+    rows.append({"id": "page", "html": as_html(SEED_TEXTS[3])})
     source = write_jsonl(tmp_path / "in.jsonl", rows)
+    calls = {"extract": 0, "clean": 0}
+
+    def counted(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(formats, "html_text", counted("extract", formats.html_text))
+    monkeypatch.setattr(article, "clean", counted("clean", article.clean))
     uploaded: list[dict[str, Any]] = []
 
     def upload(request: httpx.Request) -> httpx.Response:
@@ -392,14 +407,19 @@ def test_the_batch_api_runs_end_to_end_and_invalid_or_missing_answers_take_the_n
     )
     assert result.exit_code == 0, result.stderr
     assert polls.call_count == 2
-    assert [line["url"] for line in uploaded] == ["/v1/chat/completions"] * 5
+    assert [line["url"] for line in uploaded] == ["/v1/chat/completions"] * 6
     assert {line["body"]["model"] for line in uploaded} == {"test-model"}
     out = {line["id"]: line for line in lines(tmp_path / "out.jsonl")}
-    assert sorted(out) == [f"s{i}" for i in range(5)]
+    assert sorted(out) == ["page", *(f"s{i}" for i in range(5))]
     assert chat.call_count == 2  # the missing answer and the invalid one
-    for line, text in zip((out[f"s{i}"] for i in range(5)), SEED_TEXTS, strict=True):
+    texts = [*SEED_TEXTS, out["page"]["text"]]
+    for line, text in zip(
+        (out[i] for i in [*(f"s{n}" for n in range(5)), "page"]), texts, strict=True
+    ):
         for m in line["summary"]["milestones"]:
             assert text[m["evidence_span"]["start"] : m["evidence_span"]["end"]] == m["evidence"]
+    # Each article extracted (the page) and cleaned once, from reading to writing.
+    assert calls == {"extract": 1, "clean": 6}
 
 
 def test_the_batch_api_needs_the_llm_engine(tmp_path: Path) -> None:

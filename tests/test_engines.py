@@ -134,9 +134,9 @@ def test_the_rules_engine_is_known_by_its_word_lists(tmp_path: Path) -> None:
     import shutil
 
     from service.article import prepare
-    from service.cache import cache_key
     from service.engines.rules import RulesEngine
     from service.engines.rules.lexicon import DATA, load_lexicon
+    from service.pipeline import cache_key
 
     shutil.copytree(DATA, tmp_path / "data")
     before = RulesEngine(load_lexicon(tmp_path / "data"))
@@ -148,4 +148,4 @@ def test_the_rules_engine_is_known_by_its_word_lists(tmp_path: Path) -> None:
     after = RulesEngine(load_lexicon(tmp_path / "data"))
     assert after.version != before.version and after.version.startswith("rules/v1@")
     context = prepare(Article(ARTICLE))
-    assert cache_key(context, None, after) != cache_key(context, None, before)
+    assert cache_key(context, after) != cache_key(context, before)

@@ -10,10 +10,10 @@ import httpx
 import respx
 
 from service.article import Article
-from service.cache import SummaryCache
 from service.engines.llm import LLMEngine
 from service.http.app import create_app
 from service.metrics import Metrics
+from service.pipeline import Summariser
 from service.settings import Settings
 from service.store import Store
 from tests.articles import ARTICLE, VALID_ANSWER
@@ -46,7 +46,7 @@ async def test_replicas_sharing_a_store_make_one_model_call(
 ) -> None:
     route = slow_completions(model, VALID_ANSWER, delay=0.3)
     settings = settings.model_copy(update={"claim_poll_s": 0.02})
-    replicas = [SummaryCache(Store(store_url), settings, Metrics()) for _ in range(3)]
+    replicas = [Summariser(Store(store_url), settings, Metrics()) for _ in range(3)]
     engines = [LLMEngine(settings) for _ in replicas]
     outcomes = await asyncio.gather(
         *(
@@ -68,7 +68,7 @@ async def test_a_leader_working_longer_than_its_lease_keeps_it_by_renewing(
 ) -> None:
     route = slow_completions(model, VALID_ANSWER, delay=0.6)
     settings = settings.model_copy(update={"claim_ttl_s": 0.2, "claim_poll_s": 0.02})
-    replicas = [SummaryCache(Store(store_url), settings, Metrics()) for _ in range(2)]
+    replicas = [Summariser(Store(store_url), settings, Metrics()) for _ in range(2)]
     engine = LLMEngine(settings)
     outcomes = await asyncio.gather(*(c.summarise(Article(ARTICLE), engine) for c in replicas))
     assert route.call_count == 1 and len({o.id for o in outcomes}) == 1
@@ -82,12 +82,12 @@ async def test_a_claim_left_by_a_dead_holder_lapses(
 ) -> None:
     route = slow_completions(model, VALID_ANSWER, delay=0.0)
     settings = settings.model_copy(update={"claim_ttl_s": 0.3, "claim_poll_s": 0.02})
-    cache = SummaryCache(Store(store_url), settings, Metrics())
+    cache = Summariser(Store(store_url), settings, Metrics())
     engine = LLMEngine(settings)
     from service.article import prepare
-    from service.cache import cache_key
+    from service.pipeline import cache_key
 
-    key = cache_key(prepare(Article(ARTICLE)), None, engine)
+    key = cache_key(prepare(Article(ARTICLE)), engine)
     assert cache.store.claims.claim(key, "a-process-that-was-killed", ttl_s=0.3)
     outcome = await asyncio.wait_for(cache.summarise(Article(ARTICLE), engine), timeout=5)
     assert route.call_count == 1 and not outcome.record.meta.cached
@@ -99,12 +99,12 @@ async def test_a_stored_summary_of_an_older_shape_is_made_afresh(
     settings: Settings, tmp_path: Path, model: respx.MockRouter
 ) -> None:
     from service.article import prepare
-    from service.cache import cache_key, summary_id
+    from service.pipeline import cache_key, summary_id
 
     route = slow_completions(model, VALID_ANSWER, delay=0.0)
-    cache = SummaryCache(Store(f"sqlite:///{tmp_path}/s.sqlite3"), settings, Metrics())
+    cache = Summariser(Store(f"sqlite:///{tmp_path}/s.sqlite3"), settings, Metrics())
     engine = LLMEngine(settings)
-    key = cache_key(prepare(Article(ARTICLE)), None, engine)
+    key = cache_key(prepare(Article(ARTICLE)), engine)
     cache.store.summaries.put(
         summary_id(key), key, '{"source": null, "summary": {}, "meta": {}}', "llm"
     )

@@ -2,8 +2,9 @@
 
 - Items stream through a bounded queue to ``concurrency`` workers: memory stays flat.
 - Model requests go through an ``AdaptiveGate`` (AIMD on 429, Retry-After, RPM/TPM caps).
-- Items already in OUT (same id and content hash) are skipped; the rest use the cache,
-  so syndicated copies of one release cost one model call.
+- Items already in OUT (same id and content hash) are skipped; the rest go through the
+  one path (``service.pipeline.Summariser``), with its cache: syndicated copies of one
+  release cost one model call.
 - A near-duplicate (the same release lightly edited) reuses an earlier result of this run
   only if every evidence quote of that result is found again in its text.
 - Failures go to ``OUT.errors.jsonl`` and never stop the run.
@@ -24,14 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from schemas import SummaryRecord
-from service.article import Article, prepare
+from service.article import PreparedArticle
 from service.bulk.items import Item
 from service.bulk.results import LineWriter, errors_path, read_lines
-from service.cache import SummaryCache, cache_key, reground, summary_id
-from service.engines import ArticleRequest, BatchSettings, Engine
+from service.engines import ArticleRequest, BatchSettings, Engine, EngineRun
 from service.errors import ConfigurationError, ExtractionFailed, InputError, MilestonesError
-from service.offload import off_loop, off_loop_for
-from service.pipeline import assemble
+from service.offload import off_loop
+from service.pipeline import Summariser
 
 log = logging.getLogger("milestones.bulk")
 
@@ -143,7 +143,7 @@ class BulkRun:
 
     def __init__(
         self,
-        cache: SummaryCache,
+        summariser: Summariser,
         engine: Engine,
         out: Path,
         *,
@@ -153,7 +153,7 @@ class BulkRun:
         batch: BatchSettings | None = None,
         on_item: Any = None,
     ) -> None:
-        self.cache = cache
+        self.summariser = summariser
         self.engine = engine
         self.out = out
         self.errors = errors_path(out)
@@ -162,9 +162,6 @@ class BulkRun:
         self.near_duplicates = near_duplicates
         self.batch = batch
         self.on_item = on_item
-        # Batch mode: items waiting for the batch's answers, by custom id.
-        self._batched: dict[str, Item] = {}
-        self._answers: dict[str, dict[str, Any]] = {}
         self.report = Report()
         self.recent = RecentResults()
         self._succeeded: set[str] = set()
@@ -209,37 +206,35 @@ class BulkRun:
         results: LineWriter,
         errors: LineWriter,
     ) -> None:
-        """Cached items at once; the rest through one provider batch, then the normal
-        path for any answer that is missing or invalid."""
-        assert self.batch is not None
+        """Stored items at once; the rest through one provider batch, then the normal path
+        for any answer that is missing or invalid. Each article is extracted and cleaned
+        once; those waiting for the batch are held, prepared, in memory."""
         batch = self.engine.batch
         if batch is None:
             raise ConfigurationError("--batch-api needs an engine with a batch API (llm)")
+        assert self.batch is not None
+        waiting: dict[str, tuple[Item, PreparedArticle]] = {}
         with tempfile.TemporaryDirectory() as directory:
             requests = Path(directory) / "batch.jsonl"
             with requests.open("w", encoding="utf-8") as handle:
                 for item in _readable(items, errors, self.report):
                     if not self._admitted(item, done, wanted, errors):
                         continue
-                    if item.error is not None or await self._is_cached(item):
-                        await self._one(item, results, errors)
-                    else:
-                        custom_id = f"r{len(self._batched)}"
-                        self._batched[custom_id] = item
-                        handle.write(batch.request_line(custom_id, _request_for(item)) + "\n")
-            if self._batched:
-                self._answers = await batch.run(requests, self.batch)
-        for custom_id, item in self._batched.items():
-            answer = self._answers.get(custom_id)
-            await self._one(item, results, errors, batched=True, batch_answer=answer)
-
-    async def _is_cached(self, item: Item) -> bool:
-        try:
-            context = prepare(_article(item))
-        except MilestonesError:
-            return True  # _one reports it
-        key = cache_key(context, context.published, self.engine)
-        return await asyncio.to_thread(self.cache.store.summaries.get, key) is not None
+                    try:
+                        prepared = await self._prepare(item)
+                    except Exception as error:
+                        self._failed(item, error, errors)
+                        continue
+                    if await self.summariser.is_stored(prepared, self.engine):
+                        await self._one(item, results, errors, prepared)
+                        continue
+                    custom_id = f"r{len(waiting)}"
+                    waiting[custom_id] = (item, prepared)
+                    handle.write(batch.request_line(custom_id, ArticleRequest(prepared)) + "\n")
+            answers = await batch.run(requests, self.batch) if waiting else {}
+        for custom_id, (item, prepared) in waiting.items():
+            answer = await off_loop(batch.parse, answers.get(custom_id), prepared)
+            await self._one(item, results, errors, prepared, answer)
 
     def _admitted(
         self,
@@ -270,28 +265,43 @@ class BulkRun:
         if self.on_item is not None:
             self.on_item(item, outcome, self.report)
 
+    async def _prepare(self, item: Item) -> PreparedArticle:
+        """The item's article, its text extracted (HTML, ninjs) and cleaned, once."""
+        if item.error is not None:
+            raise InputError(item.error)
+        article = await off_loop(item.article) if item.extracted else item.article()
+        return await self.summariser.prepare(article)
+
+    def _failed(self, item: Item, error: Exception, errors: LineWriter) -> None:
+        self.report.failed += 1
+        errors.write(_error_line(item, error))
+        self._tell(item, "failed")
+
+    def _reuse(self, article: PreparedArticle) -> tuple[str, SummaryRecord] | None:
+        """A recent result of this run for a near-duplicate of ``article``, if any."""
+        return self.recent.most_similar(article.normalised_text)
+
     async def _one(
         self,
         item: Item,
         results: LineWriter,
         errors: LineWriter,
-        batched: bool = False,
-        batch_answer: dict[str, Any] | None = None,
+        prepared: PreparedArticle | None = None,
+        answer: EngineRun | None = None,
     ) -> None:
+        """Summarise one item (``prepared`` already, with a batch's ``answer``) and write
+        its line, or its error line: one item's failure never stops the run."""
         try:
-            if item.error is not None:
-                raise InputError(item.error)
-            # Text from HTML or ninjs is extracted off the loop; plain text is at hand.
-            article = await off_loop(_article, item) if item.extracted else _article(item)
-            if batched:
-                record, near = await self._from_batch(article, batch_answer), None
-            else:
-                record, near = await self._summarise(article)
-        except Exception as error:  # one item's failure never stops the run
-            self.report.failed += 1
-            errors.write(_error_line(item, error))
-            self._tell(item, "failed")
+            if prepared is None:
+                prepared = await self._prepare(item)
+            reuse = self._reuse if self.near_duplicates and answer is None else None
+            outcome = await self.summariser.summarise(
+                prepared, self.engine, reuse=reuse, answer=answer
+            )
+        except Exception as error:
+            self._failed(item, error, errors)
             return
+        record = outcome.record
         meta = record.meta
         if meta.cached:
             self.report.cached += 1
@@ -299,55 +309,17 @@ class BulkRun:
             self.report.prompt_tokens += meta.usage.prompt_tokens
             self.report.completion_tokens += meta.usage.completion_tokens
             self.report.model_requests += meta.requests
+            self.recent.add(item.id, prepared.normalised_text, record)
         line = {"id": item.id, "content_hash": item.content_hash, **record.model_dump(mode="json")}
         if item.extracted:
-            line["text"] = article.text  # what the spans refer to
-        if near is not None:
+            line["text"] = prepared.article.text  # what the spans refer to
+        if outcome.reused_from is not None:
             self.report.near_duplicates += 1
-            line["near_duplicate_of"] = near
+            line["near_duplicate_of"] = outcome.reused_from
         results.write(line)
         self.report.done += 1
         self._succeeded.add(item.id)
         self._tell(item, "cached" if meta.cached else "done")
-
-    async def _from_batch(self, article: Article, answer: dict[str, Any] | None) -> SummaryRecord:
-        """The batch's answer, validated; else the normal path, with its re-asks."""
-        started = time.perf_counter()
-        context = await off_loop_for(len(article.text), prepare, article)
-        assert self.engine.batch is not None
-        run = await off_loop(self.engine.batch.parse, answer, context)
-        if run is None:
-            return (await self.cache.summarise(article, self.engine, context=context)).record
-        record = await off_loop_for(len(article.text), assemble, run, context, self.engine, started)
-        key = cache_key(context, article.published_at, self.engine)
-        await asyncio.to_thread(
-            self.cache.store.summaries.put,
-            summary_id(key),
-            key,
-            record.model_dump_json(),
-            self.engine.name,
-        )
-        return record
-
-    async def _summarise(self, article: Article) -> tuple[SummaryRecord, str | None]:
-        context = await off_loop_for(len(article.text), prepare, article)
-        key = cache_key(context, article.published_at, self.engine)
-        if (
-            self.near_duplicates
-            and await asyncio.to_thread(self.cache.store.summaries.get, key) is None
-        ):
-            similar = self.recent.most_similar(context.normalised_text)
-            if similar is not None:
-                earlier_id, earlier = similar
-                summary = await off_loop_for(len(article.text), reground, earlier.summary, context)
-                if summary is not None:  # every earlier quote is found again in this text
-                    meta = earlier.meta.model_copy(update={"cached": True})
-                    source = article.source or article.url
-                    return SummaryRecord(source=source, summary=summary, meta=meta), earlier_id
-        outcome = await self.cache.summarise(article, self.engine, context=context)
-        if not outcome.record.meta.cached:
-            self.recent.add(article.id or "", context.normalised_text, outcome.record)
-        return outcome.record, None
 
 
 def _readable(items: Iterator[Item], errors: LineWriter, report: Report) -> Iterator[Item]:
@@ -370,12 +342,3 @@ def _error_line(item: Item, error: Exception) -> dict[str, Any]:
     if isinstance(error, ExtractionFailed):
         line["errors"] = error.errors
     return line
-
-
-def _article(item: Item) -> Article:
-    return item.article()
-
-
-def _request_for(item: Item) -> ArticleRequest:
-    article = _article(item)
-    return ArticleRequest(prepare(article))

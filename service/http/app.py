@@ -11,7 +11,6 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from service.cache import SummaryCache
 from service.errors import MilestonesError
 from service.http import problems
 from service.http.jobs import ServiceJobs
@@ -21,6 +20,7 @@ from service.jobs.callbacks import CallbackPolicy, Resolve, resolve_host
 from service.jobs.delivery import Deliverer
 from service.jobs.worker import JobWorker
 from service.metrics import Metrics
+from service.pipeline import Summariser
 from service.settings import Settings
 from service.store import Store
 
@@ -69,7 +69,8 @@ def create_app(
         allow_private=settings.allow_private_callbacks,
         resolve=resolve or resolve_host,
     )
-    service = Service(settings, store, SummaryCache(store, settings, metrics), metrics, policy)
+    summariser = Summariser(store, settings, metrics)
+    service = Service(settings, store, summariser, metrics, policy)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
-from service.cache import SummaryCache
 from service.engines import Engine, build_engine, choose
 from service.errors import ConfigurationError, EngineUnavailable, Unauthorized
 from service.http.body import read_limited
@@ -16,18 +15,19 @@ from service.http.recent import RecentResponses
 from service.jobs.callbacks import CallbackPolicy
 from service.jobs.worker import JobWorker
 from service.metrics import Metrics
+from service.pipeline import Summariser
 from service.settings import EngineName, Settings
 from service.store import Store
 
 
 @dataclass
 class Service:
-    """Settings, store, cache, metrics, recent responses, the engines built so far, the
+    """Settings, store, summariser, metrics, recent responses, the engines built so far, the
     callback URL policy and this replica's job worker (when it runs one)."""
 
     settings: Settings
     store: Store
-    cache: SummaryCache
+    summariser: Summariser
     metrics: Metrics
     callbacks: CallbackPolicy = field(default_factory=CallbackPolicy)
     recent: RecentResponses = field(default_factory=RecentResponses)

@@ -28,7 +28,7 @@ async def summarise(
     deadline = asyncio.get_running_loop().time() + seconds
     try:
         async with asyncio.timeout_at(deadline):
-            outcome = await service.cache.summarise(
+            outcome = await service.summariser.summarise(
                 article, engine, refresh=refresh, deadline=deadline
             )
     except TimeoutError:

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
-from service.article import prepare
 from service.errors import CallbacksUnavailable, InvalidRequest, NotFound
 from service.http.body import parse_article
 from service.http.idempotency import scoped_key
@@ -59,7 +58,7 @@ async def create_job(
             )
         await service.callbacks.check(callback)
     # An empty or boilerplate-only article is refused now, not later.
-    await off_loop_for(len(parsed.article.text), prepare, parsed.article)
+    await service.summariser.prepare(parsed.article)
     wanted = JobRequest.of(parsed, chosen.name, refresh).model_dump_json()
     key = None
     if idempotency_key:

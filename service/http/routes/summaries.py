@@ -84,7 +84,7 @@ async def create_summary(
 )
 async def read_summary(summary_id: str, service: ServiceDep) -> Response:
     """The summary stored under this id, as it was first returned."""
-    record = await service.cache.get(summary_id)
+    record = await service.summariser.get(summary_id)
     if record is None:
         raise NotFound(f"no summary with id {summary_id!r}")
     body = SummaryPublic(
