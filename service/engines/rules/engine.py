@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas import MILESTONE_KINDS, ExtractedMilestone, Extraction
+from schemas import ExtractedMilestone, Extraction
 from schemas.v1 import NAME_MAX_CHARS, TEXT_MAX_CHARS
 from service.engines.base import ArticleRequest, EngineRun
 from service.engines.rules.dates import FoundDate, date_near, find_dates
@@ -33,15 +33,7 @@ from service.engines.rules.entities import (
 )
 from service.engines.rules.lexicon import Lexicon, Mention, load_lexicon
 from service.engines.rules.sentences import Sentence, split_sentences
-from service.engines.rules.triggers import (
-    CLAUSE,
-    COMPILED,
-    NOT_A_FACT,
-    NOT_IN_MATCH,
-    REQUIRES,
-    SUPERSEDES,
-    status_of,
-)
+from service.engines.rules.triggers import CLAUSE, NOT_A_FACT, status_of
 from service.errors import ExtractionFailed
 from service.identity import content_digest
 from service.modality import clause_kind, injected, opening_kind, statement_kind
@@ -60,15 +52,6 @@ MAX_OTHER_ORGANISATIONS = 50
 # A product's modality and targets are read in this many sentences naming it, at most.
 PRODUCT_CONTEXT_SENTENCES = 6
 
-# Kinds that are about a product: without one in the sentence, the article's only product.
-_PRODUCT_KINDS = frozenset(MILESTONE_KINDS) - {
-    "manufacturing_authorisation",
-    "funding",
-    "partnership",
-    "acquisition",
-    "facility",
-    "other",
-}
 _CLAUSE_BREAK = re.compile(r"(?:\bthat\b|;|\s[\u2014\u2013-]\s|:|\bwhile\b|\bwhereas\b)")
 _OPENING_PHRASE = re.compile(
     r"\s*(?:At|In|During|Following|After|Before|On|Under|Through|Since|Despite|According to|"
@@ -238,7 +221,7 @@ class ArticleReader:
         product = _nearest(self.entities.products_in(sentence.text), at)
         if product is not None:
             return product.text
-        if kind in _PRODUCT_KINDS and len(self.entities.products) == 1:
+        if kind in self.lexicon.product_kinds and len(self.entities.products) == 1:
             return self.entities.products[0]
         return None
 
@@ -296,23 +279,22 @@ class ArticleReader:
         text = sentence.text
         clauses = _clauses(text)
         matched: dict[str, dict[int, re.Match[str]]] = {}
-        for kind, patterns in COMPILED.items():
-            required = REQUIRES.get(kind)
-            if required is not None and not required.search(text):
+        for rules in self.lexicon.kinds:
+            if rules.requires is not None and not rules.requires.search(text):
                 continue
-            for pattern in patterns:
+            for pattern in rules.patterns:
                 for match in pattern.finditer(text):
                     if NOT_A_FACT.search(text[max(0, match.start() - 60) : match.end()]):
                         continue
                     if clause_kind(text, match.start()) is not None:
                         continue
-                    excluded = NOT_IN_MATCH.get(kind)
                     context = text[max(0, match.start() - 40) : match.end()]
-                    if excluded is not None and excluded.search(context):
+                    if rules.not_in_match is not None and rules.not_in_match.search(context):
                         continue
                     clause = _clause_of(clauses, match.start())
-                    matched.setdefault(kind, {}).setdefault(clause, match)
-        dropped = {d for kind in matched for d in SUPERSEDES.get(kind, ())}
+                    matched.setdefault(rules.name, {}).setdefault(clause, match)
+        superseding = {rules.name: rules.supersedes for rules in self.lexicon.kinds}
+        dropped = {d for kind in matched for d in superseding[kind]}
         return [
             (kind, match)
             for kind, by_clause in matched.items()

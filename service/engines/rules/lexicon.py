@@ -8,6 +8,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from string import Template
 from typing import Any
 
 from service.identity import content_digest
@@ -22,6 +23,18 @@ class Authority:
     names: tuple[str, ...]
     jurisdiction: str
     role: str  # "regulator" or "funder"
+
+
+@dataclass(frozen=True)
+class KindRules:
+    """How the rules find one milestone kind (``data/kinds.json``)."""
+
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+    requires: re.Pattern[str] | None  # taken only from a sentence that also matches this
+    not_in_match: re.Pattern[str] | None  # not where this matches the trigger and before it
+    supersedes: frozenset[str]  # kinds not taken from a sentence where this one matched
+    about_a_product: bool  # without a product in the sentence, the article's only one
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +137,7 @@ class Lexicon:
         demonyms: list[str],
         modalities: list[tuple[str, re.Pattern[str]]],
         target_pattern: re.Pattern[str],
+        kinds: list[KindRules],
     ) -> None:
         self.digest = digest  # of the word lists' files: part of the rules engine's version
         self.authorities = tuple(authorities)
@@ -136,6 +150,8 @@ class Lexicon:
         self._places = NameSet([*places, *cities])
         self._modalities = tuple(modalities)
         self._targets = target_pattern
+        self.kinds = tuple(kinds)
+        self.product_kinds = frozenset(k.name for k in kinds if k.about_a_product)
 
     def authority(self, name: str) -> Authority | None:
         """The authority known by ``name``, if any."""
@@ -164,7 +180,7 @@ class Lexicon:
         return [Mention(m.start(), m.end(), m.group()) for m in self._targets.finditer(text)]
 
 
-FILES = ("authorities.json", "places.json", "biology.json")
+FILES = ("authorities.json", "places.json", "biology.json", "kinds.json")
 
 
 def load_lexicon(directory: Path | None = None) -> Lexicon:
@@ -176,7 +192,7 @@ def load_lexicon(directory: Path | None = None) -> Lexicon:
 
 @cache
 def _parsed(raw: tuple[bytes, ...]) -> Lexicon:
-    authorities, places, biology = (json.loads(part) for part in raw)
+    authorities, places, biology, kinds = (json.loads(part) for part in raw)
     targets = "|".join(biology["targets"])
     return Lexicon(
         digest=content_digest(raw),
@@ -191,4 +207,24 @@ def _parsed(raw: tuple[bytes, ...]) -> Lexicon:
             (name, re.compile(pattern, re.IGNORECASE)) for name, pattern in biology["modalities"]
         ],
         target_pattern=re.compile(rf"(?<![\w.])(?:{targets})(?![\w])"),
+        kinds=_kind_rules(kinds),
     )
+
+
+def _kind_rules(data: dict[str, Any]) -> list[KindRules]:
+    fragments = data["fragments"]
+
+    def compiled(pattern: str) -> re.Pattern[str]:
+        return re.compile(Template(pattern).safe_substitute(fragments), re.IGNORECASE)
+
+    return [
+        KindRules(
+            name=name,
+            patterns=tuple(compiled(p) for p in rules["patterns"]),
+            requires=compiled(rules["requires"]) if "requires" in rules else None,
+            not_in_match=compiled(rules["not_in_match"]) if "not_in_match" in rules else None,
+            supersedes=frozenset(rules.get("supersedes", ())),
+            about_a_product=bool(rules.get("about_a_product")),
+        )
+        for name, rules in data["kinds"].items()
+    ]
