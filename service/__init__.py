@@ -1,7 +1,8 @@
 """milestones: grounded milestone summaries of news articles about advanced therapies.
 
 The article's path: ``clean`` → ``prompt`` → model (``engines``) → ``validate`` →
-``ground``, tied together by ``summarise``.
+``ground`` → ``store``, composed by ``pipeline.Summariser`` (``summarise`` for one
+article with no store).
 """
 
 from service.article import Article
@@ -16,7 +17,7 @@ from service.errors import (
     ProviderRejected,
     ProviderUnavailable,
 )
-from service.pipeline import summarise
+from service.pipeline import Summariser, summarise
 from service.settings import Settings
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "ProviderRejected",
     "ProviderUnavailable",
     "Settings",
+    "Summariser",
     "build_engine",
     "choose",
     "summarise",

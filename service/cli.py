@@ -18,7 +18,7 @@ from service.evaluate import evaluate, load_gold, read_records
 from service.inputs import Source, iter_sources
 from service.offload import off_loop
 from service.pipeline import Summariser, summarise
-from service.render import print_report, print_summary
+from service.render import print_eval_report, print_summary
 from service.settings import EngineName, Settings
 
 app = typer.Typer(
@@ -173,7 +173,7 @@ def eval_command(
     if as_json:
         print(json.dumps({"articles": report.per_article(), "overall": report.overall()}))
     else:
-        print_report(Console(highlight=False), report)
+        print_eval_report(Console(highlight=False), report)
 
 
 @app.command("bulk")
@@ -209,7 +209,7 @@ def bulk_command(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Summarise an archive into JSON Lines: resumable, rate-adaptive, failures kept apart."""
-    from service.bulk.display import BulkProgress, print_report
+    from service.bulk.display import BulkProgress, print_bulk_report
     from service.bulk.items import count_items, iter_items
     from service.bulk.limiter import AdaptiveGate
     from service.bulk.runner import BulkRun
@@ -265,7 +265,7 @@ def bulk_command(
     except KeyboardInterrupt:
         stderr.print("interrupted: OUT holds whole lines; run the same command to resume")
         raise typer.Exit(130) from None
-    print_report(stderr, run.report, settings, str(out))
+    print_bulk_report(stderr, run.report, settings, str(out))
     if gate.rate_limited:
         stderr.print(
             f"rate limited {gate.rate_limited} time(s); concurrency went down to "

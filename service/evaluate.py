@@ -194,7 +194,7 @@ def score_article(
 
 
 @dataclass
-class Report:
+class EvalReport:
     """Scores per article, and the overall figures."""
 
     articles: list[ArticleScore]
@@ -246,7 +246,7 @@ def evaluate(
     records: Iterable[SummaryRecord],
     articles_dir: Path | None,
     errors: dict[str, str] | None = None,
-) -> Report:
+) -> EvalReport:
     """Score ``records`` (matched to gold by file name) against ``gold``."""
     by_name = {Path(r.source or "").name: r for r in records}
     scores = []
@@ -257,7 +257,7 @@ def evaluate(
         if g.article not in by_name:
             score.error = (errors or {}).get(g.article, "no summary for this article")
         scores.append(score)
-    return Report(scores)
+    return EvalReport(scores)
 
 
 def read_records(path: Path) -> list[SummaryRecord]:

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from schemas import SummaryRecord
-from service.evaluate import Report
+from service.evaluate import EvalReport
 
 
 def summary_panel(record: SummaryRecord) -> Panel:
@@ -55,7 +55,7 @@ def _figure(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
-def print_report(console: Console, report: Report) -> None:
+def print_eval_report(console: Console, report: EvalReport) -> None:
     """Per-article and overall precision and recall, and what was missed."""
     table = Table(title="milestones against the gold", expand=False)
     for column in ("article", "pred", "gold", "match", "precision", "recall", "key recall"):

@@ -482,7 +482,7 @@ async def test_a_bug_while_running_fails_the_job_as_internal_and_is_logged(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug with a secret in it")
 
-    monkeypatch.setattr("service.http.jobs.summarise", broken)
+    monkeypatch.setattr("service.http.job_runner.public_summary", broken)
     async with running(make_app()) as client:
         job = (await client.post("/v1/jobs", json={"text": ARTICLE})).json()
         final = await until(job_where(client, job["id"], lambda b: b["status"] == "failed"))

@@ -15,11 +15,11 @@ from rich.progress import (
 from rich.table import Table
 
 from service.bulk.items import Item
-from service.bulk.runner import Report
+from service.bulk.runner import BulkReport
 from service.settings import Settings
 
 
-def _cost(settings: Settings, report: Report) -> str:
+def _cost(settings: Settings, report: BulkReport) -> str:
     cost = settings.cost_usd(report.prompt_tokens, report.completion_tokens)
     return "unknown" if cost is None else f"${cost:,.4f}"
 
@@ -50,7 +50,7 @@ class BulkProgress:
     def __exit__(self, *_: object) -> None:
         self.progress.stop()
 
-    def on_item(self, _: Item, __: str, report: Report) -> None:
+    def on_item(self, _: Item, __: str, report: BulkReport) -> None:
         tokens = report.prompt_tokens + report.completion_tokens
         elapsed = self.progress.tasks[0].elapsed or 0.0
         rate = f"{report.finished / elapsed * 60:,.0f}/min" if elapsed else ""
@@ -65,7 +65,7 @@ class BulkProgress:
         )
 
 
-def print_report(console: Console, report: Report, settings: Settings, out: str) -> None:
+def print_bulk_report(console: Console, report: BulkReport, settings: Settings, out: str) -> None:
     """The final report of a bulk run."""
     table = Table(title=f"bulk run → {out}", show_header=False)
     table.add_column("what")

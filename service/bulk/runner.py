@@ -42,7 +42,7 @@ RECENT_RESULTS = 256
 
 
 @dataclass
-class Report:
+class BulkReport:
     """What a bulk run did."""
 
     total: int = 0
@@ -162,12 +162,12 @@ class BulkRun:
         self.near_duplicates = near_duplicates
         self.batch = batch
         self.on_item = on_item
-        self.report = Report()
+        self.report = BulkReport()
         self.recent = RecentResults()
         self._succeeded: set[str] = set()
         self._places: dict[str, str] = {}  # each id's place in the input, where first seen
 
-    async def run(self, items: Iterator[Item]) -> Report:
+    async def run(self, items: Iterator[Item]) -> BulkReport:
         done = done_keys(self.out)
         wanted = failed_ids(self.errors) if self.retry_errors else None
         results, errors = LineWriter(self.out), LineWriter(self.errors)
@@ -322,7 +322,7 @@ class BulkRun:
         self._tell(item, "cached" if meta.cached else "done")
 
 
-def _readable(items: Iterator[Item], errors: LineWriter, report: Report) -> Iterator[Item]:
+def _readable(items: Iterator[Item], errors: LineWriter, report: BulkReport) -> Iterator[Item]:
     """The items, until the input itself cannot be read further (a disk error, say):
     that is one error line, and the run ends with what it has."""
     try:

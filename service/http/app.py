@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from service.errors import MilestonesError
 from service.http import problems
-from service.http.jobs import ServiceJobs
+from service.http.job_runner import JobRunner
 from service.http.routes import health, jobs, summaries
 from service.http.state import Service
 from service.jobs.callbacks import CallbackPolicy, Resolve, resolve_host
@@ -86,7 +86,7 @@ def create_app(
                 else None
             )
             service.worker = JobWorker(
-                service.store.jobs, ServiceJobs(service), settings, deliverer, metrics
+                service.store.jobs, JobRunner(service), settings, deliverer, metrics
             )
             service.worker.start()
         yield

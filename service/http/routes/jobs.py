@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from service.errors import CallbacksUnavailable, InvalidRequest, NotFound
 from service.http.body import parse_article
 from service.http.idempotency import scoped_key
-from service.http.jobs import JobRequest, public_job
+from service.http.job_runner import JobRequest, public_job
 from service.http.models import JobCreate, JobPublic
 from service.http.openapi import article_body, problem_responses
 from service.http.state import AuthDep, IncomingDep, ServiceDep

@@ -15,7 +15,7 @@ from service.http.idempotency import scoped_key
 from service.http.models import SummaryCreate, SummaryPublic, subjects_of
 from service.http.openapi import article_body, problem_responses
 from service.http.state import AuthDep, IncomingDep, ServiceDep
-from service.http.summarise import summarise
+from service.http.summary import public_summary
 from service.offload import off_loop_for
 
 router = APIRouter(prefix="/v1", tags=["summaries"], dependencies=[AuthDep])
@@ -60,7 +60,7 @@ async def create_summary(
         return Response(repeat, media_type="application/json")
     content_type = request.headers.get("content-type", "")
     parsed = await off_loop_for(len(raw), parse_article, content_type, raw)
-    body = await summarise(
+    body = await public_summary(
         service, parsed.article, chosen, extracted=parsed.extracted, refresh=refresh
     )
     if not body.meta.degraded:

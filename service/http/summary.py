@@ -12,7 +12,7 @@ from service.http.models import SummaryPublic, subjects_of
 from service.http.state import Service
 
 
-async def summarise(
+async def public_summary(
     service: Service,
     article: Article,
     engine: Engine,

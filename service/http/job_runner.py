@@ -21,7 +21,7 @@ from service.http.models import (
 )
 from service.http.problems import for_error
 from service.http.state import Service
-from service.http.summarise import summarise
+from service.http.summary import public_summary
 from service.settings import EngineName
 from service.store.queue import DeliveryAttempt, Job
 
@@ -62,7 +62,7 @@ class JobRequest(BaseModel):
         return Article(self.text, self.published_at, self.source, self.url, self.article_id)
 
 
-class ServiceJobs:
+class JobRunner:
     """The worker's view of the service (a JobHandler)."""
 
     def __init__(self, service: Service) -> None:
@@ -71,7 +71,7 @@ class ServiceJobs:
     async def run(self, request: str) -> str:
         wanted = JobRequest.model_validate_json(request)
         engine = self.service.engine(wanted.engine)
-        public = await summarise(
+        public = await public_summary(
             self.service,
             wanted.article(),
             engine,
