@@ -49,7 +49,7 @@ schemas: $(STAMP)
 # A local OpenAI-compatible fake (answers with the rules engine's reading) on port 8089:
 #   OPENAI_BASE_URL=http://127.0.0.1:8089/v1 milestones summarise seeds/ --engine llm
 fake-llm: $(STAMP)
-	$(BIN)/python -m bench.fake_openai --port 8089
+	$(BIN)/python -m tests.doubles.fake_openai --port 8089
 
 # Re-pin every dependency to what installs today (review the diff before committing).
 lock:

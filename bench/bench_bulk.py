@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.fake_openai import free_port
+from tests.doubles.fake_openai import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -87,7 +87,7 @@ def throughput(work: Path) -> list[dict[str, object]]:
             [
                 sys.executable,
                 "-m",
-                "bench.fake_openai",
+                "tests.doubles.fake_openai",
                 "--port",
                 str(port),
                 "--rpm",

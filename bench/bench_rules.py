@@ -1,7 +1,7 @@
 """Benchmarks of the CPU path on hostile articles (make bench).
 
 (a) Time per KB of an article's whole CPU path (clean, the rules engine with its
-    validation, ground) for every shape of ``bench/hostile.py``, from 2 KB to 200 KB:
+    validation, ground) for every shape of ``tests/hostile.py``, from 2 KB to 200 KB:
     linear work keeps it flat (the ratio to 2 KB stays near 1 or falls).
 (b) /healthz of a real server (``milestones serve`` in its own process, rules engine)
     probed every 20 ms while 190 KB one-line articles are summarised back to back:
@@ -18,13 +18,13 @@ import time
 
 import httpx
 
-from bench.fake_openai import free_port
-from bench.hostile import SHAPES, clauses
-from bench.processes import server_process
 from service.article import Article, prepare
 from service.engines.base import ArticleRequest
 from service.engines.rules import RulesEngine
 from service.ground import ground
+from tests.doubles.fake_openai import free_port
+from tests.doubles.processes import server_process
+from tests.hostile import SHAPES, clauses
 
 SIZES_KB = (2, 20, 50, 100, 200)
 BUDGET_S = 1.5  # runs per (shape, size): as many as fit, at least one, at most 15

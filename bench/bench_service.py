@@ -20,9 +20,9 @@ from pathlib import Path
 
 import httpx
 
-from bench.fake_openai import free_port
 from bench.load import Run, load, request_bytes
-from bench.processes import server_process
+from tests.doubles.fake_openai import free_port
+from tests.doubles.processes import server_process
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from bench.hostile import SHAPES
 from service.http.app import create_app
 from service.settings import Settings
+from tests.hostile import SHAPES
 
 # The rules engine: no model is involved, so any 5xx would be the service's own fault.
 _STORE = tempfile.mkdtemp(prefix="milestones-fuzz-")
@@ -53,7 +53,7 @@ def test_no_request_the_schema_allows_gets_a_server_error(case: schemathesis.Cas
 
 
 # Shapes the schema-driven run above does not reach: deep nesting, dates of any year,
-# long one-line articles (bench/hostile.py), invisible characters inside words, numbers
+# long one-line articles (tests/hostile.py), invisible characters inside words, numbers
 # too long to convert and lone surrogate escapes.
 _INVISIBLE = ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e"]
 _hostile_text = st.one_of(

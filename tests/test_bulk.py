@@ -19,11 +19,11 @@ import pytest
 import respx
 from typer.testing import CliRunner
 
-from bench.fake_openai import Limits, rules_answer, serving
 from service.bulk.items import iter_items
 from service.bulk.results import repair
 from service.cli import app
 from service.engines.rules import RulesEngine
+from tests.doubles.fake_openai import Limits, rules_answer, serving
 from tests.model_stub import BASE_URL, completion, error
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bench.receiver import Received, receiving
 from service.errors import CallbackRefused
 from service.jobs import callbacks
 from service.jobs.callbacks import CallbackPolicy, PinnedTransport
+from tests.doubles.receiver import Received, receiving
 
 
 def answering(*addresses: str) -> CallbackPolicy:

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from bench.fake_openai import Limits, create_app, serving
 from schemas import SummaryRecord
 from service.cli import app
+from tests.doubles.fake_openai import Limits, create_app, serving
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import httpx
 
-from bench.fake_openai import Limits, free_port, serving
-from bench.processes import clean_env, server_process
-from bench.receiver import receiving
 from service import webhooks
+from tests.doubles.fake_openai import Limits, free_port, serving
+from tests.doubles.processes import clean_env, server_process
+from tests.doubles.receiver import receiving
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "001_f06d21732f209e16.txt"

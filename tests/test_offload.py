@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.hostile import clauses
 from service.http.app import create_app
 from service.offload import INLINE_MAX_CHARS, off_loop, off_loop_for
 from service.settings import Settings
+from tests.hostile import clauses
 
 
 async def test_a_step_runs_in_a_worker_thread_and_returns_its_result() -> None:

@@ -5,7 +5,7 @@ It answers ``POST /v1/chat/completions`` with a real reading of the article it i
 JSON content otherwise. Options: a fixed latency, and a requests-per-minute limit over
 which it answers 429 with ``Retry-After``. ``GET /stats`` counts what it saw.
 
-    python -m bench.fake_openai --port 8089 --latency-ms 50 --rpm 600
+    python -m tests.doubles.fake_openai --port 8089 --latency-ms 50 --rpm 600
 """
 
 from __future__ import annotations
