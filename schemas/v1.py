@@ -125,12 +125,20 @@ class ArticleContext(Protocol):
 ARTICLE_KEY = "article"
 
 
+# Classes seen to be ArticleContexts: checking a runtime protocol walks its members on
+# every isinstance call, and the validators ask once per field of every answer.
+_CONTEXT_CLASSES: set[type] = set()
+
+
 def article_from(info: ValidationInfo) -> ArticleContext | None:
     """The article carried by the validation context, if any."""
     context = info.context
     if isinstance(context, dict):
         article = context.get(ARTICLE_KEY)
+        if type(article) in _CONTEXT_CLASSES:
+            return article
         if isinstance(article, ArticleContext):
+            _CONTEXT_CLASSES.add(type(article))
             return article
     return None
 

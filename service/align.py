@@ -189,6 +189,7 @@ class Aligner:
         self.text = text
         self.normalised = normalise(text)
         self._cache: dict[str, Span | None] = {}
+        self._mentioned: dict[str, bool] = {}
 
     def find(self, quote: str) -> Span | None:
         """The span of ``quote`` in the text, exact or fuzzy, or None."""
@@ -231,7 +232,13 @@ class Aligner:
         )
 
     def mentions(self, name: str) -> bool:
-        """Whether ``name`` occurs in the text as whole words (after normalisation)."""
+        """Whether ``name`` occurs in the text as whole words (after normalisation). The
+        validators ask for the same names many times (each milestone's organisation …)."""
+        if name not in self._mentioned:
+            self._mentioned[name] = self._mentions(name)
+        return self._mentioned[name]
+
+    def _mentions(self, name: str) -> bool:
         needle = normalise(name).stripped
         if not needle:
             return False

@@ -19,10 +19,11 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from service import boilerplate as bp
-from service.invisible import visible
+from service.invisible import INVISIBLE_RUN, visible
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _STRONG = {reason: bp.compile_any(patterns) for reason, patterns in bp.STRONG.items()}
+_ANY_STRONG = bp.compile_any(tuple(p for patterns in bp.STRONG.values() for p in patterns))
 _NAV = bp.compile_any(bp.NAVIGATION_CUES)
 _LIST_HEADING = bp.compile_any(bp.HEADLINE_LIST_HEADING)
 _NOT_A_HEADLINE = bp.compile_any(bp.NOT_A_HEADLINE)
@@ -76,6 +77,7 @@ class CleanedText:
 class _Line:
     start: int
     raw: str
+    invisible: bool  # whether the text may hold invisible characters
     content: str = field(init=False)  # without its line ending
     lowered: str = field(init=False)  # what the patterns are matched against
     words: int = field(init=False)
@@ -83,7 +85,7 @@ class _Line:
 
     def __post_init__(self) -> None:
         self.content = self.raw.rstrip("\r\n")
-        self.lowered = visible(self.content).lower()
+        self.lowered = (visible(self.content) if self.invisible else self.content).lower()
         self.words = len(self.content.split())
 
     @property
@@ -92,12 +94,13 @@ class _Line:
 
 
 def _split_lines(text: str) -> list[_Line]:
-    return [_Line(m.start(), m.group()) for m in _LINE.finditer(text) if m.group()]
+    invisible = INVISIBLE_RUN.search(text) is not None  # one look for the whole text
+    return [_Line(m.start(), m.group(), invisible) for m in _LINE.finditer(text) if m.group()]
 
 
 def _strong_reason(line: _Line) -> str | None:
-    if line.blank or line.words > bp.STRONG_MAX_WORDS:
-        return None
+    if line.blank or line.words > bp.STRONG_MAX_WORDS or not _ANY_STRONG.search(line.lowered):
+        return None  # (one search for every pattern: most lines match none)
     return next((reason for reason, rx in _STRONG.items() if rx.search(line.lowered)), None)
 
 

@@ -254,7 +254,7 @@ def bulk_command(
             await run.run(iter_items(source, warn=warn))
         finally:
             await chosen.aclose()
-            summariser.close()
+            await summariser.aclose()
 
     try:
         if show is not None:

@@ -48,6 +48,11 @@ def ground(
             milestones.append(Milestone.model_validate(fields))
     if isinstance(found, ArticleSummary):
         return found.model_copy(update={"milestones": milestones})
-    return ArticleSummary.model_validate(
-        {**found.model_dump(exclude={"milestones"}), "milestones": milestones}
+    # The rest of the extraction was validated with the article as it stands: kept as is.
+    return ArticleSummary.model_construct(
+        headline=found.headline,
+        summary=found.summary,
+        organisations=found.organisations,
+        products=found.products,
+        milestones=milestones,
     )

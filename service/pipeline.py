@@ -25,6 +25,7 @@ import asyncio
 import hashlib
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -122,6 +123,37 @@ def assemble(
     return SummaryRecord(source=source, summary=summary, meta=meta)
 
 
+class _Recent:
+    """Summaries this process stored or read lately, parsed: a repeat of an article (with
+    other boilerplate around it) needs no store read. Bounded, and kept ``ttl_s``: a
+    no-cache refresh on another replica reaches this one within that time."""
+
+    def __init__(self, size: int = 1024, ttl_s: float = 300.0) -> None:
+        self._size = size
+        self._ttl_s = ttl_s
+        self._entries: OrderedDict[str, tuple[float, str, SummaryRecord]] = OrderedDict()
+
+    def get(self, key: str) -> tuple[str, SummaryRecord] | None:
+        entry = self._entries.get(key)
+        if entry is None or time.monotonic() - entry[0] > self._ttl_s:
+            return None
+        self._entries.move_to_end(key)
+        return entry[1], entry[2]
+
+    def put(self, key: str, id_: str, record: SummaryRecord) -> None:
+        self._entries[key] = (time.monotonic(), id_, record)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+
+@dataclass
+class _Claim:
+    """A claim held on an article; released with the summary it was held for, if stored."""
+
+    released: bool = False
+
+
 class Summariser:
     """The article's path, with a store (the service, bulk runs) or without (the CLI)."""
 
@@ -135,6 +167,7 @@ class Summariser:
         self.settings = settings or Settings()
         self.metrics = metrics or Metrics()
         self._inflight: dict[str, asyncio.Future[None]] = {}
+        self._recent = _Recent()
         self._slots = asyncio.Semaphore(self.settings.max_model_calls)
         self._owner = uuid.uuid4().hex
 
@@ -188,7 +221,7 @@ class Summariser:
         finally:
             del self._inflight[key]
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
         """Close the store, if there is one."""
         if self.store is not None:
             self.store.close()
@@ -199,6 +232,8 @@ class Summariser:
         if self.store is None:
             return False
         key = cache_key(article, engine)
+        if self._recent.get(key) is not None:
+            return True
         return await asyncio.to_thread(self.store.summaries.get, key) is not None
 
     async def get(self, id_: str) -> SummaryRecord | None:
@@ -212,15 +247,19 @@ class Summariser:
         """The stored summary for ``key``, grounded in this text; counted as a hit."""
         if self.store is None:
             return None
-        stored = await asyncio.to_thread(self.store.summaries.get, key)
-        record = _parsed(stored.record) if stored is not None else None
-        if stored is None or record is None:
-            return None
-        again = await off_loop_for(len(article.text), _served_again, record, article, started)
+        found = self._recent.get(key)
+        if found is None:
+            stored = await asyncio.to_thread(self.store.summaries.get, key)
+            record = _parsed(stored.record) if stored is not None else None
+            if stored is None or record is None:
+                return None
+            found = (stored.id, record)
+            self._recent.put(key, *found)
+        again = await off_loop_for(len(article.text), _served_again, found[1], article, started)
         if again is None:
             return None
         self.metrics.hit()
-        return Outcome(stored.id, again)
+        return Outcome(found[0], again)
 
     async def _lead(
         self,
@@ -232,7 +271,7 @@ class Summariser:
         deadline: float | None,
         answer: EngineRun | None,
     ) -> Outcome:
-        async with self._claim(key):
+        async with self._claim(key) as claim:
             if not refresh and self.store is not None:
                 # The previous holder stores before it releases: a result may be there now.
                 hit = await self._stored(key, article, started)
@@ -246,31 +285,30 @@ class Summariser:
             )
             self.metrics.made(record.meta)
             if self.store is not None and not record.meta.degraded:
-                await asyncio.to_thread(
-                    self.store.summaries.put,
-                    summary_id(key),
-                    key,
-                    record.model_dump_json(),
-                    engine.name,
-                )
+                data = (summary_id(key), key, record.model_dump_json(), engine.name)
+                await asyncio.to_thread(self.store.keep, *data, self._owner)  # and release
+                claim.released = True
+                self._recent.put(key, summary_id(key), record)
             return Outcome(summary_id(key), record)
 
     @asynccontextmanager
-    async def _claim(self, key: str) -> AsyncIterator[None]:
+    async def _claim(self, key: str) -> AsyncIterator[_Claim]:
         """Hold the store's claim on an article while making its summary: another replica
         making it meanwhile is waited for (its result is then served from the store)."""
+        claim = _Claim()
         if self.store is None:
-            yield
+            yield claim
             return
         store, ttl = self.store, self.settings.claim_ttl_s
         while not await asyncio.to_thread(store.claims.claim, key, self._owner, ttl):
             await asyncio.sleep(self.settings.claim_poll_s)  # another replica is at it
         lease = asyncio.create_task(self._keep_claim(key, ttl))
         try:
-            yield
+            yield claim
         finally:
             lease.cancel()
-            await asyncio.to_thread(store.claims.release, key, self._owner)
+            if not claim.released:
+                await asyncio.to_thread(store.claims.release, key, self._owner)
 
     async def _keep_claim(self, key: str, ttl: float) -> None:
         """Renew our claim while we work: if this process dies, it lapses within ``ttl``."""

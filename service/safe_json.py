@@ -28,6 +28,8 @@ _SIGNIFICANT = re.compile(r'[\[\]{}"\\]')
 def too_deep_at(text: str, limit: int = MAX_DEPTH) -> int | None:
     """The offset where ``text``'s nesting first goes deeper than ``limit``, else None.
     Brackets inside strings do not count; the text need not be valid JSON."""
+    if text.count("[") + text.count("{") <= limit:
+        return None  # too few openings to go that deep, wherever they stand
     depth = 0
     in_string = False
     escaped = -1  # the offset of a character escaped by a backslash

@@ -60,7 +60,7 @@ async def test_replicas_sharing_a_store_make_one_model_call(
     assert sum(not o.record.meta.cached for o in outcomes) == 1
     for cache, engine in zip(replicas, engines, strict=True):
         await engine.aclose()
-        cache.store.close()
+        await cache.aclose()
 
 
 async def test_a_leader_working_longer_than_its_lease_keeps_it_by_renewing(
@@ -74,7 +74,7 @@ async def test_a_leader_working_longer_than_its_lease_keeps_it_by_renewing(
     assert route.call_count == 1 and len({o.id for o in outcomes}) == 1
     await engine.aclose()
     for cache in replicas:
-        cache.store.close()
+        await cache.aclose()
 
 
 async def test_a_claim_left_by_a_dead_holder_lapses(
@@ -92,7 +92,7 @@ async def test_a_claim_left_by_a_dead_holder_lapses(
     outcome = await asyncio.wait_for(cache.summarise(Article(ARTICLE), engine), timeout=5)
     assert route.call_count == 1 and not outcome.record.meta.cached
     await engine.aclose()
-    cache.store.close()
+    await cache.aclose()
 
 
 async def test_a_stored_summary_of_an_older_shape_is_made_afresh(
@@ -113,4 +113,4 @@ async def test_a_stored_summary_of_an_older_shape_is_made_afresh(
     again = await cache.summarise(Article(ARTICLE), engine)
     assert again.record.meta.cached and route.call_count == 1
     await engine.aclose()
-    cache.store.close()
+    await cache.aclose()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any, cast
 
 import httpx
@@ -36,6 +37,9 @@ _MODES = {"tools": instructor.Mode.TOOLS, "json_schema": instructor.Mode.JSON_SC
 # instructor wraps a plain model in a new class on every call (and so rebuilds its JSON
 # Schema every call); a model that already is its ResponseSchema is used as it is.
 RESPONSE_MODEL: type[Extraction] = instructor.response_schema(Extraction)
+
+# The ledger of the extraction under way in this task (what its requests cost).
+_LEDGER: ContextVar[Ledger] = ContextVar("milestones_llm_ledger")
 
 # OpenAI-compatible local servers (vLLM, Ollama, llama.cpp) ignore the key, but the
 # client insists on one.
@@ -66,6 +70,11 @@ class LLMEngine:
         )
         self._prompt = load_prompt(settings.prompt, settings.prompt_version, settings.prompts_dir)
         self._mode = _MODES[settings.mode]
+        # Patched once: instructor's re-ask loop over this engine's own request function.
+        self._create = cast(
+            Callable[..., Awaitable[Extraction]],
+            instructor.patch(create=self._send, mode=self._mode),
+        )
         self._transport = TransportRetry(
             retries=settings.transport_retries,
             initial_s=settings.backoff_initial_s,
@@ -112,23 +121,24 @@ class LLMEngine:
             }
         return body
 
+    async def _send(self, **kwargs: Any) -> Any:
+        """One chat-completions request, through the transport's retries; what it cost
+        goes to the ledger of the article being extracted."""
+        ledger = _LEDGER.get()
+        response = await self._transport.send(
+            lambda: self._client.chat.completions.create(**kwargs), ledger
+        )
+        ledger.answers += 1
+        usage = getattr(response, "usage", None)
+        if usage is not None:
+            ledger.add_usage(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
+        return response
+
     async def extract(self, article: ArticleRequest) -> EngineRun:
         """Ask the model for the article's extraction; typed errors when that fails."""
         ledger = Ledger()
-
-        async def send(**kwargs: Any) -> Any:
-            response = await self._transport.send(
-                lambda: self._client.chat.completions.create(**kwargs), ledger
-            )
-            ledger.answers += 1
-            usage = getattr(response, "usage", None)
-            if usage is not None:
-                ledger.add_usage(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
-            return response
-
-        create = cast(
-            Callable[..., Awaitable[Extraction]], instructor.patch(create=send, mode=self._mode)
-        )
+        _LEDGER.set(ledger)  # (this task's: each extraction runs in a task of its own)
+        create = self._create
         messages = self._prompt.messages(article.text, article.published_at, article.source)
         settings = self._settings
         now = asyncio.get_running_loop().time()

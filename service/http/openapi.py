@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from service.http.models import Problem
 from service.http.problems import PROBLEM
+from service.http.state import INCOMING_PARAMETERS
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -34,6 +35,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def article_body(fields: type[BaseModel], **example: Any) -> dict[str, Any]:
     """An article request body: JSON as ``fields``, or plain text, HTML or ninjs alone."""
     return {
+        "parameters": INCOMING_PARAMETERS,
         "requestBody": {
             "required": True,
             "content": {
@@ -50,5 +52,5 @@ def article_body(fields: type[BaseModel], **example: Any) -> dict[str, Any]:
                     "schema": {"type": "object", "description": "An IPTC ninjs document."}
                 },
             },
-        }
+        },
     }

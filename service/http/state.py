@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any, cast, get_args
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Request
 
 from service.engines import Engine, build_engine, choose
-from service.errors import ConfigurationError, EngineUnavailable, Unauthorized
+from service.errors import ConfigurationError, EngineUnavailable, InvalidRequest, Unauthorized
 from service.http.body import read_limited
 from service.http.recent import RecentResponses
 from service.jobs.callbacks import CallbackPolicy
@@ -61,7 +61,7 @@ class Service:
             self.worker = None
         for engine in self.engines.values():
             await engine.aclose()
-        self.store.close()
+        await self.summariser.aclose()  # writes under way, then the store
 
 
 async def get_service(request: Request) -> Service:
@@ -72,8 +72,15 @@ async def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
-async def require_api_key(request: Request, service: ServiceDep) -> None:
+def service_of(request: Request) -> Service:
+    """The service, for a route on the hot path (without a dependency to resolve)."""
+    service: Service = request.app.state.service
+    return service
+
+
+async def require_api_key(request: Request) -> None:
     """Bearer API key, compared in constant time against every configured key."""
+    service = service_of(request)
     if not service.api_keys:
         return
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -87,31 +94,80 @@ async def require_api_key(request: Request, service: ServiceDep) -> None:
 
 AuthDep = Depends(require_api_key)
 
+ENGINE_NAMES: tuple[str, ...] = get_args(EngineName)
+IDEMPOTENCY_KEY_MAX = 200
+
+# The request parameters read_incoming reads itself, as the OpenAPI page shows them.
+INCOMING_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "engine",
+        "in": "query",
+        "required": False,
+        "description": "auto, llm or rules (default: the service's).",
+        "schema": {"enum": list(ENGINE_NAMES), "type": "string"},
+    },
+    {
+        "name": "x-milestones-engine",
+        "in": "header",
+        "required": False,
+        "description": "The engine, as a header (as ?engine=).",
+        "schema": {"enum": list(ENGINE_NAMES), "type": "string"},
+    },
+    {
+        "name": "cache-control",
+        "in": "header",
+        "required": False,
+        "description": "no-cache: make the summary afresh and refresh the cache.",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "idempotency-key",
+        "in": "header",
+        "required": False,
+        "description": "The same key with the same request gives the first answer back.",
+        "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
+    },
+]
+
 
 @dataclass(frozen=True)
 class Incoming:
     """A request to summarise an article: the engine for it, whether to bypass the
-    cache, and its raw body (read within the size limit)."""
+    cache, its Idempotency-Key, and its raw body (read within the size limit)."""
 
     engine: Engine
     refresh: bool
+    idempotency_key: str | None
     body: bytes
 
 
-async def read_incoming(
-    request: Request,
-    service: ServiceDep,
-    engine: Annotated[
-        EngineName | None, Query(description="auto, llm or rules (default: the service's).")
-    ] = None,
-    x_milestones_engine: Annotated[EngineName | None, Header()] = None,
-    cache_control: Annotated[str | None, Header()] = None,
-) -> Incoming:
+def _named_engine(request: Request) -> EngineName | None:
+    for where, value in (
+        ("query.engine", request.query_params.get("engine")),
+        ("header.x-milestones-engine", request.headers.get("x-milestones-engine")),
+    ):
+        if value is None:
+            continue
+        if value not in ENGINE_NAMES:
+            detail = f"{where}: Input should be 'auto', 'llm' or 'rules'"
+            raise InvalidRequest(detail, [detail])
+        return cast(EngineName, value)
+    return None
+
+
+async def read_incoming(request: Request) -> Incoming:
     """The engine (``?engine=`` or ``X-Milestones-Engine:``), ``Cache-Control: no-cache``,
-    and the body, as POST /v1/summaries and POST /v1/jobs both take them."""
-    chosen = service.engine(engine or x_milestones_engine)
-    refresh = "no-cache" in (cache_control or "").lower()
-    return Incoming(chosen, refresh, await read_limited(request, service.settings.max_body_bytes))
+    ``Idempotency-Key:`` and the body, as POST /v1/summaries and POST /v1/jobs both take
+    them: read here in one go (each parameter FastAPI resolves costs every request)."""
+    service = service_of(request)
+    chosen = service.engine(_named_engine(request))
+    refresh = "no-cache" in request.headers.get("cache-control", "").lower()
+    key = request.headers.get("idempotency-key")
+    if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
+        detail = f"header.idempotency-key: at most {IDEMPOTENCY_KEY_MAX} characters"
+        raise InvalidRequest(detail, [detail])
+    body = await read_limited(request, service.settings.max_body_bytes)
+    return Incoming(chosen, refresh, key or None, body)
 
 
 IncomingDep = Annotated[Incoming, Depends(read_incoming)]

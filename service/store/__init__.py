@@ -39,6 +39,12 @@ class Store:
         self.idempotency = IdempotencyStore(self.database)
         self.jobs = JobQueue(self.database, self.idempotency)
 
+    def keep(self, summary_id: str, key: str, record: str, engine: str, owner: str) -> None:
+        """Store a summary made under a claim, and release the claim, in one transaction."""
+        with self.database.begin() as conn:
+            self.summaries.put_in(conn, summary_id, key, record, engine)
+            self.claims.release_in(conn, key, owner)
+
     def ping(self) -> bool:
         """Whether the database answers."""
         return self.database.ping()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import delete, update
+from sqlalchemy import Connection, bindparam, delete, update
 
 from service.store.database import Database
 from service.store.tables import claims
@@ -16,23 +16,33 @@ class ClaimStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Built once: a claim is taken for every article made, on the request's path.
+        self._lapsed = delete(claims).where(
+            claims.c.cache_key == bindparam("key"), claims.c.expires_at < bindparam("now")
+        )
+        self._release = delete(claims).where(
+            claims.c.cache_key == bindparam("key"), claims.c.owner == bindparam("owner")
+        )
+        # RETURNING says exactly whether this insert won (rowcount does not, on every
+        # driver, for ON CONFLICT DO NOTHING).
+        self._take = (
+            db.insert(claims)
+            .values(
+                cache_key=bindparam("key"), owner=bindparam("owner"), expires_at=bindparam("until")
+            )
+            .on_conflict_do_nothing(index_elements=[claims.c.cache_key])
+            .returning(claims.c.owner)
+        )
 
     def claim(self, cache_key: str, owner: str, ttl_s: float) -> bool:
         """Take the claim on an article unless another owner holds a live one."""
         now = time.time()
         with self.db.begin() as conn:
-            conn.execute(
-                delete(claims).where(claims.c.cache_key == cache_key, claims.c.expires_at < now)
-            )
-            # RETURNING says exactly whether this insert won (rowcount does not, on every
-            # driver, for ON CONFLICT DO NOTHING).
-            inserted = conn.execute(
-                self.db.insert(claims)
-                .values(cache_key=cache_key, owner=owner, expires_at=now + ttl_s)
-                .on_conflict_do_nothing(index_elements=[claims.c.cache_key])
-                .returning(claims.c.owner)
+            conn.execute(self._lapsed, {"key": cache_key, "now": now})
+            taken = conn.execute(
+                self._take, {"key": cache_key, "owner": owner, "until": now + ttl_s}
             ).first()
-            return inserted is not None
+            return taken is not None
 
     def renew(self, cache_key: str, owner: str, ttl_s: float) -> None:
         """Extend a claim this owner holds (a lease kept alive while it works)."""
@@ -45,6 +55,8 @@ class ClaimStore:
 
     def release(self, cache_key: str, owner: str) -> None:
         with self.db.begin() as conn:
-            conn.execute(
-                delete(claims).where(claims.c.cache_key == cache_key, claims.c.owner == owner)
-            )
+            self.release_in(conn, cache_key, owner)
+
+    def release_in(self, conn: Connection, cache_key: str, owner: str) -> None:
+        """``release``, in the transaction of ``conn``."""
+        conn.execute(self._release, {"key": cache_key, "owner": owner})

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 
 from service.store.database import Database
 from service.store.tables import summaries
@@ -28,32 +28,42 @@ class SummaryStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Built once: every request reads by key, and every summary made is written.
+        self._by_key = select(summaries).where(summaries.c.cache_key == bindparam("key"))
+        self._by_id = select(summaries).where(summaries.c.id == bindparam("id"))
+        upsert = db.insert(summaries)
+        self._put = upsert.on_conflict_do_update(
+            index_elements=[summaries.c.id],  # the id is derived from the cache key
+            set_={"record": upsert.excluded.record, "created_at": upsert.excluded.created_at},
+        )
 
     def get(self, cache_key: str) -> StoredSummary | None:
         with self.db.connect() as conn:
-            row = conn.execute(select(summaries).where(summaries.c.cache_key == cache_key)).first()
+            row = conn.execute(self._by_key, {"key": cache_key}).first()
         return _stored(row)
 
     def get_by_id(self, summary_id: str) -> StoredSummary | None:
         with self.db.connect() as conn:
-            row = conn.execute(select(summaries).where(summaries.c.id == summary_id)).first()
+            row = conn.execute(self._by_id, {"id": summary_id}).first()
         return _stored(row)
 
     def put(self, summary_id: str, cache_key: str, record: str, engine: str) -> None:
         """Store a summary; a newer one for the same key replaces it (a forced refresh)."""
-        statement = self.db.insert(summaries).values(
-            id=summary_id,
-            cache_key=cache_key,
-            record=record,
-            engine=engine,
-            created_at=datetime.now(UTC),
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=[summaries.c.id],  # the id is derived from the cache key
-            set_={"record": statement.excluded.record, "created_at": statement.excluded.created_at},
-        )
         with self.db.begin() as conn:
-            conn.execute(statement)
+            self.put_in(conn, summary_id, cache_key, record, engine)
+
+    def put_in(
+        self, conn: Connection, summary_id: str, cache_key: str, record: str, engine: str
+    ) -> None:
+        """``put``, in the transaction of ``conn``."""
+        values = {
+            "id": summary_id,
+            "cache_key": cache_key,
+            "record": record,
+            "engine": engine,
+            "created_at": datetime.now(UTC),
+        }
+        conn.execute(self._put, values)
 
 
 def _stored(row: Any) -> StoredSummary | None:

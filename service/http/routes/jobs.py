@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from service.errors import CallbacksUnavailable, InvalidRequest, NotFound
@@ -36,7 +36,6 @@ async def create_job(
         str | None,
         Query(max_length=2048, description="For a text, HTML or ninjs body: the callback URL."),
     ] = None,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     """Queue the article; ``202 Accepted`` with ``Location: /v1/jobs/{id}``. With a
     ``callback_url``, the outcome is POSTed there, signed per Standard Webhooks, and
@@ -61,8 +60,8 @@ async def create_job(
     await service.summariser.prepare(parsed.article)
     wanted = JobRequest.of(parsed, chosen.name, refresh).model_dump_json()
     key = None
-    if idempotency_key:
-        key = scoped_key(request, "jobs", idempotency_key, chosen.name, raw)
+    if incoming.idempotency_key:
+        key = scoped_key(request, "jobs", incoming.idempotency_key, chosen.name, raw)
     job, created = await asyncio.to_thread(service.store.jobs.enqueue, wanted, callback, key)
     headers = {"Location": f"/v1/jobs/{job.id}"}
     if created:

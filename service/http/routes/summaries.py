@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from service.errors import IdempotencyKeyReused, NotFound
@@ -14,7 +14,7 @@ from service.http.body import parse_article
 from service.http.idempotency import scoped_key
 from service.http.models import SummaryCreate, SummaryPublic, subjects_of
 from service.http.openapi import article_body, problem_responses
-from service.http.state import AuthDep, IncomingDep, ServiceDep
+from service.http.state import AuthDep, IncomingDep, ServiceDep, service_of
 from service.http.summary import public_summary
 from service.offload import off_loop_for
 
@@ -28,20 +28,17 @@ router = APIRouter(prefix="/v1", tags=["summaries"], dependencies=[AuthDep])
     responses=problem_responses(400, 401, 413, 415, 422, 502, 503, 504),
     openapi_extra=article_body(SummaryCreate),
 )
-async def create_summary(
-    request: Request,
-    service: ServiceDep,
-    incoming: IncomingDep,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> Response:
+async def create_summary(request: Request, incoming: IncomingDep) -> Response:
     """The article's grounded summary. A repeat of the same article (even with other
     boilerplate around it) comes from the cache with ``meta.cached = true``;
     ``Cache-Control: no-cache`` forces a fresh run and refreshes the cache."""
     started = time.perf_counter()
+    service = service_of(request)
     chosen, refresh, raw = incoming.engine, incoming.refresh, incoming.body
     remembered = None
-    if idempotency_key:
-        remembered = scoped_key(request, "summaries", idempotency_key, chosen.name, raw)
+    if incoming.idempotency_key:
+        key = incoming.idempotency_key
+        remembered = scoped_key(request, "summaries", key, chosen.name, raw)
         kept = await asyncio.to_thread(service.store.idempotency.recall, remembered[0])
         if kept is not None:
             if kept[0] != remembered[1]:
