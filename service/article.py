@@ -7,7 +7,8 @@
   cleaning reads this: the engines (its ``text``), the validators (it is the
   ``schemas.ArticleContext``), grounding (``locate``) and the cache (``normalised_text``).
 
-Token usage is ``schemas.TokenUsage``; an alignment is ``schemas.v1.Alignment``.
+Token usage (``TokenUsage``) and an alignment (``Alignment``) are the schema's own types,
+handed on from here with the rest.
 """
 
 from __future__ import annotations
@@ -17,11 +18,21 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
+from schemas.v1 import Alignment, TokenUsage
 from service.align import Aligner, Span
 from service.clean import CleanedText, clean
 from service.errors import InputError
 from service.invisible import visible
 from service.modality import clause_kind, injected, opening_kind, statement_kind
+
+__all__ = [
+    "Alignment",
+    "Article",
+    "PreparedArticle",
+    "TokenUsage",
+    "prepare",
+    "publication_date_problem",
+]
 
 # A publication date outside these years is a mistake (a year-1 default, say), refused.
 EARLIEST_PUBLICATION_YEAR = 1900
