@@ -4,13 +4,28 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run serve test bench lint types unit schemas fake-llm lock clean
+.PHONY: install browser run serve test bench lint types unit schemas fake-llm lock clean
 
+# Quiet set-up: pip's and setuptools' chatter goes to .venv/install.log, shown on failure.
 $(STAMP): pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
-	touch $(STAMP)
+	@echo "setting up $(VENV) (log: $(VENV)/install.log)"
+	@$(PYTHON) -m venv $(VENV)
+	@( $(BIN)/python -m pip install --disable-pip-version-check --upgrade pip && \
+	   $(BIN)/python -m pip install --disable-pip-version-check -c constraints.txt -e '.[dev]' \
+	 ) > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@$(MAKE) --no-print-directory browser
+	@touch $(STAMP)
+
+# Chromium for the browser tests (Debian's: Playwright cannot download its own here).
+# Installed where it can be (as root, with apt-get); elsewhere those tests skip, saying why.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Chromium for the browser tests (apt-get)"; \
+	  ( export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q chromium || \
+	    { apt-get update -q && apt-get install -y -q chromium; } ) > $(VENV)/chromium.log 2>&1 \
+	  || echo "could not install Chromium (see $(VENV)/chromium.log): browser tests will skip"; \
+	else echo "no Chromium (not root, or no apt-get): browser tests will skip"; fi
 
 install: $(STAMP)
 

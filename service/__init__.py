@@ -5,6 +5,8 @@ The article's path: ``clean`` → ``prompt`` → model (``engines``) → ``valid
 article with no store).
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from service.article import Article
 from service.engines import Engine, build_engine, choose
 from service.errors import (
@@ -19,6 +21,11 @@ from service.errors import (
 )
 from service.pipeline import Summariser, summarise
 from service.settings import Settings
+
+try:
+    __version__ = version("milestones")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "Article",

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from schemas import SummaryRecord
+from service import __version__
 from service.engines import BatchSettings, Engine, build_engine, choose
 from service.errors import ExtractionFailed, InputError, MilestonesError
 from service.evaluate import evaluate, load_gold, read_records
@@ -29,8 +30,21 @@ app = typer.Typer(
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        print(f"milestones {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _commands() -> None:
+def _commands(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """Grounded milestone summaries of news articles about advanced therapies."""
 
 

@@ -383,16 +383,6 @@ async def test_health_readiness_schema_and_metrics(
     assert "milestones_http_request_seconds_bucket" in metrics
 
 
-async def test_the_openapi_page_documents_both_bodies_with_seed_examples(
-    client: httpx.AsyncClient,
-) -> None:
-    spec = (await client.get("/openapi.json")).json()
-    body = spec["paths"]["/v1/summaries"]["post"]["requestBody"]["content"]
-    assert set(body) == {"application/json", "text/plain", "text/html", "application/ninjs+json"}
-    assert any("000_2ec0818c34523e87" in name for name in body["application/json"]["examples"])
-    assert (await client.get("/docs")).status_code == 200
-
-
 async def test_html_and_ninjs_bodies_are_summarised_with_the_extracted_text(
     make_app: AppFactory, model: respx.MockRouter
 ) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from service.errors import MilestonesError
-from service.http import problems
+from service.http import docs, problems
 from service.http.job_runner import JobRunner
 from service.http.routes import health, jobs, summaries
 from service.http.state import Service
@@ -97,11 +97,14 @@ def create_app(
         version="1",
         summary="Grounded milestone summaries of news articles about advanced therapies.",
         lifespan=lifespan,
+        docs_url=None,  # served by service.http.docs, without a CDN
+        redoc_url=None,
     )
     app.state.service = service
     app.include_router(summaries.router)
     app.include_router(jobs.router)
     app.include_router(health.router)
+    docs.install(app)
     problems.install(app, metrics, settings.retry_after_s)
     app.add_middleware(RecordMetrics, metrics=metrics)
     return app

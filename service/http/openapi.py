@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -11,17 +13,42 @@ from service.http.models import Problem
 from service.http.problems import PROBLEM
 from service.http.state import INCOMING_PARAMETERS
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+# Short made-up articles shipped with the package (not the seeds: an installed service
+# has no repository around it), one per form the service reads.
+EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 
-def _seed_examples(extra: dict[str, Any]) -> dict[str, Any]:
-    """Request examples taken from the seed articles, when present."""
-    examples: dict[str, Any] = {}
-    for path in sorted(SEEDS.glob("*.txt"))[:3]:
-        text = path.read_text(encoding="utf-8")
-        value = {"text": text, "source": path.name} | extra
-        examples[path.stem] = {"summary": path.name, "value": value}
-    return examples
+@cache
+def _example(name: str) -> str:
+    return (EXAMPLES / name).read_text(encoding="utf-8")
+
+
+def _json_examples(extra: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body in each of its forms: text, an HTML page, a ninjs document."""
+    ninjs = json.loads(_example("article.ninjs.json"))
+    return {
+        "text": {
+            "summary": "Plain text, with the caller's id and date",
+            "value": {
+                "text": _example("article.txt"),
+                "id": "cms-1042",
+                "published_at": "2026-03-03",
+            }
+            | extra,
+        },
+        "html": {
+            "summary": "An HTML page (its main text is extracted; page chrome is dropped)",
+            "value": {
+                "html": _example("article.html"),
+                "url": "https://news.example.com/harbor-gene-series-a",
+            }
+            | extra,
+        },
+        "ninjs": {
+            "summary": "An IPTC ninjs document",
+            "value": {"ninjs": ninjs, "source": "Example Wire"} | extra,
+        },
+    }
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -41,15 +68,19 @@ def article_body(fields: type[BaseModel], **example: Any) -> dict[str, Any]:
             "content": {
                 "application/json": {
                     "schema": fields.model_json_schema(),
-                    "examples": _seed_examples(example),
+                    "examples": _json_examples(example),
                 },
                 "text/plain": {
-                    "schema": {"type": "string"},
-                    "example": "Acme Bio raised $10 million.",
+                    "schema": {"type": "string", "description": "The article as plain text."},
+                    "example": _example("article.txt"),
                 },
-                "text/html": {"schema": {"type": "string"}},
+                "text/html": {
+                    "schema": {"type": "string", "description": "The article's HTML page."},
+                    "example": _example("article.html"),
+                },
                 "application/ninjs+json": {
-                    "schema": {"type": "object", "description": "An IPTC ninjs document."}
+                    "schema": {"type": "object", "description": "An IPTC ninjs document."},
+                    "example": json.loads(_example("article.ninjs.json")),
                 },
             },
         },

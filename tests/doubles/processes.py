@@ -25,12 +25,18 @@ def clean_env(**settings: str) -> dict[str, str]:
 
 @contextmanager
 def server_process(
-    module_args: list[str], port: int, env: dict[str, str] | None = None
+    module_args: list[str],
+    port: int,
+    env: dict[str, str] | None = None,
+    *,
+    program: list[str] | None = None,
+    cwd: Path = ROOT,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``python -m <module_args>`` from the project's root, once it answers /healthz on
-    ``port``; terminated at the end unless it already exited (a test may kill it)."""
-    command = [sys.executable, "-m", *module_args]
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+    """``python -m <module_args>`` (or ``program`` with them) in ``cwd``, the project's
+    root by default, once it answers /healthz on ``port``; terminated at the end unless it
+    already exited (a test may kill it)."""
+    command = [*(program or [sys.executable, "-m"]), *module_args]
+    process = subprocess.Popen(command, env=env, cwd=cwd, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
         while True:
