@@ -1,4 +1,9 @@
-"""The ``milestones`` command line. Thin: parse arguments, call the library, print."""
+"""The ``milestones`` command line. Thin: parse arguments, call the library, print.
+
+Exit status, the same in every command: 0 done; 1 ran, but some articles failed (each
+reported on stderr); 2 could not run as asked (an option, a setting or a path that is
+wrong: the message says which and what is accepted). No user error prints a traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +11,35 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional, cast, get_args
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
 
 from schemas import SummaryRecord
 from service import __version__
-from service.engines import BatchSettings, Engine, build_engine, choose
-from service.errors import ExtractionFailed, InputError, MilestonesError
+from service.engines import BatchSettings, Engine, EngineChoice, RequestGate, build_engine, choose
+from service.errors import ExtractionFailed, InputError, InvalidSettings, MilestonesError
 from service.evaluate import evaluate, load_gold, read_records
 from service.inputs import Source, iter_sources
 from service.offload import off_loop
 from service.pipeline import Summariser, summarise
 from service.render import print_eval_report, print_summary
-from service.settings import EngineName, Settings
+from service.settings import EngineName, Settings, load_settings
 
+EPILOG = (
+    "Exit status: 0 done; 1 some articles failed (each reported); 2 an option, setting "
+    "or path is wrong (the message says which)."
+)
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Grounded milestone summaries of news articles about advanced therapies.",
+    epilog=EPILOG,
+    # Plain help: it wraps at the terminal's width and never cuts an option off.
+    rich_markup_mode=None,
+    # An unexpected error's traceback must not print settings (keys) held in locals.
+    pretty_exceptions_show_locals=False,
 )
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -52,12 +66,45 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-def engine_option(engine: str | None) -> EngineName | None:
-    """The --engine value, checked: auto, llm or rules (None: the settings' choice)."""
-    if engine is not None and engine not in get_args(EngineName):
-        stderr.print(f"error: --engine must be auto, llm or rules, not {engine!r}")
-        raise typer.Exit(EXIT_USAGE)
-    return cast(EngineName | None, engine)
+EngineOption = Annotated[
+    Optional[EngineName],  # noqa: UP045 (typer reads the annotation at run time)
+    typer.Option(
+        help="Which engine reads the articles: llm (a model), rules (offline), or auto "
+        "(llm when a model is configured). Default: MILESTONES_ENGINE, else auto."
+    ),
+]
+
+
+def usage_error(error: MilestonesError | str) -> NoReturn:
+    """Say what is wrong with how the command was run (one line per problem); exit 2."""
+    if isinstance(error, str):
+        lines = [error]
+    else:
+        lines = error.problems if isinstance(error, InvalidSettings) else [error.detail]
+    for line in lines:
+        stderr.print(f"error: {line}", markup=False)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def configured(
+    requested: EngineName | None = None, *, gate: RequestGate | None = None
+) -> tuple[Settings, EngineChoice, Engine]:
+    """The settings and the engine, or exit 2 saying what is wrong with them."""
+    try:
+        settings = load_settings()
+        choice = choose(settings, requested)
+        engine = build_engine(choice, settings, gate=gate)
+    except MilestonesError as error:
+        usage_error(error)
+    stderr.print(f"engine: {choice.name} ({choice.reason})", markup=False)
+    return settings, choice, engine
+
+
+def missing_paths(paths: list[str]) -> None:
+    """Exit 2 naming every path that does not exist (``-`` is standard input)."""
+    missing = [p for p in paths if p != "-" and not Path(p).exists()]
+    if missing:
+        usage_error("; ".join(f"no such file or directory: {p}" for p in missing))
 
 
 def _report(source: str, error: MilestonesError) -> None:
@@ -68,7 +115,7 @@ def _report(source: str, error: MilestonesError) -> None:
 
 
 async def _summarise_all(
-    sources: list[Source], engine: Engine, concurrency: int, as_json: bool
+    sources: list[Source], engine: Engine, concurrency: int, as_json: bool, evidence: bool
 ) -> int:
     limit = asyncio.Semaphore(concurrency)
     stdout = Console(highlight=False)
@@ -84,6 +131,12 @@ async def _summarise_all(
                 return error
 
     failures = 0
+    for source in sources:
+        if source.encoding:
+            stderr.print(
+                f"warning: {source.name} is not UTF-8: read as {source.encoding} (detected)",
+                markup=False,
+            )
     try:
         tasks = [asyncio.ensure_future(one(s)) for s in sources]
         for source, task in zip(sources, tasks, strict=True):
@@ -99,36 +152,37 @@ async def _summarise_all(
                 sys.stdout.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
                 sys.stdout.flush()
             else:
-                print_summary(stdout, result[0])
+                print_summary(stdout, result[0], evidence=evidence)
     finally:
         await engine.aclose()
     return failures
 
 
-@app.command("summarise")
+@app.command("summarise", short_help="Summarise articles: a table or JSON Lines.")
 def summarise_command(
-    paths: Annotated[list[str], typer.Argument(help="Files, directories, or - for stdin.")],
-    engine: Annotated[
-        Optional[str],  # noqa: UP045 (typer reads the annotation at run time)
-        typer.Option(help="auto, llm or rules (default: MILESTONES_ENGINE, else auto)."),
-    ] = None,
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Article files (.txt, .md, .html), directories of them, or -.", metavar="PATH"
+        ),
+    ],
+    engine: EngineOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="JSON Lines on stdout, one line per article.")
     ] = False,
-    concurrency: Annotated[int, typer.Option(min=1, max=64)] = 4,
+    evidence: Annotated[
+        bool,
+        typer.Option("--evidence", help="Show each milestone's evidence: the article's words."),
+    ] = False,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, metavar="N", help="Articles summarised at once.")
+    ] = 4,
 ) -> None:
     """Summarise articles: a table per article, or JSON Lines with --json."""
-    requested = engine_option(engine)
-    try:
-        settings = Settings()
-        choice = choose(settings, requested)
-        chosen = build_engine(choice, settings)
-    except MilestonesError as error:
-        stderr.print(f"error: {error.detail}", markup=False)
-        raise typer.Exit(EXIT_USAGE) from None
-    stderr.print(f"engine: {choice.name} ({choice.reason})", markup=False)
+    missing_paths(paths)
+    _, _, chosen = configured(engine)
     sources = list(iter_sources(paths))
-    failures = asyncio.run(_summarise_all(sources, chosen, concurrency, as_json))
+    failures = asyncio.run(_summarise_all(sources, chosen, concurrency, as_json, evidence))
     if failures:
         stderr.print(f"{failures} of {len(sources)} article(s) failed", markup=False)
         raise typer.Exit(EXIT_FAILED)
@@ -152,37 +206,33 @@ async def _run_engine(
     return records, errors
 
 
-@app.command("eval")
+@app.command("eval", short_help="Precision and recall against a gold file.")
 def eval_command(
-    gold: Annotated[Path, typer.Argument(help="Gold file (JSON Lines).", exists=True)],
+    gold: Annotated[Path, typer.Argument(metavar="GOLD", help="Gold file (JSON Lines).")],
     results: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Argument(help="Results of summarise --json; omitted: run the engine now."),
+        typer.Argument(
+            metavar="RESULTS", help="Results of summarise --json; omitted: run the engine now."
+        ),
     ] = None,
-    articles: Annotated[Path, typer.Option(help="Folder holding the gold's articles.")] = Path(
-        "seeds"
-    ),
-    engine: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(help="Engine to run when no RESULTS are given (auto, llm, rules)."),
-    ] = None,
+    articles: Annotated[
+        Path, typer.Option(metavar="DIR", help="Folder holding the gold's articles.")
+    ] = Path("seeds"),
+    engine: EngineOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
 ) -> None:
     """Precision and recall of milestones against a gold file, per article and overall."""
+    missing_paths([str(gold), *([str(results)] if results is not None else [])])
     try:
         gold_articles = load_gold(gold)
-        errors: dict[str, str] = {}
-        if results is not None:
-            records = read_records(results)
-        else:
-            settings = Settings()
-            choice = choose(settings, engine_option(engine))
-            stderr.print(f"engine: {choice.name} ({choice.reason})", markup=False)
-            paths = [articles / g.article for g in gold_articles]
-            records, errors = asyncio.run(_run_engine(build_engine(choice, settings), paths))
+        records = read_records(results) if results is not None else None
     except MilestonesError as error:
-        stderr.print(f"error: {error.detail}", markup=False)
-        raise typer.Exit(EXIT_USAGE) from None
+        usage_error(error)
+    errors: dict[str, str] = {}
+    if records is None:
+        _, _, chosen = configured(engine)
+        paths = [articles / g.article for g in gold_articles]
+        records, errors = asyncio.run(_run_engine(chosen, paths))
     report = evaluate(gold_articles, records, articles if articles.is_dir() else None, errors)
     if as_json:
         print(json.dumps({"articles": report.per_article(), "overall": report.overall()}))
@@ -190,62 +240,79 @@ def eval_command(
         print_eval_report(Console(highlight=False), report)
 
 
-@app.command("bulk")
+@app.command("bulk", short_help="Summarise an archive: resumable, rate-adaptive.")
 def bulk_command(
-    source: Annotated[str, typer.Argument(help="A directory, a .jsonl or .csv file, or -.")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="Results (JSON Lines).")],
-    engine: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(help="auto, llm or rules (default: MILESTONES_ENGINE, else auto)."),
-    ] = None,
-    concurrency: Annotated[int, typer.Option(min=1, max=256)] = 8,
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="A directory, a .jsonl or .csv file, or - (JSON Lines).", metavar="SOURCE"
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "-o",
+            "--out",
+            metavar="OUT",
+            help="Results (JSON Lines); failures go to OUT.errors.jsonl beside it.",
+        ),
+    ],
+    engine: EngineOption = None,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            min=1, max=256, metavar="N", help="Articles in flight at most (lowered on 429s)."
+        ),
+    ] = 8,
     rpm: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option(min=1, help="Cap on model requests per minute."),
+        typer.Option(min=1, metavar="N", help="Cap on model requests per minute."),
     ] = None,
     tpm: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option(min=1, help="Cap on tokens per minute."),
+        typer.Option(min=1, metavar="N", help="Cap on tokens per minute."),
     ] = None,
     retry_errors: Annotated[
-        bool, typer.Option(help="Re-run only the items in OUT.errors.jsonl.")
+        bool, typer.Option("--retry-errors", help="Re-run only the items in OUT.errors.jsonl.")
     ] = False,
-    near_duplicates: Annotated[
+    no_near_duplicates: Annotated[
         bool,
-        typer.Option(help="Reuse an earlier result for a lightly edited copy (when grounded)."),
-    ] = True,
+        typer.Option(
+            "--no-near-duplicates",
+            help="Send a lightly edited copy of an earlier article to the engine too, "
+            "instead of reusing that article's grounded result.",
+        ),
+    ] = False,
     batch_api: Annotated[
-        bool, typer.Option(help="Send the model requests as one provider Batch API job.")
+        bool,
+        typer.Option("--batch-api", help="Send the model requests as one provider Batch API job."),
     ] = False,
     batch_poll_s: Annotated[
-        float, typer.Option(min=0.0, help="Batch status poll interval.")
+        float,
+        typer.Option(min=0.0, metavar="SECONDS", help="Seconds between checks of a Batch API job."),
     ] = 30.0,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    no_progress: Annotated[
+        bool, typer.Option("--no-progress", help="No progress bar (for logs and scripts).")
+    ] = False,
 ) -> None:
     """Summarise an archive into JSON Lines: resumable, rate-adaptive, failures kept apart."""
     from service.bulk.display import BulkProgress, print_bulk_report
     from service.bulk.items import count_items, iter_items
     from service.bulk.limiter import AdaptiveGate
+    from service.bulk.results import errors_path
     from service.bulk.runner import BulkRun
     from service.store import Store
 
-    requested = engine_option(engine)
-    if source != "-" and not Path(source).exists():
-        stderr.print(f"error: no such file or directory: {source}", markup=False)
-        raise typer.Exit(EXIT_USAGE)
+    missing_paths([source])
     gate = AdaptiveGate(concurrency, rpm=rpm, tpm=tpm)
+    settings, _, chosen = configured(engine, gate=gate)
+    if batch_api and chosen.batch is None:
+        usage_error("--batch-api needs the llm engine (a model endpoint)")
     try:
-        settings = Settings()
-        choice = choose(settings, requested)
-        chosen = build_engine(choice, settings, gate=gate)
         summariser = Summariser(Store(settings.database_url), settings)
     except MilestonesError as error:
-        stderr.print(f"error: {error.detail}", markup=False)
-        raise typer.Exit(EXIT_USAGE) from None
-    if batch_api and chosen.batch is None:
-        stderr.print("error: --batch-api needs the llm engine (a model endpoint)", markup=False)
-        raise typer.Exit(EXIT_USAGE)
-    stderr.print(f"engine: {choice.name} ({choice.reason})", markup=False)
+        usage_error(error)
+    progress = not no_progress
     total = count_items(source) if progress else None
 
     def warn(message: str) -> None:
@@ -258,7 +325,7 @@ def bulk_command(
         out,
         concurrency=concurrency,
         retry_errors=retry_errors,
-        near_duplicates=near_duplicates,
+        near_duplicates=not no_near_duplicates,
         batch=BatchSettings(poll_s=batch_poll_s) if batch_api else None,
         on_item=show.on_item if show else None,
     )
@@ -279,7 +346,7 @@ def bulk_command(
     except KeyboardInterrupt:
         stderr.print("interrupted: OUT holds whole lines; run the same command to resume")
         raise typer.Exit(130) from None
-    print_bulk_report(stderr, run.report, settings, str(out))
+    print_bulk_report(stderr, run.report, settings, out, errors_path(out))
     if gate.rate_limited:
         stderr.print(
             f"rate limited {gate.rate_limited} time(s); concurrency went down to "
@@ -304,12 +371,21 @@ def bind_refusal(host: str, settings: Settings) -> str | None:
     )
 
 
-@app.command("serve")
+@app.command("serve", short_help="Run the HTTP service (docs at /docs).")
 def serve_command(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    host: Annotated[
+        str,
+        typer.Option(metavar="ADDRESS", help="Address to listen on (0.0.0.0: every interface)."),
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, metavar="PORT", help="Port to listen on.")
+    ] = 8000,
     allow_unauthenticated: Annotated[
-        bool, typer.Option(help="Serve without API keys on a non-loopback address.")
+        bool,
+        typer.Option(
+            "--allow-unauthenticated",
+            help="Serve without API keys on a non-loopback address.",
+        ),
     ] = False,
 ) -> None:
     """Run the HTTP service (POST /v1/summaries, POST /v1/jobs; docs at /docs)."""
@@ -318,22 +394,28 @@ def serve_command(
     from service.http.app import create_app
 
     try:
-        settings = Settings()
+        settings = load_settings()
         if allow_unauthenticated:
             settings = settings.model_copy(update={"allow_unauthenticated": True})
         refusal = bind_refusal(host, settings)
         if refusal:
-            stderr.print(f"error: {refusal}", markup=False)
-            raise typer.Exit(EXIT_USAGE)
+            usage_error(refusal)
         application = create_app(settings)
     except MilestonesError as error:
-        stderr.print(f"error: {error.detail}", markup=False)
-        raise typer.Exit(EXIT_USAGE) from None
-    stderr.print(f"serving on http://{host}:{port} (docs at /docs)", markup=False)
+        usage_error(error)
+    base = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    auth = " -H 'authorization: Bearer <key>'" if settings.api_key_list() else ""
+    stderr.print(
+        f"serving on {base}\n"
+        f"  API docs: {base}/docs (Swagger UI) · {base}/redoc (ReDoc)\n"
+        f"  try:      curl -s {base}/v1/summaries{auth} -H 'content-type: text/plain' "
+        "--data-binary @article.txt",
+        markup=False,
+    )
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
-@app.command("webhook-secret")
+@app.command("webhook-secret", short_help="Print a new webhook signing secret.")
 def webhook_secret_command() -> None:
     """Print a new webhook signing secret (for MILESTONES_WEBHOOK_SECRET and your receiver)."""
     from service.webhooks import new_secret

@@ -16,6 +16,7 @@
     │   ├── CallbacksUnavailable     a callback asked for, and no signing secret set
     │   └── EngineUnavailable        the engine asked for cannot run here
     ├── ConfigurationError           the service is not set up to do what was asked
+    │   ├── InvalidSettings          environment variables with values not accepted
     │   ├── PromptError              a prompt folder is missing, malformed or ungrounded
     │   └── StoreUnavailable         the database cannot be reached or used (transient)
     ├── ExtractionFailed             the model's output stayed invalid after its re-asks
@@ -139,6 +140,17 @@ class ConfigurationError(MilestonesError):
     """The service is not set up to do what was asked (no model configured …)."""
 
     kind = "configuration"
+
+
+class InvalidSettings(ConfigurationError):
+    """Settings with values not accepted; ``problems`` has one line per variable, naming
+    it, the value given and what is accepted."""
+
+    kind = "invalid_settings"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
 class PromptError(ConfigurationError):

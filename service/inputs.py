@@ -11,8 +11,10 @@ What is read, by media type and by file suffix, is listed here once.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -127,26 +129,115 @@ class ArticleInput(BaseModel):
         return Article(self.text, self.published_at, self.source, self.url, self.id)
 
 
-def decode(data: bytes, name: str) -> str:
-    """UTF-8 text (a BOM is dropped), or a clear error. A NUL byte marks a binary file
-    (a PDF, an image), never text."""
+# What a file is, by its first bytes: formats that are not text, refused with their name.
+SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "a PDF document: convert it to text or HTML first"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"PK\x03\x04", "a ZIP archive (or a Word, Excel, PowerPoint or EPUB file)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"BZh", "a bzip2 archive"),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Office document (.doc, .xls, .ppt)"),
+    (b"{\\rtf", "an RTF document: save it as plain text first"),
+    (b"RIFF", "a RIFF file (WebP image, WAV audio or AVI video)"),
+    (b"ID3", "an MP3 file"),
+    (b"OggS", "an Ogg media file"),
+    (b"\x7fELF", "a program (ELF)"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16's, which it begins with
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Control characters other than tab, newlines and form feed: a share above this is binary.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+CONTROL_SHARE_MAX = 0.01
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A file's text, and the encoding it was read in when that was not UTF-8."""
+
+    text: str
+    encoding: str | None = None
+
+
+def what_binary(data: bytes) -> str | None:
+    """What non-text format ``data`` is in, by its first bytes, if it is one."""
+    if data[4:8] == b"ftyp":
+        return "an MP4, MOV or HEIC media file"
+    return next((name for sig, name in SIGNATURES if data.startswith(sig)), None)
+
+
+def decode(data: bytes, name: str) -> Decoded:
+    """A file's text: UTF-8 (or UTF-16/32 with a byte-order mark), else the encoding
+    detected (Windows-1252, Latin-1 …); InputError saying why for anything that is not
+    text (a PDF, an image, an archive) or whose encoding cannot be told."""
+    binary = what_binary(data)
+    if binary is not None:
+        raise InputError(f"{name} is not a text file: it is {binary}")
+    encoding = next((enc for bom, enc in BOMS if data.startswith(bom)), None)
     try:
-        text = data.decode("utf-8-sig")
+        text, used = data.decode(encoding or "utf-8"), None
     except UnicodeDecodeError as error:
-        raise InputError(f"{name} is not UTF-8 text (byte {error.start})") from error
+        if encoding is not None:
+            raise InputError(f"{name} is not valid {encoding} text (byte {error.start})") from None
+        text, used = _detected(data, name, error.start)
     if "\x00" in text:
         raise InputError(f"{name} is not a text file (it holds NUL bytes)")
-    return text
+    controls = len(_CONTROL.findall(text))
+    if controls > CONTROL_SHARE_MAX * max(len(text), 1):
+        raise InputError(f"{name} is not a text file ({controls} control characters)")
+    return Decoded(text, used)
+
+
+# Legacy encodings news text comes in (Windows code pages first): detection chooses among
+# these only, as a short text fits many code pages no newsroom uses.
+LEGACY_ENCODINGS = (
+    "cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "iso8859_15", "koi8_r",
+    "mac_roman", "shift_jis", "euc_jp", "gb18030", "big5", "euc_kr",
+)  # fmt: skip
+
+
+def _detected(data: bytes, name: str, at: int) -> tuple[str, str]:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
+    if best is None:
+        raise InputError(
+            f"{name} is not UTF-8 text (byte {at}), and its encoding could not be told: "
+            "save it as UTF-8"
+        )
+    # Code pages that read these bytes alike are one answer: name the commonest.
+    alike = best.could_be_from_charset
+    encoding = next((e for e in LEGACY_ENCODINGS if e in alike), best.encoding)
+    return str(best), encoding
 
 
 def read_file(path: Path, *, id: str | None = None) -> ArticleInput:
     """The article a file holds, by its suffix; InputError when it cannot be read."""
+    return read_decoded(path, id=id)[0]
+
+
+def read_decoded(path: Path, *, id: str | None = None) -> tuple[ArticleInput, Decoded]:
+    """The article a file holds, and how its bytes were decoded."""
     try:
-        content = decode(path.read_bytes(), str(path))
+        decoded = decode(path.read_bytes(), str(path))
     except OSError as error:
         raise InputError(f"cannot read {path}: {error.strerror}") from error
     form = FILE_SUFFIXES.get(path.suffix.lower(), "text")
-    return ArticleInput.model_validate({form: content, "source": str(path), "id": id})
+    article = ArticleInput.model_validate({form: decoded.text, "source": str(path), "id": id})
+    return article, decoded
 
 
 def article_files(directory: Path) -> list[Path]:
@@ -165,11 +256,13 @@ class Source:
     name: str
     input: ArticleInput | None = None
     error: InputError | None = None
+    encoding: str | None = None  # the encoding detected, when it was not UTF-8
 
 
 def _read(path: Path) -> Source:
     try:
-        return Source(str(path), read_file(path))
+        article, decoded = read_decoded(path)
+        return Source(str(path), article, encoding=decoded.encoding)
     except InputError as error:
         return Source(str(path), error=error)
 
@@ -180,8 +273,9 @@ def iter_sources(paths: list[str]) -> Iterator[Source]:
     for raw in paths:
         if raw == "-":
             try:
-                text = decode(sys.stdin.buffer.read(), "standard input")
-                yield Source("-", ArticleInput(text=text, source="-"))
+                decoded = decode(sys.stdin.buffer.read(), "standard input")
+                article = ArticleInput(text=decoded.text, source="-")
+                yield Source("-", article, encoding=decoded.encoding)
             except InputError as error:
                 yield Source("-", error=error)
             continue

@@ -7,26 +7,44 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from schemas import SummaryRecord
+from schemas import Milestone, SummaryRecord
 from service.evaluate import EvalReport
 
 
-def summary_panel(record: SummaryRecord) -> Panel:
+def _who(m: Milestone) -> Text:
+    who = Text(m.organisation)
+    if m.authority or m.jurisdiction:
+        by = f"by {m.authority}" if m.authority else "in"
+        who.append(f"\n{by}" + (f" ({m.jurisdiction})" if m.jurisdiction else ""), style="dim")
+    return who
+
+
+def milestones_table(milestones: list[Milestone], *, evidence: bool = False) -> Table:
+    """One row per milestone: what happened (the title names the event), its status and
+    date, who reached it and who decided. Columns wrap at word boundaries, so the table
+    reads in an 80-column terminal; ``evidence`` adds the article's words under each."""
+    table = Table(expand=True, show_lines=True, pad_edge=False)
+    table.add_column("milestone", ratio=3, overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("who", ratio=2, overflow="fold")
+    for m in milestones:
+        what = Text(m.title, style="bold")
+        details = [m.kind] + ([f"product: {m.product}"] if m.product else [])
+        if m.indication:
+            details.append(f"in {m.indication}")
+        what.append("\n" + " · ".join(details), style="dim")
+        if evidence:
+            what.append(f"\n“{m.evidence}”", style="italic")
+        status = Text(m.status.replace("_", " "))
+        if m.date:
+            status.append(f"\n{m.date}")
+        table.add_row(what, status, _who(m))
+    return table
+
+
+def summary_panel(record: SummaryRecord, *, evidence: bool = False) -> Panel:
     """An article's headline, summary and milestones table."""
     summary = record.summary
-    table = Table(expand=True, show_lines=True, pad_edge=False)
-    table.add_column("milestone", no_wrap=True)
-    table.add_column("who", ratio=2, overflow="fold")
-    table.add_column("product", ratio=1, min_width=8, overflow="fold")
-    table.add_column("title", ratio=3, overflow="fold")
-    for m in summary.milestones:
-        when = f"{m.status} · {m.date}" if m.date else m.status
-        who = Text(m.organisation)
-        if m.authority:
-            who.append(f"\nby {m.authority}", style="dim")
-        if m.jurisdiction:
-            who.append(f" ({m.jurisdiction})", style="dim")
-        table.add_row(Text(f"{m.kind}\n{when}"), who, m.product or "", m.title)
     meta = record.meta
     facts = [meta.engine, *([meta.model] if meta.model else []), meta.prompt_version]
     if meta.requests:
@@ -37,18 +55,21 @@ def summary_panel(record: SummaryRecord) -> Panel:
     footer = Text(" · ".join(facts), style="dim")
     if meta.degraded:
         footer.append(f"\ndegraded: {meta.degraded_reason}", style="yellow")
+    milestones = summary.milestones
     body = Group(
         Text(summary.headline, style="bold"),
         Text(summary.summary),
-        table if summary.milestones else Text("no milestones", style="italic"),
+        milestones_table(milestones, evidence=evidence)
+        if milestones
+        else Text("no milestones", style="italic"),
         footer,
     )
     return Panel(body, title=record.source or "article", title_align="left")
 
 
-def print_summary(console: Console, record: SummaryRecord) -> None:
+def print_summary(console: Console, record: SummaryRecord, *, evidence: bool = False) -> None:
     """Print one article's panel."""
-    console.print(summary_panel(record))
+    console.print(summary_panel(record, evidence=evidence))
 
 
 def _figure(value: float | None) -> str:

@@ -2,18 +2,27 @@
 
 The model endpoint uses the standard ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL``; everything
 else is ``MILESTONES_``-prefixed (``MILESTONES_MODEL``, ``MILESTONES_MODE`` …).
+``load_settings`` reads them and turns any value not accepted into ``InvalidSettings``,
+one line per variable: its name, the value given and what is accepted.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import types
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+import annotated_types
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
+from service.errors import InvalidSettings
 from service.webhooks import decode_secret
 
+DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")
 EngineName = Literal["auto", "llm", "rules"]
 ModeName = Literal["tools", "json_schema"]
 
@@ -126,16 +135,127 @@ class Settings(BaseSettings):
     def _a_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():
             return None
-        decode_secret(value.get_secret_value().strip())  # ValueError names the format
+        key = decode_secret(value.get_secret_value().strip())  # ValueError names the format
+        if not 24 <= len(key) <= 64:
+            raise ValueError(f"the key is {len(key)} bytes")
         return SecretStr(value.get_secret_value().strip())
 
     @field_validator("openai_base_url")
     @classmethod
-    def _blank_is_unset(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
+    def _an_endpoint(cls, value: str | None) -> str | None:
+        value = value.strip() or None if value is not None else None
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("not an http(s) URL")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_database(cls, value: str) -> str:
+        if not value.startswith(DATABASE_SCHEMES):
+            raise ValueError("not a database URL this service reads")
+        return value
 
     @property
     def model_configured(self) -> bool:
         """Whether a model endpoint is configured (a key, or an OpenAI-compatible URL)."""
         key = self.openai_api_key.get_secret_value().strip() if self.openai_api_key else ""
         return bool(key) or self.openai_base_url is not None
+
+
+# What is accepted, where the field's type does not say it well enough.
+ACCEPTED = {
+    "openai_base_url": "an http(s) URL of an OpenAI-compatible API (…/v1)",
+    "database_url": "sqlite:///path/to/file.sqlite3 or postgresql://user@host:5432/database",
+    "webhook_secret": "whsec_ and 24 to 64 bytes in base64 (milestones webhook-secret makes one)",
+    "prices": "JSON: model name to [input, output] US dollars per million tokens, "
+    'e.g. {"my-model": [0.2, 0.8]}',
+    "prompts_dir": "a folder holding <prompt>/<version>/ folders",
+}
+SECRETS = {"openai_api_key", "api_keys", "webhook_secret"}
+_PASSWORD = re.compile(r"(://[^/:@\s]*:)[^/@\s]*@")  # a URL's password, never echoed
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings from the environment (and ``overrides``), or ``InvalidSettings``
+    naming every variable whose value is not accepted."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        fields = [_field_of(str(e["loc"][0])) for e in error.errors() if e["loc"]]
+        raise InvalidSettings([problem(f) for f in dict.fromkeys(fields)]) from None
+    except SettingsError as error:  # a complex value (JSON) that does not parse
+        found = re.search(r'field "(\w+)"', str(error))
+        name = found.group(1) if found else "?"
+        raise InvalidSettings([problem(name)]) from None
+
+
+def _field_of(name: str) -> str:
+    """The field a validation error names by the field's name or by an alias."""
+    for field, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        choices = alias.choices if isinstance(alias, AliasChoices) else []
+        if name == field or name.lower() in {str(c).lower() for c in choices}:
+            return field
+    return name
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets ``field`` (the one set, if it has several)."""
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info else None
+    if isinstance(alias, AliasChoices):
+        names = [c for c in alias.choices if isinstance(c, str)]
+        return next((n for n in names if n in os.environ), names[0])
+    return f"MILESTONES_{field.upper()}"
+
+
+def problem(field: str) -> str:
+    """One line on a field whose value is not accepted."""
+    name = env_name(field)
+    if field in SECRETS:
+        given = "(value hidden)"
+    elif name in os.environ:
+        shown = _PASSWORD.sub(r"\1***@", os.environ[name])
+        given = f"is {shown!r}"
+    else:
+        given = "has a value"
+    return f"{name} {given}: expected {accepted(field)}"
+
+
+def accepted(field: str) -> str:
+    """What a field accepts, in words."""
+    if field in ACCEPTED:
+        return ACCEPTED[field]
+    info = Settings.model_fields.get(field)
+    if info is None:
+        return "a valid value"
+    annotation: Any = info.annotation
+    if get_origin(annotation) in (Union, types.UnionType):
+        annotation = next(a for a in get_args(annotation) if a is not type(None))
+    if get_origin(annotation) is Literal:
+        choices = [str(a) for a in get_args(annotation)]
+        return "one of " + ", ".join(choices[:-1]) + " or " + choices[-1]
+    if annotation is bool:
+        return "true or false"
+    if annotation in (int, float):
+        kind = "a whole number" if annotation is int else "a number"
+        return kind + _bounds(info.metadata)
+    return "a valid value"
+
+
+def _bounds(metadata: list[Any]) -> str:
+    low = high = ""
+    for item in metadata:
+        if isinstance(item, annotated_types.Ge):
+            low = f"{item.ge:g}"
+        elif isinstance(item, annotated_types.Gt):
+            low = f"above {item.gt:g}"
+        elif isinstance(item, annotated_types.Le):
+            high = f"{item.le:g}"
+    if low and high and not low.startswith("above"):
+        return f" from {low} to {high}"
+    if low.startswith("above"):
+        return f" {low}" + (f", at most {high}" if high else "")
+    if low:
+        return f", at least {low}"
+    return f", at most {high}" if high else ""

@@ -460,26 +460,29 @@ def test_a_directory_with_unreadable_files_completes_and_retry_errors_takes_them
     folder = tmp_path / "articles"
     folder.mkdir()
     (folder / "a.txt").write_text(SEED_TEXTS[0])
-    (folder / "b.txt").write_bytes("Acme Bio r\u00e9ceived funding.".encode("latin-1"))
+    (folder / "b.txt").write_bytes(b"PK\x03\x04\x14\x00\x06\x00 a .docx renamed")
     (folder / "c.txt").write_bytes(b"%PDF-1.7\x00\x01\x02 binary")
+    legacy = "Acme Bio AG, a Z\u00fcrich company, raised \u20ac5 million in a Series A round."
+    (folder / "e.txt").write_bytes(legacy.encode("cp1252"))
     outside = tmp_path / "secret.txt"
     outside.write_text(SEED_TEXTS[1])
     (folder / "d.txt").symlink_to(outside)
     out = tmp_path / "out.jsonl"
     first = bulk(str(folder), "-o", str(out), "--engine", "rules")
     assert first.exit_code == 1  # some items failed; the run completed
-    assert [line["id"] for line in lines(out)] == ["a.txt"]
+    assert [line["id"] for line in lines(out)] == ["a.txt", "e.txt"]  # Windows-1252: read
+    assert "\u20ac5 million" in lines(out)[1]["summary"]["summary"]
     errors = {e["id"]: e for e in lines(tmp_path / "out.errors.jsonl")}
     assert set(errors) == {"b.txt", "c.txt"}
-    assert "not UTF-8" in errors["b.txt"]["detail"]
-    assert "not a text file" in errors["c.txt"]["detail"]
+    assert "not a text file: it is a ZIP archive" in errors["b.txt"]["detail"]
+    assert "not a text file: it is a PDF document" in errors["c.txt"]["detail"]
     assert "d.txt links outside" in first.stderr  # a warning, and nothing read from there
 
     (folder / "b.txt").write_text("Acme Bio AG raised $5 million in a Series A round.")
     (folder / "c.txt").write_text("Beta Cell AG raised $7 million in a Series B round.")
     again = bulk(str(folder), "-o", str(out), "--engine", "rules", "--retry-errors")
     assert again.exit_code == 0, again.stderr
-    assert sorted(line["id"] for line in lines(out)) == ["a.txt", "b.txt", "c.txt"]
+    assert sorted(line["id"] for line in lines(out)) == ["a.txt", "b.txt", "c.txt", "e.txt"]
     assert not (tmp_path / "out.errors.jsonl").exists()
 
 

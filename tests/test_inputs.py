@@ -64,3 +64,58 @@ def test_file_suffixes_and_body_media_types_are_listed_once() -> None:
     for module in (bulk_items, body):
         source = Path(module.__file__ or "").read_text()
         assert '".html"' not in source and '"text/html"' not in source
+
+
+ARTICLE_TEXT = "Acme Bio AG, a Z\u00fcrich company, raised \u20ac5 million in a Series A round.\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "it is a PDF document"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "it is a PNG image"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "it is a JPEG image"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "it is a ZIP archive (or a Word"),
+        (b"\x1f\x8b\x08\x00\x00\x00", "it is a gzip archive"),
+        (b"\x00\x00\x00\x18ftypheic", "it is an MP4, MOV or HEIC media file"),
+        (b"{\\rtf1\\ansi Acme Bio raised", "it is an RTF document"),
+        (b"plain words\x00\x00\x00 and NULs", "it holds NUL bytes"),
+        (b"\x01\x02\x03\x04\x05\x06\x07\x08 mostly control bytes", "control characters"),
+    ],
+)
+def test_files_that_are_not_text_are_refused_saying_what_they_are(
+    tmp_path: Path, data: bytes, reason: str
+) -> None:
+    path = tmp_path / "article.txt"  # the suffix says text; the bytes do not
+    path.write_bytes(data)
+    [source] = iter_sources([str(path)])
+    assert source.input is None and source.error is not None
+    assert reason in source.error.detail and str(path) in source.error.detail
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (ARTICLE_TEXT.encode("utf-8"), None),
+        (b"\xef\xbb\xbf" + ARTICLE_TEXT.encode("utf-8"), None),
+        (ARTICLE_TEXT.encode("utf-16"), None),  # with its byte-order mark
+        (ARTICLE_TEXT.encode("cp1252"), "cp1252"),
+    ],
+    ids=["utf-8", "utf-8 with BOM", "utf-16 with BOM", "windows-1252"],
+)
+def test_text_files_in_other_encodings_are_read_and_the_detected_one_is_said(
+    tmp_path: Path, data: bytes, encoding: str | None
+) -> None:
+    path = tmp_path / "article.txt"
+    path.write_bytes(data)
+    [source] = iter_sources([str(path)])
+    assert source.input is not None and source.input.text == ARTICLE_TEXT
+    assert source.encoding == encoding
+
+
+def test_bytes_of_no_telling_encoding_are_refused_asking_for_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "article.txt"
+    path.write_bytes(bytes(range(0x80, 0x100)) * 8)
+    [source] = iter_sources([str(path)])
+    assert source.error is not None, source.input
+    assert "save it as UTF-8" in source.error.detail or "not a text file" in source.error.detail

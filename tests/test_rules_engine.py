@@ -77,6 +77,25 @@ async def test_every_kind_is_detected_with_its_sentence_as_evidence(
     assert found[kind].alignment == "exact"
 
 
+TITLE_CASES = {
+    "trial_authorisation": "IND clearance for AB-101 from FDA",
+    "designation": "Orphan drug designation for AB-101 from FDA",
+    "marketing_approval": "Conditional marketing authorisation for AB-101 from European Commission",
+    "certification": "ATMP certification for AB-101 from EMA",
+    "committee_opinion": "Positive opinion for AB-101 from CHMP",
+    "funding": "$50 million Series B financing: Acme Bio",
+    "partnership": "Licensing agreement: Acme Bio",
+}
+
+
+@pytest.mark.parametrize(("kind", "sentence"), [c for c in KIND_CASES if c[0] in TITLE_CASES])
+async def test_a_title_names_the_event_not_only_its_kind(kind: str, sentence: str) -> None:
+    """Which designation, which filing, how much money: what an editor scans a table for."""
+    summary = await read(INTRO + sentence + "\n")
+    [milestone] = [m for m in summary.milestones if m.kind == kind]
+    assert milestone.title == TITLE_CASES[kind]
+
+
 @pytest.mark.parametrize(
     ("sentence", "status", "date"),
     [
@@ -355,3 +374,16 @@ async def test_a_facility_takes_the_country_of_its_own_place_not_of_a_founders_h
     assert facility.jurisdiction == "SE"
     boston = await read("The Boston-based Acme Bio Inc. opened a cell therapy plant in Basel.\n")
     assert [m.jurisdiction for m in boston.milestones] == ["CH"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The clearance lets us begin our Phase 1 trial of AB-101 this spring.",
+        "The funding will allow the company to start a Phase 1 trial of AB-101.",
+    ],
+)
+async def test_what_a_decision_lets_a_company_do_is_planned_not_achieved(sentence: str) -> None:
+    summary = await read(INTRO + sentence + "\n")
+    starts = [m for m in summary.milestones if m.kind == "trial_start"]
+    assert starts and all(m.status == "planned" for m in starts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -65,8 +67,11 @@ class BulkProgress:
         )
 
 
-def print_bulk_report(console: Console, report: BulkReport, settings: Settings, out: str) -> None:
-    """The final report of a bulk run."""
+def print_bulk_report(
+    console: Console, report: BulkReport, settings: Settings, out: Path, errors: Path
+) -> None:
+    """The final report of a bulk run: counts, tokens, cost and time, and where the
+    failures are."""
     table = Table(title=f"bulk run → {out}", show_header=False)
     table.add_column("what")
     table.add_column("", justify="right")
@@ -76,7 +81,7 @@ def print_bulk_report(console: Console, report: BulkReport, settings: Settings, 
         ("  from the cache", f"{report.cached:,}"),
         ("  reused from a near-duplicate", f"{report.near_duplicates:,}"),
         ("skipped (already in the output)", f"{report.skipped:,}"),
-        ("failed (see the errors file)", f"{report.failed:,}"),
+        ("failed", f"{report.failed:,}"),
         ("model requests", f"{report.model_requests:,}"),
         (
             "tokens (prompt / completion)",
@@ -89,3 +94,9 @@ def print_bulk_report(console: Console, report: BulkReport, settings: Settings, 
     for what, value in rows:
         table.add_row(what, value)
     console.print(table)
+    if report.failed:
+        console.print(
+            f"{report.failed:,} item(s) failed: why is in {errors} (one JSON line each); "
+            "--retry-errors runs only those again",
+            markup=False,
+        )

@@ -29,19 +29,46 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+CONNECT_TIMEOUT_S = 10  # an unreachable PostgreSQL host is reported, not waited on
+
+
+def where(pool: Pool) -> str:
+    """The database a pool opens, as a person would name it (no password)."""
+    if pool.dialect.name == "sqlite":
+        return pool.url.database or ":memory:"
+    return pool.url.set(drivername="postgresql").render_as_string(hide_password=True)
+
+
+def reason(error: SQLAlchemyError) -> str:
+    """Why the database refused, in the driver's words (its first line)."""
+    said = str(getattr(error, "orig", None) or "").strip().splitlines()
+    return said[0] if said else error.__class__.__name__
+
+
 def pool_for(url: str) -> Pool:
     """SQLAlchemy's connection pool (its ``Engine``) for ``sqlite:///…`` or ``postgresql://…``."""
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreUnavailable(
+                    f"cannot open the store at {path}: {error.strerror or error}"
+                ) from error
         pool = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(pool, "connect", _sqlite_pragmas)
         return pool
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("postgresql+psycopg://"):
-        return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        return create_engine(
+            url,
+            pool_size=10,
+            max_overflow=10,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+        )
     raise ConfigurationError(
         f"DATABASE_URL must be sqlite:///path or postgresql://…, not {url.split(':', 1)[0]}:…"
     )
@@ -57,7 +84,10 @@ class Database:
             with self._pool.begin() as conn:
                 migrate(conn)
         except SQLAlchemyError as error:
-            raise StoreUnavailable(f"cannot open the store: {error.__class__.__name__}") from error
+            self._pool.dispose()
+            raise StoreUnavailable(
+                f"cannot open the store at {where(self._pool)}: {reason(error)}"
+            ) from error
 
     def begin(self) -> AbstractContextManager[Connection]:
         """A connection in a transaction, committed at the end of the block."""

@@ -302,10 +302,28 @@ class ArticleReader:
             for match in by_clause.values()
         ]
 
+    def _event(self, kind: str, text: str, at: int) -> str:
+        """What names the event (an orphan drug designation, an IND clearance, a $40
+        million Series A), from the names nearest the trigger; else the kind."""
+        rules = self.lexicon.kind(kind)
+        for pattern, template in rules.names if rules else ():
+            found = min(pattern.finditer(text), key=lambda m: abs(m.start() - at), default=None)
+            if found is not None:
+                parts = {k: _sentence_case(v) for k, v in found.groupdict().items() if v}
+                label = template.format(_sentence_case(found.group(0)), **parts)
+                return label[:1].upper() + label[1:]
+        return "Milestone" if kind == "other" else kind.replace("_", " ").capitalize()
+
     def _title(
-        self, kind: str, organisation: str | None, product: str | None, authority: str | None
+        self,
+        kind: str,
+        organisation: str | None,
+        product: str | None,
+        authority: str | None,
+        sentence: str,
+        at: int,
     ) -> str:
-        label = "Milestone" if kind == "other" else kind.replace("_", " ").capitalize()
+        label = self._event(kind, sentence, at)
         subject = product or organisation or ""
         title = f"{label} for {subject}" if product else f"{label}: {subject}" if subject else label
         if authority:
@@ -333,7 +351,12 @@ class ArticleReader:
                             "kind": kind,
                             "status": status_of(window),
                             "title": self._title(
-                                kind, organisation, product, authority.text if authority else None
+                                kind,
+                                organisation,
+                                product,
+                                authority.text if authority else None,
+                                sentence.text,
+                                match.start(),
                             ),
                             "date": self._date(index, match.start()),
                             "organisation": organisation,
@@ -500,6 +523,29 @@ def _distinct(milestones: list[dict[str, Any]]) -> list[dict[str, Any]]:
             seen.add(key)
             kept.append(m)
     return kept
+
+
+_NUMBERED = re.compile(r"^(?:[A-Z0-9]{1,3}|[IVX]{1,4}[ab]?|\d[\d/]*[ab]?)$", re.IGNORECASE)
+
+
+def _sentence_case(phrase: str) -> str:
+    """A phrase's capitalised words in lower case ("Orphan Drug" → "orphan drug"), but
+    acronyms and a word before a number or letter kept ("RMAT", "Series A", "Phase II")."""
+    words = phrase.split()
+    out = []
+    for i, word in enumerate(words):
+        follows = words[i + 1] if i + 1 < len(words) else ""
+        if (
+            len(word) > 1
+            and word[0].isupper()
+            and word[1:].islower()
+            and not _NUMBERED.match(follows)
+        ):
+            word = word.lower()
+        elif _NUMBERED.match(word) and word.isalpha() and set(word.lower()) <= set("ivx"):
+            word = word.upper()
+        out.append(word)
+    return " ".join(out)
 
 
 def _words(text: str, limit: int, max_chars: int = NAME_MAX_CHARS) -> str:

@@ -35,6 +35,7 @@ class KindRules:
     not_in_match: re.Pattern[str] | None  # not where this matches the trigger and before it
     supersedes: frozenset[str]  # kinds not taken from a sentence where this one matched
     about_a_product: bool  # without a product in the sentence, the article's only one
+    names: tuple[tuple[re.Pattern[str], str], ...] = ()  # what names the event: (pattern, template)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +152,12 @@ class Lexicon:
         self._modalities = tuple(modalities)
         self._targets = target_pattern
         self.kinds = tuple(kinds)
+        self._kind_by_name = {k.name: k for k in kinds}
         self.product_kinds = frozenset(k.name for k in kinds if k.about_a_product)
+
+    def kind(self, name: str) -> KindRules | None:
+        """How the rules find the kind ``name``, if they do."""
+        return self._kind_by_name.get(name)
 
     def authority(self, name: str) -> Authority | None:
         """The authority known by ``name``, if any."""
@@ -225,6 +231,7 @@ def _kind_rules(data: dict[str, Any]) -> list[KindRules]:
             not_in_match=compiled(rules["not_in_match"]) if "not_in_match" in rules else None,
             supersedes=frozenset(rules.get("supersedes", ())),
             about_a_product=bool(rules.get("about_a_product")),
+            names=tuple((compiled(p), template) for p, template in rules.get("names", ())),
         )
         for name, rules in data["kinds"].items()
     ]

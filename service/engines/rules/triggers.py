@@ -27,7 +27,8 @@ IN_PROGRESS = re.compile(
 PLANNED = re.compile(
     r"\bwill\b|\bplan(?:s|ned)? to\b|\bexpect(?:s|ed)? to\b|\bintend(?:s|ed)? to\b|\baim(?:s|ed)? "
     r"to\b|\bset to\b|\bscheduled\b|\banticipat\w+\b|\bupcoming\b|\bnext year\b|\bto be\b|"
-    r"\bprepar(?:es|ing) to\b|\bis to\b",
+    r"\bprepar(?:es|ing) to\b|\bis to\b|\blets?\s+(?:us|them|it|the company)\b|"
+    r"\b(?:enabl|allow)(?:e|es|ing)?\s+(?:us|them|it|the company)\s+to\b",
     re.IGNORECASE,
 )
 
