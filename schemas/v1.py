@@ -201,7 +201,10 @@ class Organisation(_Strict):
     """An organisation the article names, and its role in the news."""
 
     name: Name = Field(description="The name as the article writes it.")
-    role: OrganisationRole
+    role: OrganisationRole = Field(
+        description="Its part in the news: developer, regulator, funder, partner, "
+        "manufacturer, academic, investor or other."
+    )
 
     @field_validator("name")
     @classmethod
@@ -214,7 +217,10 @@ class Product(_Strict):
     """A product or candidate therapy the article names."""
 
     name: Name = Field(description="The product's name or code as the article writes it.")
-    modality: Modality
+    modality: Modality = Field(
+        description="What kind of therapy it is (car_t, gene_therapy …), unknown if the "
+        "article does not say."
+    )
     targets: list[Name] = Field(description="Molecular targets the article names, e.g. EpCAM.")
     developer: Name | None = Field(description="Who develops it, as the article names them.")
 
@@ -235,8 +241,17 @@ class Product(_Strict):
 class ExtractedMilestone(_Strict):
     """One milestone as the model states it, before the service grounds it."""
 
-    kind: MilestoneKind
-    status: Status
+    kind: MilestoneKind = Field(
+        description="What kind of milestone: a regulatory step (regulatory_submission, "
+        "submission_accepted, trial_authorisation, designation, committee_opinion, "
+        "marketing_approval, regulatory_setback, certification, manufacturing_authorisation), "
+        "a clinical one (trial_start, clinical_data, trial_halted), a business one (funding, "
+        "partnership, acquisition, facility, commercial_launch) or other."
+    )
+    status: Status = Field(
+        description="achieved (it happened), in_progress (under way) or planned (announced "
+        "for the future), as the article states it."
+    )
     title: Name = Field(description=f"What happened, in at most {TITLE_MAX_WORDS} words.")
     date: str | None = Field(
         description=(
@@ -349,8 +364,10 @@ class _SummaryFields(_Strict):
             f"A neutral summary, at most {SUMMARY_MAX_WORDS} words, nothing beyond the article."
         )
     )
-    organisations: list[Organisation]
-    products: list[Product]
+    organisations: list[Organisation] = Field(
+        description="The organisations the article names, each once."
+    )
+    products: list[Product] = Field(description="The products or candidates the article names.")
 
     @field_validator("headline")
     @classmethod
@@ -380,14 +397,16 @@ class _SummaryFields(_Strict):
 class Extraction(_SummaryFields):
     """The summary of one article as the model writes it."""
 
-    milestones: list[ExtractedMilestone]
+    milestones: list[ExtractedMilestone] = Field(
+        description="The milestones the article states, each with its evidence."
+    )
 
 
 class EvidenceSpan(_Strict):
     """Character offsets of the evidence in the text exactly as the caller sent it."""
 
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    start: int = Field(ge=0, description="Offset of the evidence's first character.")
+    end: int = Field(ge=0, description="Offset just past the evidence's last character.")
 
     @model_validator(mode="after")
     def _ordered(self) -> EvidenceSpan:
@@ -399,22 +418,30 @@ class EvidenceSpan(_Strict):
 class Milestone(ExtractedMilestone):
     """A grounded milestone: its evidence located in the article."""
 
-    evidence_span: EvidenceSpan
-    alignment: Alignment
+    evidence_span: EvidenceSpan = Field(
+        description="Where the evidence stands in the article's text: text[start:end]."
+    )
+    alignment: Alignment = Field(
+        description="exact: the evidence is the article's words character for character; "
+        "fuzzy: the model's quote differed slightly and evidence now holds the article's "
+        "own words at that place."
+    )
 
 
 class ArticleSummary(_SummaryFields):
     """The grounded summary of one article, as the service returns it."""
 
-    milestones: list[Milestone]
+    milestones: list[Milestone] = Field(
+        description="The milestones the article states, each grounded in its text."
+    )
 
 
 class TokenUsage(_Strict):
     """Tokens summed over every model request made for the article."""
 
-    prompt_tokens: int = Field(ge=0)
-    completion_tokens: int = Field(ge=0)
-    total_tokens: int = Field(ge=0)
+    prompt_tokens: int = Field(ge=0, description="Tokens sent to the model.")
+    completion_tokens: int = Field(ge=0, description="Tokens the model wrote.")
+    total_tokens: int = Field(ge=0, description="The two together.")
 
     @classmethod
     def zero(cls) -> TokenUsage:
@@ -438,8 +465,8 @@ class Meta(_Strict):
     schema_hash: str = Field(description="Hash of the JSON Schema the extraction follows.")
     attempts: int = Field(ge=0, description="Answers the model gave (1 + re-asks used).")
     requests: int = Field(ge=0, description="HTTP requests sent, transport retries included.")
-    usage: TokenUsage
-    latency_ms: float = Field(ge=0)
+    usage: TokenUsage = Field(description="Tokens used, over every model request made.")
+    latency_ms: float = Field(ge=0, description="Time taken to answer, in milliseconds.")
     created_at: str = Field(description="When the summary was made (ISO 8601, UTC).")
     cached: bool = Field(description="Whether the summary came from the cache.")
     degraded: bool = Field(
@@ -452,5 +479,5 @@ class SummaryRecord(_Strict):
     """One line of JSON Lines output: an article's grounded summary and how it was made."""
 
     source: str | None = Field(description="Where the article came from (a path, a URL …).")
-    summary: ArticleSummary
-    meta: Meta
+    summary: ArticleSummary = Field(description="The article's grounded summary.")
+    meta: Meta = Field(description="How the summary was made.")

@@ -65,8 +65,12 @@ class ArticleInput(BaseModel):
         description="Publication date (or date-time), ISO 8601. Resolves 'today' and "
         "bounds the dates of achieved milestones.",
     )
-    url: str | None = Field(default=None, max_length=2048)
-    source: str | None = Field(default=None, max_length=512)
+    url: str | None = Field(
+        default=None, max_length=2048, description="The article's address, if it has one."
+    )
+    source: str | None = Field(
+        default=None, max_length=512, description="Where it came from (a wire, a feed …)."
+    )
     id: str | None = Field(default=None, max_length=256, description="The caller's id.")
 
     @model_validator(mode="after")

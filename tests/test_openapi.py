@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -76,3 +77,101 @@ async def test_every_example_is_summarised_with_milestones(
         )
         assert response.status_code == 200, (media_type, name, response.text)
         assert response.json()["summary"]["milestones"], (media_type, name)
+
+
+def undescribed(spec: dict[str, Any]) -> tuple[int, list[str]]:
+    """Every schema property in the description, and those without a description."""
+    total, missing = 0, []
+
+    def walk(node: Any, where: str) -> None:
+        nonlocal total
+        if isinstance(node, dict):
+            for name, prop in (node.get("properties") or {}).items():
+                total += 1
+                if not (isinstance(prop, dict) and prop.get("description")):
+                    missing.append(f"{where}.{name}")
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}[{i}]")
+
+    walk(spec, "")
+    return total, missing
+
+
+def test_every_schema_property_has_a_description(spec: dict[str, Any]) -> None:
+    total, missing = undescribed(spec)
+    assert total > 80 and missing == [], f"{len(missing)} of {total} undescribed: {missing}"
+
+
+def test_the_milestone_kinds_are_explained_where_a_reader_meets_them(
+    spec: dict[str, Any],
+) -> None:
+    kind = spec["components"]["schemas"]["Milestone"]["properties"]["kind"]
+    assert "trial_authorisation" in kind["description"]
+    assert set(kind["enum"]) >= {"designation", "funding", "other"}
+
+
+def test_the_v1_operations_ask_for_the_bearer_key_and_the_probes_do_not(
+    spec: dict[str, Any],
+) -> None:
+    assert spec["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": spec["components"]["securitySchemes"]["bearer"]["description"],
+    }
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            expected = [{"bearer": []}] if path.startswith("/v1/") else []
+            assert operation["security"] == expected, path
+            if path.startswith("/v1/"):
+                assert "401" in operation["responses"], path
+
+
+def test_every_operation_documents_its_problem_documents(spec: dict[str, Any]) -> None:
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            responses = operation["responses"]
+            assert "500" in responses, path
+            for status, response in responses.items():
+                assert response["description"], (path, status)
+                if status.startswith(("4", "5")):
+                    content = response["content"]
+                    assert list(content) == ["application/problem+json"], (path, status)
+    assert "HTTPValidationError" not in json.dumps(spec)
+    assert "503" in spec["paths"]["/readyz"]["get"]["responses"]
+
+
+def test_metrics_are_documented_as_prometheus_text(spec: dict[str, Any]) -> None:
+    ok = spec["paths"]["/metrics"]["get"]["responses"]["200"]
+    assert list(ok["content"]) == ["text/plain"]
+    assert "Prometheus" in ok["description"]
+
+
+def test_the_job_webhooks_are_described_with_their_signature_headers(
+    spec: dict[str, Any],
+) -> None:
+    assert set(spec["webhooks"]) == {"job.succeeded", "job.failed"}
+    for hook in spec["webhooks"].values():
+        post = hook["post"]
+        headers = {p["name"] for p in post["parameters"] if p["in"] == "header"}
+        assert headers == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+        body = post["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/WebhookEvent"}
+        assert "Standard Webhooks" in post["description"]
+    event = spec["components"]["schemas"]["WebhookEvent"]["properties"]
+    assert set(event["type"]["enum"]) == {"job.succeeded", "job.failed"}
+
+
+async def test_the_docs_pages_load_their_assets_from_the_service(
+    client: httpx.AsyncClient,
+) -> None:
+    for page, asset in (("/docs", "swagger-ui-bundle.js"), ("/redoc", "redoc.standalone.js")):
+        html = (await client.get(page)).text
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert sources and all(s.startswith("/") for s in sources), sources
+        assert f"/docs/assets/{asset}" in sources
+        for source in sources:
+            assert (await client.get(source)).status_code == 200, source
+    assert "fonts.googleapis" not in (await client.get("/redoc")).text

@@ -11,17 +11,19 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from service import __version__
 from service.errors import MilestonesError
-from service.http import docs, problems
+from service.http import docs, openapi, problems
 from service.http.job_runner import JobRunner
 from service.http.routes import health, jobs, summaries
+from service.http.routes.webhooks import describe_webhooks
 from service.http.state import Service
 from service.jobs.callbacks import CallbackPolicy, Resolve, resolve_host
 from service.jobs.delivery import Deliverer
 from service.jobs.worker import JobWorker
 from service.metrics import Metrics
 from service.pipeline import Summariser
-from service.settings import Settings
+from service.settings import Settings, load_settings
 from service.store import Store
 
 log = logging.getLogger("milestones.http")
@@ -61,7 +63,7 @@ def create_app(
     """The service's ASGI app. The store opens now; engines are built on first use; the
     job worker runs while the app does (its lifespan). ``resolve``: how callback hosts
     are resolved (the system's resolver by default)."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     metrics = Metrics()
     store = store or Store(settings.database_url)
     policy = CallbackPolicy(
@@ -94,8 +96,11 @@ def create_app(
 
     app = FastAPI(
         title="milestones",
-        version="1",
+        version=__version__,
         summary="Grounded milestone summaries of news articles about advanced therapies.",
+        description=openapi.API_DESCRIPTION,
+        openapi_tags=openapi.TAGS,
+        license_info={"name": "MIT", "identifier": "MIT"},
         lifespan=lifespan,
         docs_url=None,  # served by service.http.docs, without a CDN
         redoc_url=None,
@@ -104,7 +109,16 @@ def create_app(
     app.include_router(summaries.router)
     app.include_router(jobs.router)
     app.include_router(health.router)
+    describe_webhooks(app)
     docs.install(app)
+    generated = app.openapi
+
+    def described() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = openapi.describe(generated())
+        return app.openapi_schema
+
+    app.openapi = described  # type: ignore[method-assign]
     problems.install(app, metrics, settings.retry_after_s)
     app.add_middleware(RecordMetrics, metrics=metrics)
     return app

@@ -31,7 +31,7 @@ class JobCreate(SummaryCreate):
 class Subject(BaseModel):
     """A tag a CMS can store, in the shape of an IPTC ninjs subject."""
 
-    name: str
+    name: str = Field(description="The organisation's or product's name, or the kind.")
     type: str = Field(description="organisation, product or milestone_kind.")
     code: str = Field(description="A stable code: milestones:<type>:<slug>.")
     creator: str = Field(description="Who tagged it: this service and its engine.")
@@ -44,14 +44,14 @@ class SummaryPublic(BaseModel):
 
     id: str = Field(description="The summary's id (GET /v1/summaries/{id}).")
     article_id: str | None = Field(description="The caller's id for the article, if sent.")
-    source: str | None
+    source: str | None = Field(description="Where the article came from, as the caller said.")
     text: str | None = Field(
         default=None,
         description="The text extracted from HTML or ninjs, which evidence_span refers to.",
     )
-    summary: ArticleSummary
+    summary: ArticleSummary = Field(description="The article's grounded summary.")
     subjects: list[Subject] = Field(default_factory=list, description="Tags for the CMS.")
-    meta: Meta
+    meta: Meta = Field(description="How the summary was made: engine, model, cost, time.")
 
 
 def _slug(name: str) -> str:
@@ -74,42 +74,53 @@ def subjects_of(summary: ArticleSummary, meta: Meta) -> list[Subject]:
 class Problem(BaseModel):
     """An RFC 9457 problem document."""
 
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: list[str] | None = None
+    type: str = Field(description="The kind of problem: /problems/<slug>, stable for code.")
+    title: str = Field(description="The kind of problem, for people.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong this time, and what to do about it.")
+    errors: list[str] | None = Field(
+        default=None, description="Each error, when there are several (invalid fields …)."
+    )
 
 
 class DeliveryPublic(BaseModel):
     """One attempt at delivering a job's webhook."""
 
-    attempt: int
-    attempted_at: datetime
+    attempt: int = Field(description="1 for the first delivery, then 2, 3 …")
+    attempted_at: datetime = Field(description="When the attempt was made.")
     status_code: int | None = Field(description="What the receiver answered, if it did.")
     error: str | None = Field(description="Why the attempt failed (null: delivered).")
-    duration_ms: float
+    duration_ms: float = Field(description="How long the attempt took.")
 
 
 class WebhookPublic(BaseModel):
     """Where a job's webhook delivery stands, and its log."""
 
-    state: Literal["pending", "delivered", "failed"]
-    attempts: int
-    next_attempt_at: datetime | None = None
-    log: list[DeliveryPublic] = Field(default_factory=list)
+    state: Literal["pending", "delivered", "failed"] = Field(
+        description="pending (not yet delivered; retried), delivered, or failed (the "
+        "attempts are spent)."
+    )
+    attempts: int = Field(description="Delivery attempts made so far.")
+    next_attempt_at: datetime | None = Field(
+        default=None, description="When the next attempt is due, while pending."
+    )
+    log: list[DeliveryPublic] = Field(default_factory=list, description="Every attempt.")
 
 
 class JobPublic(BaseModel):
     """A job: its status, and when it has ended, the summary or the problem."""
 
     id: str = Field(description="The job's id (GET /v1/jobs/{id}).")
-    status: Literal["queued", "running", "succeeded", "failed"]
-    created_at: datetime
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
+    status: Literal["queued", "running", "succeeded", "failed"] = Field(
+        description="queued, running, then succeeded (see result) or failed (see problem)."
+    )
+    created_at: datetime = Field(description="When the job was accepted.")
+    started_at: datetime | None = Field(default=None, description="When its last run began.")
+    finished_at: datetime | None = Field(default=None, description="When it ended.")
     attempts: int = Field(description="Runs so far (a transient failure is retried).")
-    callback_url: str | None = None
+    callback_url: str | None = Field(
+        default=None, description="Where the outcome is sent (Standard Webhooks)."
+    )
     result: SummaryPublic | None = Field(default=None, description="When succeeded.")
     problem: Problem | None = Field(default=None, description="When failed.")
     webhook: WebhookPublic | None = Field(
@@ -120,11 +131,15 @@ class JobPublic(BaseModel):
 class WebhookEvent(BaseModel):
     """The body of a webhook: ``job.succeeded`` or ``job.failed``, and the job."""
 
-    type: Literal["job.succeeded", "job.failed"]
-    timestamp: datetime
-    data: JobPublic
+    type: Literal["job.succeeded", "job.failed"] = Field(description="What happened to the job.")
+    timestamp: datetime = Field(description="When the event was sent.")
+    data: JobPublic = Field(description="The job, as GET /v1/jobs/{id} shows it.")
 
 
 class Health(BaseModel):
-    status: str
-    checks: dict[str, str] = {}
+    """Whether the service is up (healthz) or ready to serve (readyz)."""
+
+    status: str = Field(description="ok (up) or ready.")
+    checks: dict[str, str] = Field(
+        default_factory=dict, description="readyz: the store's and the engine's state."
+    )

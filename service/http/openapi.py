@@ -1,4 +1,5 @@
-"""What the OpenAPI page says of request bodies and problem responses, shared by routes."""
+"""What the OpenAPI description says beyond what the routes declare: request bodies in
+every form with examples, problem responses, the API key scheme, the job webhooks."""
 
 from __future__ import annotations
 
@@ -51,11 +52,33 @@ def _json_examples(extra: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# What each problem status means, whichever route sends it.
+STATUS_MEANING = {
+    400: "The body is not what its content type says, or the engine asked for cannot run.",
+    401: "No valid API key: send 'Authorization: Bearer <key>'.",
+    404: "No such summary or job.",
+    413: "The body is over the size limit (MILESTONES_MAX_BODY_BYTES).",
+    415: "A content type or charset the service does not read.",
+    422: "The request's fields or the article cannot be used (the detail says which); or "
+    "an Idempotency-Key reused with another request; or a callback URL refused.",
+    500: "An unexpected error (logged); the detail says nothing more.",
+    502: "The model's output stayed invalid after its re-asks (the errors are listed), or "
+    "the provider refused the request.",
+    503: "The model provider or the store is unavailable, or the service is overloaded: "
+    "retry after Retry-After seconds.",
+    504: "The request's deadline passed.",
+}
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The problem documents a route can answer with."""
+    """The problem documents a route can answer with (500 always)."""
     return {
-        s: {"model": Problem, "content": {PROBLEM: {"schema": Problem.model_json_schema()}}}
-        for s in statuses
+        s: {
+            "model": Problem,
+            "description": STATUS_MEANING[s],
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for s in sorted({*statuses, 500})
     }
 
 
@@ -84,4 +107,97 @@ def article_body(fields: type[BaseModel], **example: Any) -> dict[str, Any]:
                 },
             },
         },
+    }
+
+
+API_DESCRIPTION = """\
+Turns news articles about advanced therapies (cell and gene therapies, ATMPs) into
+grounded milestone summaries: every milestone quotes the article, and `evidence_span`
+says where.
+
+**Send** an article as JSON (`text`, `html` or `ninjs`, with your `id`, `url`,
+`published_at`), or as a `text/plain`, `text/html` or `application/ninjs+json` body.
+`POST /v1/summaries` answers at once; `POST /v1/jobs` answers `202` and POSTs the outcome
+to your `callback_url`, signed per [Standard Webhooks](https://www.standardwebhooks.com/)
+(see *Webhooks*).
+
+**Authorise** with an API key as `Authorization: Bearer <key>` when the service has keys
+(`MILESTONES_API_KEYS`).
+
+**Errors** are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem documents
+(`application/problem+json`): `type` is stable for code, `detail` says what to do.
+Send an `Idempotency-Key` to retry a POST safely.
+"""
+
+TAGS = [
+    {"name": "summaries", "description": "Summarise an article now, or read a summary back."},
+    {"name": "jobs", "description": "Summarise in the background; the outcome by webhook."},
+    {"name": "operations", "description": "Health, readiness and metrics, without a key."},
+]
+
+BEARER = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "An API key from MILESTONES_API_KEYS. Needed when the service has keys "
+    "(it refuses to listen beyond loopback without them, unless told to).",
+}
+
+WEBHOOK_HEADERS = {
+    "webhook-id": "The message's id: the same on every retry of one delivery (deduplicate on it).",
+    "webhook-timestamp": "Seconds since the epoch when this attempt was signed.",
+    "webhook-signature": "v1,<base64 HMAC-SHA256 of '{webhook-id}.{webhook-timestamp}.{body}' "
+    "with the key of MILESTONES_WEBHOOK_SECRET>; reject old timestamps.",
+}
+
+
+def webhook_parameters() -> list[dict[str, Any]]:
+    """The Standard Webhooks headers every delivery carries."""
+    return [
+        {
+            "name": name,
+            "in": "header",
+            "required": True,
+            "description": text,
+            "schema": {"type": "string"},
+        }
+        for name, text in WEBHOOK_HEADERS.items()
+    ]
+
+
+def describe(spec: dict[str, Any]) -> dict[str, Any]:
+    """Finish the generated description: the bearer scheme on every /v1 operation (none
+    on the others), problem documents instead of FastAPI's default validation errors."""
+    components = spec.setdefault("components", {})
+    components.setdefault("securitySchemes", {})["bearer"] = BEARER
+    for path, operations in spec.get("paths", {}).items():
+        for operation in operations.values():
+            operation["security"] = [{"bearer": []}] if path.startswith("/v1/") else []
+            _problem_for_422(operation)
+            for status, response in operation.get("responses", {}).items():
+                if status.startswith(("4", "5")) and PROBLEM in response.get("content", {}):
+                    response["content"] = {PROBLEM: response["content"][PROBLEM]}
+    for operation in _operations(spec.get("webhooks", {})):
+        operation["security"] = []
+        _problem_for_422(operation, drop=True)
+    schemas = components.get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    return spec
+
+
+def _operations(paths: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for item in paths.values() for op in item.values() if isinstance(op, dict)]
+
+
+def _problem_for_422(operation: dict[str, Any], drop: bool = False) -> None:
+    responses = operation.get("responses", {})
+    answer = responses.get("422")
+    if answer is None or "HTTPValidationError" not in json.dumps(answer):
+        return
+    if drop:
+        del responses["422"]
+        return
+    responses["422"] = {
+        "description": STATUS_MEANING[422],
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }

@@ -110,7 +110,7 @@ INCOMING_PARAMETERS: list[dict[str, Any]] = [
         "name": "x-milestones-engine",
         "in": "header",
         "required": False,
-        "description": "The engine, as a header (as ?engine=).",
+        "description": "The engine, as a header (?engine= wins when both are given).",
         "schema": {"enum": list(ENGINE_NAMES), "type": "string"},
     },
     {
@@ -142,6 +142,9 @@ class Incoming:
 
 
 def _named_engine(request: Request) -> EngineName | None:
+    """The engine the request names, by query or header (the query's wins); both are
+    checked."""
+    named: dict[str, str] = {}
     for where, value in (
         ("query.engine", request.query_params.get("engine")),
         ("header.x-milestones-engine", request.headers.get("x-milestones-engine")),
@@ -151,8 +154,8 @@ def _named_engine(request: Request) -> EngineName | None:
         if value not in ENGINE_NAMES:
             detail = f"{where}: Input should be 'auto', 'llm' or 'rules'"
             raise InvalidRequest(detail, [detail])
-        return cast(EngineName, value)
-    return None
+        named[where] = value
+    return cast(EngineName, next(iter(named.values()))) if named else None
 
 
 async def read_incoming(request: Request) -> Incoming:

@@ -25,7 +25,7 @@ router = APIRouter(prefix="/v1", tags=["jobs"], dependencies=[AuthDep])
     summary="Summarise an article in the background",
     status_code=202,
     response_model=JobPublic,
-    responses=problem_responses(400, 401, 413, 415, 422),
+    responses=problem_responses(400, 401, 413, 415, 422, 503),
     openapi_extra=article_body(JobCreate, callback_url="https://cms.example.com/hooks/milestones"),
 )
 async def create_job(
@@ -80,7 +80,7 @@ async def create_job(
     "/jobs/{job_id}",
     summary="A job: its status, outcome and webhook deliveries",
     response_model=JobPublic,
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 503),
 )
 async def read_job(job_id: str, service: ServiceDep) -> Response:
     """The job's status (queued, running, succeeded, failed), its summary or problem

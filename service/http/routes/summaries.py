@@ -77,7 +77,7 @@ async def create_summary(request: Request, incoming: IncomingDep) -> Response:
     "/summaries/{summary_id}",
     summary="A stored summary",
     response_model=SummaryPublic,
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 503),
 )
 async def read_summary(summary_id: str, service: ServiceDep) -> Response:
     """The summary stored under this id, as it was first returned."""
@@ -95,7 +95,11 @@ async def read_summary(summary_id: str, service: ServiceDep) -> Response:
     return Response(body.model_dump_json(), media_type="application/json")
 
 
-@router.get("/schema", summary="The JSON Schema of a summary response")
+@router.get(
+    "/schema",
+    summary="The JSON Schema of a summary response",
+    responses=problem_responses(401),
+)
 async def read_schema() -> dict[str, Any]:
     """The JSON Schema every ``POST /v1/summaries`` response follows."""
     return SummaryPublic.model_json_schema()
