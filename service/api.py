@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import Coroutine
+import functools
+from collections.abc import Callable, Coroutine
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from schemas import SummaryRecord
 from service.engines import Engine, build_engine, choose
@@ -32,6 +33,7 @@ from service.pipeline import summarise
 from service.settings import EngineName, Settings, load_settings
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 async def asummarise(
@@ -79,34 +81,20 @@ async def asummarise_html(
     return await asummarise(article, engine=engine, settings=settings)
 
 
-def summarise_text(
-    text: str,
-    *,
-    published_at: date | None = None,
-    source: str | None = None,
-    engine: EngineName | Engine | None = None,
-    settings: Settings | None = None,
-) -> SummaryRecord:
-    """``asummarise_text``, blocking until the summary is ready."""
-    return _run(
-        asummarise_text(
-            text, published_at=published_at, source=source, engine=engine, settings=settings
-        )
-    )
+def _blocking(work: Callable[P, Coroutine[Any, Any, T]], name: str) -> Callable[P, T]:
+    """The blocking form of a coroutine function: same parameters, same answer."""
+
+    @functools.wraps(work)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        return _run(work(*args, **kwargs))
+
+    run.__name__ = run.__qualname__ = name
+    run.__doc__ = f"``{work.__name__}``, blocking until the summary is ready. {work.__doc__}"
+    return run
 
 
-def summarise_html(
-    html: str,
-    *,
-    url: str | None = None,
-    published_at: date | None = None,
-    engine: EngineName | Engine | None = None,
-    settings: Settings | None = None,
-) -> SummaryRecord:
-    """``asummarise_html``, blocking until the summary is ready."""
-    return _run(
-        asummarise_html(html, url=url, published_at=published_at, engine=engine, settings=settings)
-    )
+summarise_text = _blocking(asummarise_text, "summarise_text")
+summarise_html = _blocking(asummarise_html, "summarise_html")
 
 
 def _run(work: Coroutine[Any, Any, T]) -> T:

@@ -21,29 +21,26 @@ RESPONSES: dict[int | str, dict[str, str]] = {
 }
 
 
+EVENTS = (
+    ("job.succeeded", "A job succeeded: its summary", "``data.result`` holds the summary."),
+    ("job.failed", "A job failed: its problem document", "``data.problem`` says why."),
+)
+
+
 def describe_webhooks(app: FastAPI) -> None:
     """Add ``job.succeeded`` and ``job.failed`` to the app's OpenAPI ``webhooks``."""
+    for name, summary, body in EVENTS:
 
-    @app.webhooks.post(
-        "job.succeeded",
-        summary="A job succeeded: its summary",
-        description=DELIVERY,
-        status_code=204,
-        response_class=Response,
-        responses=RESPONSES,
-        openapi_extra={"parameters": webhook_parameters()},
-    )
-    def job_succeeded(event: WebhookEvent) -> None:
-        """``type`` is ``job.succeeded``; ``data.result`` holds the summary."""
+        def receive(event: WebhookEvent) -> None:  # documentation only: never served
+            pass
 
-    @app.webhooks.post(
-        "job.failed",
-        summary="A job failed: its problem document",
-        description=DELIVERY,
-        status_code=204,
-        response_class=Response,
-        responses=RESPONSES,
-        openapi_extra={"parameters": webhook_parameters()},
-    )
-    def job_failed(event: WebhookEvent) -> None:
-        """``type`` is ``job.failed``; ``data.problem`` says why (after its retries)."""
+        receive.__name__ = name.replace(".", "_")
+        app.webhooks.post(
+            name,
+            summary=summary,
+            description=f"{DELIVERY} {body}",
+            status_code=204,
+            response_class=Response,
+            responses=RESPONSES,
+            openapi_extra={"parameters": webhook_parameters()},
+        )(receive)
