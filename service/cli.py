@@ -230,6 +230,7 @@ def eval_command(
         usage_error(error)
     errors: dict[str, str] = {}
     if records is None:
+        missing_paths([str(articles)])
         _, _, chosen = configured(engine)
         paths = [articles / g.article for g in gold_articles]
         records, errors = asyncio.run(_run_engine(chosen, paths))
@@ -371,6 +372,24 @@ def bind_refusal(host: str, settings: Settings) -> str | None:
     )
 
 
+def cannot_listen(host: str, port: int) -> str | None:
+    """Why the service could not listen on ``host:port`` (taken, not an address here)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as error:
+        return f"cannot listen on {host}:{port}: {error.strerror or error}"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            return f"cannot listen on {host}:{port}: {error.strerror or error}"
+    return None
+
+
 @app.command("serve", short_help="Run the HTTP service (docs at /docs).")
 def serve_command(
     host: Annotated[
@@ -400,6 +419,9 @@ def serve_command(
         refusal = bind_refusal(host, settings)
         if refusal:
             usage_error(refusal)
+        unusable = cannot_listen(host, port)
+        if unusable:
+            usage_error(unusable)
         application = create_app(settings)
     except MilestonesError as error:
         usage_error(error)

@@ -46,7 +46,7 @@ BAD_SETTINGS = [
 COMMANDS = [
     ["summarise", SEED],
     ["bulk", SEED, "-o", "out.jsonl", "--no-progress"],
-    ["eval", GOLD],
+    ["eval", GOLD, "--articles", str(ROOT / "seeds")],
     ["serve"],
 ]
 
@@ -106,6 +106,7 @@ BAD_USE = [
     (["bulk", "no/such", "-o", "out.jsonl"], ["no such file or directory: no/such"]),
     (["eval", "no/gold.jsonl"], ["no such file or directory: no/gold.jsonl"]),
     (["eval", GOLD, "no/results.jsonl"], ["no such file or directory: no/results.jsonl"]),
+    (["eval", GOLD, "--articles", "no/dir"], ["no such file or directory: no/dir"]),
     (["summarise", SEED, "--engine", "magic"], ["'magic' is not one of 'auto', 'llm', 'rules'"]),
     (["bulk", SEED, "--engine", "magic", "-o", "o"], ["'magic' is not one of"]),
     (["summarise", SEED, "--concurrency", "0"], ["--concurrency"]),
@@ -216,3 +217,16 @@ def test_serve_says_where_the_docs_are(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert result.exit_code == 0 and started == [8123]
     assert "http://127.0.0.1:8123/docs" in result.stderr
     assert "http://127.0.0.1:8123/redoc" in result.stderr
+
+
+def test_serving_on_a_port_in_use_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(["serve", "--port", str(port)], monkeypatch, tmp_path)
+    assert_usage_error(result, f"cannot listen on 127.0.0.1:{port}: Address already in use")
