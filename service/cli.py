@@ -437,6 +437,54 @@ def serve_command(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
+reviews_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Editors' reviews of summaries (made on the review pages or by the API).",
+)
+app.add_typer(reviews_app, name="reviews", short_help="Editors' reviews: export as gold.")
+
+
+@reviews_app.command("export", short_help="Write current reviews as a gold set.")
+def reviews_export_command(
+    out: Annotated[
+        Path,
+        typer.Option("-o", "--out", metavar="GOLD", help="The gold file to write (JSON Lines)."),
+    ],
+    articles: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            metavar="DIR",
+            help="Where the reviewed articles are written (default: GOLD's name with "
+            ".articles, beside it).",
+        ),
+    ] = None,
+) -> None:
+    """Write every reviewed summary's current review as a line of the gold format that
+    milestones eval reads, and its article as DIR/<summary id>.txt."""
+    from service.reviews import export_gold
+    from service.store import Store
+
+    folder = articles or out.with_name(out.name.removesuffix(".jsonl") + ".articles")
+    try:
+        store = Store(load_settings().database_url)
+    except MilestonesError as error:
+        usage_error(error)
+    try:
+        written, skipped = export_gold(store, out, folder)
+    finally:
+        store.close()
+    for summary_id in skipped:
+        stderr.print(f"skipped {summary_id}: its article text was not kept", markup=False)
+    stderr.print(
+        f"wrote {written} reviewed article(s): {out} and {folder}/\n"
+        f"evaluate with: milestones eval {out} --articles {folder}",
+        markup=False,
+    )
+    if skipped:
+        raise typer.Exit(EXIT_FAILED)
+
+
 @app.command("webhook-secret", short_help="Print a new webhook signing secret.")
 def webhook_secret_command() -> None:
     """Print a new webhook signing secret (for MILESTONES_WEBHOOK_SECRET and your receiver)."""

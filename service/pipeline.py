@@ -77,7 +77,7 @@ class Outcome:
     reused_from: str | None = None
 
 
-def _parsed(record: str) -> SummaryRecord | None:
+def parsed_record(record: str) -> SummaryRecord | None:
     """A stored record, or None when it no longer fits the schema (it is made afresh)."""
     try:
         return SummaryRecord.model_validate_json(record)
@@ -238,10 +238,16 @@ class Summariser:
 
     async def get(self, id_: str) -> SummaryRecord | None:
         """A stored summary, as first returned."""
+        found = await self.get_with_text(id_)
+        return found[0] if found else None
+
+    async def get_with_text(self, id_: str) -> tuple[SummaryRecord, str | None] | None:
+        """A stored summary and the text its spans refer to (None if it was not kept)."""
         if self.store is None:
             return None
         stored = await asyncio.to_thread(self.store.summaries.get_by_id, id_)
-        return _parsed(stored.record) if stored else None
+        record = parsed_record(stored.record) if stored else None
+        return (record, stored.text) if stored and record else None
 
     async def _stored(self, key: str, article: PreparedArticle, started: float) -> Outcome | None:
         """The stored summary for ``key``, grounded in this text; counted as a hit."""
@@ -250,7 +256,7 @@ class Summariser:
         found = self._recent.get(key)
         if found is None:
             stored = await asyncio.to_thread(self.store.summaries.get, key)
-            record = _parsed(stored.record) if stored is not None else None
+            record = parsed_record(stored.record) if stored is not None else None
             if stored is None or record is None:
                 return None
             found = (stored.id, record)
@@ -286,7 +292,8 @@ class Summariser:
             self.metrics.made(record.meta)
             if self.store is not None and not record.meta.degraded:
                 data = (summary_id(key), key, record.model_dump_json(), engine.name)
-                await asyncio.to_thread(self.store.keep, *data, self._owner)  # and release
+                text = article.article.text  # what the spans refer to
+                await asyncio.to_thread(self.store.keep, *data, self._owner, text)  # + release
                 claim.released = True
                 self._recent.put(key, summary_id(key), record)
             return Outcome(summary_id(key), record)

@@ -8,6 +8,7 @@ one line per variable: its name, the value given and what is accepted.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import types
@@ -24,6 +25,7 @@ from service.webhooks import decode_secret
 
 DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")
 EngineName = Literal["auto", "llm", "rules"]
+_NAMED_KEY = re.compile(r"([A-Za-z][\w.@-]{0,63}):(\S+)")
 ModeName = Literal["tools", "json_schema"]
 
 
@@ -70,7 +72,8 @@ class Settings(BaseSettings):
         default="sqlite:///var/milestones.sqlite3",
         validation_alias=AliasChoices("DATABASE_URL", "MILESTONES_DATABASE_URL"),
     )
-    # Comma-separated API keys accepted as "Authorization: Bearer <key>".
+    # Comma-separated API keys accepted as "Authorization: Bearer <key>", each optionally
+    # named as name:key (the name is the reviewer recorded with an editor's review).
     api_keys: SecretStr = SecretStr("")
     # Serve without API keys on a non-loopback address (refused unless set).
     allow_unauthenticated: bool = False
@@ -128,7 +131,20 @@ class Settings(BaseSettings):
 
     def api_key_list(self) -> list[str]:
         """The configured API keys."""
-        return [k.strip() for k in self.api_keys.get_secret_value().split(",") if k.strip()]
+        return list(self.api_key_names())
+
+    def api_key_names(self) -> dict[str, str]:
+        """Each configured API key and its name: the part before a colon when the key is
+        given as ``name:key``, else ``key-`` and a short hash of the key."""
+        named = {}
+        for entry in self.api_keys.get_secret_value().split(","):
+            entry = entry.strip()
+            found = _NAMED_KEY.fullmatch(entry)
+            if found:
+                named[found.group(2)] = found.group(1)
+            elif entry:
+                named[entry] = "key-" + hashlib.sha256(entry.encode()).hexdigest()[:8]
+        return named
 
     @field_validator("webhook_secret")
     @classmethod

@@ -520,3 +520,24 @@ async def test_a_prompt_file_edited_in_place_makes_the_next_request_a_miss(
     assert route.call_count == 2 and [m["cached"] for m in edited] == [False, True]
     assert edited[0]["prompt_version"] != first[0]["prompt_version"]
     assert edited[0]["prompt_version"].startswith("extract/v1@")
+
+
+async def test_an_engine_header_is_checked_even_when_the_query_names_one(
+    client: httpx.AsyncClient,
+) -> None:
+    """The query's engine wins, but a header naming no engine is still a mistake."""
+    response = await client.post(
+        "/v1/summaries?engine=rules",
+        json={"text": ARTICLE},
+        headers={"x-milestones-engine": "{}"},
+    )
+    assert_problem(response, 422, "invalid-request")
+    assert "header.x-milestones-engine" in response.json()["detail"]
+
+
+async def test_a_method_not_allowed_lists_every_method_of_the_path(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.delete("/v1/summaries/s_1/reviews")
+    assert_problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == "GET, POST"

@@ -14,9 +14,10 @@ from service.store.tables import migrations_table
 
 EXPECTED_COLUMNS = {
     "migrations": {"name", "applied_at"},
-    "summaries": {"id", "cache_key", "record", "engine", "created_at"},
+    "summaries": {"id", "cache_key", "record", "engine", "created_at", "text"},
     "claims": {"cache_key", "owner", "expires_at"},
     "idempotency": {"key", "request_hash", "body", "created_at"},
+    "reviews": {"id", "summary_id", "reviewer", "body", "created_at"},
 }
 
 
@@ -83,3 +84,29 @@ def test_the_store_answers_ping(store_url: str) -> None:
 def test_an_unknown_database_url_is_a_clear_error() -> None:
     with pytest.raises(ConfigurationError, match="sqlite:///path or postgresql"):
         Store("mysql://root@localhost/test")
+
+
+def test_a_summary_keeps_the_text_its_spans_refer_to_and_recent_ones_are_listed(
+    store_url: str,
+) -> None:
+    store = Store(store_url)
+    store.summaries.put("s_1", "k1", '{"v": 1}', "rules", "Acme Bio raised $5 million.")
+    store.summaries.put("s_2", "k2", '{"v": 2}', "rules")
+    assert store.summaries.get_by_id("s_1").text == "Acme Bio raised $5 million."  # type: ignore[union-attr]
+    assert store.summaries.get_by_id("s_2").text is None  # type: ignore[union-attr]
+    assert [row[0] for row in store.summaries.recent(10)] == ["s_2", "s_1"]
+    store.close()
+
+
+def test_reviews_are_kept_in_full_and_the_latest_is_current(store_url: str) -> None:
+    store = Store(store_url)
+    first = store.reviews.add("s_1", "alice", '{"n": 1}')
+    store.reviews.add("s_2", "bob", '{"n": 2}')
+    store.reviews.add("s_1", "carol", '{"n": 3}')
+    assert [r.reviewer for r in store.reviews.of("s_1")] == ["alice", "carol"]
+    assert first.id < store.reviews.of("s_1")[-1].id
+    assert [(r.summary_id, r.body) for r in store.reviews.latest()] == [
+        ("s_1", '{"n": 3}'),
+        ("s_2", '{"n": 2}'),
+    ]
+    store.close()

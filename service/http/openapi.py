@@ -131,6 +131,7 @@ Send an `Idempotency-Key` to retry a POST safely.
 
 TAGS = [
     {"name": "summaries", "description": "Summarise an article now, or read a summary back."},
+    {"name": "reviews", "description": "Editors' verdicts, corrections and additions."},
     {"name": "jobs", "description": "Summarise in the background; the outcome by webhook."},
     {"name": "operations", "description": "Health, readiness and metrics, without a key."},
 ]

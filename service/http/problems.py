@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from service.errors import (
     CallbackRefused,
@@ -147,6 +148,20 @@ def for_error(error: BaseException, retry_after_default: int) -> ProblemDocument
     )
 
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route answers at the request's path (a path can have several
+    routes, one per method)."""
+    allowed = []
+    for method in METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
 def install(app: FastAPI, metrics: Metrics, retry_after_default: int) -> None:
     """Register the handlers that turn every error into a problem document."""
 
@@ -162,16 +177,17 @@ def install(app: FastAPI, metrics: Metrics, retry_after_default: int) -> None:
         detail = "; ".join(errors)
         return document(422, "invalid-request", "Invalid request", detail, errors=errors).response()
 
-    async def on_http_error(_: Request, error: Exception) -> JSONResponse:
+    async def on_http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
-        slug = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
+        slug = {400: "malformed-body", 404: "not-found", 405: "method-not-allowed"}.get(
+            error.status_code, "http-error"
+        )
         metrics.errors.labels(slug.replace("-", "_")).inc()
+        headers = dict(error.headers) if error.headers else {}
+        if error.status_code == 405:  # every method of the path, not only one route's
+            headers["Allow"] = ", ".join(allowed_methods(request))
         return document(
-            error.status_code,
-            slug,
-            str(error.detail),
-            str(error.detail),
-            headers=dict(error.headers) if error.headers else None,
+            error.status_code, slug, str(error.detail), str(error.detail), headers=headers or None
         ).response()
 
     async def on_unexpected(_: Request, error: Exception) -> JSONResponse:

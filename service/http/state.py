@@ -34,10 +34,20 @@ class Service:
     worker: JobWorker | None = None
     engines: dict[str, Engine] = field(default_factory=dict)
     _by_request: dict[str | None, Engine] = field(default_factory=dict)
-    api_keys: list[bytes] = field(init=False)
+    api_keys: list[tuple[bytes, str]] = field(init=False)  # each key and its name
 
     def __post_init__(self) -> None:
-        self.api_keys = [key.encode() for key in self.settings.api_key_list()]
+        named = self.settings.api_key_names()
+        self.api_keys = [(key.encode(), name) for key, name in named.items()]
+
+    def caller(self, token: str) -> str | None:
+        """The name of the API key ``token`` (compared in constant time with every key),
+        if it is one."""
+        given, found = token.strip().encode(), None
+        for key, name in self.api_keys:
+            if hmac.compare_digest(given, key):
+                found = name
+        return found
 
     def engine(self, requested: EngineName | None) -> Engine:
         """The engine for a request: asked for, else MILESTONES_ENGINE, else auto."""
@@ -78,18 +88,21 @@ def service_of(request: Request) -> Service:
     return service
 
 
+LOCAL_CALLER = "local"  # who calls a service that has no API keys
+
+
 async def require_api_key(request: Request) -> None:
-    """Bearer API key, compared in constant time against every configured key."""
+    """Bearer API key, compared in constant time against every configured key; the key's
+    name is the request's ``state.caller``."""
     service = service_of(request)
     if not service.api_keys:
+        request.state.caller = LOCAL_CALLER
         return
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    given = token.strip().encode()
-    matched = False
-    for key in service.api_keys:
-        matched |= hmac.compare_digest(given, key)
-    if scheme.lower() != "bearer" or not matched:
+    caller = service.caller(token)
+    if scheme.lower() != "bearer" or caller is None:
         raise Unauthorized("send a valid API key as 'Authorization: Bearer <key>'")
+    request.state.caller = caller
 
 
 AuthDep = Depends(require_api_key)

@@ -5,7 +5,8 @@ Split by responsibility, each behind a typed interface over one migrated databas
 - ``summaries`` (``SummaryStore``): grounded summaries by cache key;
 - ``claims`` (``ClaimStore``): which replica is summarising an article (single-flight);
 - ``idempotency`` (``IdempotencyStore``): what an Idempotency-Key first named;
-- ``jobs`` (``JobQueue``): the async jobs and their webhook deliveries.
+- ``jobs`` (``JobQueue``): the async jobs and their webhook deliveries;
+- ``reviews`` (``ReviewStore``): editors' reviews of summaries.
 
 Every method is synchronous; the service calls them from a worker thread.
 """
@@ -16,6 +17,7 @@ from service.store.claims import ClaimStore
 from service.store.database import Database
 from service.store.idempotency import IdempotencyStore
 from service.store.queue import JobQueue
+from service.store.reviews import ReviewStore, StoredReview
 from service.store.summaries import StoredSummary, SummaryStore
 
 __all__ = [
@@ -23,6 +25,8 @@ __all__ = [
     "Database",
     "IdempotencyStore",
     "JobQueue",
+    "ReviewStore",
+    "StoredReview",
     "Store",
     "StoredSummary",
     "SummaryStore",
@@ -38,11 +42,15 @@ class Store:
         self.claims = ClaimStore(self.database)
         self.idempotency = IdempotencyStore(self.database)
         self.jobs = JobQueue(self.database, self.idempotency)
+        self.reviews = ReviewStore(self.database)
 
-    def keep(self, summary_id: str, key: str, record: str, engine: str, owner: str) -> None:
-        """Store a summary made under a claim, and release the claim, in one transaction."""
+    def keep(
+        self, summary_id: str, key: str, record: str, engine: str, owner: str, text: str
+    ) -> None:
+        """Store a summary made under a claim, with the text its spans refer to, and
+        release the claim, in one transaction."""
         with self.database.begin() as conn:
-            self.summaries.put_in(conn, summary_id, key, record, engine)
+            self.summaries.put_in(conn, summary_id, key, record, engine, text)
             self.claims.release_in(conn, key, owner)
 
     def ping(self) -> bool:

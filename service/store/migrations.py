@@ -114,6 +114,21 @@ def m005_summaries_without_hits(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE summaries DROP COLUMN hits"))
 
 
+def m006_reviews(conn: Connection) -> None:
+    """Summaries keep the text their spans refer to (for the review page); editors'
+    reviews of a summary, each the whole judgement at a time."""
+    conn.execute(text("ALTER TABLE summaries ADD COLUMN text TEXT"))
+    Table(
+        "reviews",
+        MetaData(),
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("summary_id", String(40), nullable=False, index=True),
+        Column("reviewer", String(100), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    ).create(conn)
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: list[Migration] = [
     m001_summaries,
@@ -121,6 +136,7 @@ MIGRATIONS: list[Migration] = [
     m003_idempotency,
     m004_jobs,
     m005_summaries_without_hits,
+    m006_reviews,
 ]
 
 

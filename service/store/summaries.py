@@ -14,13 +14,15 @@ from service.store.tables import summaries
 
 @dataclass(frozen=True)
 class StoredSummary:
-    """A stored summary: its id, cache key and grounded record (JSON)."""
+    """A stored summary: its id, cache key, grounded record (JSON), and the text its
+    spans refer to (None for summaries stored before texts were kept)."""
 
     id: str
     cache_key: str
     record: str
     engine: str
     created_at: datetime
+    text: str | None = None
 
 
 class SummaryStore:
@@ -31,10 +33,19 @@ class SummaryStore:
         # Built once: every request reads by key, and every summary made is written.
         self._by_key = select(summaries).where(summaries.c.cache_key == bindparam("key"))
         self._by_id = select(summaries).where(summaries.c.id == bindparam("id"))
+        self._recent = (
+            select(summaries.c.id, summaries.c.record, summaries.c.created_at)
+            .order_by(summaries.c.created_at.desc())
+            .limit(bindparam("limit"))
+        )
         upsert = db.insert(summaries)
         self._put = upsert.on_conflict_do_update(
             index_elements=[summaries.c.id],  # the id is derived from the cache key
-            set_={"record": upsert.excluded.record, "created_at": upsert.excluded.created_at},
+            set_={
+                "record": upsert.excluded.record,
+                "created_at": upsert.excluded.created_at,
+                "text": upsert.excluded.text,
+            },
         )
 
     def get(self, cache_key: str) -> StoredSummary | None:
@@ -47,13 +58,27 @@ class SummaryStore:
             row = conn.execute(self._by_id, {"id": summary_id}).first()
         return _stored(row)
 
-    def put(self, summary_id: str, cache_key: str, record: str, engine: str) -> None:
+    def recent(self, limit: int = 20) -> list[tuple[str, str, datetime]]:
+        """The latest summaries stored: (id, record, when), newest first."""
+        with self.db.connect() as conn:
+            rows = conn.execute(self._recent, {"limit": limit}).all()
+        return [(row.id, row.record, row.created_at) for row in rows]
+
+    def put(
+        self, summary_id: str, cache_key: str, record: str, engine: str, text: str | None = None
+    ) -> None:
         """Store a summary; a newer one for the same key replaces it (a forced refresh)."""
         with self.db.begin() as conn:
-            self.put_in(conn, summary_id, cache_key, record, engine)
+            self.put_in(conn, summary_id, cache_key, record, engine, text)
 
     def put_in(
-        self, conn: Connection, summary_id: str, cache_key: str, record: str, engine: str
+        self,
+        conn: Connection,
+        summary_id: str,
+        cache_key: str,
+        record: str,
+        engine: str,
+        text: str | None = None,
     ) -> None:
         """``put``, in the transaction of ``conn``."""
         values = {
@@ -62,6 +87,7 @@ class SummaryStore:
             "record": record,
             "engine": engine,
             "created_at": datetime.now(UTC),
+            "text": text,
         }
         conn.execute(self._put, values)
 
@@ -69,4 +95,4 @@ class SummaryStore:
 def _stored(row: Any) -> StoredSummary | None:
     if row is None:
         return None
-    return StoredSummary(row.id, row.cache_key, row.record, row.engine, row.created_at)
+    return StoredSummary(row.id, row.cache_key, row.record, row.engine, row.created_at, row.text)

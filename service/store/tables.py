@@ -17,7 +17,8 @@ migrations_table = Table(
     Column("name", String(100), primary_key=True),
     Column("applied_at", DateTime(timezone=True), nullable=False),
 )
-# Summaries by cache key, the grounded record as JSON.
+# Summaries by cache key, the grounded record as JSON, and the text its spans refer to
+# (the article as its first sender sent it, or as extracted from HTML or ninjs).
 summaries = Table(
     "summaries",
     metadata,
@@ -25,6 +26,18 @@ summaries = Table(
     Column("cache_key", String(64), nullable=False, index=True),
     Column("record", Text, nullable=False),
     Column("engine", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("text", Text),
+)
+# Editors' reviews of a summary: each the whole judgement (verdicts, edits, additions) as
+# JSON; the latest is the summary's review.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("summary_id", String(40), nullable=False, index=True),
+    Column("reviewer", String(100), nullable=False),
+    Column("body", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 # Which replica is summarising an article now (single-flight): a lease.
