@@ -67,6 +67,28 @@ MilestoneKind = Literal[
     "commercial_launch",
     "other",
 ]
+# The family of each kind, for readers (the review pages colour a kind by its family and
+# always write its name too): every kind has one.
+KIND_FAMILIES: dict[str, str] = {
+    "regulatory_submission": "regulatory",
+    "submission_accepted": "regulatory",
+    "trial_authorisation": "regulatory",
+    "designation": "regulatory",
+    "committee_opinion": "regulatory",
+    "marketing_approval": "regulatory",
+    "regulatory_setback": "setback",
+    "certification": "regulatory",
+    "manufacturing_authorisation": "regulatory",
+    "trial_start": "clinical",
+    "clinical_data": "clinical",
+    "trial_halted": "setback",
+    "funding": "business",
+    "partnership": "business",
+    "acquisition": "business",
+    "facility": "business",
+    "commercial_launch": "business",
+    "other": "other",
+}
 Status = Literal["achieved", "in_progress", "planned"]
 Alignment = Literal["exact", "fuzzy"]
 

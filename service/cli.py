@@ -11,7 +11,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -22,10 +22,13 @@ from service.engines import BatchSettings, Engine, EngineChoice, RequestGate, bu
 from service.errors import ExtractionFailed, InputError, InvalidSettings, MilestonesError
 from service.evaluate import evaluate, load_gold, read_records
 from service.inputs import Source, iter_sources
-from service.offload import off_loop
+from service.offload import off_loop, off_loop_for
 from service.pipeline import Summariser, summarise
 from service.render import print_eval_report, print_summary
 from service.settings import EngineName, Settings, load_settings
+
+if TYPE_CHECKING:
+    from service.web.standalone import HtmlFolder
 
 EPILOG = (
     "Exit status: 0 done; 1 some articles failed (each reported); 2 an option, setting "
@@ -115,7 +118,12 @@ def _report(source: str, error: MilestonesError) -> None:
 
 
 async def _summarise_all(
-    sources: list[Source], engine: Engine, concurrency: int, as_json: bool, evidence: bool
+    sources: list[Source],
+    engine: Engine,
+    concurrency: int,
+    as_json: bool,
+    evidence: bool,
+    pages: HtmlFolder | None = None,
 ) -> int:
     limit = asyncio.Semaphore(concurrency)
     stdout = Console(highlight=False)
@@ -144,7 +152,13 @@ async def _summarise_all(
             if isinstance(result, MilestonesError):
                 failures += 1
                 _report(source.name, result)
-            elif as_json:
+                if pages is not None:
+                    pages.fail(source.name, f"{result.kind}: {result.detail}")
+                continue
+            if pages is not None:
+                record, text = result
+                await off_loop_for(len(text), pages.add, source.name, record, text)
+            if as_json:
                 record, text = result
                 line = record.model_dump(mode="json")
                 if source.input is not None and source.input.extracted:
@@ -177,15 +191,39 @@ def summarise_command(
     concurrency: Annotated[
         int, typer.Option(min=1, max=64, metavar="N", help="Articles summarised at once.")
     ] = 4,
+    html: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--html",
+            metavar="DIR",
+            help="Also write a page per article (evidence highlighted in the text) and an "
+            "index to DIR: self-contained files that open from disk.",
+        ),
+    ] = None,
 ) -> None:
     """Summarise articles: a table per article, or JSON Lines with --json."""
     missing_paths(paths)
     _, _, chosen = configured(engine)
     sources = list(iter_sources(paths))
-    failures = asyncio.run(_summarise_all(sources, chosen, concurrency, as_json, evidence))
+    pages = _html_folder(html)
+    failures = asyncio.run(_summarise_all(sources, chosen, concurrency, as_json, evidence, pages))
+    if pages is not None:
+        stderr.print(f"pages: {pages.close()}", markup=False)
     if failures:
         stderr.print(f"{failures} of {len(sources)} article(s) failed", markup=False)
         raise typer.Exit(EXIT_FAILED)
+
+
+def _html_folder(folder: Path | None) -> HtmlFolder | None:
+    """The folder --html names, made ready (or exit 2 saying why it cannot be)."""
+    if folder is None:
+        return None
+    from service.web.standalone import HtmlFolder
+
+    try:
+        return HtmlFolder(folder)
+    except OSError as error:
+        usage_error(f"cannot write pages to {folder}: {error.strerror or error}")
 
 
 async def _run_engine(
@@ -295,6 +333,15 @@ def bulk_command(
     no_progress: Annotated[
         bool, typer.Option("--no-progress", help="No progress bar (for logs and scripts).")
     ] = False,
+    html: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--html",
+            metavar="DIR",
+            help="Also write a page per summarised item and an index to DIR "
+            "(self-contained files that open from disk).",
+        ),
+    ] = None,
 ) -> None:
     """Summarise an archive into JSON Lines: resumable, rate-adaptive, failures kept apart."""
     from service.bulk.display import BulkProgress, print_bulk_report
@@ -320,6 +367,7 @@ def bulk_command(
         stderr.print(f"warning: {message}", markup=False)
 
     show = BulkProgress(stderr, total, settings) if progress else None
+    pages = _html_folder(html)
     run = BulkRun(
         summariser,
         chosen,
@@ -329,6 +377,7 @@ def bulk_command(
         near_duplicates=not no_near_duplicates,
         batch=BatchSettings(poll_s=batch_poll_s) if batch_api else None,
         on_item=show.on_item if show else None,
+        on_summary=pages.add if pages else None,
     )
 
     async def go() -> None:
@@ -348,6 +397,8 @@ def bulk_command(
         stderr.print("interrupted: OUT holds whole lines; run the same command to resume")
         raise typer.Exit(130) from None
     print_bulk_report(stderr, run.report, settings, out, errors_path(out))
+    if pages is not None:
+        stderr.print(f"pages: {pages.close()}", markup=False)
     if gate.rate_limited:
         stderr.print(
             f"rate limited {gate.rate_limited} time(s); concurrency went down to "

@@ -29,3 +29,10 @@ def test_no_module_of_the_service_lists_the_kinds() -> None:
     for module in SERVICE.rglob("*.py"):
         named = set(re.findall(rf"[\"']({kinds})[\"']", module.read_text()))
         assert len(named) <= 2, f"{module} names kinds {sorted(named)}"
+
+
+def test_every_kind_has_a_family_for_the_pages() -> None:
+    from schemas.v1 import KIND_FAMILIES
+
+    assert set(KIND_FAMILIES) == set(MILESTONE_KINDS)
+    assert set(KIND_FAMILIES.values()) <= {"regulatory", "clinical", "business", "setback", "other"}

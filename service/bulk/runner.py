@@ -19,7 +19,7 @@ import logging
 import tempfile
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from service.bulk.items import Item
 from service.bulk.results import LineWriter, errors_path, read_lines
 from service.engines import ArticleRequest, BatchSettings, Engine, EngineRun
 from service.errors import ConfigurationError, ExtractionFailed, InputError, MilestonesError
-from service.offload import off_loop
+from service.offload import off_loop, off_loop_for
 from service.pipeline import Summariser
 
 log = logging.getLogger("milestones.bulk")
@@ -152,6 +152,7 @@ class BulkRun:
         near_duplicates: bool = True,
         batch: BatchSettings | None = None,
         on_item: Any = None,
+        on_summary: Callable[[str, SummaryRecord, str], object] | None = None,
     ) -> None:
         self.summariser = summariser
         self.engine = engine
@@ -162,6 +163,9 @@ class BulkRun:
         self.near_duplicates = near_duplicates
         self.batch = batch
         self.on_item = on_item
+        # Told of each summary written (its item's id, the record, the text its spans
+        # refer to), off the event loop: the standalone pages (--html) are written so.
+        self.on_summary = on_summary
         self.report = BulkReport()
         self.recent = RecentResults()
         self._succeeded: set[str] = set()
@@ -317,6 +321,12 @@ class BulkRun:
             self.report.near_duplicates += 1
             line["near_duplicate_of"] = outcome.reused_from
         results.write(line)
+        if self.on_summary is not None:
+            text = prepared.article.text
+            try:
+                await off_loop_for(len(text), self.on_summary, item.id, record, text)
+            except Exception as error:  # a page not written loses no result
+                log.warning("item %s: its page could not be written: %s", item.id, error)
         self.report.done += 1
         self._succeeded.add(item.id)
         self._tell(item, "cached" if meta.cached else "done")

@@ -25,6 +25,7 @@ from service.metrics import Metrics
 from service.pipeline import Summariser
 from service.settings import Settings, load_settings
 from service.store import Store
+from service.web import pages
 
 log = logging.getLogger("milestones.http")
 
@@ -112,6 +113,7 @@ def create_app(
     app.include_router(health.router)
     describe_webhooks(app)
     docs.install(app)
+    pages.install(app)
     generated = app.openapi
 
     def described() -> dict[str, Any]:

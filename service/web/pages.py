@@ -1,0 +1,461 @@
+"""The review pages, served by the same app as the API.
+
+- ``/``: submit an article (pasted, uploaded, or a ninjs document); recent summaries.
+- ``/summaries/{id}``: the summary, a card per milestone, the article with every
+  milestone's evidence highlighted where it stands, the review form.
+- ``/jobs/{id}``: a job's status, its summary, its webhook deliveries.
+- ``/signin``, ``/signout``: when the service has API keys.
+
+Every page is rendered on the server (``render``), with CSRF tokens and strict headers
+(``security``); the CPU work (cutting the article, rendering) runs off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date
+from typing import Any, cast
+from urllib.parse import quote
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException
+
+from schemas import SummaryRecord
+from service.errors import InputError, InvalidRequest, MilestonesError
+from service.http.job_runner import public_job
+from service.http.models import subjects_of
+from service.http.problems import problem_of
+from service.http.state import Service, service_of
+from service.http.summary import public_summary
+from service.inputs import FILE_SUFFIXES, ArticleInput, decode
+from service.offload import off_loop_for
+from service.reviews import EDITABLE, AddedMilestone, MilestoneVerdict, ReviewIn, check
+from service.safe_json import loads
+from service.settings import EngineName
+from service.web import render
+from service.web.security import csrf_ok, csrf_token, finish, session_for, set_session, signed_in
+from service.web.view import build_view
+
+router = APIRouter(include_in_schema=False)
+ENGINES: list[tuple[str, str]] = [
+    ("auto", "auto (the model when one is configured, else the rules)"),
+    ("llm", "llm (the language model)"),
+    ("rules", "rules (offline, deterministic)"),
+]
+FORM_FIELDS_MAX = 40 + 12 * 100  # verdicts and edits of up to 100 milestones
+
+
+def install(app: FastAPI) -> None:
+    """The pages and their static files (CSS, JS)."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=render.STATIC), name="static")
+
+
+def html(request: Request, body: str, status: int = 200) -> Response:
+    return finish(request, HTMLResponse(body, status_code=status))
+
+
+def error_page(request: Request, status: int, title: str, detail: str) -> Response:
+    body = render.page("error.html", title=title, detail=detail, csrf=csrf_token(request))
+    return html(request, body, status)
+
+
+def to_signin(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
+
+
+def who(request: Request) -> tuple[Service, str | None]:
+    service = service_of(request)
+    return service, signed_in(service, request)
+
+
+async def read_form(request: Request, service: Service) -> FormData | Response:
+    """The form of a POST, within the body limit, with its CSRF token checked."""
+    limit = service.settings.max_body_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + 64_000:
+        return error_page(request, 413, "Too large", f"Send at most {limit:,} bytes.")
+    try:
+        form = await request.form(max_files=1, max_fields=FORM_FIELDS_MAX, max_part_size=limit)
+    except (MultiPartException, ValueError) as error:
+        return error_page(request, 400, "Malformed form", str(error))
+    if not csrf_ok(request, form.get("csrf")):
+        detail = "The form's security token is missing or stale: reload the page and try again."
+        return error_page(request, 403, "Form refused", detail)
+    return form
+
+
+# -- the start page ----------------------------------------------------------------------
+
+
+async def recent(service: Service) -> list[dict[str, Any]]:
+    rows = await asyncio.to_thread(service.store.summaries.recent, 20)
+    items = []
+    for summary_id, raw, created in rows:
+        try:
+            record = SummaryRecord.model_validate_json(raw)
+        except ValidationError:
+            continue
+        items.append(
+            {
+                "id": summary_id,
+                "headline": record.summary.headline,
+                "count": len(record.summary.milestones),
+                "engine": record.meta.engine,
+                "when": created.strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    return items
+
+
+async def start_page(
+    request: Request,
+    service: Service,
+    signed: str,
+    *,
+    form: dict[str, Any] | None = None,
+    error: MilestonesError | None = None,
+) -> Response:
+    problem = problem_of(error) if error else None
+    body = render.page(
+        "index.html",
+        engines=ENGINES,
+        form=form or {"engine": service.settings.engine},
+        recent=await recent(service),
+        error={"title": problem.title, "detail": error.detail} if problem and error else None,
+        signed_in=signed if service.api_keys else None,
+        csrf=csrf_token(request),
+    )
+    return html(request, body, problem.status if problem else 200)
+
+
+@router.get("/")
+async def start(request: Request) -> Response:
+    service, signed = who(request)
+    if signed is None:
+        return to_signin(request)
+    return await start_page(request, service, signed)
+
+
+def article_of(form: FormData, limit: int) -> tuple[ArticleInput, bool]:
+    """The article the form sends, in exactly one of its three ways."""
+    text = str(form.get("text") or "")
+    ninjs = str(form.get("ninjs") or "")
+    upload = form.get("file")
+    has_file = isinstance(upload, UploadFile) and bool(upload.filename) and (upload.size or 0) > 0
+    given = [
+        name
+        for name, there in (
+            ("text", text.strip()),
+            ("a file", has_file),
+            ("a ninjs document", ninjs.strip()),
+        )
+        if there
+    ]
+    if len(given) != 1:
+        raise InputError(
+            "give the article one way: paste its text, upload a file or paste a ninjs document"
+            + (f" (got {' and '.join(given)})" if given else "")
+        )
+    published = str(form.get("published_at") or "").strip()
+    try:
+        when = date.fromisoformat(published) if published else None
+    except ValueError:
+        raise InputError(f"the publication date {published!r} is not a date (YYYY-MM-DD)") from None
+    fields: dict[str, Any] = {"published_at": when}
+    if has_file:
+        assert isinstance(upload, UploadFile)
+        data = upload.file.read(limit + 1)
+        if len(data) > limit:
+            raise InputError(f"the file is over {limit:,} bytes")
+        name = upload.filename or "upload"
+        suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        fields |= {FILE_SUFFIXES.get(suffix, "text"): decode(data, name).text, "source": name}
+    elif ninjs.strip():
+        document = loads(ninjs)
+        if not isinstance(document, dict):
+            raise InputError("a ninjs document is a JSON object")
+        fields["ninjs"] = document
+    else:
+        fields["text"] = text
+    try:
+        article = ArticleInput.model_validate(fields)
+    except ValidationError as error:
+        raise InputError("; ".join(e["msg"] for e in error.errors())) from None
+    return article, article.extracted
+
+
+@router.post("/")
+async def submit(request: Request) -> Response:
+    service, signed = who(request)
+    if signed is None:
+        return to_signin(request)
+    form = await read_form(request, service)
+    if isinstance(form, Response):
+        return form
+    kept = {k: form.get(k) for k in ("text", "ninjs", "published_at", "engine")}
+    requested = str(form.get("engine") or "")
+    try:
+        if requested not in ("auto", "llm", "rules"):
+            raise InputError("choose an engine: auto, llm or rules")
+        engine = service.engine(cast(EngineName, requested))
+        article_input, extracted = article_of(form, service.settings.max_body_bytes)
+        article = await off_loop_for(service.settings.max_body_bytes, article_input.to_article)
+        summary = await public_summary(service, article, engine, extracted=extracted)
+    except MilestonesError as error:
+        return await start_page(request, service, signed, form=kept, error=error)
+    if not summary.meta.degraded:  # stored: its page has an address
+        return RedirectResponse(f"/summaries/{summary.id}", status_code=303)
+    record = SummaryRecord(source=summary.source, summary=summary.summary, meta=summary.meta)
+    body = await off_loop_for(
+        len(article.text), _summary_html, request, None, record, article.text, signed, service
+    )
+    return html(request, body)
+
+
+# -- a summary -----------------------------------------------------------------------------
+
+
+def _summary_html(
+    request: Request,
+    summary_id: str | None,
+    record: SummaryRecord,
+    text: str | None,
+    signed: str,
+    service: Service,
+    review: Any = None,
+    errors: list[str] | None = None,
+    saved: bool = False,
+) -> str:
+    subjects = [s.model_dump() for s in subjects_of(record.summary, record.meta)]
+    view = build_view(summary_id, record, text, subjects)
+    return render.summary_page(
+        view,
+        reviewable=True,
+        review=review,
+        errors=errors,
+        saved=saved,
+        signed_in=signed if service.api_keys else None,
+        csrf=csrf_token(request),
+    )
+
+
+async def summary_page(
+    request: Request,
+    service: Service,
+    signed: str,
+    summary_id: str,
+    *,
+    errors: list[str] | None = None,
+    saved: bool = False,
+) -> Response:
+    found = await service.summariser.get_with_text(summary_id)
+    if found is None:
+        return error_page(request, 404, "Not found", f"There is no summary {summary_id}.")
+    record, text = found
+    reviews = await asyncio.to_thread(service.store.reviews.of, summary_id)
+    body = await off_loop_for(
+        len(text or ""),
+        _summary_html,
+        request,
+        summary_id,
+        record,
+        text,
+        signed,
+        service,
+        reviews[-1] if reviews else None,
+        errors,
+        saved,
+    )
+    return html(request, body, 422 if errors else 200)
+
+
+@router.get("/summaries/{summary_id}")
+async def summary(summary_id: str, request: Request) -> Response:
+    service, signed = who(request)
+    if signed is None:
+        return to_signin(request)
+    saved = request.query_params.get("saved") == "1"
+    return await summary_page(request, service, signed, summary_id, saved=saved)
+
+
+def review_of(form: FormData, record: SummaryRecord, text: str | None) -> ReviewIn:
+    """The review a summary page's form sends: a verdict on each milestone, the fields
+    that differ from the milestone's, the additions kept and the one added now."""
+    verdicts = []
+    for i, milestone in enumerate(record.summary.milestones):
+        verdict = "wrong" if form.get(f"verdict_{i}") == "wrong" else "correct"
+        edits: dict[str, str | None] = {}
+        for field in EDITABLE:
+            sent = form.get(f"edit_{i}_{field}")
+            if not isinstance(sent, str):
+                continue
+            value = sent.strip() or None
+            if value != getattr(milestone, field):
+                edits[field] = value
+        verdicts.append({"index": i, "verdict": verdict, "edits": edits or None})
+    added = []
+    try:
+        kept = json.loads(str(form.get("keep_added") or "[]"))
+    except json.JSONDecodeError:
+        kept = []
+    for k, item in enumerate(kept if isinstance(kept, list) else []):
+        if form.get(f"remove_added_{k}") != "1":
+            added.append(item)
+    kind = str(form.get("add_kind") or "")
+    if kind:
+        added.append(_addition(form, kind, text))
+    note = str(form.get("note") or "").strip() or None
+    return ReviewIn.model_validate(
+        {
+            "verdicts": [MilestoneVerdict.model_validate(v) for v in verdicts],
+            "added": added,
+            "note": note,
+        }
+    )
+
+
+def _addition(form: FormData, kind: str, text: str | None) -> dict[str, Any]:
+    evidence = str(form.get("add_evidence") or "").strip()
+    if text is None:
+        raise InvalidRequest(
+            "no article text", ["the article's text was not kept: nothing to add to"]
+        )
+    if not evidence:
+        raise InvalidRequest("no evidence", ["select the new milestone's evidence in the article"])
+    start_text, end_text = str(form.get("add_start") or ""), str(form.get("add_end") or "")
+    if (
+        start_text.isdigit()
+        and end_text.isdigit()
+        and text[int(start_text) : int(end_text)] == evidence
+    ):
+        start = int(start_text)
+    else:
+        start = text.find(evidence)
+        if start < 0:
+            message = (
+                "the evidence is not in the article as written: select it in the "
+                "article, or paste it exactly"
+            )
+            raise InvalidRequest(message, [message])
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "status": str(form.get("add_status") or "achieved"),
+        "evidence_span": {"start": start, "end": start + len(evidence)},
+    }
+    for name in (
+        "title",
+        "organisation",
+        "authority",
+        "jurisdiction",
+        "product",
+        "indication",
+        "date",
+    ):
+        value = str(form.get(f"add_{name}") or "").strip()
+        if value:
+            fields[name] = value
+    AddedMilestone.model_validate(fields)  # say what is missing now, by field
+    return fields
+
+
+@router.post("/summaries/{summary_id}/review")
+async def save_review(summary_id: str, request: Request) -> Response:
+    service, signed = who(request)
+    if signed is None:
+        return to_signin(request)
+    form = await read_form(request, service)
+    if isinstance(form, Response):
+        return form
+    found = await service.summariser.get_with_text(summary_id)
+    if found is None:
+        return error_page(request, 404, "Not found", f"There is no summary {summary_id}.")
+    record, text = found
+    try:
+        review = review_of(form, record, text)
+        check(review, record, text)
+    except InvalidRequest as error:
+        return await summary_page(request, service, signed, summary_id, errors=error.errors)
+    except ValidationError as error:
+        errors = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        return await summary_page(request, service, signed, summary_id, errors=errors)
+    await asyncio.to_thread(service.store.reviews.add, summary_id, signed, review.model_dump_json())
+    return RedirectResponse(f"/summaries/{summary_id}?saved=1#milestones-h", status_code=303)
+
+
+# -- a job ---------------------------------------------------------------------------------
+
+
+@router.get("/jobs/{job_id}")
+async def job(job_id: str, request: Request) -> Response:
+    service, signed = who(request)
+    if signed is None:
+        return to_signin(request)
+    found = await asyncio.to_thread(service.store.jobs.get, job_id)
+    if found is None:
+        return error_page(request, 404, "Not found", f"There is no job {job_id}.")
+    log = await asyncio.to_thread(service.store.jobs.deliveries, job_id)
+    body = render.page(
+        "job.html",
+        job=public_job(found, log),
+        signed_in=signed if service.api_keys else None,
+        csrf=csrf_token(request),
+    )
+    return html(request, body)
+
+
+# -- signing in ----------------------------------------------------------------------------
+
+
+def _safe_next(target: str) -> str:
+    """Where to go after signing in: a path of this site only."""
+    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"
+
+
+@router.get("/signin")
+async def signin_page(request: Request) -> Response:
+    service = service_of(request)
+    if not service.api_keys:
+        return RedirectResponse("/", status_code=303)
+    target = _safe_next(request.query_params.get("next", "/"))
+    body = render.page("signin.html", next=target, csrf=csrf_token(request))
+    return html(request, body)
+
+
+@router.post("/signin")
+async def signin(request: Request) -> Response:
+    service = service_of(request)
+    form = await read_form(request, service)
+    if isinstance(form, Response):
+        return form
+    target = _safe_next(str(form.get("next") or "/"))
+    key = str(form.get("key") or "")
+    name = service.caller(key) if service.api_keys else None
+    if name is None:
+        body = render.page(
+            "signin.html",
+            next=target,
+            csrf=csrf_token(request),
+            error="That is not a valid API key.",
+        )
+        return html(request, body, 401)
+    response = RedirectResponse(target, status_code=303)
+    set_session(request, response, session_for(key.strip().encode(), name))
+    return finish(request, response)
+
+
+@router.post("/signout")
+async def signout(request: Request) -> Response:
+    service = service_of(request)
+    form = await read_form(request, service)
+    if isinstance(form, Response):
+        return form
+    response = RedirectResponse("/signin" if service.api_keys else "/", status_code=303)
+    set_session(request, response, None)
+    return finish(request, response)
