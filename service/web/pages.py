@@ -200,7 +200,7 @@ async def submit(request: Request) -> Response:
     if isinstance(form, Response):
         return form
     kept = {k: form.get(k) for k in ("text", "ninjs", "published_at", "engine")}
-    requested = str(form.get("engine") or "")
+    requested = str(form.get("engine") or service.settings.engine)
     try:
         if requested not in ("auto", "llm", "rules"):
             raise InputError("choose an engine: auto, llm or rules")
@@ -210,6 +210,8 @@ async def submit(request: Request) -> Response:
         summary = await public_summary(service, article, engine, extracted=extracted)
     except MilestonesError as error:
         return await start_page(request, service, signed, form=kept, error=error)
+    finally:
+        await form.close()
     if not summary.meta.degraded:  # stored: its page has an address
         return RedirectResponse(f"/summaries/{summary.id}", status_code=303)
     record = SummaryRecord(source=summary.source, summary=summary.summary, meta=summary.meta)
@@ -377,6 +379,7 @@ async def save_review(summary_id: str, request: Request) -> Response:
     if found is None:
         return error_page(request, 404, "Not found", f"There is no summary {summary_id}.")
     record, text = found
+    await form.close()
     try:
         review = review_of(form, record, text)
         check(review, record, text)

@@ -1,0 +1,294 @@
+"""The review pages over HTTP: submitting an article, its summary page with every
+milestone's evidence marked in the article, reviews by form, sign-in, CSRF, escaping and
+headers. (``test_pages_browser.py`` drives the same pages in Chromium.)"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from typer.testing import CliRunner
+
+from service.cli import app as cli
+from service.http.app import create_app
+from service.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+HOSTILE = (
+    "Acme Bio AG said the FDA has granted Orphan Drug Designation to AB-101. "
+    '<script>window.pwned = 1</script></mark>"><img src=x onerror="window.pwned=2"> '
+    "{{ 7*7 }} {% raw %}\n"
+)
+
+
+class Marks(HTMLParser):
+    """The text inside each milestone's marks, by milestone number."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_milestone: dict[int, str] = {}
+        self._open: list[int] | None = None
+        self.article = ""
+        self._in_article = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id") == "article":
+            self._in_article = 1
+        elif self._in_article:
+            self._in_article += 1
+        if tag == "mark" and "data-m" in found:
+            self._open = [int(n) for n in (found["data-m"] or "").split()]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "mark":
+            self._open = None
+        if self._in_article:
+            self._in_article -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._in_article:
+            self.article += data
+        for n in self._open or ():
+            self.by_milestone[n] = self.by_milestone.get(n, "") + data
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Callable[..., FastAPI]:
+    def make(**settings: Any) -> FastAPI:
+        fields = {"engine": "rules", "database_url": f"sqlite:///{tmp_path}/store.sqlite3"}
+        return create_app(Settings(**(fields | settings)))
+
+    return make
+
+
+@pytest.fixture
+async def client(make_app: Callable[..., FastAPI]) -> AsyncIterator[httpx.AsyncClient]:
+    app = make_app()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+        yield c
+    await app.state.service.aclose()
+
+
+async def csrf(client: httpx.AsyncClient) -> str:
+    page = await client.get("/")
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, page.text[:500]
+    return found.group(1)
+
+
+async def submit(client: httpx.AsyncClient, text: str) -> httpx.Response:
+    token = await csrf(client)
+    return await client.post("/", data={"text": text, "engine": "rules", "csrf": token})
+
+
+async def test_the_start_page_has_the_form_recent_summaries_and_strict_headers(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert page.headers["x-content-type-options"] == "nosniff"
+    cookie = page.headers["set-cookie"]
+    assert "milestones_csrf=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert 'name="text"' in page.text and 'name="file"' in page.text and 'name="ninjs"' in page.text
+    assert "None yet" in page.text
+    assert not re.search(r"(src|href)=\"https?://", page.text)  # nothing from outside
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=[p.name for p in SEEDS])
+async def test_each_seed_submitted_shows_every_milestone_with_its_evidence_marked(
+    client: httpx.AsyncClient, seed: Path
+) -> None:
+    text = seed.read_text(encoding="utf-8")
+    answer = await submit(client, text)
+    assert answer.status_code == 303, answer.text[:300]
+    page = await client.get(answer.headers["location"])
+    assert page.status_code == 200
+    summary_id = answer.headers["location"].rsplit("/", 1)[1]
+    record = (await client.get(f"/v1/summaries/{summary_id}")).json()
+    milestones = record["summary"]["milestones"]
+    assert page.text.count('class="card ') == len(milestones)
+    marks = Marks()
+    marks.feed(page.text)
+    assert marks.article == text  # the article exactly as sent
+    for n, milestone in enumerate(milestones, start=1):
+        assert marks.by_milestone[n] == milestone["evidence"]
+        assert f'id="ev-{n}"' in page.text and f'href="#ev-{n}"' in page.text
+    assert (await client.get("/")).text.count('href="/summaries/') == 1
+
+
+async def test_an_article_that_holds_markup_shows_it_as_text(client: httpx.AsyncClient) -> None:
+    answer = await submit(client, HOSTILE)
+    page = await client.get(answer.headers["location"])
+    assert "<script>window.pwned" not in page.text and "<img src=x" not in page.text
+    assert "&lt;script&gt;window.pwned = 1&lt;/script&gt;&lt;/mark&gt;" in page.text
+    assert "{{ 7*7 }}" in page.text and "49" not in page.text
+    marks = Marks()
+    marks.feed(page.text)
+    assert marks.article == HOSTILE
+
+
+async def test_a_form_without_its_token_is_refused(client: httpx.AsyncClient) -> None:
+    await client.get("/")
+    refused = await client.post("/", data={"text": "Acme Bio raised $5 million.", "csrf": "x"})
+    assert refused.status_code == 403 and "security token" in refused.text
+    other = httpx.AsyncClient(transport=client._transport, base_url="http://127.0.0.1")
+    async with other:  # a forged form from elsewhere carries no cookie
+        forged = await other.post("/", data={"text": "Acme", "csrf": await csrf(client)})
+    assert forged.status_code == 403
+
+
+async def test_bad_submissions_come_back_with_the_reason_and_what_was_typed(
+    client: httpx.AsyncClient,
+) -> None:
+    token = await csrf(client)
+    both = await client.post(
+        "/", data={"text": "Acme Bio raised $5 million.", "ninjs": "{}", "csrf": token}
+    )
+    assert both.status_code == 422 and "give the article one way" in both.text
+    assert "Acme Bio raised $5 million." in both.text
+    empty = await client.post("/", data={"text": "   ", "csrf": token})
+    assert empty.status_code == 422
+    date = await client.post(
+        "/",
+        data={"text": "Acme Bio raised $5 million.", "published_at": "0001-01-01", "csrf": token},
+    )
+    assert date.status_code == 422 and "plausible" in date.text
+
+
+async def test_a_file_and_a_ninjs_document_are_read_too(client: httpx.AsyncClient) -> None:
+    token = await csrf(client)
+    page = (
+        "<html><body><nav>Home</nav><article><p>Acme Bio said the FDA has granted Orphan "
+        "Drug Designation to AB-101.</p></article></body></html>"
+    )
+    uploaded = await client.post(
+        "/", data={"csrf": token, "engine": "rules"}, files={"file": ("news.html", page.encode())}
+    )
+    assert uploaded.status_code == 303
+    shown = await client.get(uploaded.headers["location"])
+    assert "Orphan drug designation for AB-101" in shown.text and "<nav>" not in shown.text
+    ninjs = '{"headline": "AB-101", "body_text": "Acme Bio raised $50 million in a Series B."}'
+    documented = await client.post("/", data={"csrf": token, "engine": "rules", "ninjs": ninjs})
+    assert documented.status_code == 303
+
+
+async def test_a_review_saved_by_form_is_the_apis_and_prefills_the_page(
+    client: httpx.AsyncClient,
+) -> None:
+    text = (
+        "Acme Bio said the FDA has granted Orphan Drug Designation to AB-101.\n"
+        "Acme Bio raised $50 million in a Series B financing led by Delta Ventures.\n"
+        "Acme Bio began a Phase 1 trial of AB-101 in Basel last month.\n"
+    )
+    location = (await submit(client, text)).headers["location"]
+    summary_id = location.rsplit("/", 1)[1]
+    page = (await client.get(location)).text
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    milestones = (await client.get(f"/v1/summaries/{summary_id}")).json()["summary"]["milestones"]
+    form: dict[str, str] = {"csrf": token, "keep_added": "[]"}
+    for i, m in enumerate(milestones):
+        form[f"verdict_{i}"] = "wrong" if m["kind"] == "funding" else "correct"
+        for field in ("title", "organisation", "date"):
+            form[f"edit_{i}_{field}"] = m[field] or ""
+    form["edit_0_date"] = "2024-05"
+    sentence = "Acme Bio began a Phase 1 trial of AB-101 in Basel last month."
+    form |= {
+        "add_kind": "trial_start",
+        "add_status": "achieved",
+        "add_title": "Phase 1 trial of AB-101 begun",
+        "add_organisation": "Acme Bio",
+        "add_evidence": sentence,
+        "add_start": str(text.index(sentence)),
+        "add_end": str(text.index(sentence) + len(sentence)),
+    }
+    saved = await client.post(f"/summaries/{summary_id}/review", data=form)
+    assert saved.status_code == 303 and "saved=1" in saved.headers["location"]
+    [review] = (await client.get(f"/v1/summaries/{summary_id}/reviews")).json()
+    assert review["reviewer"] == "local"
+    assert review["verdicts"][0]["edits"] == {"date": "2024-05"}
+    assert [v["verdict"] for v in review["verdicts"]] == [
+        "wrong" if m["kind"] == "funding" else "correct" for m in milestones
+    ]
+    [added] = review["added"]
+    assert text[added["evidence_span"]["start"] : added["evidence_span"]["end"]] == sentence
+    again = (await client.get(saved.headers["location"])).text
+    assert "Review saved." in again and "Last reviewed by local" in again
+    assert 'value="2024-05"' in again and "Phase 1 trial of AB-101 begun" in again
+
+    form.pop("add_kind")
+    form["add_evidence"] = "words the article does not hold"
+    form["add_kind"] = "funding"
+    form["add_title"] = "x"
+    bad = await client.post(f"/summaries/{summary_id}/review", data=form)
+    assert bad.status_code == 422 and "not in the article as written" in bad.text
+
+
+async def test_with_api_keys_the_pages_ask_to_sign_in_and_record_the_keys_name(
+    make_app: Callable[..., FastAPI],
+) -> None:
+    app = make_app(api_keys="alice:key-of-alice")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+        first = await c.get("/summaries/s_1")
+        assert (
+            first.status_code == 303 and first.headers["location"] == "/signin?next=/summaries/s_1"
+        )
+        page = await c.get("/signin?next=/summaries/s_1")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        wrong = await c.post("/signin", data={"key": "guess", "csrf": token, "next": "/"})
+        assert wrong.status_code == 401 and "not a valid API key" in wrong.text
+        away = await c.post(
+            "/signin", data={"key": "key-of-alice", "csrf": token, "next": "//evil.example/x"}
+        )
+        assert away.status_code == 303 and away.headers["location"] == "/"
+        cookie = away.headers["set-cookie"]
+        assert "milestones_session=alice|" in cookie and "HttpOnly" in cookie
+        assert "SameSite=strict" in cookie and "key-of-alice" not in cookie
+        assert "Signed in as alice" in (await c.get("/")).text
+        out = await c.post("/signout", data={"csrf": token})
+        assert out.status_code == 303
+        assert (await c.get("/")).status_code == 303
+    await app.state.service.aclose()
+
+
+async def test_a_job_has_a_page(client: httpx.AsyncClient) -> None:
+    job = await client.post(
+        "/v1/jobs", json={"text": "Acme Bio raised $5 million in a seed round."}
+    )
+    assert job.status_code == 202
+    page = await client.get(f"/jobs/{job.json()['id']}")
+    assert page.status_code == 200 and job.json()["id"] in page.text
+    assert "Webhook deliveries" in page.text
+    assert (await client.get("/jobs/j_nosuch")).status_code == 404
+    assert (await client.get("/summaries/s_nosuch")).status_code == 404
+
+
+def test_summarise_writes_standalone_pages_and_an_index(tmp_path: Path) -> None:
+    out = tmp_path / "pages"
+    result = CliRunner().invoke(
+        cli, ["summarise", str(ROOT / "seeds"), "--engine", "rules", "--html", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in out.iterdir())
+    assert files == sorted([*(p.stem + ".html" for p in SEEDS), "index.html"])
+    for seed in SEEDS:
+        page = (out / f"{seed.stem}.html").read_text()
+        assert "Content-Security-Policy" in page and "unsafe-inline" not in page
+        assert not re.search(r"(src|href)=\"https?://", page)
+        marks = Marks()
+        marks.feed(page)
+        assert marks.article == seed.read_text(encoding="utf-8")
+    index = (out / "index.html").read_text()
+    assert all(f'href="{p.stem}.html"' in index for p in SEEDS)
