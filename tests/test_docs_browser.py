@@ -1,50 +1,24 @@
 """The API pages in a real browser, on a network without internet access: Swagger UI at
 /docs and ReDoc at /redoc render every operation from the service's own assets.
 
-Chromium is Debian's (``make`` installs it where it can); Playwright drives it. Without
-a browser these tests skip, saying why, except in CI (``CI`` set), where they fail.
+Chromium is Debian's (``make`` installs it where it can); Playwright drives it
+(``tests/doubles/browser.py``: without a browser these tests skip, saying why, except in
+CI, where they fail).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.doubles.browser import open_offline
 from tests.doubles.fake_openai import free_port
 from tests.doubles.processes import ROOT, clean_env, server_process
 
-CHROMIUM = os.environ.get("MILESTONES_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "var" / "screenshots"
 REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI must run the browser tests: run `make browser` as root)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed")
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        _unavailable(f"no Chromium at {CHROMIUM}: `make browser` installs Debian's (as root)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            # No name resolves but localhost: a page that reaches for a CDN finds nothing.
-            args=["--no-sandbox", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -54,23 +28,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = clean_env(MILESTONES_ENGINE="rules", DATABASE_URL=f"sqlite:///{store}")
     with server_process(["service.cli", "serve", "--port", str(port)], port, env):
         yield f"http://127.0.0.1:{port}"
-
-
-def open_offline(browser: Any, url: str) -> tuple[Any, list[str]]:
-    """A page at ``url`` whose every request off the service is refused (and listed)."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    refused: list[str] = []
-
-    def only_local(route: Any) -> None:
-        if route.request.url.startswith("http://127.0.0.1:"):
-            route.continue_()
-        else:
-            refused.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_local)
-    page.goto(url)
-    return page, refused
 
 
 def test_swagger_ui_renders_every_operation_with_no_network(browser: Any, base_url: str) -> None:

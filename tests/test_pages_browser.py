@@ -1,0 +1,281 @@
+"""The review pages in Chromium, against the service in a child process: what an editor
+does, by mouse and by keyboard, with no request leaving the machine."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from service.cli import app as cli
+from tests.doubles.browser import open_offline
+from tests.doubles.fake_openai import free_port
+from tests.doubles.processes import ROOT, clean_env, server_process
+
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+SCREENSHOTS = ROOT / "var" / "screenshots"
+HOSTILE = (
+    "Acme Bio AG said the FDA has granted Orphan Drug Designation to AB-101.\n"
+    '<script>window.pwned = "script"; alert(1)</script></mark>'
+    '"><img src=x onerror="window.pwned=\'img\'; alert(2)"> {{ 7*7 }}\n'
+    "<b onmouseover=\"window.pwned='hover'\">Acme Bio raised $5 million in a seed round.</b>\n"
+)
+# Every milestone's marks joined, by number: what the page highlights for each.
+MARKED = """() => {
+  const by = {};
+  document.querySelectorAll('#article mark.ev').forEach(m => {
+    m.dataset.m.split(' ').forEach(n => { by[n] = (by[n] || '') + m.textContent; });
+  });
+  return by;
+}"""
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    port = free_port()
+    store = tmp_path_factory.mktemp("pages") / "store.sqlite3"
+    url = f"sqlite:///{store}"
+    env = clean_env(MILESTONES_ENGINE="rules", DATABASE_URL=url)
+    with server_process(["service.cli", "serve", "--port", str(port)], port, env):
+        yield f"http://127.0.0.1:{port}", url
+
+
+def submitted(browser: Any, base: str, text: str, width: int = 1280) -> tuple[Any, list[str]]:
+    page, refused = open_offline(browser, f"{base}/", width)
+    page.fill("#text", text)
+    page.select_option("#engine", "rules")
+    page.click("form[action='/'] button[type=submit]")
+    page.wait_for_selector("#article")
+    return page, refused
+
+
+def summary_json(base: str, page: Any) -> dict[str, Any]:
+    summary_id = page.url.rsplit("/", 1)[1].split("?")[0]
+    body: dict[str, Any] = httpx.get(f"{base}/v1/summaries/{summary_id}", timeout=10).json()
+    return body
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=[p.name for p in SEEDS])
+def test_a_seed_submitted_shows_a_card_per_milestone_and_its_evidence_highlighted(
+    browser: Any, service: tuple[str, str], seed: Path
+) -> None:
+    base, _ = service
+    text = seed.read_text(encoding="utf-8")
+    page, refused = submitted(browser, base, text)
+    milestones = summary_json(base, page)["summary"]["milestones"]
+    assert page.locator("ol.cards > li.card").count() == len(milestones)
+    marked = page.evaluate(MARKED)
+    for n, milestone in enumerate(milestones, start=1):
+        assert marked[str(n)] == milestone["evidence"], n
+    assert page.locator("#article").text_content() == text
+    if seed == SEEDS[-1]:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("a.show[data-m='2']").click()
+        page.screenshot(path=str(SCREENSHOTS / "review-page.png"))
+    assert refused == []
+    page.close()
+
+
+def test_choosing_a_card_brings_its_evidence_into_view_and_back(
+    browser: Any, service: tuple[str, str]
+) -> None:
+    base, _ = service
+    page, _ = submitted(browser, base, SEEDS[-1].read_text(encoding="utf-8"))
+    count = page.locator("ol.cards > li.card").count()
+    last = page.locator(f"a.show[data-m='{count}']")
+    last.click()
+    mark = page.locator(f"#article mark.ev[data-m~='{count}']").first
+    assert "active" in (mark.get_attribute("class") or "")
+    box = mark.bounding_box()
+    assert box is not None and 0 <= box["y"] < page.viewport_size["height"]
+    assert page.evaluate("document.activeElement.tagName") == "MARK"
+    page.keyboard.press("Enter")  # from the evidence back to its card
+    assert page.evaluate("document.activeElement.id") == f"card-{count}"
+    page.close()
+
+
+def test_an_article_with_markup_and_script_runs_nothing(
+    browser: Any, service: tuple[str, str]
+) -> None:
+    base, _ = service
+    dialogs: list[str] = []
+    page, _ = open_offline(browser, f"{base}/")
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.fill("#text", HOSTILE)
+    page.select_option("#engine", "rules")
+    page.click("form[action='/'] button[type=submit]")
+    page.wait_for_selector("#article")
+    page.hover("#article")
+    page.mouse.move(10, 10)
+    assert page.evaluate("window.pwned") is None and dialogs == []
+    assert page.locator("#article img, #article script, #article b").count() == 0
+    assert page.locator("#article").text_content() == HOSTILE
+    assert "{{ 7*7 }}" in page.content()
+    page.close()
+
+
+def test_a_review_made_in_the_page_comes_back_from_the_api_and_the_export(
+    browser: Any, service: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, database = service
+    text = (
+        "Acme Bio said the FDA has granted Orphan Drug Designation to AB-101.\n"
+        "Acme Bio raised $50 million in a Series B financing led by Delta Ventures.\n"
+        "Separately, Acme Bio dosed the first patient in its Phase 1 trial of AB-102.\n"
+    )
+    page, _ = submitted(browser, base, text)
+    summary = summary_json(base, page)
+    kinds = [m["kind"] for m in summary["summary"]["milestones"]]
+    wrong = kinds.index("funding")
+    page.check(f"input[name='verdict_{wrong}'][value='wrong']")
+    # select the evidence of a milestone the engine "missed" (chosen here by hand)
+    sentence = "Acme Bio said the FDA has granted Orphan Drug Designation to AB-101."
+    page.evaluate(
+        """(sentence) => {
+          const article = document.getElementById('article');
+          const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+          const start = article.textContent.indexOf(sentence), range = document.createRange();
+          let node, seen = 0;
+          const end = start + sentence.length;
+          while ((node = walker.nextNode())) {
+            const len = node.textContent.length;
+            if (seen <= start && start < seen + len) range.setStart(node, start - seen);
+            if (seen < end && end <= seen + len) { range.setEnd(node, end - seen); break; }
+            seen += len;
+          }
+          const selection = window.getSelection();
+          selection.removeAllRanges(); selection.addRange(range);
+          article.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+        }""",
+        sentence,
+    )
+    assert page.input_value("#add-evidence") == sentence
+    page.select_option("#add-kind", "committee_opinion")
+    page.fill("#add-title", "Designation read as an opinion (a test)")
+    page.fill("#add-organisation", "Acme Bio")
+    page.click("#review button[type=submit]")
+    page.wait_for_selector("p.ok")
+    summary_id = summary["id"]
+    [review] = httpx.get(f"{base}/v1/summaries/{summary_id}/reviews", timeout=10).json()
+    assert review["verdicts"][wrong]["verdict"] == "wrong"
+    [added] = review["added"]
+    span = added["evidence_span"]
+    assert text[span["start"] : span["end"]] == sentence
+    page.close()
+
+    monkeypatch.setenv("DATABASE_URL", database)
+    gold = tmp_path / "gold.jsonl"
+    assert CliRunner().invoke(cli, ["reviews", "export", "-o", str(gold)]).exit_code == 0
+    lines = [json.loads(line) for line in gold.read_text().splitlines()]
+    mine = next(x for x in lines if x["article"] == f"{summary_id}.txt")
+    assert "funding" not in {m["kind"] for m in mine["milestones"]}
+    assert "committee_opinion" in {m["kind"] for m in mine["milestones"]}
+
+
+def test_by_keyboard_alone_every_card_and_every_evidence_is_reached(
+    browser: Any, service: tuple[str, str]
+) -> None:
+    base, _ = service
+    page, _ = submitted(browser, base, SEEDS[-1].read_text(encoding="utf-8"))
+    cards = page.locator("a.show[data-m]").count()
+    marks = page.locator("#article mark.ev").count()
+    reached_cards, reached_marks = set(), 0
+    for _ in range(600):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "[document.activeElement.tagName, document.activeElement.dataset.m || '', "
+            "document.activeElement.className]"
+        )
+        if focused[0] == "A" and "show" in focused[2]:
+            reached_cards.add(focused[1])
+        if focused[0] == "MARK":
+            reached_marks += 1
+        if focused[0] == "BODY":
+            break
+    assert len(reached_cards) == cards and reached_marks == marks
+    outline = page.evaluate(
+        "(() => { const a = document.querySelector('a.show'); a.focus(); "
+        "return getComputedStyle(a).outlineStyle; })()"
+    )
+    assert outline != "none"  # focus is visible
+    page.close()
+
+
+def test_the_summary_page_reads_at_375_pixels_wide(browser: Any, service: tuple[str, str]) -> None:
+    base, _ = service
+    page, _ = submitted(browser, base, SEEDS[0].read_text(encoding="utf-8"), width=375)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    page.close()
+
+
+def test_standalone_pages_open_from_disk_and_link_cards_to_evidence(
+    browser: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "pages"
+    args = ["summarise", str(ROOT / "seeds"), "--engine", "rules", "--html", str(out)]
+    with ThreadPoolExecutor(1) as thread:  # the command runs an event loop; Playwright too
+        result = thread.submit(CliRunner().invoke, cli, args).result()
+    assert result.exit_code == 0
+    page, refused = open_offline(browser, (out / "index.html").as_uri())
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.locator("tbody a").nth(4).click()
+    page.wait_for_selector("#article")
+    page.locator("a.show[data-m='1']").click()
+    assert "active" in (page.locator("#article mark.ev").first.get_attribute("class") or "")
+    assert refused == [] and errors == []  # the inline script and style ran, allowed
+    page.close()
+
+
+# Each visible text element's colour and the colour of the background it stands on.
+COLOURS = """() => {
+  const parse = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const ground = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const [r, g, b, a] = parse(getComputedStyle(e).backgroundColor);
+      if (a === undefined || a > 0) return [r, g, b];
+    }
+    return [255, 255, 255];
+  };
+  const seen = [];
+  document.querySelectorAll('body *').forEach(el => {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) return;
+    seen.push([el.tagName + '.' + el.className, parse(getComputedStyle(el).color), ground(el)]);
+  });
+  return seen;
+}"""
+
+
+def contrast(a: list[float], b: list[float]) -> float:
+    def luminance(rgb: list[float]) -> float:
+        def channel(c: float) -> float:
+            c /= 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (channel(c) for c in rgb[:3])
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_every_text_on_the_summary_page_meets_wcag_aa_contrast(
+    browser: Any, service: tuple[str, str]
+) -> None:
+    base, _ = service
+    page, _ = submitted(browser, base, SEEDS[0].read_text(encoding="utf-8"))
+    low = [
+        (where, round(contrast(fg, bg), 2))
+        for where, fg, bg in page.evaluate(COLOURS)
+        if contrast(fg, bg) < 4.5
+    ]
+    assert low == []
+    page.close()
