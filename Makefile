@@ -51,12 +51,14 @@ unit: $(STAMP)
 
 # Benchmarks (one run, ratios): the service's cached path against a bare endpoint, the
 # pipeline's own overhead per seed, latency percentiles; bulk throughput and memory; jobs;
-# the CPU path's time per KB on hostile articles, and /healthz while they are summarised.
+# the CPU path's time per KB on hostile articles, and /healthz while they are summarised;
+# the review page against the cached JSON path, and its weight.
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench_rules
 	$(BIN)/python -m bench.bench_service
 	$(BIN)/python -m bench.bench_bulk
 	$(BIN)/python -m bench.bench_jobs
+	$(BIN)/python -m bench.bench_pages
 
 schemas: $(STAMP)
 	$(BIN)/python -m schemas

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
+from collections import OrderedDict
 from datetime import date
 from typing import Any, cast
 from urllib.parse import quote
@@ -52,6 +54,7 @@ FORM_FIELDS_MAX = 40 + 12 * 100  # verdicts and edits of up to 100 milestones
 
 def install(app: FastAPI) -> None:
     """The pages and their static files (CSS, JS)."""
+    app.state.rendered_pages = RenderedPages()
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=render.STATIC), name="static")
 
@@ -234,6 +237,7 @@ def _summary_html(
     review: Any = None,
     errors: list[str] | None = None,
     saved: bool = False,
+    csrf: str | None = None,
 ) -> str:
     subjects = [s.model_dump() for s in subjects_of(record.summary, record.meta)]
     view = build_view(summary_id, record, text, subjects)
@@ -244,8 +248,31 @@ def _summary_html(
         errors=errors,
         saved=saved,
         signed_in=signed if service.api_keys else None,
-        csrf=csrf_token(request),
+        csrf=csrf if csrf is not None else csrf_token(request),
     )
+
+
+class RenderedPages:
+    """Summary pages already rendered, by what they show (the summary as stored, its
+    current review, who is signed in): a repeat view costs a lookup. The CSRF token,
+    the one part that differs per visitor, stands as a placeholder until served."""
+
+    PLACEHOLDER = "csrf-" + secrets.token_hex(16)
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._pages: OrderedDict[tuple[object, ...], str] = OrderedDict()
+
+    def get(self, key: tuple[object, ...]) -> str | None:
+        found = self._pages.get(key)
+        if found is not None:
+            self._pages.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[object, ...], body: str) -> None:
+        self._pages[key] = body
+        if len(self._pages) > self.size:
+            self._pages.popitem(last=False)
 
 
 async def summary_page(
@@ -262,19 +289,28 @@ async def summary_page(
         return error_page(request, 404, "Not found", f"There is no summary {summary_id}.")
     record, text = found
     reviews = await asyncio.to_thread(service.store.reviews.of, summary_id)
-    body = await off_loop_for(
-        len(text or ""),
-        _summary_html,
-        request,
-        summary_id,
-        record,
-        text,
-        signed,
-        service,
-        reviews[-1] if reviews else None,
-        errors,
-        saved,
-    )
+    review = reviews[-1] if reviews else None
+    rendered: RenderedPages = request.app.state.rendered_pages
+    key = (summary_id, record.meta.created_at, review.id if review else 0, signed, saved)
+    body = None if errors else rendered.get(key)
+    if body is None:
+        body = await off_loop_for(
+            len(text or ""),
+            _summary_html,
+            request,
+            summary_id,
+            record,
+            text,
+            signed,
+            service,
+            review,
+            errors,
+            saved,
+            RenderedPages.PLACEHOLDER,
+        )
+        if not errors:
+            rendered.put(key, body)
+    body = body.replace(RenderedPages.PLACEHOLDER, csrf_token(request))
     return html(request, body, 422 if errors else 200)
 
 

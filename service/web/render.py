@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from service.reviews import EDITABLE, ReviewIn, reviewed
 from service.store import StoredReview
@@ -32,6 +33,24 @@ FIELD_LABELS = {
     "product": "Product",
     "indication": "Indication",
 }
+
+
+def _options(choices: list[tuple[str, str]]) -> dict[str, Markup]:
+    """A select's options with each choice selected in turn ("" selects none): made once,
+    not escaped again for every card of every page."""
+    return {
+        chosen: Markup("").join(
+            Markup('<option value="{}"{}>{}</option>').format(
+                value, Markup(" selected") if value == chosen else "", label
+            )
+            for value, label in choices
+        )
+        for chosen in ["", *(value for value, _ in choices)]
+    }
+
+
+KIND_OPTIONS = _options(KINDS)
+STATUS_OPTIONS = _options(list(STATUS_LABELS.items()))
 ADDED_FIELDS = (
     "title",
     "organisation",
@@ -77,18 +96,37 @@ def summary_page(
     def labels_of(numbers: tuple[int, ...]) -> str:
         return "; ".join(f"{n} · {kind_label(milestones[n - 1].kind)}" for n in numbers)
 
+    def edit_fields(index: int) -> Markup:
+        """A card's correction fields, built here (not by the template) to escape only
+        the values: a page has a dozen fields per milestone."""
+        parts = []
+        for field in EDITABLE:
+            value = edited(index, field)
+            name = f"edit_{index}_{field}"
+            ident = f"edit-{index}-{field}"
+            parts.append(f'<label for="{ident}">{FIELD_LABELS[field]}</label>')
+            if field == "kind":
+                options = KIND_OPTIONS.get(value or "", KIND_OPTIONS[""])
+                parts.append(f'<select id="{ident}" name="{name}">{options}</select>')
+            elif field == "status":
+                options = STATUS_OPTIONS.get(value or "", STATUS_OPTIONS[""])
+                parts.append(f'<select id="{ident}" name="{name}">{options}</select>')
+            else:
+                shown = escape(value or "")
+                parts.append(f'<input type="text" id="{ident}" name="{name}" value="{shown}">')
+        return Markup("\n".join(parts))
+
     keep = json.dumps([a.model_dump(mode="json") for a in current.added]) if current else "[]"
     return page(
         "summary.html",
         view=view,
         reviewable=reviewable and view.id is not None,
         verdicts=verdicts,
-        edited=edited,
+        edit_fields=edit_fields,
         labels_of=labels_of,
         groups={c.number: c.group for c in view.cards},
-        editable=[(f, FIELD_LABELS[f]) for f in EDITABLE],
-        kinds=KINDS,
-        statuses=list(STATUS_LABELS.items()),
+        kind_options=KIND_OPTIONS,
+        status_options=STATUS_OPTIONS,
         added=added,
         keep_added=keep,
         added_fields=[(f, FIELD_LABELS[f]) for f in ADDED_FIELDS],
