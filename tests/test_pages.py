@@ -133,7 +133,7 @@ async def test_an_article_that_holds_markup_shows_it_as_text(client: httpx.Async
     page = await client.get(answer.headers["location"])
     assert "<script>window.pwned" not in page.text and "<img src=x" not in page.text
     assert "&lt;script&gt;window.pwned = 1&lt;/script&gt;&lt;/mark&gt;" in page.text
-    assert "{{ 7*7 }}" in page.text and "49" not in page.text
+    assert "{{ 7*7 }}" in page.text  # shown as written, never evaluated (see the article below)
     marks = Marks()
     marks.feed(page.text)
     assert marks.article == HOSTILE
@@ -292,3 +292,14 @@ def test_summarise_writes_standalone_pages_and_an_index(tmp_path: Path) -> None:
         assert marks.article == seed.read_text(encoding="utf-8")
     index = (out / "index.html").read_text()
     assert all(f'href="{p.stem}.html"' in index for p in SEEDS)
+
+
+def test_rendered_pages_kept_are_bounded_by_count_and_characters() -> None:
+    from service.web.pages import RenderedPages
+
+    pages = RenderedPages(size=3, characters=100)
+    for n in range(5):
+        pages.put(("s", n), "x" * 10)
+    assert pages.get(("s", 0)) is None and pages.get(("s", 4)) == "x" * 10
+    pages.put(("big",), "y" * 95)  # the others go to make room
+    assert pages.get(("s", 4)) is None and pages.get(("big",)) == "y" * 95

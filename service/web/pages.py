@@ -259,9 +259,10 @@ class RenderedPages:
 
     PLACEHOLDER = "csrf-" + secrets.token_hex(16)
 
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
+    def __init__(self, size: int = 256, characters: int = 32_000_000) -> None:
+        self.size, self.characters = size, characters
         self._pages: OrderedDict[tuple[object, ...], str] = OrderedDict()
+        self._held = 0
 
     def get(self, key: tuple[object, ...]) -> str | None:
         found = self._pages.get(key)
@@ -270,9 +271,14 @@ class RenderedPages:
         return found
 
     def put(self, key: tuple[object, ...], body: str) -> None:
+        """Keep a page; the least recently shown go when there are too many pages or
+        characters (a page of a 200 KB article is larger than that)."""
+        if key in self._pages:
+            self._held -= len(self._pages.pop(key))
         self._pages[key] = body
-        if len(self._pages) > self.size:
-            self._pages.popitem(last=False)
+        self._held += len(body)
+        while self._pages and (len(self._pages) > self.size or self._held > self.characters):
+            self._held -= len(self._pages.popitem(last=False)[1])
 
 
 async def summary_page(
