@@ -128,6 +128,10 @@ def test_serve_answers_with_its_documented_examples(installed: Installed) -> Non
         assert answer.json()["summary"]["milestones"]
         docs = httpx.get(f"{base}/docs", timeout=10)
         assert docs.status_code == 200 and "cdn" not in docs.text.lower()
+        page = httpx.get(f"{base}/summaries/{answer.json()['id']}", timeout=10)
+        assert page.status_code == 200 and 'class="article"' in page.text  # templates shipped
+        for asset in ("/static/app.css", "/static/app.js"):
+            assert httpx.get(f"{base}{asset}", timeout=10).status_code == 200, asset
 
 
 def test_the_install_used_the_interpreters_own_pip(installed: Installed) -> None:
