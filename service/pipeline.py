@@ -42,7 +42,7 @@ from service.ground import ground
 from service.metrics import Metrics
 from service.offload import off_loop_for
 from service.settings import Settings
-from service.store import Store
+from service.store import ArticleFacts, Store
 
 # A result offered for reuse: the id it was made for, and the record (bulk near-duplicates).
 Reuse = Callable[[PreparedArticle], tuple[str, SummaryRecord] | None]
@@ -291,9 +291,11 @@ class Summariser:
             )
             self.metrics.made(record.meta)
             if self.store is not None and not record.meta.degraded:
-                data = (summary_id(key), key, record.model_dump_json(), engine.name)
-                text = article.article.text  # what the spans refer to
-                await asyncio.to_thread(self.store.keep, *data, self._owner, text)  # + release
+                sent = article.article
+                facts = ArticleFacts(sent.url, sent.source, article.published)
+                await asyncio.to_thread(  # + index it, + release the claim
+                    self.store.keep, summary_id(key), key, record, self._owner, sent.text, facts
+                )
                 claim.released = True
                 self._recent.put(key, summary_id(key), record)
             return Outcome(summary_id(key), record)

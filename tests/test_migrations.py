@@ -21,8 +21,13 @@ def schema_of(engine: Engine) -> dict[str, Any]:
             for c in inspector.get_columns(table)
         }
         key = tuple(inspector.get_pk_constraint(table)["constrained_columns"])
-        indexes = sorted(
-            (tuple(i["column_names"]), bool(i["unique"])) for i in inspector.get_indexes(table)
+        indexes = sorted(  # an expression index (full-text search) has a column None
+            (
+                tuple(str(c) for c in i["column_names"]),
+                tuple(i.get("expressions") or ()),
+                bool(i["unique"]),
+            )
+            for i in inspector.get_indexes(table)
         )
         found[table] = {"columns": columns, "primary_key": key, "indexes": indexes}
     return found

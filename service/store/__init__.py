@@ -6,21 +6,27 @@ Split by responsibility, each behind a typed interface over one migrated databas
 - ``claims`` (``ClaimStore``): which replica is summarising an article (single-flight);
 - ``idempotency`` (``IdempotencyStore``): what an Idempotency-Key first named;
 - ``jobs`` (``JobQueue``): the async jobs and their webhook deliveries;
-- ``reviews`` (``ReviewStore``): editors' reviews of summaries.
+- ``reviews`` (``ReviewStore``): editors' reviews of summaries;
+- ``index`` (``IndexStore``): every stored summary's article, milestones and events,
+  written with the summary (``keep``), for lists, timelines, search and exports.
 
 Every method is synchronous; the service calls them from a worker thread.
 """
 
 from __future__ import annotations
 
+from schemas import SummaryRecord
 from service.store.claims import ClaimStore
 from service.store.database import Database
 from service.store.idempotency import IdempotencyStore
+from service.store.index import ArticleFacts, IndexStore
 from service.store.queue import JobQueue
 from service.store.reviews import ReviewStore, StoredReview
 from service.store.summaries import StoredSummary, SummaryStore
 
 __all__ = [
+    "ArticleFacts",
+    "IndexStore",
     "ClaimStore",
     "Database",
     "IdempotencyStore",
@@ -43,14 +49,24 @@ class Store:
         self.idempotency = IdempotencyStore(self.database)
         self.jobs = JobQueue(self.database, self.idempotency)
         self.reviews = ReviewStore(self.database)
+        self.index = IndexStore(self.database)
+        self.index.backfill()
 
     def keep(
-        self, summary_id: str, key: str, record: str, engine: str, owner: str, text: str
+        self,
+        summary_id: str,
+        key: str,
+        record: SummaryRecord,
+        owner: str,
+        text: str,
+        facts: ArticleFacts | None = None,
     ) -> None:
-        """Store a summary made under a claim, with the text its spans refer to, and
-        release the claim, in one transaction."""
+        """Store a summary made under a claim, with the text its spans refer to, index
+        it, and release the claim, in one transaction."""
         with self.database.begin() as conn:
-            self.summaries.put_in(conn, summary_id, key, record, engine, text)
+            self.index.write_in(conn, summary_id, record, text, facts or ArticleFacts())
+            data = record.model_dump_json()
+            self.summaries.put_in(conn, summary_id, key, data, record.meta.engine, text)
             self.claims.release_in(conn, key, owner)
 
     def ping(self) -> bool:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -129,6 +130,134 @@ def m006_reviews(conn: Connection) -> None:
     ).create(conn)
 
 
+def m007_index(conn: Connection) -> None:
+    """The index across articles: articles, their milestones, events, aliases, the forms
+    of names, and full-text search (FTS5 on SQLite, GIN over tsvectors on PostgreSQL).
+    Summaries stored before it are indexed when the store next opens
+    (``service.store.index.IndexStore.backfill``)."""
+    frozen = MetaData()
+    Table(
+        "articles",
+        frozen,
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        Column("summary_id", String(40), nullable=False, unique=True),
+        Column("url", Text),
+        Column("source", Text),
+        Column("outlet", String(200), index=True),
+        Column("published_at", String(10)),
+        Column("headline", Text, nullable=False),
+        Column("summary", Text, nullable=False),
+        Column("engine", String(20), nullable=False),
+        Column("milestones", Integer, nullable=False),
+        Column("first_seen", DateTime(timezone=True), nullable=False),
+    )
+    Table(
+        "milestones",
+        frozen,
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        Column("id", String(60), nullable=False, unique=True),
+        Column("summary_id", String(40), nullable=False, index=True),
+        Column("position", Integer, nullable=False),
+        Column("kind", String(40), nullable=False),
+        Column("status", String(12), nullable=False),
+        Column("title", Text, nullable=False),
+        Column("date", String(10)),
+        Column("undated", Integer, nullable=False),
+        Column("date_sort", String(10), nullable=False),
+        Column("organisation", Text, nullable=False),
+        Column("organisation_key", String(300), nullable=False),
+        Column("organisation_canon", String(300), nullable=False, index=True),
+        Column("authority", Text),
+        Column("authority_key", String(300)),
+        Column("authority_canon", String(300), index=True),
+        Column("jurisdiction", String(8)),
+        Column("product", Text),
+        Column("product_key", String(300)),
+        Column("product_canon", String(300), index=True),
+        Column("indication", Text),
+        Column("evidence", Text, nullable=False),
+        Column("span_start", Integer, nullable=False),
+        Column("span_end", Integer, nullable=False),
+        Column("alignment", String(8), nullable=False),
+        Column("group_key", String(400), nullable=False, index=True),
+        Column("event_id", String(60), index=True),
+        Column("joined", Text),
+        Index("ix_milestones_kind_seq", "kind", "seq"),
+        Index("ix_milestones_dates", "undated", "date_sort", "seq"),
+    )
+    Table(
+        "events",
+        frozen,
+        Column("id", String(60), primary_key=True),
+        Column("group_key", String(400), nullable=False, index=True),
+        Column("kind", String(40), nullable=False),
+        Column("subject_space", String(12), nullable=False),
+        Column("subject", String(300), nullable=False, index=True),
+        Column("authority_canon", String(300)),
+        Column("jurisdiction", String(8)),
+        Column("date", String(10)),
+        Column("undated", Integer, nullable=False),
+        Column("date_sort", String(10), nullable=False),
+        Column("status", String(12), nullable=False),
+        Column("sources", Integer, nullable=False),
+        Column("first_seq", Integer, nullable=False),
+        Column("matched_on", Text, nullable=False),
+        Index("ix_events_kind_seq", "kind", "first_seq"),
+        Index("ix_events_dates", "undated", "date_sort", "id"),
+        Index("ix_events_first_seq", "first_seq"),
+    )
+    Table(
+        "aliases",
+        frozen,
+        Column("space", String(12), primary_key=True),
+        Column("key", String(300), primary_key=True),
+        Column("canonical", String(300), nullable=False, index=True),
+    )
+    Table(
+        "name_forms",
+        frozen,
+        Column("space", String(12), primary_key=True),
+        Column("key", String(300), primary_key=True),
+        Column("form", String(300), primary_key=True),
+        Column("articles", Integer, nullable=False),
+    )
+    frozen.create_all(conn)
+    if conn.dialect.name == "sqlite":
+        conn.execute(
+            text(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(headline, summary, "
+                "body, content='', tokenize='porter unicode61')"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS milestones_fts USING fts5(words, "
+                "content='', tokenize='porter unicode61')"
+            )
+        )
+    else:
+        conn.execute(
+            text(
+                "CREATE INDEX ix_articles_search ON articles USING gin (to_tsvector('english', "
+                "coalesce(headline, '') || ' ' || coalesce(summary, '')))"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE INDEX ix_summaries_search ON summaries USING gin "
+                "(to_tsvector('english', coalesce(text, '')))"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE INDEX ix_milestones_search ON milestones USING gin (to_tsvector("
+                "'english', title || ' ' || evidence || ' ' || organisation || ' ' || "
+                "coalesce(product, '') || ' ' || coalesce(authority, '') || ' ' || "
+                "coalesce(indication, '')))"
+            )
+        )
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: list[Migration] = [
     m001_summaries,
@@ -137,6 +266,7 @@ MIGRATIONS: list[Migration] = [
     m004_jobs,
     m005_summaries_without_hits,
     m006_reviews,
+    m007_index,
 ]
 
 

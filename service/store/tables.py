@@ -6,7 +6,21 @@ The database gets them through ``migrations.py``, whose history states its own D
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text
+from typing import Any
+
+from sqlalchemy import (
+    DDL,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+)
 
 metadata = MetaData()
 
@@ -91,4 +105,145 @@ deliveries = Table(
     Column("status_code", Integer),
     Column("error", Text),
     Column("duration_ms", Float, nullable=False),
+)
+
+# -- the index across articles (``service.store.index``) --------------------------------
+# One row per stored summary: the article it was made from. ``seq`` orders them as seen
+# (the cursor of "newest first") and is the row id of the SQLite full-text index.
+articles = Table(
+    "articles",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("summary_id", String(40), nullable=False, unique=True),
+    Column("url", Text),
+    Column("source", Text),
+    Column("outlet", String(200), index=True),
+    Column("published_at", String(10)),
+    Column("headline", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("engine", String(20), nullable=False),
+    Column("milestones", Integer, nullable=False),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+)
+# One row per milestone of a stored summary, its names matched (``*_key``: the name's
+# own key; ``*_canon``: the key its aliases share), in its group (kind and subject) and
+# its event.
+milestones = Table(
+    "milestones",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(60), nullable=False, unique=True),
+    Column("summary_id", String(40), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("date", String(10)),
+    Column("undated", Integer, nullable=False),
+    Column("date_sort", String(10), nullable=False),
+    Column("organisation", Text, nullable=False),
+    Column("organisation_key", String(300), nullable=False),
+    Column("organisation_canon", String(300), nullable=False, index=True),
+    Column("authority", Text),
+    Column("authority_key", String(300)),
+    Column("authority_canon", String(300), index=True),
+    Column("jurisdiction", String(8)),
+    Column("product", Text),
+    Column("product_key", String(300)),
+    Column("product_canon", String(300), index=True),
+    Column("indication", Text),
+    Column("evidence", Text, nullable=False),
+    Column("span_start", Integer, nullable=False),
+    Column("span_end", Integer, nullable=False),
+    Column("alignment", String(8), nullable=False),
+    Column("group_key", String(400), nullable=False, index=True),
+    Column("event_id", String(60), index=True),
+    Column("joined", Text),
+    Index("ix_milestones_kind_seq", "kind", "seq"),
+    Index("ix_milestones_dates", "undated", "date_sort", "seq"),
+)
+# Events: a group's milestones merged (``service.index.events``), rewritten whenever a
+# milestone joins or leaves their group. ``first_seq``: their first source's ``seq``.
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(60), primary_key=True),
+    Column("group_key", String(400), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("subject_space", String(12), nullable=False),
+    Column("subject", String(300), nullable=False, index=True),
+    Column("authority_canon", String(300)),
+    Column("jurisdiction", String(8)),
+    Column("date", String(10)),
+    Column("undated", Integer, nullable=False),
+    Column("date_sort", String(10), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("sources", Integer, nullable=False),
+    Column("first_seq", Integer, nullable=False),
+    Column("matched_on", Text, nullable=False),
+    Index("ix_events_kind_seq", "kind", "first_seq"),
+    Index("ix_events_dates", "undated", "date_sort", "id"),
+    Index("ix_events_first_seq", "first_seq"),
+)
+# Aliases: a name's key and the key it shares with its aliases (only keys that differ).
+aliases = Table(
+    "aliases",
+    metadata,
+    Column("space", String(12), primary_key=True),
+    Column("key", String(300), primary_key=True),
+    Column("canonical", String(300), nullable=False, index=True),
+)
+# How each name is written, and in how many articles (the display name is the commonest).
+name_forms = Table(
+    "name_forms",
+    metadata,
+    Column("space", String(12), primary_key=True),
+    Column("key", String(300), primary_key=True),
+    Column("form", String(300), primary_key=True),
+    Column("articles", Integer, nullable=False),
+)
+
+# Full-text search over each article's headline, summary and text. SQLite: an FTS5
+# index holding no copy of the text (contentless; its row ids are ``articles.seq``).
+# PostgreSQL: GIN indexes on the English tsvector of the article row and of the text.
+SQLITE_FTS = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5("
+    "headline, summary, body, content='', tokenize='porter unicode61')"
+)
+SQLITE_MILESTONE_FTS = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS milestones_fts USING fts5("
+    "words, content='', tokenize='porter unicode61')"
+)
+PG_ARTICLE_TSV = "to_tsvector('english', coalesce(headline, '') || ' ' || coalesce(summary, ''))"
+PG_TEXT_TSV = "to_tsvector('english', coalesce(text, ''))"
+PG_MILESTONE_TSV = (
+    "to_tsvector('english', title || ' ' || evidence || ' ' || organisation || ' ' || "
+    "coalesce(product, '') || ' ' || coalesce(authority, '') || ' ' || coalesce(indication, ''))"
+)
+
+
+def _ddl(statement: str, dialect: str) -> Any:
+    """A statement run after its table is created, on one dialect only."""
+    return DDL(statement).execute_if(dialect=dialect)  # type: ignore[no-untyped-call]
+
+
+event.listen(articles, "after_create", _ddl(SQLITE_FTS, "sqlite"))
+event.listen(milestones, "after_create", _ddl(SQLITE_MILESTONE_FTS, "sqlite"))
+event.listen(
+    articles,
+    "after_create",
+    _ddl(f"CREATE INDEX ix_articles_search ON articles USING gin ({PG_ARTICLE_TSV})", "postgresql"),
+)
+event.listen(
+    summaries,
+    "after_create",
+    _ddl(f"CREATE INDEX ix_summaries_search ON summaries USING gin ({PG_TEXT_TSV})", "postgresql"),
+)
+event.listen(
+    milestones,
+    "after_create",
+    _ddl(
+        f"CREATE INDEX ix_milestones_search ON milestones USING gin ({PG_MILESTONE_TSV})",
+        "postgresql",
+    ),
 )

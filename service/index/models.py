@@ -1,0 +1,122 @@
+"""What the index answers with: articles, milestones, events and timelines (the shapes
+of the list endpoints, the exports and the pages)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.v1 import EvidenceSpan
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IndexedArticle(_Out):
+    """A stored summary's article, as the index lists it."""
+
+    summary_id: str = Field(description="The summary's id (GET /v1/summaries/{id}).")
+    url: str | None = Field(description="The article's URL, when it was given or found.")
+    source: str | None = Field(description="Where the article came from (a path, a URL …).")
+    outlet: str | None = Field(description="The publisher's host name, from the URL.")
+    published_at: str | None = Field(description="Publication date (YYYY-MM-DD), if known.")
+    headline: str = Field(description="The summary's headline.")
+    summary: str = Field(description="The summary's text.")
+    engine: str = Field(description="The engine that made the summary.")
+    milestones: int = Field(description="How many milestones the summary holds.")
+    first_seen: datetime = Field(description="When the summary was first stored.")
+
+
+class ArticleRef(_Out):
+    """The article a milestone is quoted from."""
+
+    summary_id: str
+    url: str | None
+    outlet: str | None
+    published_at: str | None
+    headline: str
+
+
+class IndexedMilestone(_Out):
+    """One stored milestone, with its article and the event it belongs to."""
+
+    id: str = Field(description="The summary id and the milestone's position in it.")
+    event_id: str | None = Field(description="The event it was merged into.")
+    kind: str
+    status: str
+    title: str
+    date: str | None
+    organisation: str
+    authority: str | None
+    jurisdiction: str | None
+    product: str | None
+    indication: str | None
+    evidence: str = Field(description="The article's words stating the milestone.")
+    evidence_span: EvidenceSpan = Field(description="Where the evidence stands in the text.")
+    alignment: str
+    article: ArticleRef
+
+
+class EventSource(_Out):
+    """One article's report of an event: its milestone, evidence and why it joined."""
+
+    milestone_id: str
+    status: str
+    date: str | None
+    evidence: str
+    evidence_span: EvidenceSpan
+    joined: str = Field(description="Why this report joined the event (the fields matched).")
+    article: ArticleRef
+
+
+class Step(_Out):
+    """A status an event was reported in, and when that report came."""
+
+    status: str
+    date: str | None
+    summary_id: str
+    published_at: str | None
+
+
+class IndexedEvent(_Out):
+    """A milestone as one event, however many articles reported it."""
+
+    id: str = Field(description="The event's id: its first source's milestone id.")
+    kind: str
+    status: str = Field(description="The most advanced status reported.")
+    date: str | None = Field(description="The most precise date its sources give.")
+    product: str | None = Field(description="The product, by the name most articles use.")
+    organisation: str = Field(description="The organisation most of its sources name.")
+    authority: str | None
+    jurisdiction: str | None
+    matched_on: list[str] = Field(description="The fields its sources were matched on.")
+    progression: list[Step] = Field(
+        description="When sources report different statuses: each status as reported, "
+        "in publication order (planned, then achieved …)."
+    )
+    sources: list[EventSource]
+
+
+class Timeline(_Out):
+    """What happened to one product or organisation: its events in date order (undated
+    ones last)."""
+
+    name: str = Field(description="The name most articles use.")
+    kind: str = Field(description="product or organisation")
+    names: list[str] = Field(description="Every way the articles write it.")
+    events: list[IndexedEvent]
+
+
+T = TypeVar("T")
+
+
+class ListPage(_Out, Generic[T]):
+    """A page of a list, and the cursor of the next (null on the last page)."""
+
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page; null when this is the last."
+    )

@@ -1,0 +1,141 @@
+"""Names made comparable across articles, and the aliases that join them.
+
+``name_key`` is what two spellings of one name share: ``IMC-001``, ``IMC001`` and
+``imc 001``; ``Immunicum AB`` and ``Immunicum``; ``Casgevy®`` and ``CASGEVY``. Aliases
+join different names of one thing: learned from an article that writes them in
+apposition (``Casgevy (exagamglogene autotemcel)``, ``IMC-001, also known as ABC-1``),
+or curated in ``aliases.json``, which wins. Every function here runs in time linear in
+its input.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+NameSpace = Literal["product", "organisation"]
+
+# Legal forms that say nothing about which organisation it is (dropped at the end).
+LEGAL_SUFFIXES = frozenset(
+    """
+    inc incorporated corp corporation co company ltd limited llc plc ab publ ag gmbh
+    mbh sa sas sarl nv bv se spa srl kk oy oyj asa as aps pty lp llp pte bhd kg kgaa
+    """.split()
+)
+_MARKS = str.maketrans("", "", "®™©℠")
+_NOT_WORD = re.compile(r"[^\w]+")
+# The parts of a name: runs of letters or of digits (so IMC001, IMC-001 and IMC 001 agree).
+_PARTS = re.compile(r"[^\W\d_]+|\d+")
+
+
+def name_key(name: str) -> str:
+    """The key two spellings of a name share: case, accents, ®/™, punctuation, hyphens
+    and spaces, a leading "the" and trailing legal forms (Inc., AB, Co., Ltd.) ignored."""
+    text = unicodedata.normalize("NFKD", name.translate(_MARKS))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = text.replace("&", " and ")
+    words = [w for w in _NOT_WORD.split(text) if w]
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    if len(words) > 1 and words[0] == "the":
+        words.pop(0)
+    return "".join(part for word in words for part in _PARTS.findall(word))
+
+
+# -- aliases learned from an article ----------------------------------------------------
+
+# A product code: letters, an optional hyphen or space, digits (ABC-123, IMC001, CTX001).
+_CODE = re.compile(r"^[A-Z][A-Za-z]{0,5}[- ]?\d{2,6}[A-Za-z]?$")
+# An international non-proprietary name of a cell or gene therapy, in one to three words.
+_INN = re.compile(r"^(?:[a-z]{4,}(?:gene|cel) )?[a-z]{4,}(?:cel|vec|gene|mab|ran|sen|tide)$")
+# A short INN (axi-cel, exa-cel, T-VEC).
+_SHORT_INN = re.compile(r"^[A-Za-z]{2,6}-(?:cel|vec|VEC)$")
+# A brand: one capitalised word, possibly marked ® or ™.
+_BRAND = re.compile(r"^[A-Z][a-z]{3,}[®™]?$")
+# Targets, which look like codes but are not products (CD19, HER2, IL13).
+_TARGET = re.compile(r"^(?:CD|HER|IL|GD|GPC|CLDN|FGFR|EGFR|KRAS|BCMA)[- ]?\d+", re.I)
+_APPOSITION = (
+    r"\s*\(\s*([^()\n;,]{2,60}?)\s*[;,)]",  # Casgevy (exagamglogene autotemcel)
+    r"\s*,\s*(?:also known as|formerly(?: known as)?|previously) ([^,.;()\n]{2,60})",
+)
+
+
+def _alias_like(text: str) -> bool:
+    text = text.strip()
+    if _TARGET.match(text):
+        return False
+    return bool(
+        _CODE.match(text) or _INN.match(text) or _SHORT_INN.match(text) or _BRAND.match(text)
+    )
+
+
+def learned_aliases(text: str, products: Iterable[str], limit: int = 50) -> list[tuple[str, str]]:
+    """Pairs (product, alias) the article writes in apposition: ``Casgevy
+    (exagamglogene autotemcel)``, ``IMC-001, also known as ABC-1``, a code and a brand.
+    Only a name that looks like a product's name (a code, an INN, a brand) is taken: a
+    description in brackets (``IMC002 (CLDN18.2 CAR-T)``) is not an alias."""
+    found: dict[tuple[str, str], None] = {}
+    for product in list(dict.fromkeys(products))[:limit]:
+        for pattern in _APPOSITION:
+            for match in re.finditer(r"(?<!\w)" + re.escape(product) + pattern, text):
+                alias = match.group(1).strip()
+                if alias and _alias_like(alias) and name_key(alias) != name_key(product):
+                    found[(product, alias)] = None
+        # The other way round: exagamglogene autotemcel (Casgevy).
+        before = r"((?<![\w-])[\w-]+(?: [\w-]+){0,2})\s*\(\s*" + re.escape(product) + r"\s*[;,)]"
+        for match in re.finditer(before, text):
+            words = match.group(1).split()
+            for n in range(len(words), 0, -1):  # the longest run of words that is a name
+                alias = " ".join(words[-n:])
+                if _alias_like(alias) and name_key(alias) != name_key(product):
+                    found[(product, alias)] = None
+                    break
+    return list(found)
+
+
+# -- curated aliases ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Curated:
+    """The curated aliases: for each name space, the display name of each key listed."""
+
+    display: dict[tuple[NameSpace, str], str]
+
+    def canonical(self, space: NameSpace, key: str) -> str | None:
+        """The key of the curated display name ``key`` belongs to, if it is curated."""
+        shown = self.display.get((space, key))
+        return name_key(shown) if shown is not None else None
+
+    def pairs(self) -> Iterator[tuple[NameSpace, str, str]]:
+        """(space, key, canonical key) of every curated name."""
+        for (space, key), shown in self.display.items():
+            yield space, key, name_key(shown)
+
+
+def parse_curated(data: dict[str, dict[str, list[str]]]) -> Curated:
+    """Curated aliases from their JSON shape: ``{"products": {display: [alias …]},
+    "organisations": {…}}``."""
+    display: dict[tuple[NameSpace, str], str] = {}
+    spaces: tuple[tuple[str, NameSpace], ...] = (
+        ("products", "product"),
+        ("organisations", "organisation"),
+    )
+    for section, space in spaces:
+        for shown, aliases in data.get(section, {}).items():
+            for name in [shown, *aliases]:
+                display[(space, name_key(name))] = shown
+    return Curated(display)
+
+
+@cache
+def curated() -> Curated:
+    """The curated aliases shipped with the service (``service/index/aliases.json``)."""
+    raw = resources.files("service.index").joinpath("aliases.json").read_text("utf-8")
+    return parse_curated(json.loads(raw))

@@ -1,0 +1,331 @@
+"""The index across articles, on SQLite and PostgreSQL: written with every summary,
+names matched, reports of one milestone merged into one event, lists filtered, searched
+and paged, summaries stored before it indexed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from service.article import Article
+from service.engines.rules import RulesEngine
+from service.errors import InputError
+from service.index.query import Filters, Page, decode_cursor
+from service.pipeline import Summariser
+from service.store import Store
+from service.store.database import pool_for
+from service.store.migrations import MIGRATIONS, migrate
+from service.store.tables import summaries
+from tests.index_data import keep, milestone, record
+
+SEEDS = Path(__file__).parent.parent / "seeds"
+# Written for this test: seed 004's Fast Track designation of IMC002, in other words.
+FOLLOW_UP = (
+    "Immunofoco's claudin-targeted CAR-T wins FDA Fast Track status\n\n"
+    "SHANGHAI -- Immunofoco Biotechnology said its investigational cell therapy IMC-002 has "
+    "received Fast Track designation from the US Food and Drug Administration for the "
+    "treatment of advanced gastric cancer.\n\n"
+    "IMC-002 is an autologous CAR-T therapy directed at Claudin18.2, a protein found on many "
+    "gastric and pancreatic tumours. The company said the designation should allow more "
+    "frequent meetings with the agency as it plans later-stage studies.\n"
+)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    opened = Store(store_url)
+    yield opened
+    opened.close()
+
+
+async def test_a_follow_up_in_other_words_joins_seed_004s_fast_track_designation(
+    store: Store,
+) -> None:
+    summariser = Summariser(store)
+    engine = RulesEngine()
+    seed = (SEEDS / "004_9443ce3100c31505.txt").read_text()
+    await summariser.summarise(Article(seed), engine)
+    await summariser.summarise(Article(FOLLOW_UP, url="https://news.example.com/imc-002"), engine)
+
+    timeline = store.index.timeline("product", "imc-002")
+    assert timeline is not None
+    designations = [e for e in timeline.events if e.kind == "designation"]
+    assert len(designations) == 1
+    event = designations[0]
+    assert len(event.sources) == 2
+    assert {s.article.outlet for s in event.sources} == {None, "news.example.com"}
+    assert event.authority == "U.S. Food and Drug Administration"  # curated: FDA and US FDA
+    assert event.jurisdiction == "US"
+    assert event.matched_on == ["kind", "subject", "authority", "jurisdiction"]
+    assert "undated: the only compatible event" in " ".join(s.joined for s in event.sources)
+    assert set(timeline.names) == {"IMC002", "IMC-002"}
+
+
+def test_spellings_legal_suffixes_and_aliases_in_apposition_merge(store: Store) -> None:
+    a = "Immunicum AB said the EMA granted IMC-001 PRIME status on 12 May 2024."
+    b = "Immunicum said its IMC001 won PRIME support from the European Medicines Agency."
+    keep(
+        store,
+        a,
+        milestone(
+            a,
+            date="2024-05-12",
+            organisation="Immunicum AB",
+            product="IMC-001",
+            authority="EMA",
+            jurisdiction="EU",
+        ),
+    )
+    keep(
+        store,
+        b,
+        milestone(
+            b,
+            date="2024-05",
+            organisation="Immunicum",
+            product="IMC001",
+            authority="European Medicines Agency",
+        ),
+    )
+    c = "Regulators approved exagamglogene autotemcel for sickle cell disease in 2023."
+    d = "Casgevy (exagamglogene autotemcel) was approved by the MHRA in November 2023."
+    keep(
+        store,
+        c,
+        milestone(
+            c,
+            kind="marketing_approval",
+            date="2023",
+            organisation="Vertex",
+            product="exagamglogene autotemcel",
+        ),
+    )
+    keep(
+        store,
+        d,
+        milestone(
+            d,
+            kind="marketing_approval",
+            date="2023-11",
+            organisation="Vertex",
+            product="Casgevy",
+            authority="MHRA",
+            jurisdiction="GB",
+        ),
+    )
+
+    events = store.index.events(Filters(), Page(sort="date")).items
+    assert len(events) == 2
+    prime = next(e for e in events if e.kind == "designation")
+    assert (prime.date, len(prime.sources), prime.product) == ("2024-05-12", 2, "IMC-001")
+    approval = next(e for e in events if e.kind == "marketing_approval")
+    assert (approval.date, len(approval.sources), approval.product) == ("2023-11", 2, "Casgevy")
+    # Every name of it finds it, and the organisation's legal form does not matter.
+    for name in ("CASGEVY®", "Exagamglogene Autotemcel", "exa-cel"):
+        assert store.index.timeline("product", name) is not None
+    assert (
+        len(store.index.milestones(Filters(organisation="Immunicum AB (publ)"), Page()).items) == 2
+    )
+
+
+def test_different_products_and_conflicting_facts_never_merge(store: Store) -> None:
+    texts = [
+        ("IMC001 got an IND in the US in April 2023.", "IMC001", "2023-04", "US"),
+        ("IMC002 got an IND in the US in April 2023.", "IMC002", "2023-04", "US"),
+        ("IMC002 got an IND in China in April 2023.", "IMC002", "2023-04", "CN"),
+        ("IMC002 got another IND in the US on 2 May 2024.", "IMC002", "2024-05-02", "US"),
+    ]
+    for text, product, when, where in texts:
+        keep(
+            store,
+            text,
+            milestone(
+                text, kind="trial_authorisation", date=when, product=product, jurisdiction=where
+            ),
+        )
+    events = store.index.events(Filters(), Page(limit=10)).items
+    assert len(events) == 4
+    assert all(len(e.sources) == 1 for e in events)
+
+
+def test_an_undated_mention_that_could_be_either_of_two_events_stays_apart(store: Store) -> None:
+    for text, when in [
+        ("X-1 got orphan status in March 2021.", "2021-03"),
+        ("X-1 got orphan status in June 2022.", "2022-06"),
+        ("X-1 has orphan status.", None),
+    ]:
+        keep(store, text, milestone(text, date=when, product="X-1"))
+    events = store.index.events(Filters(product="X-1"), Page(limit=10)).items
+    assert sorted(len(e.sources) for e in events) == [1, 1, 1]
+    undated = next(e for e in events if e.date is None)
+    assert undated.sources[0].joined == "kept apart: compatible with 2 events"
+
+
+def test_a_planned_milestone_later_achieved_is_one_event_that_shows_the_progression(
+    store: Store,
+) -> None:
+    a = "Acme plans to file a BLA for AC-9 in 2025."
+    b = "Acme has submitted its BLA for AC-9 on 3 March 2025."
+    keep(
+        store,
+        a,
+        milestone(a, kind="regulatory_submission", status="planned", date="2025", product="AC-9"),
+        published=date(2024, 6, 1),
+    )
+    keep(
+        store,
+        b,
+        milestone(b, kind="regulatory_submission", date="2025-03-03", product="AC-9"),
+        published=date(2025, 3, 4),
+    )
+    (event,) = store.index.events(Filters(product="AC-9"), Page()).items
+    assert event.status == "achieved"
+    assert [(s.status, s.published_at) for s in event.progression] == [
+        ("planned", "2024-06-01"),
+        ("achieved", "2025-03-04"),
+    ]
+
+
+def test_filters_select_milestones_events_and_summaries(store: Store) -> None:
+    a = "Acme won FDA clearance of its IND for AC-1 in glioma on 1 February 2024."
+    b = "Beta raised $50 million in a Series B round in March 2023."
+    keep(
+        store,
+        a,
+        milestone(
+            a,
+            kind="trial_authorisation",
+            date="2024-02-01",
+            organisation="Acme Inc.",
+            product="AC-1",
+            authority="FDA",
+            jurisdiction="US",
+        ),
+        url="https://www.biotech.example/a",
+        headline="Acme cleared for glioma trial",
+    )
+    keep(
+        store,
+        b,
+        milestone(b, kind="funding", date="2023-03", organisation="Beta"),
+        headline="Beta raises money",
+    )
+
+    def ids(f: Filters) -> list[str]:
+        return [m.product or m.organisation for m in store.index.milestones(f, Page()).items]
+
+    assert ids(Filters(kinds=("funding",))) == ["Beta"]
+    assert ids(Filters(kinds=("funding", "trial_authorisation"))) == [
+        "Beta",
+        "AC-1",
+    ]  # newest first
+    assert ids(Filters(authority="U.S. Food and Drug Administration")) == ["AC-1"]
+    assert ids(Filters(jurisdiction="us")) == ["AC-1"]
+    assert ids(Filters(organisation="ACME")) == ["AC-1"]
+    assert ids(Filters(date_from="2024")) == ["AC-1"]
+    assert ids(Filters(date_to="2023-03")) == ["Beta"]  # a month bound includes its days
+    assert ids(Filters(date_from="2023-03-31", date_to="2024-01")) == []
+    assert ids(Filters(query="glioma")) == ["AC-1"]
+    assert ids(Filters(query="rounds")) == ["Beta"]  # stemmed: round, rounds
+    assert ids(Filters(status="planned")) == []
+    assert [e.kind for e in store.index.events(Filters(organisation="acme"), Page()).items] == [
+        "trial_authorisation"
+    ]
+    found = store.index.articles(Filters(query="Series B"), Page()).items
+    assert [a.headline for a in found] == ["Beta raises money"]
+    found = store.index.articles(Filters(product="ac 1"), Page()).items
+    assert [(a.headline, a.outlet) for a in found] == [
+        ("Acme cleared for glioma trial", "biotech.example")
+    ]
+
+
+@pytest.mark.parametrize("sort", ["seen", "-seen", "date", "-date"])
+def test_pages_never_repeat_or_skip_a_row_while_new_rows_arrive(store: Store, sort: str) -> None:
+    def add(n: int) -> None:
+        text = f"Org{n} raised money for P-{n} in {2000 + n % 20}."
+        keep(
+            store,
+            text,
+            milestone(
+                text,
+                kind="funding",
+                date=str(2000 + n % 20),
+                organisation=f"Org{n}",
+                product=f"P-{n}",
+            ),
+        )
+
+    for n in range(12):
+        add(n)
+    seen: list[str] = []
+    page = Page(sort=sort, limit=5)  # type: ignore[arg-type]
+    before = {m.id for m in store.index.milestones(Filters(), Page(limit=500)).items}
+    arrived = 0
+    while True:
+        listing = store.index.milestones(Filters(), page)
+        seen += [m.id for m in listing.items]
+        add(100 + arrived)  # a new row between pages
+        arrived += 1
+        if listing.next_cursor is None:
+            break
+        page = page.following(decode_cursor(listing.next_cursor, sort))
+    assert len(seen) == len(set(seen))  # none twice
+    assert before <= set(seen)  # every row there at the start was served
+    ordered = store.index.milestones(Filters(), Page(sort=sort, limit=500)).items  # type: ignore[arg-type]
+    rank = {m.id: i for i, m in enumerate(ordered)}
+    assert [rank[i] for i in seen] == sorted(rank[i] for i in seen)  # in order
+
+
+def test_a_cursor_from_elsewhere_is_refused() -> None:
+    with pytest.raises(InputError):
+        decode_cursor("not-a-cursor", "date")
+    with pytest.raises(InputError):
+        Filters(date_from="2023-13")
+    with pytest.raises(InputError):
+        Page(limit=0)
+
+
+def test_a_summary_indexed_again_replaces_its_rows(store: Store) -> None:
+    text = "Acme got an IND for AC-1 in 2024. Acme opened a plant in 2024."
+    keep(store, text, milestone("Acme got an IND for AC-1 in 2024.", kind="trial_authorisation"))
+    keep(store, text, milestone("Acme opened a plant in 2024.", kind="facility"))
+    assert store.index.count() == (1, 1, 1)
+    assert store.index.milestones(Filters(query="IND"), Page()).items == []
+    assert len(store.index.milestones(Filters(query="plant"), Page()).items) == 1
+
+
+def test_summaries_stored_before_the_index_are_indexed_when_the_store_opens(
+    store_url: str,
+) -> None:
+    old = pool_for(store_url)
+    text = "Acme got an IND for AC-1 in 2024."
+    stored = record(text, milestone(text, kind="trial_authorisation", product="AC-1"))
+    try:
+        with old.begin() as conn:
+            migrate(conn, MIGRATIONS[:6])  # the release before the index
+            conn.execute(
+                summaries.insert().values(
+                    id="s_old",
+                    cache_key="k" * 64,
+                    record=stored.model_dump_json(),
+                    engine="rules",
+                    created_at=stored.meta.created_at and date(2026, 1, 1),
+                    text=text,
+                )
+            )
+    finally:
+        old.dispose()
+    reopened = Store(store_url)
+    try:
+        assert reopened.index.count() == (1, 1, 1)
+        (found,) = reopened.index.milestones(Filters(product="AC 1"), Page()).items
+        assert found.article.summary_id == "s_old"
+        assert len(reopened.index.articles(Filters(query="IND"), Page()).items) == 1
+        with reopened.database.connect() as conn:
+            assert conn.scalars(select(summaries.c.id)).all() == ["s_old"]
+    finally:
+        reopened.close()
