@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -28,6 +29,9 @@ from service.render import print_eval_report, print_summary
 from service.settings import EngineName, Settings, load_settings
 
 if TYPE_CHECKING:
+    from service.index.models import ListPage
+    from service.index.query import Filters, Page, Sort
+    from service.store import Store
     from service.web.standalone import HtmlFolder
 
 EPILOG = (
@@ -124,9 +128,11 @@ async def _summarise_all(
     as_json: bool,
     evidence: bool,
     pages: HtmlFolder | None = None,
+    summariser: Summariser | None = None,
 ) -> int:
     limit = asyncio.Semaphore(concurrency)
     stdout = Console(highlight=False)
+    path = summariser or Summariser()
 
     async def one(source: Source) -> tuple[SummaryRecord, str] | MilestonesError:
         if source.input is None:
@@ -134,7 +140,7 @@ async def _summarise_all(
         async with limit:
             try:
                 article = await off_loop(source.input.to_article)
-                return await summarise(article, engine), article.text
+                return (await path.summarise(article, engine)).record, article.text
             except MilestonesError as error:
                 return error
 
@@ -169,6 +175,7 @@ async def _summarise_all(
                 print_summary(stdout, result[0], evidence=evidence)
     finally:
         await engine.aclose()
+        await path.aclose()
     return failures
 
 
@@ -200,18 +207,41 @@ def summarise_command(
             "index to DIR: self-contained files that open from disk.",
         ),
     ] = None,
+    no_store: Annotated[
+        bool,
+        typer.Option(
+            "--no-store",
+            help="Keep nothing: no cache of summaries and nothing added to the index that "
+            "timeline, search and export read.",
+        ),
+    ] = False,
 ) -> None:
-    """Summarise articles: a table per article, or JSON Lines with --json."""
+    """Summarise articles: a table per article, or JSON Lines with --json. Summaries are
+    kept in the store (DATABASE_URL) unless --no-store: a repeat is served from it, and
+    timeline, search and export see them."""
     missing_paths(paths)
-    _, _, chosen = configured(engine)
+    settings, _, chosen = configured(engine)
     sources = list(iter_sources(paths))
     pages = _html_folder(html)
-    failures = asyncio.run(_summarise_all(sources, chosen, concurrency, as_json, evidence, pages))
+    summariser = None if no_store else Summariser(open_store(settings), settings)
+    failures = asyncio.run(
+        _summarise_all(sources, chosen, concurrency, as_json, evidence, pages, summariser)
+    )
     if pages is not None:
         stderr.print(f"pages: {pages.close()}", markup=False)
     if failures:
         stderr.print(f"{failures} of {len(sources)} article(s) failed", markup=False)
         raise typer.Exit(EXIT_FAILED)
+
+
+def open_store(settings: Settings | None = None) -> Store:
+    """The store of DATABASE_URL (SQLite by default), or exit 2 saying why it cannot open."""
+    from service.store import Store
+
+    try:
+        return Store((settings or load_settings()).database_url)
+    except MilestonesError as error:
+        usage_error(error)
 
 
 def _html_folder(folder: Path | None) -> HtmlFolder | None:
@@ -349,17 +379,13 @@ def bulk_command(
     from service.bulk.limiter import AdaptiveGate
     from service.bulk.results import errors_path
     from service.bulk.runner import BulkRun
-    from service.store import Store
 
     missing_paths([source])
     gate = AdaptiveGate(concurrency, rpm=rpm, tpm=tpm)
     settings, _, chosen = configured(engine, gate=gate)
     if batch_api and chosen.batch is None:
         usage_error("--batch-api needs the llm engine (a model endpoint)")
-    try:
-        summariser = Summariser(Store(settings.database_url), settings)
-    except MilestonesError as error:
-        usage_error(error)
+    summariser = Summariser(open_store(settings), settings)
     progress = not no_progress
     total = count_items(source) if progress else None
 
@@ -488,6 +514,169 @@ def serve_command(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
+# -- across articles: the index every summarise, bulk run and the service write ---------
+
+
+def _filters(**given: object) -> Filters:
+    """The filters as asked, or exit 2 saying which is wrong."""
+    from service.index.query import Filters
+
+    try:
+        return Filters(**given)  # type: ignore[arg-type]
+    except MilestonesError as error:
+        usage_error(error)
+
+
+KindOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--kind", metavar="KIND", help="A milestone kind (repeat for several)."),
+]
+StatusOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(metavar="STATUS", help="achieved, in_progress or planned."),
+]
+NameOption = Annotated[Optional[str], typer.Option(metavar="NAME")]  # noqa: UP045
+DateOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(metavar="DATE", help="YYYY, YYYY-MM or YYYY-MM-DD."),
+]
+
+
+@app.command("export", short_help="Write stored milestones, events or summaries to a file.")
+def export_command(
+    out: Annotated[Path, typer.Option("-o", "--out", metavar="FILE", help="The file to write.")],
+    format: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--format", metavar="FORMAT", help="csv, xlsx or jsonl (default: FILE's extension)."
+        ),
+    ] = None,
+    what: Annotated[
+        str,
+        typer.Option(metavar="WHAT", help="milestones (one row each), events or summaries."),
+    ] = "milestones",
+    kind: KindOption = None,
+    status: StatusOption = None,
+    product: NameOption = None,
+    organisation: NameOption = None,
+    authority: NameOption = None,
+    jurisdiction: NameOption = None,
+    since: DateOption = None,
+    until: DateOption = None,
+    query: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("-q", "--query", metavar="WORDS", help="Full-text search."),
+    ] = None,
+) -> None:
+    """Write what the store holds (every summarise, bulk run and service request adds to
+    it) as CSV, XLSX or JSON Lines: every row the filters select, in date order."""
+    from service.index.sheets import SHEETS, csv_lines, xlsx_bytes
+    from service.store.index import every
+
+    fmt = (format or out.suffix.lstrip(".")).lower()
+    if fmt not in ("csv", "xlsx", "jsonl"):
+        usage_error(f"--format must be csv, xlsx or jsonl, not {fmt or 'missing'!r}")
+    if what not in ("milestones", "events", "summaries"):
+        usage_error(f"--what must be milestones, events or summaries, not {what!r}")
+    filters = _filters(
+        kinds=tuple(kind or ()), status=status, product=product, organisation=organisation,
+        authority=authority, jurisdiction=jurisdiction, date_from=since, date_to=until,
+        query=query,
+    )  # fmt: skip
+    store = open_store()
+    listing: Callable[[Filters, Page], ListPage[Any]] = {  # type: ignore[assignment]
+        "milestones": store.index.milestones,
+        "events": store.index.events,
+        "summaries": store.index.articles,
+    }[what]
+    sort: Sort = "seen" if what == "summaries" else "date"
+    counted = 0
+
+    def rows() -> Iterator[Any]:
+        nonlocal counted
+        for row in every(listing, filters, sort):
+            counted += 1
+            yield row
+
+    columns, to_row = SHEETS[what]
+    try:
+        if fmt == "xlsx":
+            data = xlsx_bytes(what, columns, (to_row(r) for r in rows()))
+            out.write_bytes(data)
+        else:
+            with out.open("w", encoding="utf-8", newline="") as file:
+                if fmt == "csv":
+                    for chunk in csv_lines(columns, (to_row(r) for r in rows())):
+                        file.write(chunk)
+                else:
+                    for row in rows():
+                        file.write(row.model_dump_json() + "\n")
+    except OSError as error:
+        usage_error(f"cannot write {out}: {error.strerror or error}")
+    except MilestonesError as error:
+        usage_error(error)
+    finally:
+        store.close()
+    stderr.print(f"wrote {counted} {what} to {out}", markup=False)
+
+
+@app.command("timeline", short_help="What happened to a product or organisation, in order.")
+def timeline_command(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Any name of it (IMC-002, FDA …).")],
+    organisation: Annotated[
+        bool,
+        typer.Option(
+            "--organisation",
+            help="NAME is an organisation (default: a product, "
+            "then an organisation if no product has that name).",
+        ),
+    ] = False,
+) -> None:
+    """The events of a product or organisation in date order (undated last), each with
+    the articles that reported it; exit 1 when the store holds none."""
+    from service.render import print_timeline
+
+    store = open_store()
+    try:
+        found = None if organisation else store.index.timeline("product", name)
+        found = found or store.index.timeline("organisation", name)
+    finally:
+        store.close()
+    if found is None:
+        stderr.print(f"nothing stored for {name!r}", markup=False)
+        raise typer.Exit(EXIT_FAILED)
+    print_timeline(Console(highlight=False), found)
+
+
+@app.command("search", short_help="Find stored summaries by words in their articles.")
+def search_command(
+    words: Annotated[str, typer.Argument(metavar="QUERY", help="Words that must all occur.")],
+    limit: Annotated[
+        int, typer.Option("-n", "--limit", min=1, max=500, metavar="N", help="At most N.")
+    ] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one summary each.")] = False,
+) -> None:
+    """Stored summaries whose article, headline or summary holds every word (English
+    stemming), newest first; exit 1 when none does."""
+    from service.index.query import Page
+    from service.render import print_articles
+
+    filters = _filters(query=words)
+    store = open_store()
+    try:
+        found = store.index.articles(filters, Page(limit=limit)).items
+    finally:
+        store.close()
+    if not found:
+        stderr.print(f"no stored summary matches {words!r}", markup=False)
+        raise typer.Exit(EXIT_FAILED)
+    if as_json:
+        for article in found:
+            print(article.model_dump_json())
+    else:
+        print_articles(Console(highlight=False), found)
+
+
 reviews_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -514,13 +703,9 @@ def reviews_export_command(
     """Write every reviewed summary's current review as a line of the gold format that
     milestones eval reads, and its article as DIR/<summary id>.txt."""
     from service.reviews import export_gold
-    from service.store import Store
 
     folder = articles or out.with_name(out.name.removesuffix(".jsonl") + ".articles")
-    try:
-        store = Store(load_settings().database_url)
-    except MilestonesError as error:
-        usage_error(error)
+    store = open_store()
     try:
         written, skipped = export_gold(store, out, folder)
     finally:

@@ -77,6 +77,12 @@ class InvalidRequest(InputError):
         self.errors = errors
 
 
+class BadQuery(InputError):
+    """A list's query parameter that cannot be used (a filter, sort, limit or cursor)."""
+
+    kind = "bad_query"
+
+
 class PayloadTooLarge(InputError):
     """A body over the size limit."""
 

@@ -1,4 +1,5 @@
-"""Readable output: one table of milestones per article."""
+"""Readable output: one table of milestones per article; evaluation reports; timelines
+and search results across articles."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rich.text import Text
 
 from schemas import Milestone, SummaryRecord
 from service.evaluate import EvalReport
+from service.index.models import IndexedArticle, Timeline
 
 
 def _who(m: Milestone) -> Text:
@@ -115,3 +117,57 @@ def print_eval_report(console: Console, report: EvalReport) -> None:
             console.print(f"  unmatched {row['article']}: {line}", markup=False)
         if "error" in row:
             console.print(f"  failed   {row['article']}: {row['error']}", markup=False)
+
+
+def _shorten(text: str, limit: int = 220) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def print_timeline(console: Console, timeline: Timeline) -> None:
+    """A product's or organisation's events in date order, each with its sources."""
+    others = [n for n in timeline.names if n != timeline.name]
+    title = Text(f"{timeline.name}", style="bold")
+    title.append(f" ({timeline.kind})", style="dim")
+    if others:
+        title.append(f" · also written {', '.join(others)}", style="dim")
+    console.print(title)
+    table = Table(expand=True, show_lines=True, pad_edge=False)
+    table.add_column("date", no_wrap=True)
+    table.add_column("event", ratio=3, overflow="fold")
+    table.add_column("sources", ratio=3, overflow="fold")
+    for event in timeline.events:
+        what = Text(event.kind.replace("_", " "), style="bold")
+        what.append(f"\n{event.status.replace('_', ' ')}")
+        about = [event.product or event.organisation]
+        if event.authority or event.jurisdiction:
+            by = f"by {event.authority}" if event.authority else "in"
+            about.append(by + (f" ({event.jurisdiction})" if event.jurisdiction else ""))
+        what.append("\n" + " · ".join(about), style="dim")
+        if event.progression:
+            steps = " → ".join(s.status.replace("_", " ") for s in event.progression)
+            what.append(f"\n{steps}", style="dim")
+        sources = Text()
+        for n, source in enumerate(event.sources):
+            where = source.article.outlet or _shorten(source.article.headline, 60)
+            when = f", {source.article.published_at}" if source.article.published_at else ""
+            sources.append(("\n" if n else "") + f"{where}{when}: ", style="dim")
+            sources.append(f"“{_shorten(source.evidence)}”", style="italic")
+        table.add_row(event.date or "undated", what, sources)
+    console.print(table)
+
+
+def print_articles(console: Console, articles: list[IndexedArticle]) -> None:
+    """Stored summaries found: when, where, headline, how many milestones, id."""
+    table = Table(expand=True, pad_edge=False)
+    table.add_column("published", no_wrap=True)
+    table.add_column("headline", ratio=4, overflow="fold")
+    table.add_column("milestones", justify="right", no_wrap=True)
+    table.add_column("summary id", no_wrap=True)
+    for article in articles:
+        headline = Text(article.headline, style="bold")
+        if article.outlet or article.source:
+            headline.append(f"\n{article.outlet or article.source}", style="dim")
+        table.add_row(
+            article.published_at or "–", headline, str(article.milestones), article.summary_id
+        )
+    console.print(table)

@@ -16,11 +16,13 @@ from tests.model_stub import BASE_URL
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's model key, endpoint or settings."""
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's model key, endpoint or settings, and the default
+    store is the test's own (commands keep what they summarise)."""
     for name in list(os.environ):
         if name.startswith(("OPENAI_", "MILESTONES_")):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/default-store.sqlite3")
 
 
 class Sleeps(list[float]):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from service.article import Article
 from service.engines.rules import RulesEngine
-from service.errors import InputError
+from service.errors import BadQuery
 from service.index.query import Filters, Page, decode_cursor
 from service.pipeline import Summariser
 from service.store import Store
@@ -281,11 +281,11 @@ def test_pages_never_repeat_or_skip_a_row_while_new_rows_arrive(store: Store, so
 
 
 def test_a_cursor_from_elsewhere_is_refused() -> None:
-    with pytest.raises(InputError):
+    with pytest.raises(BadQuery):
         decode_cursor("not-a-cursor", "date")
-    with pytest.raises(InputError):
+    with pytest.raises(BadQuery):
         Filters(date_from="2023-13")
-    with pytest.raises(InputError):
+    with pytest.raises(BadQuery):
         Page(limit=0)
 
 

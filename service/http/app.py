@@ -15,7 +15,7 @@ from service import __version__
 from service.errors import MilestonesError
 from service.http import docs, openapi, problems
 from service.http.job_runner import JobRunner
-from service.http.routes import health, jobs, reviews, summaries
+from service.http.routes import health, index, jobs, reviews, summaries
 from service.http.routes.webhooks import describe_webhooks
 from service.http.state import Service
 from service.jobs.callbacks import CallbackPolicy, Resolve, resolve_host
@@ -109,6 +109,7 @@ def create_app(
     app.state.service = service
     app.include_router(summaries.router)
     app.include_router(reviews.router)
+    app.include_router(index.router)
     app.include_router(jobs.router)
     app.include_router(health.router)
     describe_webhooks(app)

@@ -54,9 +54,10 @@ def _json_examples(extra: dict[str, Any]) -> dict[str, Any]:
 
 # What each problem status means, whichever route sends it.
 STATUS_MEANING = {
-    400: "The body is not what its content type says, or the engine asked for cannot run.",
+    400: "The body is not what its content type says, the engine asked for cannot run, or "
+    "a list's query parameter (a date, sort, limit or cursor) cannot be used.",
     401: "No valid API key: send 'Authorization: Bearer <key>'.",
-    404: "No such summary or job.",
+    404: "No such summary or job, or nothing stored for that product or organisation.",
     413: "The body is over the size limit (MILESTONES_MAX_BODY_BYTES).",
     415: "A content type or charset the service does not read.",
     422: "The request's fields or the article cannot be used (the detail says which); or "
@@ -133,6 +134,12 @@ TAGS = [
     {"name": "summaries", "description": "Summarise an article now, or read a summary back."},
     {"name": "reviews", "description": "Editors' verdicts, corrections and additions."},
     {"name": "jobs", "description": "Summarise in the background; the outcome by webhook."},
+    {
+        "name": "index",
+        "description": "Milestones across articles: stored summaries, milestones and events "
+        "(one milestone reported by several articles) listed, filtered, searched and "
+        "downloaded (CSV, XLSX); a product's or organisation's timeline.",
+    },
     {"name": "operations", "description": "Health, readiness and metrics, without a key."},
 ]
 

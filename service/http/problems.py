@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from service.errors import (
+    BadQuery,
     CallbackRefused,
     CallbacksUnavailable,
     ConfigurationError,
@@ -60,6 +61,7 @@ class Problem:
 
 PROBLEMS: dict[type[MilestonesError], Problem] = {
     MalformedBody: Problem(400, "malformed-body", "Malformed body"),
+    BadQuery: Problem(400, "bad-query", "Bad query parameter"),
     EngineUnavailable: Problem(400, "engine-unavailable", "Engine unavailable"),
     Unauthorized: Problem(
         401, "unauthorized", "Unauthorized", headers=(("WWW-Authenticate", "Bearer"),)

@@ -33,11 +33,11 @@ class IndexedArticle(_Out):
 class ArticleRef(_Out):
     """The article a milestone is quoted from."""
 
-    summary_id: str
-    url: str | None
-    outlet: str | None
-    published_at: str | None
-    headline: str
+    summary_id: str = Field(description="The summary's id (its page: /summaries/{id}).")
+    url: str | None = Field(description="The article's URL, when known.")
+    outlet: str | None = Field(description="The publisher's host name, from the URL.")
+    published_at: str | None = Field(description="Publication date (YYYY-MM-DD), if known.")
+    headline: str = Field(description="The summary's headline.")
 
 
 class IndexedMilestone(_Out):
@@ -45,59 +45,59 @@ class IndexedMilestone(_Out):
 
     id: str = Field(description="The summary id and the milestone's position in it.")
     event_id: str | None = Field(description="The event it was merged into.")
-    kind: str
-    status: str
-    title: str
-    date: str | None
-    organisation: str
-    authority: str | None
-    jurisdiction: str | None
-    product: str | None
-    indication: str | None
+    kind: str = Field(description="The milestone's kind (designation, funding …).")
+    status: str = Field(description="achieved, in_progress or planned.")
+    title: str = Field(description="What happened, in a few words.")
+    date: str | None = Field(description="When (YYYY, YYYY-MM or YYYY-MM-DD), if stated.")
+    organisation: str = Field(description="Who reached it, as the article names them.")
+    authority: str | None = Field(description="The regulator, agency or funder, if any.")
+    jurisdiction: str | None = Field(description="ISO 3166-1 alpha-2 code or EU, if any.")
+    product: str | None = Field(description="The product concerned, as the article names it.")
+    indication: str | None = Field(description="The disease or use concerned, if any.")
     evidence: str = Field(description="The article's words stating the milestone.")
     evidence_span: EvidenceSpan = Field(description="Where the evidence stands in the text.")
-    alignment: str
-    article: ArticleRef
+    alignment: str = Field(description="exact, or fuzzy when the quote was re-aligned.")
+    article: ArticleRef = Field(description="The article it is quoted from.")
 
 
 class EventSource(_Out):
     """One article's report of an event: its milestone, evidence and why it joined."""
 
-    milestone_id: str
-    status: str
-    date: str | None
-    evidence: str
-    evidence_span: EvidenceSpan
+    milestone_id: str = Field(description="The milestone this article reported.")
+    status: str = Field(description="Its status, as this article reported it.")
+    date: str | None = Field(description="Its date, as this article gave it.")
+    evidence: str = Field(description="This article's words stating it.")
+    evidence_span: EvidenceSpan = Field(description="Where the evidence stands in the text.")
     joined: str = Field(description="Why this report joined the event (the fields matched).")
-    article: ArticleRef
+    article: ArticleRef = Field(description="The article that reported it.")
 
 
 class Step(_Out):
     """A status an event was reported in, and when that report came."""
 
-    status: str
-    date: str | None
-    summary_id: str
-    published_at: str | None
+    status: str = Field(description="The status this report gave.")
+    date: str | None = Field(description="The milestone's date in this report.")
+    summary_id: str = Field(description="The report's summary.")
+    published_at: str | None = Field(description="When the report was published, if known.")
 
 
 class IndexedEvent(_Out):
     """A milestone as one event, however many articles reported it."""
 
     id: str = Field(description="The event's id: its first source's milestone id.")
-    kind: str
+    kind: str = Field(description="The milestone kind of every source.")
     status: str = Field(description="The most advanced status reported.")
     date: str | None = Field(description="The most precise date its sources give.")
     product: str | None = Field(description="The product, by the name most articles use.")
     organisation: str = Field(description="The organisation most of its sources name.")
-    authority: str | None
-    jurisdiction: str | None
+    authority: str | None = Field(description="The authority, by its shown name, if any.")
+    jurisdiction: str | None = Field(description="ISO 3166-1 alpha-2 code or EU, if any.")
     matched_on: list[str] = Field(description="The fields its sources were matched on.")
     progression: list[Step] = Field(
         description="When sources report different statuses: each status as reported, "
         "in publication order (planned, then achieved …)."
     )
-    sources: list[EventSource]
+    sources: list[EventSource] = Field(description="Every article that reported it.")
 
 
 class Timeline(_Out):
@@ -107,7 +107,7 @@ class Timeline(_Out):
     name: str = Field(description="The name most articles use.")
     kind: str = Field(description="product or organisation")
     names: list[str] = Field(description="Every way the articles write it.")
-    events: list[IndexedEvent]
+    events: list[IndexedEvent] = Field(description="Its events, dated ones in date order.")
 
 
 T = TypeVar("T")
@@ -116,7 +116,7 @@ T = TypeVar("T")
 class ListPage(_Out, Generic[T]):
     """A page of a list, and the cursor of the next (null on the last page)."""
 
-    items: list[T]
+    items: list[T] = Field(description="This page's rows.")
     next_cursor: str | None = Field(
         description="Pass as ?cursor= for the next page; null when this is the last."
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from schemas.v1 import parse_partial_date
-from service.errors import InputError
+from service.errors import BadQuery
 
 Sort = Literal["date", "-date", "seen", "-seen"]
 SORTS: tuple[Sort, ...] = ("date", "-date", "seen", "-seen")
@@ -46,9 +46,9 @@ class Filters:
                 try:
                     parse_partial_date(value)
                 except ValueError as error:
-                    raise InputError(f"{name}: {error}") from None
+                    raise BadQuery(f"{name}: {error}") from None
         if self.query is not None and not fts_terms(self.query):
-            raise InputError("q: the search needs at least one word (letters or digits)")
+            raise BadQuery("q: the search needs at least one word (letters or digits)")
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,9 @@ class Page:
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
-            raise InputError(f"sort must be one of {', '.join(SORTS)}, not {self.sort!r}")
+            raise BadQuery(f"sort must be one of {', '.join(SORTS)}, not {self.sort!r}")
         if not 1 <= self.limit <= MAX_LIMIT:
-            raise InputError(f"limit must be between 1 and {MAX_LIMIT}, not {self.limit}")
+            raise BadQuery(f"limit must be between 1 and {MAX_LIMIT}, not {self.limit}")
 
     def following(self, key: tuple[Any, ...]) -> Page:
         return replace(self, after=key)
@@ -80,11 +80,11 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, ...]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         said, key = json.loads(raw)
     except (binascii.Error, ValueError, TypeError):
-        raise InputError("cursor is not a cursor this service gave out") from None
+        raise BadQuery("cursor is not a cursor this service gave out") from None
     if not isinstance(key, list) or not all(isinstance(v, str | int) for v in key):
-        raise InputError("cursor is not a cursor this service gave out")
+        raise BadQuery("cursor is not a cursor this service gave out")
     if said != sort:
-        raise InputError(f"cursor was given for sort={said}, not sort={sort}")
+        raise BadQuery(f"cursor was given for sort={said}, not sort={sort}")
     return tuple(key)
 
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy import (
@@ -43,7 +43,7 @@ from sqlalchemy import (
 
 from schemas import SummaryRecord
 from schemas.v1 import EvidenceSpan, parse_partial_date
-from service.errors import InputError
+from service.errors import BadQuery
 from service.index.events import Member, merge
 from service.index.models import (
     ArticleRef,
@@ -56,7 +56,7 @@ from service.index.models import (
     Timeline,
 )
 from service.index.names import Curated, NameSpace, curated, learned_aliases, name_key
-from service.index.query import Filters, Page, decode_cursor, encode_cursor, fts_terms
+from service.index.query import Filters, Page, Sort, decode_cursor, encode_cursor, fts_terms
 from service.store.database import Database
 from service.store.tables import (
     PG_ARTICLE_TSV,
@@ -70,6 +70,7 @@ from service.store.tables import (
     summaries,
 )
 
+T = TypeVar("T")
 BATCH = 500  # rows per page when a whole listing is read (exports, backfill)
 
 
@@ -498,7 +499,7 @@ class IndexStore:
     def _paged(self, stmt: Select[Any], order: list[tuple[Any, bool]], page: Page) -> Select[Any]:
         if page.after is not None:
             if len(page.after) != len(order):
-                raise InputError("cursor is not a cursor this service gave out")
+                raise BadQuery("cursor is not a cursor this service gave out")
             stmt = stmt.where(_after(order, page.after))
         ordering = [col.desc() if desc else col.asc() for col, desc in order]
         return stmt.order_by(*ordering).limit(page.limit + 1)
@@ -527,16 +528,6 @@ class IndexStore:
         return ListPage[IndexedMilestone](
             items=[_milestone(row) for row in rows], next_cursor=cursor
         )
-
-    def iter_milestones(self, f: Filters, sort: str = "date") -> Iterator[IndexedMilestone]:
-        """Every milestone the filters select, a page at a time (exports)."""
-        page = Page(sort=sort, limit=BATCH)  # type: ignore[arg-type]
-        while True:
-            listing = self.milestones(f, page)
-            yield from listing.items
-            if listing.next_cursor is None:
-                return
-            page = page.following(decode_cursor(listing.next_cursor, sort))
 
     def _event_conditions(self, conn: Connection, f: Filters) -> list[ColumnElement[bool]]:
         e, m = events.c, milestones.c
@@ -582,15 +573,6 @@ class IndexStore:
             last = rows[-1]
             cursor = encode_cursor(page.sort, tuple(getattr(last, c.name) for c, _ in order))
         return ListPage[IndexedEvent](items=items, next_cursor=cursor)
-
-    def iter_events(self, f: Filters, sort: str = "date") -> Iterator[IndexedEvent]:
-        page = Page(sort=sort, limit=BATCH)  # type: ignore[arg-type]
-        while True:
-            listing = self.events(f, page)
-            yield from listing.items
-            if listing.next_cursor is None:
-                return
-            page = page.following(decode_cursor(listing.next_cursor, sort))
 
     def _events_in(self, conn: Connection, rows: Sequence[Any]) -> list[IndexedEvent]:
         """Events with their sources and display names (three queries for a page)."""
@@ -736,7 +718,7 @@ class IndexStore:
     def articles(self, f: Filters, page: Page) -> ListPage[IndexedArticle]:
         a = articles.c
         if page.sort not in ("seen", "-seen"):
-            raise InputError("summaries are listed by sort=-seen (newest first) or sort=seen")
+            raise BadQuery("summaries are listed by sort=-seen (newest first) or sort=seen")
         order = [(a.seq, page.sort == "-seen")]
         with self.db.connect() as conn:
             where: list[ColumnElement[bool]] = []
@@ -775,6 +757,17 @@ class IndexStore:
                 conn.scalar(select(func.count()).select_from(milestones)) or 0,
                 conn.scalar(select(func.count()).select_from(events)) or 0,
             )
+
+
+def every(listing: Callable[[Filters, Page], ListPage[T]], f: Filters, sort: Sort) -> Iterator[T]:
+    """Every row a paged listing selects, a page at a time (downloads and exports)."""
+    page = Page(sort=sort, limit=BATCH)
+    while True:
+        found = listing(f, page)
+        yield from found.items
+        if found.next_cursor is None:
+            return
+        page = page.following(decode_cursor(found.next_cursor, sort))
 
 
 def _article_ref(row: Any) -> ArticleRef:
@@ -818,5 +811,10 @@ def _indexed_article(row: Any) -> IndexedArticle:
         summary=row.summary,
         engine=row.engine,
         milestones=row.milestones,
-        first_seen=row.first_seen,
+        first_seen=_aware(row.first_seen),
     )
+
+
+def _aware(when: datetime) -> datetime:
+    """A stored time in UTC (SQLite gives it back without its zone)."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)

@@ -1,0 +1,134 @@
+"""Milestones, events and summaries as rows for spreadsheets: CSV (streamed) and XLSX.
+
+A cell that a spreadsheet would read as a formula (starting ``=``, ``+``, ``-``, ``@``,
+a tab or a return) is written with a leading ``'``, so an article cannot put a formula
+in an analyst's sheet (CSV injection); in XLSX every text cell is stored as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Literal
+
+from service.errors import BadQuery
+from service.index.models import IndexedArticle, IndexedEvent, IndexedMilestone
+
+Format = Literal["json", "csv", "xlsx", "jsonl"]
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MAX_ROWS = 1_048_575  # a sheet's rows, less the header
+XLSX_MAX_CELL = 32_767
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+MILESTONE_COLUMNS = [
+    "id", "event_id", "kind", "status", "date", "title", "product", "organisation",
+    "authority", "jurisdiction", "indication", "evidence", "span_start", "span_end",
+    "alignment", "summary_id", "headline", "published_at", "outlet", "url",
+]  # fmt: skip
+EVENT_COLUMNS = [
+    "id", "kind", "status", "date", "product", "organisation", "authority", "jurisdiction",
+    "sources", "matched_on", "progression", "first_published", "evidence", "urls",
+    "summary_ids",
+]  # fmt: skip
+ARTICLE_COLUMNS = [
+    "summary_id", "published_at", "outlet", "url", "source", "headline", "summary",
+    "milestones", "engine", "first_seen",
+]  # fmt: skip
+
+
+def milestone_row(m: IndexedMilestone) -> list[Any]:
+    a = m.article
+    return [
+        m.id, m.event_id, m.kind, m.status, m.date, m.title, m.product, m.organisation,
+        m.authority, m.jurisdiction, m.indication, m.evidence, m.evidence_span.start,
+        m.evidence_span.end, m.alignment, a.summary_id, a.headline, a.published_at,
+        a.outlet, a.url,
+    ]  # fmt: skip
+
+
+def event_row(e: IndexedEvent) -> list[Any]:
+    published = sorted(s.article.published_at for s in e.sources if s.article.published_at)
+    steps = " > ".join(f"{s.status} ({s.published_at or 'undated'})" for s in e.progression)
+    return [
+        e.id, e.kind, e.status, e.date, e.product, e.organisation, e.authority,
+        e.jurisdiction, len(e.sources), "; ".join(e.matched_on), steps,
+        published[0] if published else None, e.sources[0].evidence if e.sources else None,
+        "; ".join(dict.fromkeys(s.article.url for s in e.sources if s.article.url)),
+        "; ".join(dict.fromkeys(s.article.summary_id for s in e.sources)),
+    ]  # fmt: skip
+
+
+def article_row(a: IndexedArticle) -> list[Any]:
+    return [
+        a.summary_id, a.published_at, a.outlet, a.url, a.source, a.headline, a.summary,
+        a.milestones, a.engine, a.first_seen.isoformat(),
+    ]  # fmt: skip
+
+
+def safe_cell(value: Any) -> Any:
+    """A cell no spreadsheet reads as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_lines(columns: list[str], rows: Iterable[list[Any]], batch: int = 200) -> Iterator[str]:
+    """The CSV text, a few rows at a time (for a streamed response or a file)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    n = 0
+    for row in rows:
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+        n += 1
+        if n % batch == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def xlsx_bytes(title: str, columns: list[str], rows: Iterable[list[Any]]) -> bytes:
+    """An XLSX workbook of one sheet: the header, then the rows (written as they come)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for n, row in enumerate(rows, start=1):
+        if n > XLSX_MAX_ROWS:
+            raise BadQuery(
+                f"more than {XLSX_MAX_ROWS:,} rows do not fit in a sheet: narrow the filters, "
+                "or ask for CSV"
+            )
+        cells: list[Any] = []
+        for value in row:
+            if isinstance(value, str):
+                cell = WriteOnlyCell(sheet, value=None)
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_MAX_CELL]
+                cell.data_type = "s"  # text, even when it starts with "="
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+Sheet = tuple[list[str], Callable[[Any], list[Any]]]
+SHEETS: dict[str, Sheet] = {
+    "milestones": (MILESTONE_COLUMNS, milestone_row),
+    "events": (EVENT_COLUMNS, event_row),
+    "summaries": (ARTICLE_COLUMNS, article_row),
+}
