@@ -17,6 +17,7 @@ from service.cli import app as cli
 from tests.doubles.browser import open_offline
 from tests.doubles.fake_openai import free_port
 from tests.doubles.processes import ROOT, clean_env, server_process
+from tests.test_store_index import FOLLOW_UP
 
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -278,4 +279,69 @@ def test_every_text_on_the_summary_page_meets_wcag_aa_contrast(
         if contrast(fg, bg) < 4.5
     ]
     assert low == []
+    page.close()
+
+
+def test_a_seed_products_timeline_links_each_source_to_its_evidence(
+    browser: Any, service: tuple[str, str]
+) -> None:
+    base, _ = service
+    seed = SEEDS[-1].read_text(encoding="utf-8")  # IMC001, IMC002 and IMC008
+    assert httpx.post(f"{base}/v1/summaries", json={"text": seed}, timeout=30).status_code == 200
+    follow_up = {
+        "text": FOLLOW_UP,
+        "url": "https://news.example.com/imc-002",
+        "published_at": "2025-04-02",
+    }
+    assert httpx.post(f"{base}/v1/summaries", json=follow_up, timeout=30).status_code == 200
+    page, refused = open_offline(browser, f"{base}/products/IMC-002")
+    names = f"{page.locator('h1').text_content()} {page.locator('.lede').text_content()}"
+    assert "IMC002" in names and "IMC-002" in names  # one article each: both are shown
+    events = page.locator("ol.timeline > li.card")
+    assert events.count() == 2
+    assert events.first.locator(".when").text_content() == "2023-04"
+    assert events.last.locator(".when").text_content() == "undated"
+    assert events.last.locator(".sources > li").count() == 2  # the seed and the follow-up
+    evidence = events.first.locator("blockquote").text_content()
+    events.first.locator(".sources a").first.click()
+    page.wait_for_selector("#article mark.ev.active")
+    marked = page.locator("#article mark.ev.active")
+    assert "".join(marked.all_text_contents()) == evidence  # the source's own words
+    box = marked.first.bounding_box()
+    assert box is not None and 0 <= box["y"] < page.viewport_size["height"]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    timeline, _ = open_offline(browser, f"{base}/products/IMC002")
+    timeline.screenshot(path=str(SCREENSHOTS / "timeline-page.png"), full_page=True)
+    timeline.close()
+    assert refused == []
+    page.close()
+
+
+def test_the_milestones_table_filters_by_form_and_downloads(
+    browser: Any, service: tuple[str, str]
+) -> None:
+    base, _ = service
+    seed = SEEDS[-1].read_text(encoding="utf-8")
+    httpx.post(f"{base}/v1/summaries", json={"text": seed}, timeout=30)
+    page, refused = open_offline(browser, f"{base}/milestones")
+    page.select_option("#f-kind", "designation")
+    page.fill("#f-product", "imc 001")
+    page.click(".filters button[type=submit]")
+    page.wait_for_url("**/milestones?*")
+    rows = page.locator("table.milestones tbody tr")
+    assert rows.count() == 1
+    assert "IMC001" in (rows.first.text_content() or "")
+    with page.expect_download() as download:
+        page.click("a[href^='/milestones.csv']")
+    saved = download.value.path()
+    assert saved is not None and Path(saved).read_text().count("\n") == 2  # header + 1 row
+    page.set_viewport_size({"width": 375, "height": 800})
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    low = [
+        (where, round(contrast(fg, bg), 2))
+        for where, fg, bg in page.evaluate(COLOURS)
+        if contrast(fg, bg) < 4.5
+    ]
+    assert low == [] and refused == []
     page.close()

@@ -4,6 +4,10 @@
 - ``/summaries/{id}``: the summary, a card per milestone, the article with every
   milestone's evidence highlighted where it stands, the review form.
 - ``/jobs/{id}``: a job's status, its summary, its webhook deliveries.
+- ``/milestones``: every stored milestone, filtered and searched, paged, downloadable
+  (``/milestones.csv``, ``/milestones.xlsx``);
+- ``/products/{name}``, ``/organisations/{name}``: a timeline of events, each source
+  linking to its evidence highlighted in its article.
 - ``/signin``, ``/signout``: when the service has API keys.
 
 Every page is rendered on the server (``render``), with CSRF tokens and strict headers
@@ -18,30 +22,35 @@ import secrets
 from collections import OrderedDict
 from datetime import date
 from typing import Any, cast
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
 from schemas import SummaryRecord
-from service.errors import InputError, InvalidRequest, MilestonesError
+from schemas.v1 import MILESTONE_KINDS
+from service.errors import BadQuery, InputError, InvalidRequest, MilestonesError
 from service.http.job_runner import public_job
 from service.http.models import subjects_of
 from service.http.problems import problem_of
 from service.http.state import Service, service_of
 from service.http.summary import public_summary
+from service.index.names import NameSpace
+from service.index.query import SORTS, Filters, Page, Sort, decode_cursor
+from service.index.sheets import CSV_TYPE, SHEETS, XLSX_TYPE, csv_lines, xlsx_bytes
 from service.inputs import FILE_SUFFIXES, ArticleInput, decode
 from service.offload import off_loop_for
 from service.reviews import EDITABLE, AddedMilestone, MilestoneVerdict, ReviewIn, check
 from service.safe_json import loads
 from service.settings import EngineName
+from service.store.index import every
 from service.web import render
 from service.web.security import csrf_ok, csrf_token, finish, session_for, set_session, signed_in
-from service.web.view import build_view
+from service.web.view import KINDS, STATUS_LABELS, build_view, kind_group, kind_label
 
 router = APIRouter(include_in_schema=False)
 ENGINES: list[tuple[str, str]] = [
@@ -453,6 +462,140 @@ async def job(job_id: str, request: Request) -> Response:
         csrf=csrf_token(request),
     )
     return html(request, body)
+
+
+# -- across articles ------------------------------------------------------------------------
+
+SORT_LABELS: list[tuple[str, str]] = [
+    ("-seen", "newest stored first"),
+    ("seen", "oldest stored first"),
+    ("date", "by date, earliest first"),
+    ("-date", "by date, latest first"),
+]
+FILTER_FIELDS = ("q", "status", "product", "organisation", "authority", "jurisdiction",
+                 "date_from", "date_to", "sort")  # fmt: skip
+
+
+def _list_form(request: Request) -> dict[str, Any]:
+    """The filter form's values, as sent (empty fields dropped)."""
+    params = request.query_params
+    form: dict[str, Any] = {k: params.get(k, "").strip()[:300] or None for k in FILTER_FIELDS}
+    form["kind"] = [k for k in params.getlist("kind") if k][:18]
+    form["sort"] = form["sort"] or "-seen"
+    return form
+
+
+def _list_query(form: dict[str, Any], cursor: str | None = None) -> tuple[Filters, Page]:
+    """Filters and a page from the form; BadQuery saying what is wrong."""
+    sort = form["sort"]
+    if sort not in SORTS:
+        raise BadQuery(f"sort must be one of {', '.join(SORTS)}")
+    unknown = [k for k in form["kind"] if k not in MILESTONE_KINDS]
+    if unknown:
+        raise BadQuery(f"no milestone kind {unknown[0]!r}")
+    if form["status"] and form["status"] not in STATUS_LABELS:
+        raise BadQuery(f"no status {form['status']!r}")
+    filters = Filters(
+        kinds=tuple(form["kind"]), status=form["status"], product=form["product"],
+        organisation=form["organisation"], authority=form["authority"],
+        jurisdiction=form["jurisdiction"], date_from=form["date_from"],
+        date_to=form["date_to"], query=form["q"],
+    )  # fmt: skip
+    after = decode_cursor(cursor, sort) if cursor else None
+    return filters, Page(sort=cast(Sort, sort), limit=50, after=after)
+
+
+def _query_string(form: dict[str, Any], **extra: str) -> str:
+    pairs = [(k, v) for k, v in form.items() if k != "kind" and v]
+    pairs += [("kind", k) for k in form["kind"]] + list(extra.items())
+    return ("?" + urlencode(pairs)) if pairs else ""
+
+
+@router.get("/milestones")
+async def milestones_page(request: Request) -> Response:
+    service, signed = who(request)
+    if signed is None:
+        return to_signin(request)
+    form = _list_form(request)
+    context: dict[str, Any] = {"items": [], "next_page": None, "error": None}
+    status = 200
+    try:
+        filters, page = _list_query(form, request.query_params.get("cursor"))
+        found = await asyncio.to_thread(service.store.index.milestones, filters, page)
+        context["items"] = found.items
+        if found.next_cursor:
+            context["next_page"] = _query_string(form, cursor=found.next_cursor)
+    except BadQuery as error:
+        context["error"], status = error.detail, 400
+    body = render.page(
+        "milestones.html",
+        form=form,
+        query=_query_string(form),
+        kinds=KINDS,
+        statuses=STATUS_LABELS,
+        sorts=SORT_LABELS,
+        group=kind_group,
+        label=kind_label,
+        signed_in=signed if service.api_keys else None,
+        csrf=csrf_token(request),
+        **context,
+    )
+    return html(request, body, status)
+
+
+@router.get("/milestones.{fmt}")
+async def milestones_download(fmt: str, request: Request) -> Response:
+    service, signed = who(request)
+    if signed is None:
+        return to_signin(request)
+    if fmt not in ("csv", "xlsx"):
+        return error_page(request, 404, "Not found", "Downloads are .csv or .xlsx.")
+    form = _list_form(request)
+    try:
+        filters, page = _list_query(form)
+        columns, to_row = SHEETS["milestones"]
+        rows = every(service.store.index.milestones, filters, page.sort)
+        cells = (to_row(m) for m in rows)
+        headers = {"Content-Disposition": f'attachment; filename="milestones.{fmt}"'}
+        if fmt == "csv":
+            lines = csv_lines(columns, cells)
+            return finish(request, StreamingResponse(lines, media_type=CSV_TYPE, headers=headers))
+        data = await asyncio.to_thread(xlsx_bytes, "milestones", columns, cells)
+    except BadQuery as error:
+        return error_page(request, 400, "Bad filter", error.detail)
+    return finish(request, Response(data, media_type=XLSX_TYPE, headers=headers))
+
+
+async def _timeline_page(request: Request, space: NameSpace, name: str) -> Response:
+    service, signed = who(request)
+    if signed is None:
+        return to_signin(request)
+    found = await asyncio.to_thread(service.store.index.timeline, space, name[:300])
+    if found is None:
+        return error_page(request, 404, "Not found", f"Nothing is stored for the {space} {name}.")
+    body = await off_loop_for(
+        sum(len(s.evidence) for e in found.events for s in e.sources),
+        render.page,
+        "timeline.html",
+        timeline=found,
+        others=[n for n in found.names if n != found.name],
+        statuses=STATUS_LABELS,
+        group=kind_group,
+        label=kind_label,
+        signed_in=signed if service.api_keys else None,
+        csrf=csrf_token(request),
+    )
+    return html(request, body)
+
+
+@router.get("/products/{name}")
+async def product_page(name: str, request: Request) -> Response:
+    return await _timeline_page(request, "product", name)
+
+
+@router.get("/organisations/{name}")
+async def organisation_page(name: str, request: Request) -> Response:
+    return await _timeline_page(request, "organisation", name)
 
 
 # -- signing in ----------------------------------------------------------------------------

@@ -34,6 +34,9 @@
       choose(link.getAttribute("data-m"), true);
     });
   });
+  // Arrived from a timeline or the milestones table (…#ev-3): that evidence, marked.
+  var linked = /^#ev-(\d+)$/.exec(window.location.hash);
+  if (linked) { choose(linked[1], false); }
 
   // Evidence hovered or focused: its milestones' cards lit; chosen: the first card.
   article.querySelectorAll("mark.ev").forEach(function (mark) {
