@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Literal
 
@@ -34,6 +34,7 @@ _NOT_WORD = re.compile(r"[^\w]+")
 _PARTS = re.compile(r"[^\W\d_]+|\d+")
 
 
+@lru_cache(maxsize=16_384)  # names recur across articles; each is at most a few hundred chars
 def name_key(name: str) -> str:
     """The key two spellings of a name share: case, accents, ®/™, punctuation, hyphens
     and spaces, a leading "the" and trailing legal forms (Inc., AB, Co., Ltd.) ignored."""
@@ -60,10 +61,12 @@ _SHORT_INN = re.compile(r"^[A-Za-z]{2,6}-(?:cel|vec|VEC)$")
 _BRAND = re.compile(r"^[A-Z][a-z]{3,}[®™]?$")
 # Targets, which look like codes but are not products (CD19, HER2, IL13).
 _TARGET = re.compile(r"^(?:CD|HER|IL|GD|GPC|CLDN|FGFR|EGFR|KRAS|BCMA)[- ]?\d+", re.I)
-_APPOSITION = (
-    r"\s*\(\s*([^()\n;,]{2,60}?)\s*[;,)]",  # Casgevy (exagamglogene autotemcel)
-    r"\s*,\s*(?:also known as|formerly(?: known as)?|previously) ([^,.;()\n]{2,60})",
+# Apposition: a name and another in brackets after it, or ", also known as" another.
+_BRACKETS = re.compile(r"\(\s*([^()\n;,]{2,60}?)\s*[;,)]")
+_KNOWN_AS = re.compile(
+    r",\s*(?:also known as|formerly(?: known as)?|previously) ([^,.;()\n]{2,60})"
 )
+_WORDS_BEFORE = 4  # a name before the brackets is at most this many words
 
 
 def _alias_like(text: str) -> bool:
@@ -77,25 +80,44 @@ def _alias_like(text: str) -> bool:
 
 def learned_aliases(text: str, products: Iterable[str], limit: int = 50) -> list[tuple[str, str]]:
     """Pairs (product, alias) the article writes in apposition: ``Casgevy
-    (exagamglogene autotemcel)``, ``IMC-001, also known as ABC-1``, a code and a brand.
-    Only a name that looks like a product's name (a code, an INN, a brand) is taken: a
-    description in brackets (``IMC002 (CLDN18.2 CAR-T)``) is not an alias."""
+    (exagamglogene autotemcel)``, ``tisagenlecleucel (Kymriah)``, ``IMC-001, also known
+    as ABC-1``. Only a name that looks like a product's name (a code, an INN, a brand) is
+    taken: a description in brackets (``IMC002 (CLDN18.2 CAR-T)``) is not an alias. One
+    pass over the text, whatever the number of products."""
+    named = {name_key(p): p for p in list(dict.fromkeys(products))[:limit]}
+    named.pop("", None)
     found: dict[tuple[str, str], None] = {}
-    for product in list(dict.fromkeys(products))[:limit]:
-        for pattern in _APPOSITION:
-            for match in re.finditer(r"(?<!\w)" + re.escape(product) + pattern, text):
-                alias = match.group(1).strip()
-                if alias and _alias_like(alias) and name_key(alias) != name_key(product):
-                    found[(product, alias)] = None
-        # The other way round: exagamglogene autotemcel (Casgevy).
-        before = r"((?<![\w-])[\w-]+(?: [\w-]+){0,2})\s*\(\s*" + re.escape(product) + r"\s*[;,)]"
-        for match in re.finditer(before, text):
-            words = match.group(1).split()
+
+    def product_before(end: int) -> tuple[str | None, list[str]]:
+        """The product ending just before ``end`` (words run back at most a few), and
+        the words before it."""
+        words = text[max(0, end - 120) : end].split()[-_WORDS_BEFORE:]
+        for n in range(len(words), 0, -1):
+            product = named.get(name_key(" ".join(words[-n:])))
+            if product is not None:
+                return product, words[:-n]
+        return None, words
+
+    for match in _BRACKETS.finditer(text):
+        inside = match.group(1).strip()
+        product, _ = product_before(match.start())
+        if product is not None:  # Casgevy (exagamglogene autotemcel)
+            if _alias_like(inside) and name_key(inside) != name_key(product):
+                found[(product, inside)] = None
+            continue
+        product = named.get(name_key(inside))
+        if product is not None:  # exagamglogene autotemcel (Casgevy)
+            words = text[max(0, match.start() - 120) : match.start()].split()[-3:]
             for n in range(len(words), 0, -1):  # the longest run of words that is a name
                 alias = " ".join(words[-n:])
                 if _alias_like(alias) and name_key(alias) != name_key(product):
                     found[(product, alias)] = None
                     break
+    for match in _KNOWN_AS.finditer(text):
+        product, _ = product_before(match.start())
+        alias = match.group(1).strip()
+        if product is not None and _alias_like(alias) and name_key(alias) != name_key(product):
+            found[(product, alias)] = None
     return list(found)
 
 

@@ -129,6 +129,38 @@ class IndexStore:
         self.db = db
         self.curated = names or curated()
         self.sqlite = db.dialect == "sqlite"
+        # Built once: every stored summary runs them.
+        m, f = milestones.c, name_forms.c
+        upsert = db.insert(name_forms)
+        self._add_forms = upsert.on_conflict_do_update(
+            index_elements=[f.space, f.key, f.form],
+            set_={"articles": f.articles + upsert.excluded.articles},
+        )
+        self._drop_forms = (
+            update(name_forms)
+            .where(
+                f.space == bindparam("b_space"),
+                f.key == bindparam("b_key"),
+                f.form == bindparam("b_form"),
+            )
+            .values(articles=f.articles + bindparam("b_articles"))
+        )
+        self._learned = select(aliases.c.key, aliases.c.canonical).where(
+            aliases.c.space == bindparam("space"),
+            aliases.c.key.in_(bindparam("keys", expanding=True)),
+        )
+        groups: Any = bindparam("groups", expanding=True)
+        self._drop_events = delete(events).where(events.c.group_key.in_(groups))
+        self._members = select(
+            m.seq, m.id, m.status, m.date, m.authority_canon, m.jurisdiction, m.group_key
+        ).where(m.group_key.in_(groups))
+        self._assign = (
+            update(milestones)
+            .where(m.id == bindparam("mid"))
+            .values(event_id=bindparam("event"), joined=bindparam("why"))
+        )
+        self._article_by_id = select(articles).where(articles.c.summary_id == bindparam("sid"))
+        self._milestones_of = select(milestones).where(m.summary_id == bindparam("sid"))
 
     # -- writing --------------------------------------------------------------------------
 
@@ -177,15 +209,20 @@ class IndexStore:
         ]
         for product, alias in learned_aliases(body or "", names):
             touched |= self._join_in(conn, "product", name_key(product), name_key(alias))
-        canon: dict[tuple[NameSpace, str], str] = {}
+        wanted: dict[NameSpace, set[str]] = {"product": set(), "organisation": set()}
+        for m in summary.milestones:
+            if m.product:
+                wanted["product"].add(name_key(m.product))
+            wanted["organisation"].add(name_key(m.organisation))
+            if m.authority:
+                wanted["organisation"].add(name_key(m.authority))
+        canon = {space: self._canons_in(conn, space, keys) for space, keys in wanted.items()}
 
         def matched(space: NameSpace, name: str | None) -> tuple[str | None, str | None]:
             if name is None:
                 return None, None
             key = name_key(name)
-            if (space, key) not in canon:
-                canon[(space, key)] = self._canon_in(conn, space, key)
-            return key, canon[(space, key)]
+            return key, canon[space][key]
 
         rows = []
         forms: set[tuple[NameSpace, str, str]] = set()
@@ -233,26 +270,20 @@ class IndexStore:
         if rows:
             conn.execute(milestones.insert(), rows)
             if self.sqlite:
-                stored = conn.execute(
-                    select(milestones).where(milestones.c.summary_id == summary_id)
-                ).all()
+                stored = conn.execute(self._milestones_of, {"sid": summary_id}).all()
                 conn.execute(
                     text("INSERT INTO milestones_fts(rowid, words) VALUES (:seq, :words)"),
                     [{"seq": row.seq, "words": _words(row)} for row in stored],
                 )
         self._count_forms_in(conn, forms, +1)
-        # Every touched group's events go first: a milestone that moved group (re-indexed,
-        # or its product now an alias) keeps its id, and so may its event.
-        conn.execute(delete(events).where(events.c.group_key.in_(sorted(touched))))
-        for group in sorted(touched):
-            self._regroup_in(conn, group)
+        self._regroup_in(conn, touched)
 
     def _remove_in(self, conn: Connection, summary_id: str) -> set[str]:
         """Drop an article's index rows; the groups its milestones were in."""
         article = conn.execute(select(articles).where(articles.c.summary_id == summary_id)).first()
         if article is None:
             return set()
-        rows = conn.execute(select(milestones).where(milestones.c.summary_id == summary_id)).all()
+        rows = conn.execute(self._milestones_of, {"sid": summary_id}).all()
         if self.sqlite:
             body = conn.execute(
                 select(summaries.c.text).where(summaries.c.id == summary_id)
@@ -292,29 +323,28 @@ class IndexStore:
     def _count_forms_in(
         self, conn: Connection, forms: set[tuple[NameSpace, str, str]], step: int
     ) -> None:
-        for space, key, form in sorted(forms):
-            where = and_(
-                name_forms.c.space == space, name_forms.c.key == key, name_forms.c.form == form
-            )
-            done = conn.execute(
-                update(name_forms).where(where).values(articles=name_forms.c.articles + step)
-            )
-            if done.rowcount == 0 and step > 0:
-                conn.execute(
-                    name_forms.insert().values(space=space, key=key, form=form, articles=step)
-                )
-        if step < 0:
-            conn.execute(delete(name_forms).where(name_forms.c.articles <= 0))
+        """Count (or, step -1, uncount) an article's ways of writing names."""
+        if not forms:
+            return
+        rows = [{"space": sp, "key": k, "form": f, "articles": step} for sp, k, f in sorted(forms)]
+        if step > 0:
+            conn.execute(self._add_forms, rows)
+            return
+        conn.execute(self._drop_forms, [{f"b_{k}": v for k, v in row.items()} for row in rows])
+        conn.execute(delete(name_forms).where(name_forms.c.articles <= 0))
+
+    def _canons_in(self, conn: Connection, space: NameSpace, keys: set[str]) -> dict[str, str]:
+        """The shared key of each name key: curated, learned, or its own (one read)."""
+        found = {key: self.curated.canonical(space, key) for key in keys}
+        open_keys = sorted(key for key, shared in found.items() if shared is None)
+        learned: dict[str, str] = {}
+        if open_keys:
+            learned = dict(conn.execute(self._learned, {"space": space, "keys": open_keys}).all())
+        return {key: shared or learned.get(key, key) for key, shared in found.items()}
 
     def _canon_in(self, conn: Connection, space: NameSpace, key: str) -> str:
         """The key a name shares with its aliases: curated, learned, or its own."""
-        curated_key = self.curated.canonical(space, key)
-        if curated_key is not None:
-            return curated_key
-        found = conn.execute(
-            select(aliases.c.canonical).where(aliases.c.space == space, aliases.c.key == key)
-        ).scalar()
-        return found or key
+        return self._canons_in(conn, space, {key})[key]
 
     def _join_in(self, conn: Connection, space: NameSpace, a: str, b: str) -> set[str]:
         """Make two names aliases; the groups whose milestones moved (to merge again)."""
@@ -361,55 +391,56 @@ class IndexStore:
         )
         return moved
 
-    def _regroup_in(self, conn: Connection, group: str) -> None:
-        """Merge a group's milestones into events again."""
-        m = milestones.c
-        rows = conn.execute(
-            select(m.seq, m.id, m.status, m.date, m.authority_canon, m.jurisdiction).where(
-                m.group_key == group
-            )
-        ).all()
-        conn.execute(delete(events).where(events.c.group_key == group))
-        if not rows:
+    def _regroup_in(self, conn: Connection, groups: set[str]) -> None:
+        """Merge the milestones of these groups into events again (their events go
+        first: a milestone that moved group keeps its id, and so may its event)."""
+        if not groups:
             return
-        seqs = {row.id: row.seq for row in rows}
-        members = [
-            Member(row.id, row.status, row.date, row.authority_canon, row.jurisdiction)
-            for row in rows
-        ]
-        kind, subject = group.split("|", 1)
-        space = "product" if subject.startswith("p:") else "organisation"
-        event_rows, assigned = [], []
-        for found in merge(members):
-            event_id = f"e_{found.id}"
-            event_rows.append(
-                {
-                    "id": event_id,
-                    "group_key": group,
-                    "kind": kind,
-                    "subject_space": space,
-                    "subject": subject[2:],
-                    "authority_canon": found.authority,
-                    "jurisdiction": found.jurisdiction,
-                    "date": found.date,
-                    "undated": int(found.date is None),
-                    "date_sort": found.date or "",
-                    "status": found.status,
-                    "sources": len(found.members),
-                    "first_seq": min(seqs[x.id] for x in found.members),
-                    "matched_on": json.dumps(found.matched_on()),
-                }
+        keys = sorted(groups)
+        conn.execute(self._drop_events, {"groups": keys})
+        rows = conn.execute(self._members, {"groups": keys}).all()
+        by_group: dict[str, list[Any]] = {}
+        for row in rows:
+            by_group.setdefault(row.group_key, []).append(row)
+        event_rows: list[dict[str, Any]] = []
+        assigned: list[dict[str, Any]] = []
+        for group, members in sorted(by_group.items()):
+            seqs = {row.id: row.seq for row in members}
+            kind, subject = group.split("|", 1)
+            space = "product" if subject.startswith("p:") else "organisation"
+            merged = merge(
+                [
+                    Member(row.id, row.status, row.date, row.authority_canon, row.jurisdiction)
+                    for row in members
+                ]
             )
-            assigned += [
-                {"mid": x.id, "event": event_id, "why": found.joined[x.id]} for x in found.members
-            ]
-        conn.execute(events.insert(), event_rows)
-        conn.execute(
-            update(milestones)
-            .where(m.id == bindparam("mid"))
-            .values(event_id=bindparam("event"), joined=bindparam("why")),
-            assigned,
-        )
+            for found in merged:
+                event_id = f"e_{found.id}"
+                event_rows.append(
+                    {
+                        "id": event_id,
+                        "group_key": group,
+                        "kind": kind,
+                        "subject_space": space,
+                        "subject": subject[2:],
+                        "authority_canon": found.authority,
+                        "jurisdiction": found.jurisdiction,
+                        "date": found.date,
+                        "undated": int(found.date is None),
+                        "date_sort": found.date or "",
+                        "status": found.status,
+                        "sources": len(found.members),
+                        "first_seq": min(seqs[x.id] for x in found.members),
+                        "matched_on": json.dumps(found.matched_on()),
+                    }
+                )
+                assigned += [
+                    {"mid": x.id, "event": event_id, "why": found.joined[x.id]}
+                    for x in found.members
+                ]
+        if event_rows:
+            conn.execute(events.insert(), event_rows)
+            conn.execute(self._assign, assigned)
 
     # -- backfill ---------------------------------------------------------------------------
 
