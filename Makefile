@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.bench_bulk
 	$(BIN)/python -m bench.bench_jobs
 	$(BIN)/python -m bench.bench_pages
+	$(BIN)/python -m bench.bench_index
 
 schemas: $(STAMP)
 	$(BIN)/python -m schemas

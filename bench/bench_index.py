@@ -40,6 +40,7 @@ from service.settings import Settings
 from service.store import ArticleFacts, Store
 from service.store.index import every
 
+# BENCH_INDEX_ARTICLES: fewer articles for a quick look (the README's table is 20,000).
 ARTICLES, PER_ARTICLE = int(os.environ.get("BENCH_INDEX_ARTICLES", "20000")), 5
 BATCH = 250
 RUNS = 40
@@ -131,7 +132,9 @@ def article(
         if rng.random() < 0.05
         else None
     )
-    for k in range(PER_ARTICLE):
+    seen: set[tuple[object, ...]] = set()
+    while len(milestones) < PER_ARTICLE:
+        k = len(milestones)
         product = spelling(rng, rng.choice(products)) if rng.random() < 0.8 else None
         kind = rng.choice(MILESTONE_KINDS)
         authority, jurisdiction = rng.choice(AUTHORITIES)
@@ -146,6 +149,10 @@ def article(
             if precision < 0.6
             else f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         )
+        identity = (kind, product, authority, when)
+        if identity in seen:  # the schema refuses one milestone twice
+            continue
+        seen.add(identity)
         about = (
             f"{brand} ({product})" if brand and k == 0 and product else product
         ) or "its platform"
