@@ -35,6 +35,7 @@ from sqlalchemy.exc import OperationalError
 from schemas import SummaryRecord
 from schemas.v1 import MILESTONE_KINDS
 from service.http.app import create_app
+from service.index.names import name_key
 from service.index.query import Filters, Page, decode_cursor
 from service.settings import Settings
 from service.store import ArticleFacts, Store
@@ -99,6 +100,8 @@ DISEASES = [
 ]
 
 
+# Brands of one product in twenty, by the product's key (one brand, one product).
+BRANDS: dict[str, str] = {}
 KINDS_OF_COMPANY = ["Bio", "Therapeutics", "Cell", "Gene", "Medicine"]
 
 
@@ -111,7 +114,12 @@ def world(rng: random.Random) -> tuple[list[str], list[str]]:
         f"{''.join(rng.choice('ABCDEFGHKLMNPRSTVXZ') for _ in range(3))}-{rng.randint(1, 999):03d}"
         for _ in range(5_000)
     ]
-    return list(dict.fromkeys(organisations)), list(dict.fromkeys(products))
+    products = list(dict.fromkeys(products))
+    BRANDS.clear()
+    for n, product in enumerate(products[::20]):  # Helixab: a word and two letters
+        letters = chr(97 + n // len(WORDS) // 26 % 26) + chr(97 + n // len(WORDS) % 26)
+        BRANDS[name_key(product)] = f"{WORDS[n % len(WORDS)]}{letters}"
+    return list(dict.fromkeys(organisations)), products
 
 
 def spelling(rng: random.Random, product: str) -> str:
@@ -127,11 +135,6 @@ def article(
     written = organisation + rng.choice(SUFFIXES)
     sentences: list[str] = []
     milestones: list[dict[str, Any]] = []
-    brand = (
-        f"{rng.choice(WORDS)}{rng.choice(['va', 'ra', 'za', 'xi'])}"
-        if rng.random() < 0.05
-        else None
-    )
     seen: set[tuple[object, ...]] = set()
     while len(milestones) < PER_ARTICLE:
         k = len(milestones)
@@ -153,9 +156,11 @@ def article(
         if identity in seen:  # the schema refuses one milestone twice
             continue
         seen.add(identity)
-        about = (
-            f"{brand} ({product})" if brand and k == 0 and product else product
-        ) or "its platform"
+        # A product with a brand is sometimes written "Brand (CODE)": a learned alias.
+        brand = BRANDS.get(name_key(product)) if product else None
+        about = (f"{brand} ({product})" if brand and rng.random() < 0.3 else product) or (
+            "its platform"
+        )
         sentence = (
             f"{written} said {authority or 'the company'} reached a {kind.replace('_', ' ')} "
             f"milestone for {about} in {rng.choice(DISEASES)} (item {n}.{k})."

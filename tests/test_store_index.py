@@ -329,3 +329,16 @@ def test_summaries_stored_before_the_index_are_indexed_when_the_store_opens(
             assert conn.scalars(select(summaries.c.id)).all() == ["s_old"]
     finally:
         reopened.close()
+
+
+def test_a_name_in_apposition_with_one_product_after_another_joins_only_a_few(
+    store: Store,
+) -> None:
+    for n in range(12):
+        text = f"Brandix (AB-{100 + n}) was cleared in 2024."
+        keep(store, text, milestone(text, kind="trial_authorisation", product="Brandix"))
+    timeline = store.index.timeline("product", "Brandix")
+    assert timeline is not None
+    assert len(timeline.names) <= 8 and "Brandix" in timeline.names
+    assert store.index.timeline("product", "AB-100") is not None  # the first ones joined
+    assert store.index.timeline("product", "AB-111") is None  # the later ones did not

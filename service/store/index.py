@@ -71,6 +71,10 @@ from service.store.tables import (
 )
 
 T = TypeVar("T")
+# At most this many names share a key by learned aliases (a brand, an INN, a short INN,
+# codes old and new): an article that would join more (a brand in apposition with one
+# code after another) is taken to be wrong, and the names stay apart.
+MAX_ALIASES = 8
 BATCH = 500  # rows per page when a whole listing is read (exports, backfill)
 
 
@@ -148,6 +152,10 @@ class IndexStore:
         self._learned = select(aliases.c.key, aliases.c.canonical).where(
             aliases.c.space == bindparam("space"),
             aliases.c.key.in_(bindparam("keys", expanding=True)),
+        )
+        self._class_sizes = select(func.count()).where(
+            aliases.c.space == bindparam("space"),
+            aliases.c.canonical.in_(bindparam("keys", expanding=True)),
         )
         groups: Any = bindparam("groups", expanding=True)
         self._drop_events = delete(events).where(events.c.group_key.in_(groups))
@@ -355,6 +363,9 @@ class IndexStore:
         curated_b = self.curated.canonical(space, b) is not None
         if curated_a and curated_b:
             return set()  # the curated list keeps them apart
+        sizes = conn.execute(self._class_sizes, {"space": space, "keys": [ca, cb]}).scalar() or 0
+        if sizes + 2 > MAX_ALIASES:
+            return set()  # a name that joins ever more names is a mistake: keep them apart
         target = ca if curated_a else cb if curated_b else min(ca, cb)
         other = cb if target == ca else ca
         conn.execute(

@@ -233,6 +233,12 @@ EVENT_EXAMPLE = {
     ],
     "next_cursor": None,
 }
+TIMELINE_EXAMPLE = {
+    "name": "IMC002",
+    "kind": "product",
+    "names": ["IMC-002", "IMC002"],
+    "events": EVENT_EXAMPLE["items"],
+}
 SUMMARY_LIST_EXAMPLE = {
     "items": [
         {
@@ -299,7 +305,10 @@ async def _timeline(store: Store, space: NameSpace, name: str) -> Timeline:
     "/products/{name}/timeline",
     summary="A product's timeline",
     response_model=Timeline,
-    responses=problem_responses(401, 404, 503),
+    responses={
+        200: {"content": {"application/json": {"example": TIMELINE_EXAMPLE}}},
+        **problem_responses(401, 404, 503),
+    },
 )
 async def product_timeline(name: str, service: ServiceDep) -> Timeline:
     """What happened to a product, named by any of its names: its events in date order
@@ -311,7 +320,21 @@ async def product_timeline(name: str, service: ServiceDep) -> Timeline:
     "/organisations/{name}/timeline",
     summary="An organisation's timeline",
     response_model=Timeline,
-    responses=problem_responses(401, 404, 503),
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        **TIMELINE_EXAMPLE,
+                        "name": "Immunofoco",
+                        "kind": "organisation",
+                        "names": ["Immunofoco"],
+                    }
+                }
+            }
+        },
+        **problem_responses(401, 404, 503),
+    },
 )
 async def organisation_timeline(name: str, service: ServiceDep) -> Timeline:
     """What happened to an organisation (the events its milestones belong to), in date
