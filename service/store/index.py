@@ -160,7 +160,15 @@ class IndexStore:
         groups: Any = bindparam("groups", expanding=True)
         self._drop_events = delete(events).where(events.c.group_key.in_(groups))
         self._members = select(
-            m.seq, m.id, m.status, m.date, m.authority_canon, m.jurisdiction, m.group_key
+            m.seq,
+            m.id,
+            m.status,
+            m.date,
+            m.authority_canon,
+            m.jurisdiction,
+            m.group_key,
+            m.event_id,
+            m.joined,
         ).where(m.group_key.in_(groups))
         self._assign = (
             update(milestones)
@@ -417,6 +425,7 @@ class IndexStore:
         assigned: list[dict[str, Any]] = []
         for group, members in sorted(by_group.items()):
             seqs = {row.id: row.seq for row in members}
+            was = {row.id: (row.event_id, row.joined) for row in members}
             kind, subject = group.split("|", 1)
             space = "product" if subject.startswith("p:") else "organisation"
             merged = merge(
@@ -445,12 +454,14 @@ class IndexStore:
                         "matched_on": json.dumps(found.matched_on()),
                     }
                 )
-                assigned += [
+                assigned += [  # only the rows that change (fewer dead rows to vacuum)
                     {"mid": x.id, "event": event_id, "why": found.joined[x.id]}
                     for x in found.members
+                    if was[x.id] != (event_id, found.joined[x.id])
                 ]
         if event_rows:
             conn.execute(events.insert(), event_rows)
+        if assigned:
             conn.execute(self._assign, assigned)
 
     # -- backfill ---------------------------------------------------------------------------
