@@ -6,12 +6,13 @@
     │   ├── UnusableJSON             JSON invalid, nested too deep, or holding what no
     │   │                            text can (a lone surrogate, a number too long)
     │   ├── InvalidRequest           a request's fields are wrong (listed)
+    │   ├── BadQuery                 a list's filter, sort, limit or cursor unusable
     │   ├── PayloadTooLarge          a body over the size limit
     │   ├── UnsupportedMediaType     a content type or charset not accepted
     │   └── CallbackRefused          a callback URL the service will not call (SSRF)
     ├── RequestRefused               the request itself is refused
     │   ├── Unauthorized             no valid API key
-    │   ├── NotFound                 no such summary, job or route
+    │   ├── NotFound                 no such summary, job, route, product or organisation
     │   ├── IdempotencyKeyReused     a key sent again with another request
     │   ├── CallbacksUnavailable     a callback asked for, and no signing secret set
     │   └── EngineUnavailable        the engine asked for cannot run here
