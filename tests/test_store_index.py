@@ -342,3 +342,38 @@ def test_a_name_in_apposition_with_one_product_after_another_joins_only_a_few(
     assert len(timeline.names) <= 8 and "Brandix" in timeline.names
     assert store.index.timeline("product", "AB-100") is not None  # the first ones joined
     assert store.index.timeline("product", "AB-111") is None  # the later ones did not
+
+
+def test_a_stored_record_that_no_longer_parses_does_not_stop_the_backfill(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import service.store.index_write as writing
+
+    monkeypatch.setattr(writing, "BATCH", 1)  # a page of one: the bad record fills it
+    old = pool_for(store_url)
+    text = "Acme got an IND for AC-1 in 2024."
+    good = record(text, milestone(text, kind="trial_authorisation", product="AC-1"))
+    try:
+        with old.begin() as conn:
+            migrate(conn, MIGRATIONS[:6])
+            for sid, body in (
+                ("s_a_bad", '{"no": "longer a record"}'),
+                ("s_b_good", good.model_dump_json()),
+            ):
+                conn.execute(
+                    summaries.insert().values(
+                        id=sid,
+                        cache_key=sid.ljust(64, "k"),
+                        record=body,
+                        engine="rules",
+                        created_at=date(2026, 1, 1),
+                        text=text,
+                    )
+                )
+    finally:
+        old.dispose()
+    reopened = Store(store_url)
+    try:
+        assert reopened.index.count() == (1, 1, 1)
+    finally:
+        reopened.close()

@@ -19,7 +19,8 @@ from schemas import SummaryRecord
 from service.store.claims import ClaimStore
 from service.store.database import Database
 from service.store.idempotency import IdempotencyStore
-from service.store.index import ArticleFacts, IndexStore
+from service.store.index import IndexStore
+from service.store.index_write import ArticleFacts
 from service.store.queue import JobQueue
 from service.store.reviews import ReviewStore, StoredReview
 from service.store.summaries import StoredSummary, SummaryStore

@@ -1,18 +1,8 @@
-"""The index across articles: written with every stored summary, read by the lists,
-timelines, exports and search.
-
-Writing an article's summary (``write_in``, in the summary's own transaction):
-
-1. its previous index rows go, if it is re-indexed (a forced refresh);
-2. the article row and its full-text entry;
-3. aliases the article writes in apposition join their names (``service.index.names``):
-   milestones already stored under either name move to the shared key;
-4. its milestones, each with its names matched and its group (kind and subject);
-5. every group touched is merged again into events (``service.index.events``).
-
-Reading: ``articles``, ``milestones`` and ``events`` list with filters and keyset
-cursors (``service.index.query``); ``timeline`` gives a product's or organisation's
-events in date order. Full-text search is FTS5 on SQLite and tsvector/GIN on PostgreSQL.
+"""The index across articles, read: ``articles``, ``milestones`` and ``events`` listed
+with filters and keyset cursors (``service.index.query``), ``timeline`` for a product's or
+organisation's events in date order, full-text search (FTS5 on SQLite, tsvector/GIN on
+PostgreSQL). ``IndexStore`` is also the writer (``service.store.index_write``): the
+store holds one object for the index.
 """
 
 from __future__ import annotations
@@ -20,31 +10,23 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
     and_,
-    bindparam,
-    delete,
-    exists,
     func,
     literal_column,
     or_,
     select,
     text,
-    update,
 )
 
-from schemas import SummaryRecord
 from schemas.v1 import EvidenceSpan, parse_partial_date
 from service.errors import BadQuery
-from service.index.events import Member, merge
 from service.index.models import (
     ArticleRef,
     EventSource,
@@ -55,9 +37,9 @@ from service.index.models import (
     Step,
     Timeline,
 )
-from service.index.names import Curated, NameSpace, curated, learned_aliases, name_key
+from service.index.names import NameSpace, name_key
 from service.index.query import Filters, Page, Sort, decode_cursor, encode_cursor, fts_terms
-from service.store.database import Database
+from service.store.index_write import BATCH, IndexWriter
 from service.store.tables import (
     PG_ARTICLE_TSV,
     PG_MILESTONE_TSV,
@@ -69,40 +51,6 @@ from service.store.tables import (
     name_forms,
     summaries,
 )
-
-T = TypeVar("T")
-# At most this many names share a key by learned aliases (a brand, an INN, a short INN,
-# codes old and new): an article that would join more (a brand in apposition with one
-# code after another) is taken to be wrong, and the names stay apart.
-MAX_ALIASES = 8
-BATCH = 500  # rows per page when a whole listing is read (exports, backfill)
-
-
-@dataclass(frozen=True)
-class ArticleFacts:
-    """What the index keeps of an article besides its summary."""
-
-    url: str | None = None
-    source: str | None = None
-    published: date | None = None
-
-
-def outlet_of(url: str | None) -> str | None:
-    """The publisher's host (``www.`` dropped) of an http(s) URL."""
-    if not url or not url.startswith(("http://", "https://")):
-        return None
-    host = (urlsplit(url).hostname or "").removeprefix("www.")
-    return host[:200] or None
-
-
-def _words(row: Any) -> str:
-    """What a milestone's full-text entry holds."""
-    parts = (row.title, row.evidence, row.organisation, row.product, row.authority, row.indication)
-    return " ".join(p for p in parts if p)
-
-
-def _group(kind: str, product: str | None, organisation: str) -> str:
-    return f"{kind}|p:{product}" if product else f"{kind}|o:{organisation}"
 
 
 def _date_bound(value: str, *, end: bool) -> str:
@@ -126,373 +74,11 @@ def _after(order: Sequence[tuple[Any, bool]], key: Sequence[Any]) -> ColumnEleme
     return or_(*clauses)
 
 
-class IndexStore:
-    """The index tables: articles, milestones, events, aliases and name forms."""
+T = TypeVar("T")
 
-    def __init__(self, db: Database, names: Curated | None = None) -> None:
-        self.db = db
-        self.curated = names or curated()
-        self.sqlite = db.dialect == "sqlite"
-        # Built once: every stored summary runs them.
-        m, f = milestones.c, name_forms.c
-        upsert = db.insert(name_forms)
-        self._add_forms = upsert.on_conflict_do_update(
-            index_elements=[f.space, f.key, f.form],
-            set_={"articles": f.articles + upsert.excluded.articles},
-        )
-        self._drop_forms = (
-            update(name_forms)
-            .where(
-                f.space == bindparam("b_space"),
-                f.key == bindparam("b_key"),
-                f.form == bindparam("b_form"),
-            )
-            .values(articles=f.articles + bindparam("b_articles"))
-        )
-        self._learned = select(aliases.c.key, aliases.c.canonical).where(
-            aliases.c.space == bindparam("space"),
-            aliases.c.key.in_(bindparam("keys", expanding=True)),
-        )
-        self._class_sizes = select(func.count()).where(
-            aliases.c.space == bindparam("space"),
-            aliases.c.canonical.in_(bindparam("keys", expanding=True)),
-        )
-        groups: Any = bindparam("groups", expanding=True)
-        self._drop_events = delete(events).where(events.c.group_key.in_(groups))
-        self._members = select(
-            m.seq,
-            m.id,
-            m.status,
-            m.date,
-            m.authority_canon,
-            m.jurisdiction,
-            m.group_key,
-            m.event_id,
-            m.joined,
-        ).where(m.group_key.in_(groups))
-        self._assign = (
-            update(milestones)
-            .where(m.id == bindparam("mid"))
-            .values(event_id=bindparam("event"), joined=bindparam("why"))
-        )
-        self._article_by_id = select(articles).where(articles.c.summary_id == bindparam("sid"))
-        self._milestones_of = select(milestones).where(m.summary_id == bindparam("sid"))
 
-    # -- writing --------------------------------------------------------------------------
-
-    def write_in(
-        self,
-        conn: Connection,
-        summary_id: str,
-        record: SummaryRecord,
-        body: str | None,
-        facts: ArticleFacts,
-    ) -> None:
-        """Index a summary (before it is stored, in the same transaction): replaces the
-        article's rows if it was indexed before."""
-        touched = self._remove_in(conn, summary_id)
-        summary = record.summary
-        url = facts.url or (record.source if outlet_of(record.source) else None)
-        values = {
-            "summary_id": summary_id,
-            "url": url,
-            "source": facts.source or record.source,
-            "outlet": outlet_of(url),
-            "published_at": facts.published.isoformat() if facts.published else None,
-            "headline": summary.headline,
-            "summary": summary.summary,
-            "engine": record.meta.engine,
-            "milestones": len(summary.milestones),
-            "first_seen": datetime.now(UTC),
-        }
-        key = conn.execute(articles.insert().values(**values)).inserted_primary_key
-        assert key is not None
-        if self.sqlite:
-            conn.execute(
-                text(
-                    "INSERT INTO articles_fts(rowid, headline, summary, body) "
-                    "VALUES (:seq, :headline, :summary, :body)"
-                ),
-                {
-                    "seq": key[0],
-                    "headline": summary.headline,
-                    "summary": summary.summary,
-                    "body": body or "",
-                },
-            )
-        names = [p.name for p in summary.products] + [
-            m.product for m in summary.milestones if m.product
-        ]
-        for product, alias in learned_aliases(body or "", names):
-            touched |= self._join_in(conn, "product", name_key(product), name_key(alias))
-        wanted: dict[NameSpace, set[str]] = {"product": set(), "organisation": set()}
-        for m in summary.milestones:
-            if m.product:
-                wanted["product"].add(name_key(m.product))
-            wanted["organisation"].add(name_key(m.organisation))
-            if m.authority:
-                wanted["organisation"].add(name_key(m.authority))
-        canon = {space: self._canons_in(conn, space, keys) for space, keys in wanted.items()}
-
-        def matched(space: NameSpace, name: str | None) -> tuple[str | None, str | None]:
-            if name is None:
-                return None, None
-            key = name_key(name)
-            return key, canon[space][key]
-
-        rows = []
-        forms: set[tuple[NameSpace, str, str]] = set()
-        for position, m in enumerate(summary.milestones):
-            product_key, product_canon = matched("product", m.product)
-            organisation_key, organisation_canon = matched("organisation", m.organisation)
-            authority_key, authority_canon = matched("organisation", m.authority)
-            assert organisation_key is not None and organisation_canon is not None
-            group = _group(m.kind, product_canon, organisation_canon)
-            touched.add(group)
-            rows.append(
-                {
-                    "id": f"{summary_id}:{position}",
-                    "summary_id": summary_id,
-                    "position": position,
-                    "kind": m.kind,
-                    "status": m.status,
-                    "title": m.title,
-                    "date": m.date,
-                    "undated": int(m.date is None),
-                    "date_sort": m.date or "",
-                    "organisation": m.organisation,
-                    "organisation_key": organisation_key,
-                    "organisation_canon": organisation_canon,
-                    "authority": m.authority,
-                    "authority_key": authority_key,
-                    "authority_canon": authority_canon,
-                    "jurisdiction": m.jurisdiction,
-                    "product": m.product,
-                    "product_key": product_key,
-                    "product_canon": product_canon,
-                    "indication": m.indication,
-                    "evidence": m.evidence,
-                    "span_start": m.evidence_span.start,
-                    "span_end": m.evidence_span.end,
-                    "alignment": m.alignment,
-                    "group_key": group,
-                }
-            )
-            if m.product and product_key:
-                forms.add(("product", product_key, m.product[:300]))
-            forms.add(("organisation", organisation_key, m.organisation[:300]))
-            if m.authority and authority_key:
-                forms.add(("organisation", authority_key, m.authority[:300]))
-        if rows:
-            conn.execute(milestones.insert(), rows)
-            if self.sqlite:
-                stored = conn.execute(self._milestones_of, {"sid": summary_id}).all()
-                conn.execute(
-                    text("INSERT INTO milestones_fts(rowid, words) VALUES (:seq, :words)"),
-                    [{"seq": row.seq, "words": _words(row)} for row in stored],
-                )
-        self._count_forms_in(conn, forms, +1)
-        self._regroup_in(conn, touched)
-
-    def _remove_in(self, conn: Connection, summary_id: str) -> set[str]:
-        """Drop an article's index rows; the groups its milestones were in."""
-        article = conn.execute(select(articles).where(articles.c.summary_id == summary_id)).first()
-        if article is None:
-            return set()
-        rows = conn.execute(self._milestones_of, {"sid": summary_id}).all()
-        if self.sqlite:
-            body = conn.execute(
-                select(summaries.c.text).where(summaries.c.id == summary_id)
-            ).scalar()
-            conn.execute(
-                text(
-                    "INSERT INTO articles_fts(articles_fts, rowid, headline, summary, body) "
-                    "VALUES ('delete', :seq, :headline, :summary, :body)"
-                ),
-                {
-                    "seq": article.seq,
-                    "headline": article.headline,
-                    "summary": article.summary,
-                    "body": body or "",
-                },
-            )
-            if rows:
-                conn.execute(
-                    text(
-                        "INSERT INTO milestones_fts(milestones_fts, rowid, words) "
-                        "VALUES ('delete', :seq, :words)"
-                    ),
-                    [{"seq": row.seq, "words": _words(row)} for row in rows],
-                )
-        forms: set[tuple[NameSpace, str, str]] = set()
-        for row in rows:
-            if row.product and row.product_key:
-                forms.add(("product", row.product_key, row.product[:300]))
-            forms.add(("organisation", row.organisation_key, row.organisation[:300]))
-            if row.authority and row.authority_key:
-                forms.add(("organisation", row.authority_key, row.authority[:300]))
-        self._count_forms_in(conn, forms, -1)
-        conn.execute(delete(milestones).where(milestones.c.summary_id == summary_id))
-        conn.execute(delete(articles).where(articles.c.summary_id == summary_id))
-        return {row.group_key for row in rows}
-
-    def _count_forms_in(
-        self, conn: Connection, forms: set[tuple[NameSpace, str, str]], step: int
-    ) -> None:
-        """Count (or, step -1, uncount) an article's ways of writing names."""
-        if not forms:
-            return
-        rows = [{"space": sp, "key": k, "form": f, "articles": step} for sp, k, f in sorted(forms)]
-        if step > 0:
-            conn.execute(self._add_forms, rows)
-            return
-        conn.execute(self._drop_forms, [{f"b_{k}": v for k, v in row.items()} for row in rows])
-        conn.execute(delete(name_forms).where(name_forms.c.articles <= 0))
-
-    def _canons_in(self, conn: Connection, space: NameSpace, keys: set[str]) -> dict[str, str]:
-        """The shared key of each name key: curated, learned, or its own (one read)."""
-        found = {key: self.curated.canonical(space, key) for key in keys}
-        open_keys = sorted(key for key, shared in found.items() if shared is None)
-        learned: dict[str, str] = {}
-        if open_keys:
-            learned = dict(conn.execute(self._learned, {"space": space, "keys": open_keys}).all())
-        return {key: shared or learned.get(key, key) for key, shared in found.items()}
-
-    def _canon_in(self, conn: Connection, space: NameSpace, key: str) -> str:
-        """The key a name shares with its aliases: curated, learned, or its own."""
-        return self._canons_in(conn, space, {key})[key]
-
-    def _join_in(self, conn: Connection, space: NameSpace, a: str, b: str) -> set[str]:
-        """Make two names aliases; the groups whose milestones moved (to merge again)."""
-        ca, cb = self._canon_in(conn, space, a), self._canon_in(conn, space, b)
-        if ca == cb:
-            return set()
-        curated_a = self.curated.canonical(space, a) is not None
-        curated_b = self.curated.canonical(space, b) is not None
-        if curated_a and curated_b:
-            return set()  # the curated list keeps them apart
-        sizes = conn.execute(self._class_sizes, {"space": space, "keys": [ca, cb]}).scalar() or 0
-        if sizes + 2 > MAX_ALIASES:
-            return set()  # a name that joins ever more names is a mistake: keep them apart
-        target = ca if curated_a else cb if curated_b else min(ca, cb)
-        other = cb if target == ca else ca
-        conn.execute(
-            update(aliases)
-            .where(aliases.c.space == space, aliases.c.canonical == other)
-            .values(canonical=target)
-        )
-        for key in {a, b, other} - {target}:
-            if self.curated.canonical(space, key) is None:
-                conn.execute(delete(aliases).where(aliases.c.space == space, aliases.c.key == key))
-                conn.execute(aliases.insert().values(space=space, key=key, canonical=target))
-        m = milestones.c
-        columns = (
-            [m.product_canon] if space == "product" else [m.organisation_canon, m.authority_canon]
-        )
-        moved: set[str] = set()
-        for column in columns:
-            moved |= set(conn.scalars(select(m.group_key).where(column == other).distinct()))
-            conn.execute(update(milestones).where(column == other).values({column.name: target}))
-        if space == "product":
-            regroup = m.kind + literal_column("'|p:'") + m.product_canon
-            conn.execute(
-                update(milestones).where(m.product_canon == target).values(group_key=regroup)
-            )
-        else:
-            regroup = m.kind + literal_column("'|o:'") + m.organisation_canon
-            conn.execute(
-                update(milestones)
-                .where(m.organisation_canon == target, m.product_canon.is_(None))
-                .values(group_key=regroup)
-            )
-        moved |= set(
-            conn.scalars(select(m.group_key).where(or_(*[c == target for c in columns])).distinct())
-        )
-        return moved
-
-    def _regroup_in(self, conn: Connection, groups: set[str]) -> None:
-        """Merge the milestones of these groups into events again (their events go
-        first: a milestone that moved group keeps its id, and so may its event)."""
-        if not groups:
-            return
-        keys = sorted(groups)
-        conn.execute(self._drop_events, {"groups": keys})
-        rows = conn.execute(self._members, {"groups": keys}).all()
-        by_group: dict[str, list[Any]] = {}
-        for row in rows:
-            by_group.setdefault(row.group_key, []).append(row)
-        event_rows: list[dict[str, Any]] = []
-        assigned: list[dict[str, Any]] = []
-        for group, members in sorted(by_group.items()):
-            seqs = {row.id: row.seq for row in members}
-            was = {row.id: (row.event_id, row.joined) for row in members}
-            kind, subject = group.split("|", 1)
-            space = "product" if subject.startswith("p:") else "organisation"
-            merged = merge(
-                [
-                    Member(row.id, row.status, row.date, row.authority_canon, row.jurisdiction)
-                    for row in members
-                ]
-            )
-            for found in merged:
-                event_id = f"e_{found.id}"
-                event_rows.append(
-                    {
-                        "id": event_id,
-                        "group_key": group,
-                        "kind": kind,
-                        "subject_space": space,
-                        "subject": subject[2:],
-                        "authority_canon": found.authority,
-                        "jurisdiction": found.jurisdiction,
-                        "date": found.date,
-                        "undated": int(found.date is None),
-                        "date_sort": found.date or "",
-                        "status": found.status,
-                        "sources": len(found.members),
-                        "first_seq": min(seqs[x.id] for x in found.members),
-                        "matched_on": json.dumps(found.matched_on()),
-                    }
-                )
-                assigned += [  # only the rows that change (fewer dead rows to vacuum)
-                    {"mid": x.id, "event": event_id, "why": found.joined[x.id]}
-                    for x in found.members
-                    if was[x.id] != (event_id, found.joined[x.id])
-                ]
-        if event_rows:
-            conn.execute(events.insert(), event_rows)
-        if assigned:
-            conn.execute(self._assign, assigned)
-
-    # -- backfill ---------------------------------------------------------------------------
-
-    def backfill(self) -> int:
-        """Index the summaries stored before the index existed (or by an older release
-        still running beside this one); how many were indexed."""
-        s, a = summaries.c, articles.c
-        missing = (
-            select(s.id, s.record, s.text)
-            .where(~exists().where(a.summary_id == s.id))
-            .order_by(s.id)
-            .limit(BATCH)
-        )
-        done = 0
-        while True:
-            with self.db.begin() as conn:
-                if not self.sqlite:  # replicas opening together: one backfills at a time
-                    conn.execute(text("SELECT pg_advisory_xact_lock(4242002)"))
-                rows = conn.execute(missing).all()
-                for row in rows:
-                    try:
-                        record = SummaryRecord.model_validate_json(row.record)
-                    except ValueError:
-                        continue  # no longer fits the schema: made afresh when asked for
-                    self.write_in(conn, row.id, record, row.text, ArticleFacts())
-                    done += 1
-            if len(rows) < BATCH:
-                return done
-
-    # -- reading ----------------------------------------------------------------------------
+class IndexStore(IndexWriter):
+    """The index: written with every summary, read by the lists, timelines and exports."""
 
     def canon(self, space: NameSpace, name: str) -> str:
         with self.db.connect() as conn:
