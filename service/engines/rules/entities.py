@@ -112,8 +112,11 @@ _SUFFIX_AFTER_COMMA = (
 CHUNK = re.compile(
     rf"(?<!\w)(?<!\w-){_TOKEN}(?:(?:\s+{_CONNECTOR})?\s+{_TOKEN})*{_SUFFIX_AFTER_COMMA}?"
 )
+# A product code in its usual shapes: IMC001, XH19CART (letters and digits run
+# together), TG-204, HB-NK07, DJ-TIL2 (a hyphen, letters, digits), JNJ-68284528.
 _CODE = re.compile(
-    r"(?<![\w-])(?:\d?[A-Z]{1,6}\d{2,6}|\d?[A-Z]{2,6}-\d{1,6})[A-Za-z]?(?![\w-]|\.\d)"
+    r"(?<![\w-])(?:\d?[A-Z]{1,6}\d{2,6}(?:[A-Z]{1,6}\d{0,3})?"
+    r"|\d?[A-Z]{2,6}-(?:[A-Z]{0,4}\d{1,8}|\d{1,6}[A-Z]{1,4}))[A-Za-z]?(?![\w-]|\.\d)"
 )
 _INN_WORD = r"[A-Za-z]{3,}(?:cel|leucel|temcel|gene|vec|parvovec|cabtagene|ogene)"
 # One or two INN words: "ilixadencel", "etravogene zelparvovec".
@@ -126,10 +129,14 @@ _PRODUCT_INTRO = re.compile(
 # "Hemavec (etravogene zelparvovec)": a brand name introduced with its INN.
 _BRAND_WITH_INN = re.compile(rf"(?P<brand>[A-Z][a-z]\w{{2,}})\s+\({_INN_WORD}(?:\s+{_INN_WORD})?\)")
 # "RN-iCM, an iPS cell-derived cardiomyocyte sheet": a name glossed as a therapy.
+# "Lumigene, its lentiviral gene therapy", "HeartLayer, an autologous … sheet": a name
+# (hyphenated, CamelCase, or one capitalised word) glossed as a therapy.
 _APPOSITIVE_PRODUCT = re.compile(
-    r"(?<![\w-])(?P<name>[A-Z][A-Za-z]*-[A-Za-z0-9-]+|[A-Z]{2,}[a-z]+[A-Z]\w*),\s+(?:an?|its)\s+"
-    r"(?:(?!company|firm|developer|biotech)[\w-]+\s+){0,7}?(?:therapy|therapies|product|"
-    r"candidate|vaccine|sheet|implant|treatment|medicine)\b"
+    r"(?<![\w-])(?P<name>[A-Z][A-Za-z]*-[A-Za-z0-9-]+|[A-Z]+[a-z]+[A-Z]\w*|[A-Z][a-z]{3,})"
+    r",\s+(?:an?|its)\s+"
+    r"(?:(?!company|firm|developer|biotech|maker|group|start-?up|manufacturer|university|"
+    r"hospital|institute|agency|organi[sz]ation)[\w-]+\s+){0,7}?(?:therapy|therapies|"
+    r"product|candidate|vaccine|sheet|implant|treatment|medicine)\b"
 )
 _EXCLUDED_CODES = re.compile(
     r"^(?:COVID-?19|SARS|IL-?\d+|ISO\d+|H\d+N\d+|Q[1-4]\d+|PD-?L?1|CTLA-?4|HER-?2|FY\d+|"
@@ -151,11 +158,21 @@ class Entities:
     _orgs: NameSet | None = None
     _products: NameSet | None = None
     _known: set[str] = field(default_factory=set)
+    _short: dict[str, str] = field(default_factory=dict)
 
     def organisations_in(self, text: str) -> list[Mention]:
+        """Mentions of the organisations, a name without its legal form ("ThamesGen" for
+        "ThamesGen Ltd") standing for the whole name."""
         if self._orgs is None:
-            self._orgs = NameSet(self.organisations)
-        return self._orgs.find(text)
+            self._short = {}
+            for name in self.organisations:
+                short = short_form(name)
+                if short != name and short not in self._known:
+                    self._short[short] = name
+            self._orgs = NameSet([*self.organisations, *self._short])
+        return [
+            Mention(m.start, m.end, self._short.get(m.text, m.text)) for m in self._orgs.find(text)
+        ]
 
     def products_in(self, text: str) -> list[Mention]:
         if self._products is None:
@@ -170,7 +187,12 @@ class Entities:
         # On a tie the longer name wins: "CCRM Nordic" over "CCRM".
         return max(
             self.organisations,
-            key=lambda n: (self.counts[n] + LEAD_WEIGHT * (n in self.in_lead), len(n)),
+            # A company over a university or hospital named as often (a spin-out's origin).
+            key=lambda n: (
+                self.counts[n] + LEAD_WEIGHT * (n in self.in_lead),
+                n not in self.academic,
+                len(n),
+            ),
         )
 
     def add_organisation(self, name: str) -> None:
@@ -184,6 +206,14 @@ class Entities:
         and note those the headline and lead name."""
         self.counts = Counter(m.text for m in self.organisations_in(text))
         self.in_lead = {m.text for m in self.organisations_in(lead)}
+
+
+def short_form(name: str) -> str:
+    """A name without its legal form: "ThamesGen Ltd" → "ThamesGen"."""
+    words = name.replace(",", " ").split()
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words)
 
 
 _CONNECTORS = frozenset({"of", "for", "and", "&", "the", "de", "del", "der", "du", "la", "le", "y"})
