@@ -60,8 +60,9 @@ NAVIGATION_MIN_DENSITY = 0.5
 
 # A heading that introduces a list of other stories.
 HEADLINE_LIST_HEADING = (
-    r"^\s*(related|related (news|articles|stories|content|posts)|more (news|stories|from [\w ]+)|"
-    r"latest (news|stories)|recommended( for you)?|you (may|might) also like|trending|"
+    r"^\s*(related|related (news|articles|stories|content|posts|links|coverage)|"
+    r"more (news|stories|from [\w ]+|[\w ]+ coverage)|read next|"
+    r"latest (news|stories)|recommended( for you)?|you (may|might) also like|trending( now)?|"
     r"most (read|popular)|popular (stories|now)|top stories|further reading|in other news)"
     r"\s*:?\s*$",
 )

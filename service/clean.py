@@ -108,14 +108,22 @@ def _is_navigation(line: _Line) -> bool:
     return _NAV.search(line.lowered) is not None
 
 
-def _looks_like_headline(line: _Line) -> bool:
+def _looks_like_headline(line: _Line, *, listed: bool = False) -> bool:
+    """A short line without sentence punctuation, capitalised; ``listed``: under a
+    "Related"-style heading, where a bullet or a number may stand before it."""
     text = line.content.strip()
+    lowered = line.lowered
+    if listed and (marker := _LIST_MARKER.match(text)):
+        text, lowered = text[marker.end() :], lowered[marker.end() :]
     return (
-        3 <= line.words <= 25
+        3 <= len(text.split()) <= 25
         and not text.endswith(_SENTENCE_END)
-        and (text[0].isupper() or text[0].isdigit())
-        and not _NOT_A_HEADLINE.search(line.lowered)
+        and (text[:1].isupper() or text[:1].isdigit())
+        and not _NOT_A_HEADLINE.search(lowered)
     )
+
+
+_LIST_MARKER = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2013\u2014>]|\d+[.)])\s+")
 
 
 def _mark_navigation_block(lines: list[_Line], region: list[int], leading: bool) -> None:
@@ -139,7 +147,7 @@ def _mark_headline_lists(lines: list[_Line]) -> None:
         if _LIST_HEADING.search(lines[i].lowered):
             run = []
             for j in (live[k] for k in range(n + 1, len(live))):
-                if not _looks_like_headline(lines[j]):
+                if not _looks_like_headline(lines[j], listed=True):
                     break
                 run.append(j)
             if run:

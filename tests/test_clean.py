@@ -208,3 +208,16 @@ def test_boilerplate_is_recognised_through_invisible_characters() -> None:
         "Sub\u200bscribe to our news\u00adletter\n"
     )
     assert removed_lines(text) == ["Sub\u200bscribe to our news\u00adletter"]
+
+
+def test_a_bulleted_or_numbered_list_under_a_related_heading_is_removed() -> None:
+    text = (
+        "Acme Bio said the FDA approved AB-101 for lymphoma.\n\n"
+        "Related\n- Acme raises $210 million in follow-on offering\n"
+        "- CAR-T makers bet on earlier lines of therapy\n\n"
+        "Most read\n1. NICE backs cell therapy for myeloma\n"
+        "2. Cambridge start-up lands seed round\n"
+    )
+    kept = clean(text).text
+    assert "AB-101" in kept
+    assert "210 million" not in kept and "seed round" not in kept

@@ -88,3 +88,27 @@ def test_the_wire_set_keeps_its_level() -> None:
     overall = report["overall"]
     assert overall["precision"] >= 0.65 and overall["key_recall"] >= 0.65
     assert overall["grounded_share"] == 1.0 and overall["in_boilerplate"] == 0
+
+
+async def test_an_authority_that_authorised_a_trial_application_cleared_a_trial() -> None:
+    (milestone,) = (
+        await read(
+            "ThamesGen Ltd said the Medicines and Healthcare products Regulatory Agency has "
+            "authorised its clinical trial application for TG-204.\n"
+        )
+    ).milestones
+    assert (milestone.kind, milestone.jurisdiction) == ("trial_authorisation", "GB")
+
+
+async def test_designated_as_an_orphan_drug_is_a_designation() -> None:
+    (milestone,) = (
+        await read(
+            "Hanbit Bio Co., Ltd. said the Ministry of Food and Drug Safety designated HB-NK07, "
+            "its NK cell therapy, as an orphan drug for glioblastoma.\n"
+        )
+    ).milestones
+    assert (milestone.kind, milestone.product, milestone.jurisdiction) == (
+        "designation",
+        "HB-NK07",
+        "KR",
+    )
