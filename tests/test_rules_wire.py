@@ -4,6 +4,8 @@ deal read as one kind; and the wire/ set held at its level."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.test_evaluate import DATA, run_eval
@@ -112,3 +114,43 @@ async def test_designated_as_an_orphan_drug_is_a_designation() -> None:
         "HB-NK07",
         "KR",
     )
+
+
+CHROME_PAGE = (
+    "KOREA BIO DAILY | Login | Register\n"
+    "Stock watch: Hanbit Bio 48,300 KRW +6.1%\n"
+    "Read next: MFDS fees to rise in 2025\n\n"
+    "Hanbit Bio's NK cell therapy gets orphan drug status in Korea\n\n"
+    "Seoul, Feb. 12, 2025 -- Hanbit Bio Co., Ltd. said on Wednesday that the Ministry of "
+    "Food and Drug Safety designated HB-NK07, its NK cell therapy, as an orphan drug.\n"
+)
+
+
+async def test_the_headline_is_the_articles_title_not_page_chrome() -> None:
+    summary = await read(CHROME_PAGE)
+    assert summary.headline == "Hanbit Bio's NK cell therapy gets orphan drug status in Korea"
+
+
+async def test_without_a_title_the_headline_is_the_main_milestone_not_chrome() -> None:
+    page = CHROME_PAGE.replace(
+        "Hanbit Bio's NK cell therapy gets orphan drug status in Korea\n", ""
+    )
+    summary = await read(page)
+    assert "|" not in summary.headline and "Stock watch" not in summary.headline
+    assert "HB-NK07" in summary.headline
+
+
+WEEKDAYS = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+DATE_OR_CHROME = re.compile(
+    r"\b(?:19|20)\d\d\b|\b(?:log ?in|subscribe|cookies?|menu|share|newsletter)\b", re.I
+)
+
+
+@pytest.mark.parametrize("name", ["wire", "test", "heldout", "fresh", "final"])
+async def test_no_name_holds_a_date_a_weekday_or_page_chrome(name: str) -> None:
+    for path in sorted((DATA / name).glob("*.txt")):
+        summary = await read(path.read_text(encoding="utf-8"))
+        names = [n for m in summary.milestones for n in (m.organisation, m.product, m.authority)]
+        names += [o.name for o in summary.organisations] + [p.name for p in summary.products]
+        bad = [n for n in names if n and (WEEKDAYS.search(n) or DATE_OR_CHROME.search(n))]
+        assert bad == [], path.name

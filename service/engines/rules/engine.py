@@ -590,14 +590,59 @@ def _lead_order(sentences: list[Sentence]) -> list[Sentence]:
     return stating + [s for s in sentences if opening_kind(s.text) is not None]
 
 
+# Page chrome a title line never holds: menus, breadcrumbs and tickers, share, login and
+# subscription links, labels of other stories ("Read next:", "Stock watch:").
+_CHROME = re.compile(
+    r"[|›»▶▲▼]|\s[—–]\s.*\s[—–]\s|[+-]\d+(?:\.\d+)?%|"
+    r"\b(?:log ?in|sign (?:in|up)|subscribe|register|menu|share|newsletter|cookies?|"
+    r"advertisement|home|in this (?:story|article))\b|"
+    r"^\s*(?:read next|stock watch|also read|related|tags|trending|most read|more from|"
+    r"sponsored|watch|video|photo)\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+HEADLINE_WITHIN = 8  # the title is among the article's first lines
+
+
+def _names_the_news(reader: ArticleReader, text: str) -> bool:
+    """Whether a line names an organisation, product or authority of the article."""
+    return bool(
+        reader.entities.organisations_in(text)
+        or reader.entities.products_in(text)
+        or reader.lexicon.authorities_in(text)
+    )
+
+
+def _plain_heading(sentence: Sentence, least: int) -> bool:
+    """A heading of ``least`` to 20 words that is not page chrome: no menu, breadcrumb,
+    ticker, login or label, not a masthead in capitals, not a date line."""
+    words = sentence.text.split()
+    if not (sentence.is_heading and least <= len(words) <= 20) or _CHROME.search(sentence.text):
+        return False
+    if len(words) <= 5 and _YEAR.search(sentence.text):  # "14 Oct 2023", "Tokyo, 2024-09-20"
+        return False
+    letters = [w for w in words if any(c.isalpha() for c in w)]
+    capitals = sum(1 for w in letters if w.isupper() and len(w) > 1)
+    return not letters or capitals / len(letters) <= 0.6  # not "UK BIOTECH WEEKLY"
+
+
 def _headline(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
-    news = _lead_order(reader.news_sentences())
-    first = news[0] if news else None
-    if first is not None and first.is_heading and 3 <= len(first.text.split()) <= 20:
-        return _words(first.text, 20)
+    """The article's own title, never a line of page chrome: the first plain heading
+    above the first paragraph, else a heading among the first lines that names who or
+    what the news is about, else the main milestone's title, else the first sentence."""
+    in_order = reader.news_sentences()
+    for sentence in in_order:
+        if not sentence.is_heading:
+            break
+        if _plain_heading(sentence, 5):
+            return _words(sentence.text, 20)
+    for sentence in _lead_order(in_order)[:HEADLINE_WITHIN]:
+        if _plain_heading(sentence, 3) and _names_the_news(reader, sentence.text):
+            return _words(sentence.text, 20)
     if milestones:
         return _words(str(milestones[0]["title"]), 20)
-    return _words(first.text, 20) if first else "Article"
+    prose = [s for s in _lead_order(in_order) if not s.is_heading]
+    return _words(prose[0].text, 20) if prose else "Article"
 
 
 def _summary(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:

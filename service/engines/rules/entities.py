@@ -47,7 +47,10 @@ NOT_NAMES = frozenset(
     Phase Week Weeks Month Year Stage Part Group Read About Reference Disclaimer Published
     Updated Source Photo Featured Advanced Epithelial Organizations Organisations Companies
     Managing Overcoming Cell Gene Establishing Explore Will What Why How Where Who Q&A
-    Vice President Chairman Founder Professor Dr Mr Ms Mrs Prof Head Chief Senior""".split()
+    Vice President Chairman Founder Professor Dr Mr Ms Mrs Prof Head Chief Senior
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thurs Fri
+    January February March April June July August September October November December Jan
+    Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Shares Stock Stocks""".split()
 )
 DOMAIN_TERMS = frozenset(
     """ATMP ATMPs GMP GCP GLP CGT CGTs IND INDs CTA CTAs BLA BLAs NDA NDAs MAA MAAs PMA ODD
@@ -300,7 +303,8 @@ def is_person(sentence: str, mention: Mention) -> bool:
 
 def is_excluded(name: str, lexicon: Lexicon, products: set[str]) -> bool:
     return (
-        name in DOMAIN_TERMS
+        not any(c.isalpha() for c in name)  # "2023" once "August" is dropped
+        or name in DOMAIN_TERMS
         or name in products
         or lexicon.is_place(name)
         or lexicon.authority(name) is not None
