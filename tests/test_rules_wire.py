@@ -154,3 +154,30 @@ async def test_no_name_holds_a_date_a_weekday_or_page_chrome(name: str) -> None:
         names += [o.name for o in summary.organisations] + [p.name for p in summary.products]
         bad = [n for n in names if n and (WEEKDAYS.search(n) or DATE_OR_CHROME.search(n))]
         assert bad == [], path.name
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "Member news this week\n\n"
+        "Larkspur Bio\nLarkspur Bio Inc. raised $40 million in a Series A financing.\n\n"
+        "Quintal Gene\nThe FDA granted orphan drug designation to QG-12 for Fabry disease.\n",
+        "In brief\n\n"
+        "Larkspur Bio: Larkspur Bio Inc. raised $40 million in a Series A financing.\n\n"
+        "Quintal Gene: The FDA granted orphan drug designation to QG-12 for Fabry disease.\n",
+    ],
+    ids=["headings", "name-colon"],
+)
+async def test_a_roundup_items_organisation_is_not_carried_into_the_next(page: str) -> None:
+    found = {m.kind: m.organisation for m in (await read(page)).milestones}
+    assert found["funding"].startswith("Larkspur Bio")
+    assert found["designation"] == "Quintal Gene"
+
+
+async def test_an_article_with_one_story_keeps_its_main_organisation() -> None:
+    text = (
+        "Larkspur Bio wins orphan status\n\n"
+        "Larkspur Bio Inc. said the FDA granted orphan drug designation to LB-7.\n"
+        "The company also raised $40 million in a Series A financing.\n"
+    )
+    assert {m.organisation for m in (await read(text)).milestones} == {"Larkspur Bio Inc."}

@@ -121,6 +121,7 @@ class ArticleReader:
         self.news = _news(self.sentences, self.text)
         self.entities: Entities = find_entities(self.sentences, self.text, lexicon)
         self.main = self.entities.main_organisation()
+        self.sections = _roundup_sections(self.sentences, self.entities, lexicon)
         # What several triggers of one sentence ask about it, worked out once.
         self._dates: dict[str, list[FoundDate]] = {}
         self._authorities: dict[str, list[Mention]] = {}
@@ -188,8 +189,12 @@ class ArticleReader:
         found = self.entities.organisations_in(text) + self.lexicon.authorities_in(text)
         return sorted(found, key=lambda m: m.start)
 
-    def _who(self, sentence: str, at: int) -> tuple[str | None, Mention | None, bool]:
-        """(organisation, authority mention, whether the sentence names the organisation)."""
+    def _who(
+        self, sentence: str, at: int, index: int | None = None
+    ) -> tuple[str | None, Mention | None, bool]:
+        """(organisation, authority mention, whether the sentence names the organisation).
+        Unnamed, it is the organisation of the sentence's item on a roundup page, else
+        the article's main organisation."""
         lo, hi = self._clause(sentence, at)
         authorities = [m for m in self._authorities_in(sentence) if lo <= m.start < hi]
         agent = None  # "granted clearance by the CDE", "being established by CCRM Nordic"
@@ -213,7 +218,8 @@ class ArticleReader:
             organisation = recipient.text if recipient else None
         if authority is None:
             authority = _nearest(authorities, at)
-        return organisation or self.main, authority, organisation is not None
+        section = self.sections[index] if index is not None else None
+        return organisation or section or self.main, authority, organisation is not None
 
     # -- what --------------------------------------------------------------------------
 
@@ -336,7 +342,7 @@ class ArticleReader:
             if len(sentence.text) > EVIDENCE_MAX_CHARS or not self.news[index]:
                 continue
             for kind, match in self._kinds_in(sentence):
-                organisation, authority, explicit = self._who(sentence.text, match.start())
+                organisation, authority, explicit = self._who(sentence.text, match.start(), index)
                 if organisation is None:
                     continue
                 product = self._product(kind, sentence, match.start())
@@ -372,6 +378,59 @@ class ArticleReader:
                     )
                 )
         return _merge(found)
+
+
+# A roundup item's name: a short heading line, or "Name: " opening a paragraph.
+_ITEM_PREFIX = re.compile(r"^([A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,4}):\s+[A-Z]")
+ROUNDUP_MIN_ITEMS = 2
+
+
+def _item_name(sentence: Sentence, entities: Entities, lexicon: Lexicon) -> str | None:
+    """The organisation a roundup item is headed by, if the sentence heads one."""
+    text = sentence.text.strip()
+    if sentence.is_heading and 1 <= len(text.split()) <= 6:
+        name = text
+    elif found := _ITEM_PREFIX.match(text):
+        name = found.group(1)
+    else:
+        return None
+    words = name.split()
+    if not all(w[0].isupper() or w.lower() in ("of", "and", "&", "for") for w in words):
+        return None
+    known = entities.organisations_in(name)
+    if known and known[0].end - known[0].start >= len(name) // 2:
+        return known[0].text
+    products = set(entities.products)
+    if is_excluded(name, lexicon, products) or not any(c.islower() for c in name):
+        return None
+    return name
+
+
+def _roundup_sections(
+    sentences: list[Sentence], entities: Entities, lexicon: Lexicon
+) -> list[str | None]:
+    """For each sentence, the organisation of its item when the page is a roundup of
+    several items, each headed by its organisation; otherwise None throughout (one
+    item's organisation is never carried into the next)."""
+    names = [_item_name(s, entities, lexicon) for s in sentences]
+    heads = [
+        i
+        for i, name in enumerate(names)
+        if name is not None
+        and (
+            not sentences[i].is_heading
+            or (i + 1 < len(sentences) and not sentences[i + 1].is_heading)
+        )
+    ]
+    if len(heads) < ROUNDUP_MIN_ITEMS:
+        return [None] * len(sentences)
+    sections: list[str | None] = []
+    current = None
+    for i, name in enumerate(names):
+        if i in heads:
+            current = name
+        sections.append(current)
+    return sections
 
 
 @cache
