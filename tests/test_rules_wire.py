@@ -181,3 +181,32 @@ async def test_an_article_with_one_story_keeps_its_main_organisation() -> None:
         "The company also raised $40 million in a Series A financing.\n"
     )
     assert {m.organisation for m in (await read(text)).milestones} == {"Larkspur Bio Inc."}
+
+
+@pytest.mark.parametrize(
+    "top",
+    [
+        "Acme wins FDA approval\n\n14 Oct 2023\n\n",
+        "Acme wins FDA approval\nPublished: Oct. 14, 2023\n",
+    ],
+)
+async def test_a_date_line_under_the_headline_is_the_publication_date(top: str) -> None:
+    summary = await read(top + "Acme Bio AG said the FDA today approved AB-101 for lymphoma.\n")
+    assert [m.date for m in summary.milestones] == ["2023-10-14"]
+
+
+async def test_a_wire_dateline_is_the_publication_date() -> None:
+    summary = await read(
+        "BOSTON, Oct. 14, 2023 (GLOBE NEWSWIRE) -- Acme Bio AG today announced that the FDA "
+        "has approved AB-101 for lymphoma.\n"
+    )
+    assert [m.date for m in summary.milestones] == ["2023-10-14"]
+
+
+async def test_a_date_inside_a_sentence_is_not_taken_for_the_publication_date() -> None:
+    summary = await read(
+        "Acme Bio AG said the FDA cleared its IND for AB-101 on 3 May 2021.\n"
+        "Acme Bio AG said today the FDA has approved AB-101 for lymphoma.\n"
+    )
+    approval = next(m for m in summary.milestones if m.kind == "marketing_approval")
+    assert approval.date is None

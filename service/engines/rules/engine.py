@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,9 @@ class ArticleReader:
         self.entities: Entities = find_entities(self.sentences, self.text, lexicon)
         self.main = self.entities.main_organisation()
         self.sections = _roundup_sections(self.sentences, self.entities, lexicon)
+        # Publication date: the caller's, else a date standing on its own line at the top
+        # ("14 Oct 2023", "Published: Dec. 7, 2017"), else the lead's dateline.
+        self.published = request.published_at or _date_line(self.sentences)
         # What several triggers of one sentence ask about it, worked out once.
         self._dates: dict[str, list[FoundDate]] = {}
         self._authorities: dict[str, list[Mention]] = {}
@@ -132,7 +136,7 @@ class ArticleReader:
 
     def _dates_in(self, sentence: str) -> list[FoundDate]:
         if sentence not in self._dates:
-            self._dates[sentence] = find_dates(sentence, self.request.published_at)
+            self._dates[sentence] = find_dates(sentence, self.published)
         return self._dates[sentence]
 
     def _authorities_in(self, sentence: str) -> list[Mention]:
@@ -378,6 +382,38 @@ class ArticleReader:
                     )
                 )
         return _merge(found)
+
+
+# What may stand around a page's date line: a label, a place, a byline's separator.
+_DATE_LINE_REST = re.compile(
+    r"^[\W\d_]*(?:(?:published|updated|posted|date|on|by staff|staff reporter)\b[^\w]*)*"
+    r"(?:[A-Z][a-z]+(?:[ ,]+[A-Z][a-z]+)*,?\s*)?$",
+    re.IGNORECASE,
+)
+DATE_LINE_WITHIN = 8  # sentences from the top of the page
+
+
+def _date_line(sentences: list[Sentence]) -> date | None:
+    """A full date standing on its own line near the top of the page (with at most a
+    label such as "Published:" or a place), else opening the lead as its dateline
+    ("BOSTON, March 14, 2025 (GLOBE NEWSWIRE) --"): the publication date."""
+    dateline = None
+    for sentence in sentences[:DATE_LINE_WITHIN]:
+        text = sentence.text.strip()
+        found = [d for d in find_dates(text[:200]) if len(d.value) == 10]
+        if not found:
+            continue
+        first = found[0]
+        rest = text[: first.start] + " " + text[first.end :]
+        if len(text.split()) <= 8 and len(found) == 1 and _DATE_LINE_REST.match(rest.strip()):
+            return date.fromisoformat(first.value)
+        if dateline is None and _PLACE.match(text[: first.start]) and _WIRE.match(text, first.end):
+            dateline = date.fromisoformat(first.value)
+    return dateline
+
+
+_PLACE = re.compile(r"^[A-Z][\w .,'-]{1,60},\s*$")
+_WIRE = re.compile(r"\s*(?:\([^)]{1,40}\)|/[^/]{1,40}/)?\s*(?:--|—|–|:)")
 
 
 # A roundup item's name: a short heading line, or "Name: " opening a paragraph.
