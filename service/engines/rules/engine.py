@@ -400,12 +400,17 @@ def _date_line(sentences: list[Sentence]) -> date | None:
     dateline = None
     for sentence in sentences[:DATE_LINE_WITHIN]:
         text = sentence.text.strip()
-        found = [d for d in find_dates(text[:200]) if len(d.value) == 10]
+        short = len(text.split()) <= 8
+        head = text if short else text[:120]
+        # Only a short line, or one opening with "PLACE,", can be either: read no other.
+        if not _YEAR.search(head) or not (short or _PLACE_START.match(head)):
+            continue
+        found = [d for d in find_dates(head) if len(d.value) == 10]
         if not found:
             continue
         first = found[0]
         rest = text[: first.start] + " " + text[first.end :]
-        if len(text.split()) <= 8 and len(found) == 1 and _DATE_LINE_REST.match(rest.strip()):
+        if short and len(found) == 1 and _DATE_LINE_REST.match(rest.strip()):
             return date.fromisoformat(first.value)
         if dateline is None and _PLACE.match(text[: first.start]) and _WIRE.match(text, first.end):
             dateline = date.fromisoformat(first.value)
@@ -413,6 +418,7 @@ def _date_line(sentences: list[Sentence]) -> date | None:
 
 
 _PLACE = re.compile(r"^[A-Z][\w .,'-]{1,60},\s*$")
+_PLACE_START = re.compile(r"^[A-Z][\w .'-]{1,40},")
 _WIRE = re.compile(r"\s*(?:\([^)]{1,40}\)|/[^/]{1,40}/)?\s*(?:--|—|–|:)")
 
 
@@ -448,7 +454,13 @@ def _roundup_sections(
     """For each sentence, the organisation of its item when the page is a roundup of
     several items, each headed by its organisation; otherwise None throughout (one
     item's organisation is never carried into the next)."""
-    names = [_item_name(s, entities, lexicon) for s in sentences]
+
+    def could_head(s: Sentence) -> bool:  # cheap: most pages have no item heads at all
+        return (s.is_heading and len(s.text.split()) <= 6) or bool(_ITEM_PREFIX.match(s.text))
+
+    if sum(1 for s in sentences if could_head(s)) < ROUNDUP_MIN_ITEMS:
+        return [None] * len(sentences)
+    names = [_item_name(s, entities, lexicon) if could_head(s) else None for s in sentences]
     heads = [
         i
         for i, name in enumerate(names)

@@ -173,9 +173,11 @@ class Entities:
                 if short != name and short not in self._known:
                     self._short[short] = name
             self._orgs = NameSet([*self.organisations, *self._short])
-        return [
-            Mention(m.start, m.end, self._short.get(m.text, m.text)) for m in self._orgs.find(text)
-        ]
+        found = self._orgs.find(text)
+        if not self._short:
+            return found
+        full = self._short
+        return [Mention(m.start, m.end, full[m.text]) if m.text in full else m for m in found]
 
     def products_in(self, text: str) -> list[Mention]:
         if self._products is None:
