@@ -210,3 +210,23 @@ async def test_a_date_inside_a_sentence_is_not_taken_for_the_publication_date() 
     )
     approval = next(m for m in summary.milestones if m.kind == "marketing_approval")
     assert approval.date is None
+
+
+async def test_summary_sentences_run_together_on_the_page_are_set_apart() -> None:
+    summary = await read(
+        "Acme Bio AG said the FDA has approved AB-101 for lymphoma after a priority review."
+        "The company plans to launch AB-101 in 2026.\n"
+    )
+    assert "review. The company" in summary.summary and "review.The" not in summary.summary
+
+
+async def test_summary_sentences_come_in_the_articles_order() -> None:
+    text = (
+        "Acme Bio AG is a cell therapy company based in Basel.\n"
+        "Acme Bio raised $50 million in a Series B financing in 2023.\n"
+        "Acme Bio said the FDA has approved AB-101 for lymphoma.\n"
+    )
+    summary = (await read(text)).summary
+    places = [summary.find(p) for p in ("is a cell therapy", "raised $50", "has approved")]
+    present = [p for p in places if p >= 0]
+    assert len(present) >= 2 and present == sorted(present)

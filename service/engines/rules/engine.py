@@ -761,7 +761,19 @@ def _summary(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
             chosen.append(text)
         if len(" ".join(chosen).split()) >= SUMMARY_TARGET_WORDS:
             break
-    return _words(" ".join(chosen), 80, TEXT_MAX_CHARS) if chosen else "No summary."
+    # In the article's order (a sentence opening with a condition never first).
+    chosen.sort(key=lambda t: (opening_kind(t) is not None, _position(reader.text, t)))
+    joined = _RUN_TOGETHER.sub(r"\1 \2", " ".join(chosen))  # "review.The company" → apart
+    return _words(joined, 80, TEXT_MAX_CHARS) if chosen else "No summary."
+
+
+def _position(text: str, sentence: str) -> int:
+    found = text.find(sentence)
+    return found if found >= 0 else len(text)
+
+
+# A sentence run into the next without a space, as pages often print them.
+_RUN_TOGETHER = re.compile(r"(?<=[a-z0-9)\]%])([.!?])([A-Z][a-z])")
 
 
 def _organisations(reader: ArticleReader, milestones: list[dict[str, Any]]) -> list[dict[str, str]]:
