@@ -58,6 +58,18 @@ NAVIGATION_CUES = (
 NAVIGATION_MIN_CUES = 3
 NAVIGATION_MIN_DENSITY = 0.5
 
+# A heading that opens the legal small print (forward-looking statements, safe harbour,
+# disclaimers): it and its paragraphs go, up to the next heading ("About …", "Contact").
+DISCLAIMER_HEADING = (
+    r"^\s*(forward[- ]looking statements?|cautionary (note|statement)s?( regarding [\w -]+)?|"
+    r"safe harbou?r( statement)?|disclaimer|legal notice)\s*:?\s*$",
+)
+# A paragraph of such small print without its heading.
+DISCLAIMER_OPENING = (
+    r"^\s*(this (press )?release|this (announcement|document|communication)) (contains|may "
+    r"contain|includes) forward[- ]looking\b",
+)
+
 # A heading that introduces a list of other stories.
 HEADLINE_LIST_HEADING = (
     r"^\s*(related|related (news|articles|stories|content|posts|links|coverage)|"

@@ -26,6 +26,8 @@ _STRONG = {reason: bp.compile_any(patterns) for reason, patterns in bp.STRONG.it
 _ANY_STRONG = bp.compile_any(tuple(p for patterns in bp.STRONG.values() for p in patterns))
 _NAV = bp.compile_any(bp.NAVIGATION_CUES)
 _LIST_HEADING = bp.compile_any(bp.HEADLINE_LIST_HEADING)
+_DISCLAIMER_HEADING = bp.compile_any(bp.DISCLAIMER_HEADING)
+_DISCLAIMER_OPENING = bp.compile_any(bp.DISCLAIMER_OPENING)
 _NOT_A_HEADLINE = bp.compile_any(bp.NOT_A_HEADLINE)
 _SENTENCE_END = (".", "!", "?", ":", ";", '"', "'", "\u201d", "\u2019", "\u2026")
 
@@ -167,6 +169,24 @@ def _mark_headline_lists(lines: list[_Line]) -> None:
             lines[i].reason = "headline_list"
 
 
+def _mark_disclaimers(lines: list[_Line]) -> None:
+    """The legal small print: a paragraph opening "This press release contains
+    forward-looking statements", and a "Forward-Looking Statements" heading with every
+    line after it up to the next heading (a short line without sentence punctuation)."""
+    inside = False
+    for line in lines:
+        if line.blank or line.reason is not None:
+            continue
+        if _DISCLAIMER_HEADING.search(line.lowered):
+            line.reason, inside = "disclaimer", True
+            continue
+        ends_sentence = line.content.rstrip().endswith(_SENTENCE_END)
+        if inside and not ends_sentence and line.words <= 8:
+            inside = False  # "About Corvana": the next section
+        if inside or _DISCLAIMER_OPENING.search(line.lowered):
+            line.reason = "disclaimer"
+
+
 def clean(text: str) -> CleanedText:
     """Remove boilerplate lines from ``text``, keeping a map back to its offsets."""
     lines = _split_lines(text)
@@ -178,6 +198,7 @@ def clean(text: str) -> CleanedText:
         _mark_navigation_block(lines, list(range(paragraphs[0])), leading=True)
         _mark_navigation_block(lines, list(range(paragraphs[-1] + 1, len(lines))), leading=False)
     _mark_headline_lists(lines)
+    _mark_disclaimers(lines)
 
     parts: list[str] = []
     starts: list[int] = []

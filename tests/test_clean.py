@@ -221,3 +221,18 @@ def test_a_bulleted_or_numbered_list_under_a_related_heading_is_removed() -> Non
     kept = clean(text).text
     assert "AB-101" in kept
     assert "210 million" not in kept and "seed round" not in kept
+
+
+def test_forward_looking_small_print_is_removed_up_to_the_next_section() -> None:
+    text = (
+        "Acme Bio said the FDA approved AB-101 for lymphoma.\n\n"
+        "Forward-Looking Statements\n"
+        "This release contains forward-looking statements about the timing of commercial "
+        "availability. Actual results may differ.\n\n"
+        "About Acme Bio\n"
+        "Acme Bio is a cell therapy company in Basel.\n\n"
+        "This press release contains forward-looking statements within the meaning of the law.\n"
+    )
+    kept = clean(text).text
+    assert "approved AB-101" in kept and "About Acme Bio" in kept and "is a cell therapy" in kept
+    assert "forward-looking" not in kept.lower() and "commercial availability" not in kept
