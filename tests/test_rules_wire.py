@@ -230,3 +230,21 @@ async def test_summary_sentences_come_in_the_articles_order() -> None:
     places = [summary.find(p) for p in ("is a cell therapy", "raised $50", "has approved")]
     present = [p for p in places if p >= 0]
     assert len(present) >= 2 and present == sorted(present)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Acme Bio AG said the FDA approved AB-101 for lymphoma in March 2024.\n", ["AB-101"]),
+        (
+            "The European Commission approved Lumigene, a gene therapy from Vireo Bio AG.\n",
+            ["Lumigene"],
+        ),
+        ("FDA approved therapies for lymphoma include several CAR-Ts, Acme Bio AG said.\n", []),
+    ],
+)
+async def test_an_authority_that_approved_a_product_in_the_simple_past(
+    text: str, found: list[str]
+) -> None:
+    milestones = (await read(text)).milestones
+    assert [m.product for m in milestones if m.kind == "marketing_approval"] == found
