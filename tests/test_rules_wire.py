@@ -248,3 +248,30 @@ async def test_an_authority_that_approved_a_product_in_the_simple_past(
 ) -> None:
     milestones = (await read(text)).milestones
     assert [m.product for m in milestones if m.kind == "marketing_approval"] == found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Harbor Lane Ventures led a $40 million Series A investment in Larkspur Bio Inc.\n",
+        "Novo Holdings invested $30 million in Larkspur Bio Inc. to fund its Phase 1 trial.\n",
+        "Larkspur Bio Inc. raised $40 million in a Series A round led by Harbor Lane Ventures.\n",
+    ],
+)
+async def test_the_funded_company_reached_a_funding_milestone_not_its_investor(text: str) -> None:
+    milestones = (await read(text)).milestones
+    assert [(m.kind, m.organisation) for m in milestones] == [("funding", "Larkspur Bio Inc.")]
+
+
+async def test_an_authorisation_stated_as_a_noun_phrase_is_an_approval() -> None:
+    (milestone,) = (
+        await read(
+            "The authorisation of Lumigene by the MHRA makes Vireo Bio AG the first company to "
+            "sell a gene therapy for ALD in the UK.\n"
+        )
+    ).milestones
+    assert (milestone.kind, milestone.product, milestone.jurisdiction) == (
+        "marketing_approval",
+        "Lumigene",
+        "GB",
+    )

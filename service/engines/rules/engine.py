@@ -225,6 +225,23 @@ class ArticleReader:
         section = self.sections[index] if index is not None else None
         return organisation or section or self.main, authority, organisation is not None
 
+    def _funded(self, sentence: str, match: re.Match[str]) -> str | None:
+        """The company a round was invested in, when the trigger ends "… in" ("Harbor
+        Ventures led a $40 million investment in Larkspur Bio"): the funded company, not
+        the investor, reached the milestone."""
+        if not match.group().rstrip().endswith(" in"):
+            return None
+        window = sentence[match.end() : match.end() + 120]
+        after = self.entities.organisations_in(window)
+        if after and after[0].start <= 5:
+            return after[0].text
+        chunks = candidate_chunks(window)
+        if chunks and chunks[0].start <= 5:
+            if not is_excluded(chunks[0].text, self.lexicon, set(self.entities.products)):
+                self.entities.add_organisation(chunks[0].text)
+                return chunks[0].text
+        return None
+
     # -- what --------------------------------------------------------------------------
 
     def _product(self, kind: str, sentence: Sentence, at: int) -> str | None:
@@ -347,6 +364,8 @@ class ArticleReader:
                 continue
             for kind, match in self._kinds_in(sentence):
                 organisation, authority, explicit = self._who(sentence.text, match.start(), index)
+                if kind == "funding" and (funded := self._funded(sentence.text, match)):
+                    organisation, explicit = funded, True  # "… led a $40M round in Acme"
                 if organisation is None:
                     continue
                 product = self._product(kind, sentence, match.start())
