@@ -275,3 +275,22 @@ async def test_an_authorisation_stated_as_a_noun_phrase_is_an_approval() -> None
         "Lumigene",
         "GB",
     )
+
+
+def test_a_kinds_needed_words_never_hide_one_of_its_triggers() -> None:
+    """The cheap word test before a kind's patterns: on every sentence of every article
+    we hold, no pattern matches where the test said it could not."""
+    from service.engines.rules.lexicon import load_lexicon
+    from service.engines.rules.sentences import split_sentences
+
+    kinds = [k for k in load_lexicon().kinds if k.needs]
+    paths = [*DATA.parent.parent.joinpath("seeds").glob("*.txt"), *DATA.glob("*/*.txt")]
+    checked = 0
+    for path in paths:
+        for sentence in split_sentences(path.read_text(encoding="utf-8")):
+            lowered = sentence.text.lower()
+            for kind in kinds:
+                if any(p.search(sentence.text) for p in kind.patterns):
+                    assert kind.may_be_in(lowered), (kind.name, sentence.text)
+                    checked += 1
+    assert checked > 100

@@ -306,7 +306,10 @@ class ArticleReader:
         text = sentence.text
         clauses = _clauses(text)
         matched: dict[str, dict[int, re.Match[str]]] = {}
+        lowered = text.lower()
         for rules in self.lexicon.kinds:
+            if not rules.may_be_in(lowered):
+                continue
             if rules.requires is not None and not rules.requires.search(text):
                 continue
             for pattern in rules.patterns:

@@ -36,6 +36,13 @@ class KindRules:
     supersedes: frozenset[str]  # kinds not taken from a sentence where this one matched
     about_a_product: bool  # without a product in the sentence, the article's only one
     names: tuple[tuple[re.Pattern[str], str], ...] = ()  # what names the event: (pattern, template)
+    # Words (lower case) one of which every trigger holds: a sentence holding none is not
+    # searched for this kind (a substring test, far cheaper than the patterns).
+    needs: tuple[str, ...] = ()
+
+    def may_be_in(self, lowered: str) -> bool:
+        """Whether a sentence (lower-cased) can hold a trigger of this kind."""
+        return not self.needs or any(word in lowered for word in self.needs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +239,7 @@ def _kind_rules(data: dict[str, Any]) -> list[KindRules]:
             supersedes=frozenset(rules.get("supersedes", ())),
             about_a_product=bool(rules.get("about_a_product")),
             names=tuple((compiled(p), template) for p, template in rules.get("names", ())),
+            needs=tuple(rules.get("needs", ())),
         )
         for name, rules in data["kinds"].items()
     ]
