@@ -40,6 +40,7 @@ from service.index.query import Filters, Page, decode_cursor
 from service.settings import Settings
 from service.store import ArticleFacts, Store
 from service.store.index import every
+from tests.index_data import META
 
 # BENCH_INDEX_ARTICLES: fewer articles for a quick look (the README's table is 20,000).
 ARTICLES, PER_ARTICLE = int(os.environ.get("BENCH_INDEX_ARTICLES", "20000")), 5
@@ -194,20 +195,7 @@ def article(
                 "products": [],
                 "milestones": milestones,
             },
-            "meta": {
-                "engine": "rules",
-                "model": None,
-                "prompt_version": "bench",
-                "schema_hash": "x",
-                "attempts": 0,
-                "requests": 0,
-                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-                "latency_ms": 1.0,
-                "created_at": "2026-01-01T00:00:00+00:00",
-                "cached": False,
-                "degraded": False,
-                "degraded_reason": None,
-            },
+            "meta": META,
         }
     )
     published = date(rng.randint(2015, 2026), rng.randint(1, 12), rng.randint(1, 28))

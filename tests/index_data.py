@@ -11,6 +11,22 @@ from schemas import SummaryRecord
 from service.pipeline import summary_id
 from service.store import ArticleFacts, Store
 
+# How a stored summary says it was made (the rules engine, no model call).
+META: dict[str, Any] = {
+    "engine": "rules",
+    "model": None,
+    "prompt_version": "test",
+    "schema_hash": "x",
+    "attempts": 0,
+    "requests": 0,
+    "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+    "latency_ms": 1.0,
+    "created_at": "2026-01-01T00:00:00+00:00",
+    "cached": False,
+    "degraded": False,
+    "degraded_reason": None,
+}
+
 
 def milestone(
     evidence: str,
@@ -58,20 +74,7 @@ def record(text: str, *milestones: dict[str, Any], headline: str = "News") -> Su
                 "products": [],
                 "milestones": grounded,
             },
-            "meta": {
-                "engine": "rules",
-                "model": None,
-                "prompt_version": "test",
-                "schema_hash": "x",
-                "attempts": 0,
-                "requests": 0,
-                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-                "latency_ms": 1.0,
-                "created_at": "2026-01-01T00:00:00+00:00",
-                "cached": False,
-                "degraded": False,
-                "degraded_reason": None,
-            },
+            "meta": META,
         }
     )
 

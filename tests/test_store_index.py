@@ -298,27 +298,41 @@ def test_a_summary_indexed_again_replaces_its_rows(store: Store) -> None:
     assert len(store.index.milestones(Filters(query="plant"), Page()).items) == 1
 
 
-def test_summaries_stored_before_the_index_are_indexed_when_the_store_opens(
-    store_url: str,
-) -> None:
+OLD_TEXT = "Acme got an IND for AC-1 in 2024."
+
+
+def stored_before_the_index(store_url: str, records: dict[str, str]) -> None:
+    """A database as the release before the index left it, holding these records (JSON
+    by summary id) of ``OLD_TEXT``."""
     old = pool_for(store_url)
-    text = "Acme got an IND for AC-1 in 2024."
-    stored = record(text, milestone(text, kind="trial_authorisation", product="AC-1"))
     try:
         with old.begin() as conn:
             migrate(conn, MIGRATIONS[:6])  # the release before the index
-            conn.execute(
-                summaries.insert().values(
-                    id="s_old",
-                    cache_key="k" * 64,
-                    record=stored.model_dump_json(),
-                    engine="rules",
-                    created_at=stored.meta.created_at and date(2026, 1, 1),
-                    text=text,
+            for sid, body in records.items():
+                conn.execute(
+                    summaries.insert().values(
+                        id=sid,
+                        cache_key=sid.ljust(64, "k"),
+                        record=body,
+                        engine="rules",
+                        created_at=date(2026, 1, 1),
+                        text=OLD_TEXT,
+                    )
                 )
-            )
     finally:
         old.dispose()
+
+
+def old_record() -> str:
+    return record(
+        OLD_TEXT, milestone(OLD_TEXT, kind="trial_authorisation", product="AC-1")
+    ).model_dump_json()
+
+
+def test_summaries_stored_before_the_index_are_indexed_when_the_store_opens(
+    store_url: str,
+) -> None:
+    stored_before_the_index(store_url, {"s_old": old_record()})
     reopened = Store(store_url)
     try:
         assert reopened.index.count() == (1, 1, 1)
@@ -350,28 +364,8 @@ def test_a_stored_record_that_no_longer_parses_does_not_stop_the_backfill(
     import service.store.index_write as writing
 
     monkeypatch.setattr(writing, "BATCH", 1)  # a page of one: the bad record fills it
-    old = pool_for(store_url)
-    text = "Acme got an IND for AC-1 in 2024."
-    good = record(text, milestone(text, kind="trial_authorisation", product="AC-1"))
-    try:
-        with old.begin() as conn:
-            migrate(conn, MIGRATIONS[:6])
-            for sid, body in (
-                ("s_a_bad", '{"no": "longer a record"}'),
-                ("s_b_good", good.model_dump_json()),
-            ):
-                conn.execute(
-                    summaries.insert().values(
-                        id=sid,
-                        cache_key=sid.ljust(64, "k"),
-                        record=body,
-                        engine="rules",
-                        created_at=date(2026, 1, 1),
-                        text=text,
-                    )
-                )
-    finally:
-        old.dispose()
+    bad = '{"no": "longer a record"}'
+    stored_before_the_index(store_url, {"s_a_bad": bad, "s_b_good": old_record()})
     reopened = Store(store_url)
     try:
         assert reopened.index.count() == (1, 1, 1)

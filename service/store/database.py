@@ -8,6 +8,7 @@ applied. Every method is synchronous; the service calls them from a worker threa
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 CONNECT_TIMEOUT_S = 10  # an unreachable PostgreSQL host is reported, not waited on
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """A stored time in UTC: SQLite hands back naive datetimes; every time here is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 def where(pool: Pool) -> str:

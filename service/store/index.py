@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -39,6 +39,7 @@ from service.index.models import (
 )
 from service.index.names import NameSpace, name_key
 from service.index.query import Filters, Page, Sort, decode_cursor, encode_cursor, fts_terms
+from service.store.database import utc
 from service.store.index_write import BATCH, IndexWriter
 from service.store.tables import (
     PG_ARTICLE_TSV,
@@ -108,27 +109,33 @@ class IndexStore(IndexWriter):
         q = func.plainto_tsquery("english", " ".join(words))
         return literal_column(PG_MILESTONE_TSV).op("@@")(q)
 
-    def _milestone_conditions(self, conn: Connection, f: Filters) -> list[ColumnElement[bool]]:
-        m = milestones.c
+    def _shared_conditions(self, conn: Connection, f: Filters, c: Any) -> list[ColumnElement[bool]]:
+        """The filters milestones and events answer alike (columns ``c`` of either
+        table): kind, status, authority, jurisdiction, date range."""
         where: list[ColumnElement[bool]] = []
         if f.kinds:
-            where.append(m.kind.in_(f.kinds))
+            where.append(c.kind.in_(f.kinds))
         if f.status:
-            where.append(m.status == f.status)
+            where.append(c.status == f.status)
+        if f.authority:
+            key = self._canon_in(conn, "organisation", name_key(f.authority))
+            where.append(c.authority_canon == key)
+        if f.jurisdiction:
+            where.append(c.jurisdiction == f.jurisdiction.upper())
+        if f.date_from:
+            where += [c.undated == 0, c.date_sort >= _date_bound(f.date_from, end=False)]
+        if f.date_to:
+            where += [c.undated == 0, c.date_sort < _date_bound(f.date_to, end=True)]
+        return where
+
+    def _milestone_conditions(self, conn: Connection, f: Filters) -> list[ColumnElement[bool]]:
+        m = milestones.c
+        where = self._shared_conditions(conn, f, m)
         if f.product:
             where.append(m.product_canon == self._canon_in(conn, "product", name_key(f.product)))
         if f.organisation:
             key = self._canon_in(conn, "organisation", name_key(f.organisation))
             where.append(m.organisation_canon == key)
-        if f.authority:
-            key = self._canon_in(conn, "organisation", name_key(f.authority))
-            where.append(m.authority_canon == key)
-        if f.jurisdiction:
-            where.append(m.jurisdiction == f.jurisdiction.upper())
-        if f.date_from:
-            where += [m.undated == 0, m.date_sort >= _date_bound(f.date_from, end=False)]
-        if f.date_to:
-            where += [m.undated == 0, m.date_sort < _date_bound(f.date_to, end=True)]
         if f.query:
             where.append(self._fts_milestones(f.query))
         if f.article:
@@ -170,23 +177,10 @@ class IndexStore(IndexWriter):
 
     def _event_conditions(self, conn: Connection, f: Filters) -> list[ColumnElement[bool]]:
         e, m = events.c, milestones.c
-        where: list[ColumnElement[bool]] = []
-        if f.kinds:
-            where.append(e.kind.in_(f.kinds))
-        if f.status:
-            where.append(e.status == f.status)
+        where = self._shared_conditions(conn, f, e)
         if f.product:
             key = self._canon_in(conn, "product", name_key(f.product))
             where += [e.subject_space == "product", e.subject == key]
-        if f.authority:
-            key = self._canon_in(conn, "organisation", name_key(f.authority))
-            where.append(e.authority_canon == key)
-        if f.jurisdiction:
-            where.append(e.jurisdiction == f.jurisdiction.upper())
-        if f.date_from:
-            where += [e.undated == 0, e.date_sort >= _date_bound(f.date_from, end=False)]
-        if f.date_to:
-            where += [e.undated == 0, e.date_sort < _date_bound(f.date_to, end=True)]
         by_source = Filters(organisation=f.organisation, query=f.query, article=f.article)
         source_where = self._milestone_conditions(conn, by_source)
         if source_where:
@@ -450,10 +444,5 @@ def _indexed_article(row: Any) -> IndexedArticle:
         summary=row.summary,
         engine=row.engine,
         milestones=row.milestones,
-        first_seen=_aware(row.first_seen),
+        first_seen=utc(row.first_seen) or row.first_seen,
     )
-
-
-def _aware(when: datetime) -> datetime:
-    """A stored time in UTC (SQLite gives it back without its zone)."""
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, and_, case, delete, insert, or_, select, update
 
 from service.errors import IdempotencyKeyReused
-from service.store.database import Database
+from service.store.database import Database, utc
 from service.store.idempotency import IdempotencyStore
 from service.store.tables import deliveries, idempotency, jobs
 
@@ -64,15 +64,8 @@ class DeliveryAttempt:
     duration_ms: float
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every time here is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def _job(row: Any) -> Job:
-    created = _utc(row.created_at)
+    created = utc(row.created_at)
     assert created is not None
     return Job(
         id=row.id,
@@ -83,8 +76,8 @@ def _job(row: Any) -> Job:
         result=row.result,
         problem=row.problem,
         created_at=created,
-        started_at=_utc(row.started_at),
-        finished_at=_utc(row.finished_at),
+        started_at=utc(row.started_at),
+        finished_at=utc(row.finished_at),
         delivery=row.delivery,
         delivery_attempts=row.delivery_attempts,
         delivery_after=row.delivery_after,
@@ -146,7 +139,7 @@ class JobQueue:
         return [
             DeliveryAttempt(
                 r.attempt,
-                _utc(r.attempted_at) or r.attempted_at,
+                utc(r.attempted_at) or r.attempted_at,
                 r.status_code,
                 r.error,
                 r.duration_ms,
