@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -134,11 +134,6 @@ class Curated:
         """The key of the curated display name ``key`` belongs to, if it is curated."""
         shown = self.display.get((space, key))
         return name_key(shown) if shown is not None else None
-
-    def pairs(self) -> Iterator[tuple[NameSpace, str, str]]:
-        """(space, key, canonical key) of every curated name."""
-        for (space, key), shown in self.display.items():
-            yield space, key, name_key(shown)
 
 
 def parse_curated(data: dict[str, dict[str, list[str]]]) -> Curated:

@@ -81,10 +81,6 @@ T = TypeVar("T")
 class IndexStore(IndexWriter):
     """The index: written with every summary, read by the lists, timelines and exports."""
 
-    def canon(self, space: NameSpace, name: str) -> str:
-        with self.db.connect() as conn:
-            return self._canon_in(conn, space, name_key(name))
-
     def _fts_articles(self, query: str) -> ColumnElement[bool]:
         a = articles.c
         words = fts_terms(query)

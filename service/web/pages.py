@@ -25,7 +25,7 @@ from typing import Any, cast
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
@@ -37,17 +37,16 @@ from service.errors import BadQuery, InputError, InvalidRequest, MilestonesError
 from service.http.job_runner import public_job
 from service.http.models import subjects_of
 from service.http.problems import problem_of
+from service.http.routes.index import download
 from service.http.state import Service, service_of
 from service.http.summary import public_summary
 from service.index.names import NameSpace
 from service.index.query import SORTS, Filters, Page, Sort, decode_cursor
-from service.index.sheets import CSV_TYPE, SHEETS, XLSX_TYPE, csv_lines, xlsx_bytes
 from service.inputs import FILE_SUFFIXES, ArticleInput, decode
 from service.offload import off_loop_for
 from service.reviews import EDITABLE, AddedMilestone, MilestoneVerdict, ReviewIn, check
 from service.safe_json import loads
 from service.settings import EngineName
-from service.store.index import every
 from service.web import render
 from service.web.security import csrf_ok, csrf_token, finish, session_for, set_session, signed_in
 from service.web.view import KINDS, STATUS_LABELS, build_view, kind_group, kind_label
@@ -553,17 +552,12 @@ async def milestones_download(fmt: str, request: Request) -> Response:
     form = _list_form(request)
     try:
         filters, page = _list_query(form)
-        columns, to_row = SHEETS["milestones"]
-        rows = every(service.store.index.milestones, filters, page.sort)
-        cells = (to_row(m) for m in rows)
-        headers = {"Content-Disposition": f'attachment; filename="milestones.{fmt}"'}
-        if fmt == "csv":
-            lines = csv_lines(columns, cells)
-            return finish(request, StreamingResponse(lines, media_type=CSV_TYPE, headers=headers))
-        data = await asyncio.to_thread(xlsx_bytes, "milestones", columns, cells)
+        answer = await download(
+            "milestones", service.store.index.milestones, filters, page.sort, fmt
+        )
     except BadQuery as error:
         return error_page(request, 400, "Bad filter", error.detail)
-    return finish(request, Response(data, media_type=XLSX_TYPE, headers=headers))
+    return finish(request, answer)
 
 
 async def _timeline_page(request: Request, space: NameSpace, name: str) -> Response:

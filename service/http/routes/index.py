@@ -146,17 +146,23 @@ def wanted_format(request: Request, asked: ListFormat | None) -> ListFormat:
     return "json"
 
 
+async def download(name: str, listing: Any, filters: Filters, sort: Sort, fmt: str) -> Response:
+    """Every row ``listing`` selects as a file: CSV streamed (read a page at a time, in a
+    worker thread) or XLSX built off the event loop. The pages' downloads use it too."""
+    columns, to_row = SHEETS[name]
+    cells = (to_row(row) for row in every(listing, filters, sort))
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    if fmt == "csv":
+        return StreamingResponse(csv_lines(columns, cells), media_type=CSV_TYPE, headers=headers)
+    body = await asyncio.to_thread(xlsx_bytes, name, columns, cells)
+    return Response(body, media_type=XLSX_TYPE, headers=headers)
+
+
 async def _listing(request: Request, query: ListQuery, name: str, page: Any) -> Any:
     fmt = wanted_format(request, query.format)
     if fmt == "json":
         return await asyncio.to_thread(page, query.filters, query.page)
-    columns, to_row = SHEETS[name]
-    cells = (to_row(row) for row in every(page, query.filters, query.page.sort))
-    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
-    if fmt == "csv":  # streamed: read a page at a time, in a worker thread
-        return StreamingResponse(csv_lines(columns, cells), media_type=CSV_TYPE, headers=headers)
-    body = await asyncio.to_thread(xlsx_bytes, name, columns, cells)
-    return Response(body, media_type=XLSX_TYPE, headers=headers)
+    return await download(name, page, query.filters, query.page.sort, fmt)
 
 
 def _downloads(example: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
