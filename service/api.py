@@ -6,7 +6,7 @@
     ...     engine="rules",
     ... )
     >>> [(m.kind, m.title) for m in record.summary.milestones]
-    [('designation', 'Orphan drug designation for AB-101 from FDA')]
+    [('designation', 'Orphan drug designation for AB-101 from the FDA')]
 
 ``summarise_text`` and ``summarise_html`` block until the summary is ready (they run
 their own event loop, or a thread's when called from inside one, as in a notebook);

@@ -81,7 +81,7 @@ def test_search_finds_stored_summaries_by_their_words(stored: Path) -> None:
     result = runner.invoke(app, ["search", "Vinnova", "--json"])
     assert result.exit_code == 0, result.output
     (found,) = [json.loads(line) for line in result.stdout.splitlines()]
-    assert found["headline"] == "Funding: CCRM Nordic from Vinnova"
+    assert found["headline"] == "Funding for CCRM Nordic from Vinnova"
     assert runner.invoke(app, ["search", "xylophone"]).exit_code == 1
 
 

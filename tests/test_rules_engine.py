@@ -78,13 +78,19 @@ async def test_every_kind_is_detected_with_its_sentence_as_evidence(
 
 
 TITLE_CASES = {
-    "trial_authorisation": "IND clearance for AB-101 from FDA",
-    "designation": "Orphan drug designation for AB-101 from FDA",
-    "marketing_approval": "Conditional marketing authorisation for AB-101 from European Commission",
-    "certification": "ATMP certification for AB-101 from EMA",
-    "committee_opinion": "Positive opinion for AB-101 from CHMP",
-    "funding": "$50 million Series B financing: Acme Bio",
-    "partnership": "Licensing agreement: Acme Bio",
+    "trial_authorisation": "IND clearance for AB-101 from the FDA",
+    "designation": "Orphan drug designation for AB-101 from the FDA",
+    "marketing_approval": (
+        "Conditional marketing authorisation for AB-101 from the European Commission"
+    ),
+    "certification": "ATMP certification for AB-101 from the EMA",
+    "committee_opinion": "Positive opinion for AB-101 from the CHMP",
+    "funding": "$50 million Series B financing for Acme Bio",
+    "partnership": "Licensing agreement between Acme Bio and Beta Pharma Inc.",
+    "acquisition": "Acquisition of Acme Bio by Beta Pharma Inc.",
+    "facility": "Manufacturing facility of Acme Bio",
+    "commercial_launch": "Commercial launch of AB-101",
+    "trial_halted": "Trial halted for AB-101",
 }
 
 

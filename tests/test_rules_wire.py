@@ -65,6 +65,84 @@ async def test_a_company_written_without_its_legal_form_is_still_the_company() -
     }
 
 
+@pytest.mark.parametrize(
+    ("text", "organisation"),
+    [
+        (  # the first word of a coined name stands for it
+            "Mirabel Cell Sciences presented data from its Phase 1 study of MCS-401.\n"
+            "Mirabel plans to start a pivotal study of MCS-401 in 2025.\n",
+            "Mirabel Cell Sciences",
+        ),
+        (  # trailing institution words dropped
+            "Sakura Cell Therapeutics K.K. won approval for HeartLayer in Japan.\n"
+            "Sakura Cell has started commercial supply of HeartLayer in Osaka.\n",
+            "Sakura Cell Therapeutics K.K.",
+        ),
+    ],
+)
+async def test_a_company_named_by_a_short_form_is_the_whole_company(
+    text: str, organisation: str
+) -> None:
+    summary = await read(text)
+    assert summary.milestones
+    assert {m.organisation for m in summary.milestones} == {organisation}
+
+
+async def test_a_generic_first_word_never_stands_for_a_name() -> None:
+    summary = await read(
+        "Orlena Bio reported data on OB-12 at the American Society of Hematology meeting.\n"
+        "Orlena Bio said American regulators have cleared the IND for OB-12.\n"
+    )
+    assert "American Society of Hematology" not in {m.organisation for m in summary.milestones}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "product"),
+    [
+        (
+            "Seoul Regenix Co., Ltd. dosed the first patient in its Phase 2 trial of SRX-MSC.",
+            "SRX-MSC",
+        ),
+        (
+            "The EMA issued Ostara Therapeutics GmbH an ATMP certificate for the quality data "
+            "of OST-Cart.",
+            "OST-Cart",
+        ),
+    ],
+)
+async def test_a_code_of_letters_only_is_a_product_where_a_product_stands(
+    sentence: str, product: str
+) -> None:
+    summary = await read(sentence + "\n")
+    assert [p.name for p in summary.products] == [product]
+
+
+async def test_a_letters_only_term_is_not_a_product() -> None:
+    summary = await read(
+        "Corlan Bio AG dosed the first patient in its Phase 1 trial of CAR-T cells made "
+        "under EU-GMP for lymphoma.\n"
+    )
+    assert not summary.products
+
+
+@pytest.mark.parametrize(
+    ("sentence", "status"),
+    [
+        (
+            "Sakura Cell K.K. said it would start commercial supply of HeartLayer in 2025.",
+            "planned",
+        ),
+        ("Sakura Cell K.K. would start commercial supply of HeartLayer if reimbursed.", None),
+        ("Sakura Cell K.K. could start commercial supply of HeartLayer in 2025.", None),
+    ],
+)
+async def test_what_a_company_said_it_would_do_is_planned_and_a_could_is_nothing(
+    sentence: str, status: str | None
+) -> None:
+    launches = [m for m in (await read(sentence + "\n")).milestones]
+    assert [m.status for m in launches] == ([status] if status else [])
+
+
 async def test_a_spin_outs_university_is_not_the_company() -> None:
     summary = await read(
         "ThamesGen Ltd said the MHRA has authorised its clinical trial application for TG-204.\n"
@@ -172,6 +250,17 @@ async def test_a_roundup_items_organisation_is_not_carried_into_the_next(page: s
     found = {m.kind: m.organisation for m in (await read(page)).milestones}
     assert found["funding"].startswith("Larkspur Bio")
     assert found["designation"] == "Quintal Gene"
+
+
+async def test_a_roundup_without_a_title_is_headed_by_its_news_not_one_items_name() -> None:
+    page = (
+        "Larkspur Bio\nLarkspur Bio Inc. raised $40 million in a Series A financing.\n\n"
+        "Quintal Gene\nThe FDA granted orphan drug designation to QG-12 for Fabry disease.\n"
+    )
+    headline = (await read(page)).headline
+    assert (
+        headline == "Roundup: $40 million Series A financing for Larkspur Bio Inc. and 1 more item"
+    )
 
 
 async def test_an_article_with_one_story_keeps_its_main_organisation() -> None:

@@ -353,12 +353,41 @@ class ArticleReader:
         sentence: str,
         at: int,
     ) -> str:
+        """What happened, to what, and who said so: "Orphan drug designation for IMC008
+        from the FDA", "$40 million Series A financing for Larkspur Bio", "Acquisition of
+        Nordgen ApS by Helixa", "Licensing agreement between Kestrel and Minato Pharma"."""
+        rules = self.lexicon.kind(kind)
         label = self._event(kind, sentence, at)
-        subject = product or organisation or ""
-        title = f"{label} for {subject}" if product else f"{label}: {subject}" if subject else label
-        if authority:
-            title += f" from {authority}"
+        party = rules.party if rules is not None else ""
+        other = self._counterpart(organisation, sentence, at) if party else None
+        if party == "of" and other and organisation:
+            title = f"{label} of {other} by {organisation}"
+        elif other and organisation:
+            title = f"{label} between {organisation} and {other}"
+            title += f" for {product}" if product else ""
+        elif product or organisation:
+            if rules is None:
+                joiner = "for"
+            else:
+                joiner = rules.product_joiner if product else rules.subject_joiner
+            title = f"{label} {joiner} {product or organisation}"
+        else:
+            title = label
+        if authority and rules is not None and rules.authority_joiner:
+            title += f" {rules.authority_joiner} {self.lexicon.called(authority)}"
         return _words(title, 15)
+
+    def _counterpart(self, organisation: str | None, sentence: str, at: int) -> str | None:
+        """The other party to a deal: the organisation named nearest after the trigger,
+        else before it, that is neither the milestone's organisation nor an authority."""
+        others = [
+            m
+            for m in self.entities.organisations_in(sentence)
+            if m.text != organisation and self.lexicon.authority(m.text) is None
+        ]
+        after = [m for m in others if m.start >= at]
+        chosen = after[0] if after else (others[-1] if others else None)
+        return chosen.text if chosen else None
 
     def milestones(self) -> list[dict[str, Any]]:
         found: list[Found] = []
@@ -758,13 +787,20 @@ def _plain_heading(sentence: Sentence, least: int) -> bool:
 def _headline(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
     """The article's own title, never a line of page chrome: the first plain heading
     above the first paragraph, else a heading among the first lines that names who or
-    what the news is about, else the main milestone's title, else the first sentence."""
+    what the news is about (on a roundup page, its milestones' titles), else the main
+    milestone's title, else the first sentence."""
     in_order = reader.news_sentences()
     for sentence in in_order:
         if not sentence.is_heading:
             break
         if _plain_heading(sentence, 5):
             return _words(sentence.text, 20)
+    heads = {name for name in reader.sections if name is not None}
+    if len(heads) > 1 and len({m["organisation"] for m in milestones} & heads) > 1:
+        # A roundup with no title of its own: its items' news, not one item's head.
+        more = len(milestones) - 1
+        items = "item" if more == 1 else "items"
+        return _words(f"Roundup: {milestones[0]['title']} and {more} more {items}", 20)
     for sentence in _lead_order(in_order)[:HEADLINE_WITHIN]:
         if _plain_heading(sentence, 3) and _names_the_news(reader, sentence.text):
             return _words(sentence.text, 20)

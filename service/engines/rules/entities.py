@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from service.engines.rules.lexicon import Lexicon, Mention, NameSet
@@ -141,6 +142,12 @@ _APPOSITIVE_PRODUCT = re.compile(
     r"hospital|institute|agency|organi[sz]ation)[\w-]+\s+){0,7}?(?:therapy|therapies|"
     r"product|candidate|vaccine|sheet|implant|treatment|medicine)\b"
 )
+# "trial of SRX-MSC", "data of OST-Cart": a code of letters only is a product only where
+# a product stands (after "of", "candidate", "therapy" …): alone it is as often a term.
+_LETTER_CODE = re.compile(
+    r"\b(?:of|candidate|product|therapy|evaluating|investigating|dosing)\s+"
+    r"(?P<code>(?P<head>[A-Z]{2,5})-(?:[A-Z]{2,6}|[A-Z][a-z]{2,6}))(?![\w-])"
+)
 _EXCLUDED_CODES = re.compile(
     r"^(?:COVID-?19|SARS|IL-?\d+|ISO\d+|H\d+N\d+|Q[1-4]\d+|PD-?L?1|CTLA-?4|HER-?2|FY\d+|"
     r"MIA\d*|GMP\d*|ISO-\d+|CAR-?\d+|TIL-?\d*|CD\d+|HLA-\w+|NY-ESO-1|MAGE-A\d)$",
@@ -162,16 +169,19 @@ class Entities:
     _products: NameSet | None = None
     _known: set[str] = field(default_factory=set)
     _short: dict[str, str] = field(default_factory=dict)
+    is_place: Callable[[str], bool] = lambda _name: False
 
     def organisations_in(self, text: str) -> list[Mention]:
-        """Mentions of the organisations, a name without its legal form ("ThamesGen" for
+        """Mentions of the organisations, a short form (``short_forms``: "ThamesGen" for
         "ThamesGen Ltd") standing for the whole name."""
         if self._orgs is None:
-            self._short = {}
+            claimed: dict[str, set[str]] = {}
             for name in self.organisations:
-                short = short_form(name)
-                if short != name and short not in self._known:
-                    self._short[short] = name
+                for short in short_forms(name):
+                    if short not in self._known and not self.is_place(short):
+                        claimed.setdefault(short, set()).add(name)
+            # A short form two names share stands for neither.
+            self._short = {s: next(iter(n)) for s, n in claimed.items() if len(n) == 1}
             self._orgs = NameSet([*self.organisations, *self._short])
         found = self._orgs.find(text)
         if not self._short:
@@ -213,12 +223,45 @@ class Entities:
         self.in_lead = {m.text for m in self.organisations_in(lead)}
 
 
-def short_form(name: str) -> str:
-    """A name without its legal form: "ThamesGen Ltd" → "ThamesGen"."""
+# Words that open many names and tell none apart: "North Carolina Biotechnology Center"
+# is never "North", nor "American Society of Hematology" "American".
+_GENERIC_HEADS = frozenset(
+    """American European British English Chinese Japanese Korean Indian German French Swiss
+    Swedish Danish Dutch Nordic Scandinavian Asian African Australian Canadian Italian
+    Spanish National International Global General United Royal Federal State Regional
+    North South East West Northern Southern Eastern Western Central New Great Saint St
+    Mount Children's Cell Cells Gene Genes Bio Medical Clinical Advanced Regenerative
+    Cancer Human Life Applied Precision Translational Molecular Cellular Genetic""".split()
+)
+# A name's first word stands for it alone only when it is this long ("Mirabel", not "Cor").
+MIN_HEAD_CHARS = 4
+
+
+def short_forms(name: str) -> list[str]:
+    """Shorter forms an article uses for a name, longest first: without its legal form
+    ("ThamesGen Ltd" → "ThamesGen"), without trailing institution words ("Sakura Cell
+    Therapeutics K.K." → "Sakura Cell"), and its first word when that is a coined name
+    ("Mirabel Cell Sciences" → "Mirabel")."""
     words = name.replace(",", " ").split()
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
-    return " ".join(words)
+    forms = [" ".join(words)]
+    while len(words) > 1 and words[-1] in INSTITUTION_WORDS:
+        words.pop()
+        forms.append(" ".join(words))
+    head = words[0]
+    if (
+        len(words) > 1
+        and len(head) >= MIN_HEAD_CHARS
+        and head[:1].isupper()
+        and head.isalpha()
+        and head not in _GENERIC_HEADS
+        and head not in INSTITUTION_WORDS
+        and head not in NOT_NAMES
+        and head not in DOMAIN_TERMS
+    ):
+        forms.append(head)
+    return [f for f in dict.fromkeys(forms) if f != name]
 
 
 _CONNECTORS = frozenset({"of", "for", "and", "&", "the", "de", "del", "der", "du", "la", "le", "y"})
@@ -355,6 +398,10 @@ def find_products(sentences: list[Sentence]) -> list[str]:
         for match in _CODE.finditer(text):
             if not _EXCLUDED_CODES.match(match.group()):
                 found.add(match.group())
+        for match in _LETTER_CODE.finditer(text):
+            code = match.group("code")
+            if code not in DOMAIN_TERMS and match.group("head") not in DOMAIN_TERMS:
+                found.add(code)
         for match in _INN.finditer(text):
             word = match.group()
             if word.lower() not in _INN_EXCLUDED and len(word) >= 7:
@@ -396,7 +443,7 @@ def _terms(text: str) -> set[str]:
 
 def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Entities:
     """The organisations and products an article names."""
-    entities = Entities()
+    entities = Entities(is_place=lexicon.is_place)
     entities.products = find_products(sentences)
     excluded = set(entities.products) | _terms(text)
     seen: Counter[str] = Counter()

@@ -39,6 +39,15 @@ class KindRules:
     # Words (lower case) one of which every trigger holds: a sentence holding none is not
     # searched for this kind (a substring test, far cheaper than the patterns).
     needs: tuple[str, ...] = ()
+    # How a title joins the event to who reached it: "by" (it acted) or "for" (it got it).
+    subject_joiner: str = "for"
+    product_joiner: str = "for"  # "Orphan drug designation for X", "Launch of X"
+    # How a title names a deal's other party: "of" ("Acquisition of X by Y"), "between"
+    # ("Licensing agreement between Y and X"), "" (it has none).
+    party: str = ""
+    # How a title names the authority: "from" (a grant), "to" (a filing), "by" (a hold),
+    # "" (not named).
+    authority_joiner: str = ""
 
     def may_be_in(self, lowered: str) -> bool:
         """Whether a sentence (lower-cased) can hold a trigger of this kind."""
@@ -170,6 +179,18 @@ class Lexicon:
         """The authority known by ``name``, if any."""
         return self._by_name.get(name.casefold())
 
+    def called(self, name: str) -> str:
+        """How a title names an authority: its acronym where it has one ("the FDA"), with
+        "the" before an acronym or an institution ("the European Commission"), not before
+        a proper name ("Health Canada", "Swissmedic")."""
+        known = self.authority(name)
+        if known is None:
+            return name
+        acronyms = [n for n in known.names if _ACRONYM.fullmatch(n)]
+        short = min(acronyms, key=len) if acronyms else name
+        article = acronyms or _INSTITUTION_NOUN.search(name)
+        return f"the {short}" if article else short
+
     def authorities_in(self, text: str) -> list[Mention]:
         return self._authority_names.find(text)
 
@@ -192,6 +213,13 @@ class Lexicon:
     def targets_in(self, text: str) -> list[Mention]:
         return [Mention(m.start(), m.end(), m.group()) for m in self._targets.finditer(text)]
 
+
+# "FDA", "BfArM", "ARPA-H", "NoMA": at least two capitals, no space.
+_ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z-]{1,7}")
+_INSTITUTION_NOUN = re.compile(
+    r"\b(?:Agency|Administration|Commission|Ministry|Committee|Authority|Institute|Council|"
+    r"Office|Organi[sz]ation|Center|Centre|Board|Bank|Foundation|Initiative|Trust)\b"
+)
 
 FILES = ("authorities.json", "places.json", "biology.json", "kinds.json")
 
@@ -240,6 +268,10 @@ def _kind_rules(data: dict[str, Any]) -> list[KindRules]:
             about_a_product=bool(rules.get("about_a_product")),
             names=tuple((compiled(p), template) for p, template in rules.get("names", ())),
             needs=tuple(rules.get("needs", ())),
+            subject_joiner=rules.get("title", {}).get("subject", "for"),
+            product_joiner=rules.get("title", {}).get("product", "for"),
+            party=rules.get("title", {}).get("party", ""),
+            authority_joiner=rules.get("title", {}).get("authority", ""),
         )
         for name, rules in data["kinds"].items()
     ]

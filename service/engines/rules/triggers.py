@@ -12,8 +12,11 @@ import re
 CLAUSE = re.compile(r",\s+(?:and|but|while|followed by|whereas)\b|;\s")
 
 # Wording just before a trigger that makes the sentence a generality, a wish or a denial.
+# "would" after "it", "they", "the company" reports a plan ("said it would start
+# commercial supply"): planned (``PLANNED``), not denied.
 NOT_A_FACT = re.compile(
-    r"\b(?:may|might|could|can|would|should|must|not|no|never|if|whether|sought to|seek(?:s|ing)? "
+    r"\b(?:may|might|could|can|(?<!it )(?<!they )(?<!company )(?<!firm )would|should|must|not|"
+    r"no|never|if|whether|sought to|seek(?:s|ing)? "
     r"to|hope(?:s|d)? to|help(?:s)?|such as|like|pending|unless|"
     r"awaiting)\b[^.;]*$",
     re.IGNORECASE,
@@ -25,9 +28,9 @@ IN_PROGRESS = re.compile(
     re.IGNORECASE,
 )
 PLANNED = re.compile(
-    r"\bwill\b|\bplan(?:s|ned)? to\b|\bexpect(?:s|ed)? to\b|\bintend(?:s|ed)? to\b|\baim(?:s|ed)? "
-    r"to\b|\bset to\b|\bscheduled\b|\banticipat\w+\b|\bupcoming\b|\bnext year\b|\bto be\b|"
-    r"\bprepar(?:es|ing) to\b|\bis to\b|\blets?\s+(?:us|them|it|the company)\b|"
+    r"\bwill\b|\bwould\b|\bplan(?:s|ned)? to\b|\bexpect(?:s|ed)? to\b|\bintend(?:s|ed)? to\b|"
+    r"\baim(?:s|ed)? to\b|\bset to\b|\bscheduled\b|\banticipat\w+\b|\bupcoming\b|\bnext year\b|"
+    r"\bto be\b|\bprepar(?:es|ing) to\b|\bis to\b|\blets?\s+(?:us|them|it|the company)\b|"
     r"\b(?:enabl|allow)(?:e|es|ing)?\s+(?:us|them|it|the company)\s+to\b",
     re.IGNORECASE,
 )
