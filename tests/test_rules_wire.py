@@ -383,3 +383,65 @@ def test_a_kinds_needed_words_never_hide_one_of_its_triggers() -> None:
                     assert kind.may_be_in(lowered), (kind.name, sentence.text)
                     checked += 1
     assert checked > 100
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        (
+            "Orlena Bio said it intends to resubmit the application in 2025.",
+            "regulatory_submission",
+        ),
+        (
+            "Orlena Bio plans to file a clinical trial application in Austria.",
+            "regulatory_submission",
+        ),
+        (
+            "Orlena Bio is preparing a clinical trial application for submission to the PEI.",
+            "regulatory_submission",
+        ),
+        (
+            "Proceeds will fund a Phase 1 trial of OB-12, which the company expects to start "
+            "in late 2025.",
+            "trial_start",
+        ),
+        ("Orlena Bio plans to make the therapy available at 20 hospitals.", "commercial_launch"),
+        (
+            "NICE has published guidance recommending Orlena Bio's OB-12 for routine NHS use.",
+            "commercial_launch",
+        ),
+        (
+            "The approval was based on the ZEPHYR-2 study, in which 86% of patients responded.",
+            "clinical_data",
+        ),
+        ("The project is supported by a $5 million grant from the state.", "funding"),
+    ],
+)
+async def test_wire_wordings_of_each_kind_are_read(sentence: str, kind: str) -> None:
+    summary = await read("Orlena Bio Inc. develops OB-12.\n" + sentence + "\n")
+    assert kind in [m.kind for m in summary.milestones]
+    [found] = [m for m in summary.milestones if m.kind == kind]
+    assert found.organisation in ("Orlena Bio Inc.", "Orlena Bio")  # as the sentence names it
+
+
+async def test_the_company_opening_the_lead_is_the_main_organisation_not_its_funder() -> None:
+    summary = await read(
+        "Arcadia Cell Manufacturing breaks ground on $200 million facility\n"
+        "Arcadia Cell Manufacturing on Wednesday broke ground on a cell therapy "
+        "manufacturing plant in Durham. The facility is expected to be operational in 2027.\n"
+        "The project is supported by a $5 million grant from the North Carolina "
+        "Biotechnology Center.\n"
+    )
+    assert {m.organisation for m in summary.milestones} == {"Arcadia Cell Manufacturing"}
+    assert sorted(m.kind for m in summary.milestones) == ["facility", "funding"]
+
+
+async def test_a_heading_without_the_product_and_the_body_with_it_are_one_milestone() -> None:
+    summary = await read(
+        "Northbridge Biologics signs manufacturing agreement with Vireo Gene Therapies\n"
+        "Northbridge Biologics Ltd has signed a multi-year agreement with Vireo Gene "
+        "Therapies to produce supplies of Vireo's gene therapy VGT-7.\n"
+    )
+    [deal] = summary.milestones
+    assert (deal.kind, deal.product) == ("partnership", "VGT-7")
+    assert "Vireo Gene Therapies" in deal.title

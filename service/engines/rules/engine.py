@@ -584,13 +584,14 @@ def _is_home(sentence: str, start: int, end: int) -> bool:
 
 def _completed(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     """``base`` with what it lacks taken from another statement of the same milestone:
-    the authority (with its jurisdiction), the indication, a more precise date. A
+    the authority (with its jurisdiction), the indication, the product, a more precise date. A
     jurisdiction read from a place is not carried over: it belongs to its own sentence."""
     merged = dict(base)
     if merged["authority"] is None and other["authority"] is not None:
         merged["authority"] = other["authority"]
         merged["jurisdiction"] = other["jurisdiction"] or merged["jurisdiction"]
     merged["indication"] = merged["indication"] or other["indication"]
+    merged["product"] = merged["product"] or other["product"]
     if other["date"] and (not merged["date"] or len(other["date"]) > len(merged["date"])):
         merged["date"] = other["date"]
     return merged
@@ -599,28 +600,45 @@ def _completed(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
 def _merge(found: list[Found]) -> list[dict[str, Any]]:
     """One milestone per kind, product, organisation and compatible date: its first
     statement that names who reached it, in the body rather than a title, completed by
-    the others' authority, jurisdiction, indication and more precise date. At most
-    ``MAX_MILESTONES``, the first the article states."""
+    the others' authority, jurisdiction, indication and more precise date. A statement
+    naming no product joins the one milestone of its kind and organisation that names
+    one ("signs manufacturing agreement" over "… agreement to produce VGT-7"), when
+    there is exactly one. At most ``MAX_MILESTONES``, the first the article states."""
     kept: list[Found] = []
-    by_kind_product: dict[tuple[str, str], list[int]] = {}
     for item in found:
-        group = by_kind_product.setdefault(
-            (item.kind, (item.fields["product"] or "").casefold()), []
-        )
-        at = next((i for i in group if _same_milestone(kept[i], item)), None)
+        at = next((i for i, k in enumerate(kept) if _same_milestone(k, item)), None)
+        if at is None:
+            at = _only_other_statement(kept, item)
         if at is None:
             if len(kept) < MAX_MILESTONES:
-                group.append(len(kept))
                 kept.append(item)
             continue
         base, other = kept[at], item
-        if (other.explicit, not other.sentence.is_heading) > (
+        if (other.explicit, not other.sentence.is_heading, bool(other.fields["product"])) > (
             base.explicit,
             not base.sentence.is_heading,
+            bool(base.fields["product"]),
         ):
             base, other = other, base
         kept[at] = replace(base, fields=_completed(base.fields, other.fields))
     return [k.fields for k in kept]
+
+
+def _only_other_statement(kept: list[Found], item: Found) -> int | None:
+    """The one kept milestone ``item`` states again with or without its product: same
+    kind, organisation and compatible date, one of the two naming no product."""
+    matches = [
+        i
+        for i, k in enumerate(kept)
+        if k.kind == item.kind
+        and (k.fields["product"] is None) != (item.fields["product"] is None)
+        and _same_organisation(k.fields["organisation"], item.fields["organisation"])
+        and _compatible(k.fields["date"], item.fields["date"])
+    ]
+    if len(matches) != 1:
+        return None
+    same_kind = [i for i, k in enumerate(kept) if k.kind == item.kind]
+    return matches[0] if len(same_kind) == 1 else None
 
 
 class RulesEngine:

@@ -31,7 +31,7 @@ INSTITUTION_WORDS = frozenset(
     Ventures Capital Partners Holdings Group Foundation Institute Institutet University
     College Hospital Clinic Center Centre Council Association Alliance Consortium Society
     Network Biocenter Cluster Faculty School Academy Investments Fund Bank Trust Company
-    Industries Diagnostics""".split()
+    Industries Diagnostics Therapies""".split()
 )
 ACADEMIC_WORDS = frozenset(
     "University Universities Institute Institutet College Hospital Clinic Faculty School "
@@ -77,6 +77,16 @@ INTRODUCED = re.compile(
     r"leader)\b|,\s+(?:a\s+)?part of\b|"
     r"\s*\((?:STO|NASDAQ|Nasdaq|NYSE|HKEX|LSE|TSX|ASX|SSE|SZSE|OTC|Euronext)\b|"
     r"\s+(?:today\s+)?announced\b)"
+)
+# A name opening a sentence, then an act ("Arcadia Cell Manufacturing on Wednesday broke
+# ground", "Orlena has signed"): the sentence's subject. Speech verbs are left out: "Anna
+# Berg said" is a person as often.
+ACTS_AFTER = re.compile(
+    r",?\s+(?:(?:on|last|this)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+    r"Sunday|week)\s+|today\s+|yesterday\s+)?(?:has\s+|have\s+|had\s+)?"
+    r"(?!(?:stated|added|noted|explained|commented|remarked|quoted|based|located|founded)\b)"
+    r"(?:[a-z]{3,}ed|won|broke|raised|signed|began|got|wins|opens|receives|secures|raises|"
+    r"signs|breaks|launches|completes|announces|reports|enters|gains|closes)\b"
 )
 # "Milan-based Tessera Cell Therapy": only organisations are "based" somewhere.
 LOCATED = re.compile(r"[\w\u00c0-\u024f]-(?:based|headquartered)\s+$")
@@ -246,6 +256,8 @@ def short_forms(name: str) -> list[str]:
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
     forms = [" ".join(words)]
+    if words[0] in _GENERIC_HEADS:  # "North Carolina Biotechnology Center" ≠ "North Carolina"
+        return [f for f in forms if f != name]
     while len(words) > 1 and words[-1] in INSTITUTION_WORDS:
         words.pop()
         forms.append(" ".join(words))
@@ -255,7 +267,6 @@ def short_forms(name: str) -> list[str]:
         and len(head) >= MIN_HEAD_CHARS
         and head[:1].isupper()
         and head.isalpha()
-        and head not in _GENERIC_HEADS
         and head not in INSTITUTION_WORDS
         and head not in NOT_NAMES
         and head not in DOMAIN_TERMS
@@ -361,6 +372,17 @@ def is_excluded(name: str, lexicon: Lexicon, products: set[str]) -> bool:
     )
 
 
+def _acting_subject(sentence: str, mention: Mention, text: str) -> bool:
+    """A name that opens its sentence and acts (``ACTS_AFTER``): one word only when the
+    article also writes it capitalised inside a sentence (not "Patients treated …")."""
+    if sentence[: mention.start].strip(" \"“‘'-—–") or not ACTS_AFTER.match(sentence, mention.end):
+        return False
+    if " " in mention.text:
+        return True
+    inside = re.search(rf"[a-z,]\s+{re.escape(mention.text)}\b", text)
+    return inside is not None
+
+
 def _looks_like_organisation(name: str) -> bool:
     words = name.split()
     return (
@@ -448,6 +470,7 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
     excluded = set(entities.products) | _terms(text)
     seen: Counter[str] = Counter()
     found: list[str] = []
+    acting: list[str] = []
     for sentence in sentences:
         if sentence.is_heading:  # title-case headings capitalise every word
             continue
@@ -465,14 +488,21 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
             before = sentence.text[max(0, mention.start - CONTEXT_CHARS) : mention.start]
             after = sentence.text[mention.end : mention.end + CONTEXT_CHARS]
             seen[name] += 1
-            if (
+            if not (
                 _looks_like_organisation(name)
                 or INTRODUCED.match(after)
                 or LOCATED.search(before)
                 or PART_OF.search(before)
                 or seen[name] == REPEATED_NAME
             ):
-                found.append(name)
+                if _acting_subject(sentence.text, mention, text):
+                    acting.append(name)
+                continue
+            found.append(name)
+    # A sentence's acting subject is an organisation unless it is a short form of one
+    # ("Sakura Cell has started …" stands for "Sakura Cell Therapeutics K.K.").
+    shorter = {form for name in found for form in short_forms(name)}
+    found += [name for name in acting if name not in shorter]
     for name in found:
         entities.add_organisation(name)
         if any(w in ACADEMIC_WORDS for w in name.split()):
