@@ -445,3 +445,56 @@ async def test_a_heading_without_the_product_and_the_body_with_it_are_one_milest
     [deal] = summary.milestones
     assert (deal.kind, deal.product) == ("partnership", "VGT-7")
     assert "Vireo Gene Therapies" in deal.title
+
+
+async def test_a_listed_subject_announcing_an_authoritys_act_is_the_first_named() -> None:
+    [m] = (
+        await read(
+            "Orlena Bio Inc. and Kestrel Oncology Inc. announced that the FDA granted fast "
+            "track designation to OB-12.\n"
+        )
+    ).milestones
+    assert (m.kind, m.organisation, m.authority) == ("designation", "Orlena Bio Inc.", "FDA")
+
+
+async def test_approval_of_a_manufacturing_facility_is_no_marketing_approval() -> None:
+    [m] = (
+        await read(
+            "Orlena Bio Inc. develops OB-12.\n"
+            "The MHRA approved the company's new manufacturing facility in Stevenage.\n"
+        )
+    ).milestones
+    assert (m.kind, m.product) == ("manufacturing_authorisation", None)
+
+
+async def test_a_trial_start_carries_no_authority_even_beside_one() -> None:
+    summary = await read(
+        "Orlena Bio Inc. develops OB-12.\n"
+        "Following FDA clearance of the IND, Orlena Bio dosed the first patient in March 2025.\n"
+    )
+    found = {m.kind: m.authority for m in summary.milestones}
+    assert found == {"trial_authorisation": "FDA", "trial_start": None}
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        (
+            "The CHMP recommended granting a marketing authorisation for OB-12.",
+            "Positive opinion for OB-12 from the CHMP",
+        ),
+        (
+            "NICE has published guidance recommending Orlena Bio's OB-12 for routine NHS use.",
+            "Recommendation for use of OB-12 from NICE",
+        ),
+        (
+            "Japan's Ministry of Health, Labour and Welfare has conditionally approved OB-12.",
+            "Conditional approval for OB-12 from the MHLW",
+        ),
+    ],
+)
+async def test_a_title_names_the_specific_event_and_its_authority_plainly(
+    text: str, title: str
+) -> None:
+    summary = await read("Orlena Bio Inc. develops OB-12.\n" + text + "\n")
+    assert [m.title for m in summary.milestones] == [title]

@@ -219,6 +219,9 @@ class ArticleReader:
         if organisation is None and subject is not None and subject is authority:
             # "The EMA has granted Acme AB a certificate": Acme AB reached the milestone.
             recipient = _first_after(self.entities.organisations_in(sentence), at)
+            if recipient is None:  # "A and B announced that the FDA granted …": A
+                announcers = self.entities.organisations_in(sentence[: subject.start])
+                recipient = announcers[0] if announcers else None
             organisation = recipient.text if recipient else None
         if authority is None:
             authority = _nearest(authorities, at)
@@ -396,6 +399,9 @@ class ArticleReader:
                 continue
             for kind, match in self._kinds_in(sentence):
                 organisation, authority, explicit = self._who(sentence.text, match.start(), index)
+                rules = self.lexicon.kind(kind)
+                if rules is not None and not rules.authority_joiner:
+                    authority = None  # a trial start or a deal has no authority of its own
                 if kind == "funding" and (funded := self._funded(sentence.text, match)):
                     organisation, explicit = funded, True  # "… led a $40M round in Acme"
                 if organisation is None:
@@ -569,8 +575,9 @@ def _same_milestone(a: Found, b: Found) -> bool:
 
 
 def _same_organisation(a: str, b: str) -> bool:
-    """ "SeoulCell Therapeutics" and "SeoulCell Therapeutics Co., Ltd." are one."""
-    x, y = f" {a.casefold()} ", f" {b.casefold()} "
+    """ "SeoulCell Therapeutics" and "SeoulCell Therapeutics Co., Ltd." are one, as are
+    "Corvalis Genetics" and "Corvalis Genetics, Inc."."""
+    x, y = (" " + " ".join(n.casefold().replace(",", " ").split()) + " " for n in (a, b))
     return x in y or y in x
 
 

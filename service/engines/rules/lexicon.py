@@ -188,7 +188,7 @@ class Lexicon:
             return name
         acronyms = [n for n in known.names if _ACRONYM.fullmatch(n)]
         short = min(acronyms, key=len) if acronyms else name
-        article = acronyms or _INSTITUTION_NOUN.search(name)
+        article = (acronyms and short not in _SAID_AS_WORDS) or _INSTITUTION_NOUN.search(short)
         return f"the {short}" if article else short
 
     def authorities_in(self, text: str) -> list[Mention]:
@@ -216,6 +216,8 @@ class Lexicon:
 
 # "FDA", "BfArM", "ARPA-H", "NoMA": at least two capitals, no space.
 _ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z-]{1,7}")
+# Acronyms said as words take no article: "recommended by NICE", not "by the NICE".
+_SAID_AS_WORDS = frozenset({"NICE", "ANVISA", "INFARMED", "AMED"})
 _INSTITUTION_NOUN = re.compile(
     r"\b(?:Agency|Administration|Commission|Ministry|Committee|Authority|Institute|Council|"
     r"Office|Organi[sz]ation|Center|Centre|Board|Bank|Foundation|Initiative|Trust)\b"
