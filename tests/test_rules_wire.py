@@ -498,3 +498,36 @@ async def test_a_title_names_the_specific_event_and_its_authority_plainly(
 ) -> None:
     summary = await read("Orlena Bio Inc. develops OB-12.\n" + text + "\n")
     assert [m.title for m in summary.milestones] == [title]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "title"),
+    [
+        (
+            "Quanta Bio today announced the closing of a $50 million Series A financing.",
+            "funding",
+            "$50 million Series A financing for Quanta Bio",
+        ),
+        (
+            "Quanta Bio entered into an exclusive license agreement with Kyoto Gene K.K. for "
+            "KG-9 in Asia.",
+            "partnership",
+            "License agreement between Quanta Bio and Kyoto Gene K.K. for KG-9",
+        ),
+        (
+            "Quanta Bio has completed enrolment in its Phase 3 trial of QB-7.",
+            "other",
+            "Enrolment completed for QB-7",
+        ),
+    ],
+)
+async def test_press_release_wordings_are_read_and_titled(
+    sentence: str, kind: str, title: str
+) -> None:
+    [m] = (await read(sentence + "\n")).milestones
+    assert (m.kind, m.title) == (kind, title)
+
+
+async def test_a_lifted_clinical_hold_is_no_setback() -> None:
+    summary = await read("The U.S. FDA has lifted the clinical hold on Quanta Bio's QB-7 trial.\n")
+    assert summary.milestones == []

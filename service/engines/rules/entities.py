@@ -330,11 +330,29 @@ def _pieces(match: re.Match[str]) -> list[tuple[int, str]]:
     return pieces
 
 
+# A legal form ends a name: "Kyoto Gene K.K. for KG-9" is "Kyoto Gene K.K." and a code.
+_LEGAL_END = re.compile(
+    r"(?<=\s)(?:" + "|".join(re.escape(s) for s in sorted(LEGAL_SUFFIXES, key=len, reverse=True))
+    + rf")(?P<cut>\s+{_CONNECTOR}\s+)"
+)
+
+
+def _cut_after_legal_form(offset: int, raw: str) -> list[tuple[int, str]]:
+    pieces = []
+    start = 0
+    for found in _LEGAL_END.finditer(raw):
+        pieces.append((offset + start, raw[start : found.start("cut")]))
+        start = found.end("cut")
+    pieces.append((offset + start, raw[start:]))
+    return pieces
+
+
 def candidate_chunks(sentence: str) -> list[Mention]:
     """Capitalised runs that may name something, trimmed of sentence-opening words."""
     found = []
     for match in CHUNK.finditer(sentence):
-        for offset, raw in _pieces(match):
+        pieces = [cut for piece in _pieces(match) for cut in _cut_after_legal_form(*piece)]
+        for offset, raw in pieces:
             name = _strip_chunk(raw)
             if not name or name.count(" ") >= MAX_NAME_WORDS:
                 continue
