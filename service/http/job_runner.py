@@ -70,7 +70,7 @@ class JobRunner:
 
     async def run(self, request: str) -> str:
         wanted = JobRequest.model_validate_json(request)
-        engine = self.service.engine(wanted.engine)
+        engine = await self.service.engine_for(wanted.engine)
         public = await public_summary(
             self.service,
             wanted.article(),

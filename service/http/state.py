@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import threading
 from dataclasses import dataclass, field
 from typing import Annotated, Any, cast, get_args
 
@@ -34,6 +36,7 @@ class Service:
     worker: JobWorker | None = None
     engines: dict[str, Engine] = field(default_factory=dict)
     _by_request: dict[str | None, Engine] = field(default_factory=dict)
+    _building: threading.Lock = field(default_factory=threading.Lock)
     api_keys: list[tuple[bytes, str]] = field(init=False)  # each key and its name
 
     def __post_init__(self) -> None:
@@ -58,12 +61,21 @@ class Service:
             choice = choose(self.settings, requested)
         except ConfigurationError as error:
             raise EngineUnavailable(error.detail) from None
-        if choice.name not in self.engines:
-            # The service answers with the rules when the LLM fails, unless told not to.
-            fallback = True if self.settings.fallback is None else self.settings.fallback
-            self.engines[choice.name] = build_engine(choice, self.settings, fallback=fallback)
-        self._by_request[requested] = self.engines[choice.name]
+        with self._building:  # one engine per name, built once even by two threads
+            if choice.name not in self.engines:
+                # The service answers with the rules when the LLM fails, unless told not to.
+                fallback = True if self.settings.fallback is None else self.settings.fallback
+                self.engines[choice.name] = build_engine(choice, self.settings, fallback=fallback)
+            self._by_request[requested] = self.engines[choice.name]
         return self.engines[choice.name]
+
+    async def engine_for(self, requested: EngineName | None) -> Engine:
+        """``engine``, from a coroutine: an engine not built yet is built in a worker
+        thread (its word lists parsed, its modules imported), never in the loop's turn."""
+        known = self._by_request.get(requested)
+        if known is not None:
+            return known
+        return await asyncio.to_thread(self.engine, requested)
 
     async def aclose(self) -> None:
         if self.worker is not None:
@@ -176,7 +188,7 @@ async def read_incoming(request: Request) -> Incoming:
     ``Idempotency-Key:`` and the body, as POST /v1/summaries and POST /v1/jobs both take
     them: read here in one go (each parameter FastAPI resolves costs every request)."""
     service = service_of(request)
-    chosen = service.engine(_named_engine(request))
+    chosen = await service.engine_for(_named_engine(request))
     refresh = "no-cache" in request.headers.get("cache-control", "").lower()
     key = request.headers.get("idempotency-key")
     if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:

@@ -215,7 +215,7 @@ async def submit(request: Request) -> Response:
     try:
         if requested not in ("auto", "llm", "rules"):
             raise InputError("choose an engine: auto, llm or rules")
-        engine = service.engine(cast(EngineName, requested))
+        engine = await service.engine_for(cast(EngineName, requested))
         article_input, extracted = article_of(form, service.settings.max_body_bytes)
         article = await off_loop_for(service.settings.max_body_bytes, article_input.to_article)
         summary = await public_summary(service, article, engine, extracted=extracted)

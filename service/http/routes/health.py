@@ -46,7 +46,7 @@ async def readyz(service: ServiceDep) -> JSONResponse | Health:
     """Ready when the store answers and the default engine can run."""
     store_ok = await asyncio.to_thread(service.store.ping)
     try:
-        engine = service.engine(None).name
+        engine = (await service.engine_for(None)).name
     except Exception as error:  # an engine that cannot be built is a readiness failure
         engine = f"unavailable: {error}"
     checks = {"store": "ok" if store_ok else "unreachable", "engine": engine}
