@@ -55,7 +55,7 @@ async def test_every_summary_posted_is_listed_newest_first_and_searchable(
 ) -> None:
     listed = (await client.get("/v1/summaries")).json()
     assert len(listed["items"]) == 5 and listed["next_cursor"] is None
-    assert listed["items"][0]["headline"].startswith("IND clearance for IMC001")
+    assert listed["items"][0]["headline"].startswith("Immunofoco: IND clearance for IMC001")
     found = (await client.get("/v1/summaries", params={"q": "Vinnova"})).json()["items"]
     assert [s["headline"] for s in found] == ["Funding for CCRM Nordic from Vinnova"]
     found = (await client.get("/v1/summaries", params={"product": "imc-002"})).json()["items"]

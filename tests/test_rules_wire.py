@@ -215,7 +215,8 @@ async def test_without_a_title_the_headline_is_the_main_milestone_not_chrome() -
     )
     summary = await read(page)
     assert "|" not in summary.headline and "Stock watch" not in summary.headline
-    assert "HB-NK07" in summary.headline
+    # who, what and which authority
+    assert summary.headline == "Hanbit Bio: Orphan drug designation for HB-NK07 from the MFDS"
 
 
 WEEKDAYS = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
@@ -232,6 +233,20 @@ async def test_no_name_holds_a_date_a_weekday_or_page_chrome(name: str) -> None:
         names += [o.name for o in summary.organisations] + [p.name for p in summary.products]
         bad = [n for n in names if n and (WEEKDAYS.search(n) or DATE_OR_CHROME.search(n))]
         assert bad == [], path.name
+
+
+HEADLINE_CHROME = re.compile(
+    r"[|▲▼›»]|\b(?:log ?in|sign (?:in|up)|subscribe|cookies?|menu|share this|newsletter|"
+    r"advertisement|skip to|read next|related)\b",
+    re.I,
+)
+
+
+@pytest.mark.parametrize("name", ["wire", "test", "heldout", "fresh", "final"])
+async def test_no_headline_comes_from_page_chrome(name: str) -> None:
+    for path in sorted((DATA / name).glob("*.txt")):
+        headline = (await read(path.read_text(encoding="utf-8"))).headline
+        assert not HEADLINE_CHROME.search(headline), (path.name, headline)
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ from service.engines.rules.entities import (
     find_entities,
     is_excluded,
     is_person,
+    without_legal_form,
 )
 from service.engines.rules.lexicon import Lexicon, Mention, load_lexicon
 from service.engines.rules.sentences import Sentence, split_sentences
@@ -829,8 +830,10 @@ def _headline(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
     for sentence in _lead_order(in_order)[:HEADLINE_WITHIN]:
         if _plain_heading(sentence, 3) and _names_the_news(reader, sentence.text):
             return _words(sentence.text, 20)
-    if milestones:
-        return _words(str(milestones[0]["title"]), 20)
+    if milestones:  # who, then what and from whom: "Solvaris: Complete response letter …"
+        main, title = milestones[0], str(milestones[0]["title"])
+        who = without_legal_form(main["organisation"])
+        return _words(title if who in title else f"{who}: {title}", 20)
     prose = [s for s in _lead_order(in_order) if not s.is_heading]
     return _words(prose[0].text, 20) if prose else "Article"
 

@@ -247,14 +247,20 @@ _GENERIC_HEADS = frozenset(
 MIN_HEAD_CHARS = 4
 
 
+def without_legal_form(name: str) -> str:
+    """ "ThamesGen Ltd" → "ThamesGen", "Corvalis Genetics, Inc." → "Corvalis Genetics"."""
+    words = name.replace(",", " ").split()
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
 def short_forms(name: str) -> list[str]:
     """Shorter forms an article uses for a name, longest first: without its legal form
     ("ThamesGen Ltd" → "ThamesGen"), without trailing institution words ("Sakura Cell
     Therapeutics K.K." → "Sakura Cell"), and its first word when that is a coined name
     ("Mirabel Cell Sciences" → "Mirabel")."""
-    words = name.replace(",", " ").split()
-    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
-        words.pop()
+    words = without_legal_form(name).split()
     forms = [" ".join(words)]
     if words[0] in _GENERIC_HEADS:  # "North Carolina Biotechnology Center" ≠ "North Carolina"
         return [f for f in forms if f != name]
@@ -332,7 +338,8 @@ def _pieces(match: re.Match[str]) -> list[tuple[int, str]]:
 
 # A legal form ends a name: "Kyoto Gene K.K. for KG-9" is "Kyoto Gene K.K." and a code.
 _LEGAL_END = re.compile(
-    r"(?<=\s)(?:" + "|".join(re.escape(s) for s in sorted(LEGAL_SUFFIXES, key=len, reverse=True))
+    r"(?<=\s)(?:"
+    + "|".join(re.escape(s) for s in sorted(LEGAL_SUFFIXES, key=len, reverse=True))
     + rf")(?P<cut>\s+{_CONNECTOR}\s+)"
 )
 
@@ -390,15 +397,16 @@ def is_excluded(name: str, lexicon: Lexicon, products: set[str]) -> bool:
     )
 
 
-def _acting_subject(sentence: str, mention: Mention, text: str) -> bool:
+_INSIDE = re.compile(r"[a-z,]\s+([A-Z][\w'’&-]*)")
+
+
+def _acting_subject(sentence: str, mention: Mention, inside: Callable[[], set[str]]) -> bool:
     """A name that opens its sentence and acts (``ACTS_AFTER``): one word only when the
-    article also writes it capitalised inside a sentence (not "Patients treated …")."""
+    article also writes it capitalised inside a sentence (``inside``: those words), not
+    "Patients treated …"."""
     if sentence[: mention.start].strip(" \"“‘'-—–") or not ACTS_AFTER.match(sentence, mention.end):
         return False
-    if " " in mention.text:
-        return True
-    inside = re.search(rf"[a-z,]\s+{re.escape(mention.text)}\b", text)
-    return inside is not None
+    return " " in mention.text or mention.text in inside()
 
 
 def _looks_like_organisation(name: str) -> bool:
@@ -489,6 +497,13 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
     seen: Counter[str] = Counter()
     found: list[str] = []
     acting: list[str] = []
+    words_inside: list[set[str]] = []
+
+    def inside() -> set[str]:  # capitalised words inside sentences: found once, if asked
+        if not words_inside:
+            words_inside.append(set(_INSIDE.findall(text)))
+        return words_inside[0]
+
     for sentence in sentences:
         if sentence.is_heading:  # title-case headings capitalise every word
             continue
@@ -513,7 +528,7 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
                 or PART_OF.search(before)
                 or seen[name] == REPEATED_NAME
             ):
-                if _acting_subject(sentence.text, mention, text):
+                if _acting_subject(sentence.text, mention, inside):
                     acting.append(name)
                 continue
             found.append(name)

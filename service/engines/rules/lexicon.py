@@ -6,7 +6,7 @@ import json
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -50,8 +50,14 @@ class KindRules:
     authority_joiner: str = ""
 
     def may_be_in(self, lowered: str) -> bool:
-        """Whether a sentence (lower-cased) can hold a trigger of this kind."""
-        return not self.needs or any(word in lowered for word in self.needs)
+        """Whether a sentence (lower-cased) can hold a trigger of this kind: one scan
+        for any of its needed words (``_needed``)."""
+        return not self.needs or _needed(self.needs).search(lowered) is not None
+
+
+@lru_cache(maxsize=64)
+def _needed(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in words))
 
 
 @dataclass(frozen=True, slots=True)
