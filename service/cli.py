@@ -677,6 +677,87 @@ def search_command(
         print_articles(Console(highlight=False), found)
 
 
+SinceOption = Annotated[
+    Optional[str],  # noqa: UP045 (typer reads the annotation at run time)
+    typer.Option(metavar="WHEN", help="Only calls since: 30m, 12h, 7d, 2w or an ISO date/time."),
+]
+
+
+def _since(value: str | None) -> Any:
+    from service.render_calls import since_time
+
+    try:
+        return since_time(value) if value else None
+    except ValueError as error:
+        usage_error(str(error))
+
+
+@app.command("logs", short_help="The model calls: answers, validation errors, retries.")
+def logs_command(
+    failed: Annotated[
+        bool, typer.Option("--failed", help="Only calls without a valid answer.")
+    ] = False,
+    since: SinceOption = None,
+    model: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(metavar="MODEL", help="Only calls to this model."),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("-n", "--limit", min=1, max=10_000, metavar="N", help="At most N.")
+    ] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one call each.")] = False,
+) -> None:
+    """The call log of DATABASE_URL's store, newest first: each model request with its
+    answer, the validation errors it got (fed back when re-asked), HTTP status, tries and
+    waits, tokens and latency; exit 1 when none matches."""
+    from service.render_calls import print_calls
+
+    after = _since(since)
+    store = open_store()
+    try:
+        found = store.calls.logs(failed=failed, since=after, model=model, limit=limit)
+    finally:
+        store.close()
+    if not found:
+        stderr.print("no model call logged matches", markup=False)
+        raise typer.Exit(EXIT_FAILED)
+    if as_json:
+        for call in found:
+            print(json.dumps(call.as_json(), ensure_ascii=False))
+    else:
+        print_calls(Console(highlight=False), found)
+
+
+@app.command("stats", short_help="Figures from the call log, per model and prompt version.")
+def stats_command(
+    since: SinceOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON, one object per row.")] = False,
+) -> None:
+    """Per model and prompt version: extractions, first-answer validity, mean requests
+    per extraction, failed extractions, problems by kind, tokens and estimated cost;
+    exit 1 when the log is empty."""
+    from service.render_calls import print_stats
+
+    after = _since(since)
+    settings = load_settings()
+    store = open_store(settings)
+    try:
+        stats = store.calls.stats(since=after)
+    finally:
+        store.close()
+    if not stats:
+        stderr.print("no model call logged", markup=False)
+        raise typer.Exit(EXIT_FAILED)
+    if as_json:
+        for row in stats:
+            data = dict(row.__dict__)
+            data["first_answer_validity"] = round(row.first_answer_validity, 4)
+            data["mean_attempts"] = round(row.mean_attempts, 4)
+            print(json.dumps(data))
+    else:
+        print_stats(Console(highlight=False), stats, settings)
+
+
 reviews_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,

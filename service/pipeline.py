@@ -14,7 +14,8 @@ included), HTTP summaries and jobs. For one article it runs:
 4. extract: the engine's prompt → model → validate (or an answer the caller already
    has, from a provider batch), within a model-call slot;
 5. ground (``service.ground``), 6. store (never a failure or a degraded result),
-7. metrics.
+7. metrics, 8. the call log: every model request of the extraction, failed ones too
+   (``service.calls``).
 
 Without a store (the CLI), steps 2 and 6 keep to the process.
 """
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
+import logging
 import time
 import uuid
 from collections import OrderedDict
@@ -30,11 +33,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import ValidationError
 
 from schemas import Meta, SummaryRecord
 from schemas.export import schema_hash
+from service import calls
 from service.article import Article, PreparedArticle, prepare
 from service.engines import ArticleRequest, Engine, EngineRun
 from service.errors import Overloaded
@@ -43,6 +48,8 @@ from service.metrics import Metrics
 from service.offload import off_loop_for
 from service.settings import Settings
 from service.store import ArticleFacts, Store
+
+log = logging.getLogger(__name__)
 
 # A result offered for reuse: the id it was made for, and the record (bulk near-duplicates).
 Reuse = Callable[[PreparedArticle], tuple[str, SummaryRecord] | None]
@@ -283,14 +290,21 @@ class Summariser:
                 hit = await self._stored(key, article, started)
                 if hit is not None:
                     return hit
+            trace = None
             if answer is None:
-                async with self._model_slot(engine):
-                    answer = await engine.extract(ArticleRequest(article, deadline))
+                with calls.tracing() as trace:
+                    try:
+                        async with self._model_slot(engine):
+                            answer = await engine.extract(ArticleRequest(article, deadline))
+                    except Exception:  # a failed extraction is logged too
+                        await self._log_calls(trace, key, engine, None)
+                        raise
             record = await off_loop_for(
                 len(article.text), assemble, answer, article, engine, started
             )
             self.metrics.made(record.meta)
-            if self.store is not None and not record.meta.degraded:
+            kept = self.store is not None and not record.meta.degraded
+            if self.store is not None and kept:
                 sent = article.article
                 facts = ArticleFacts(sent.url, sent.source, article.published)
                 await asyncio.to_thread(  # + index it, + release the claim
@@ -298,7 +312,25 @@ class Summariser:
                 )
                 claim.released = True
                 self._recent.put(key, summary_id(key), record)
+            if trace is not None:
+                await self._log_calls(trace, key, engine, summary_id(key) if kept else None)
             return Outcome(summary_id(key), record)
+
+    async def _log_calls(
+        self, trace: calls.CallTrace, key: str, engine: Engine, summary: str | None
+    ) -> None:
+        """Keep an extraction's model requests, as ``MILESTONES_CALL_LOG`` says; a call
+        log that cannot be written never fails the article."""
+        mode = self.settings.call_log
+        if self.store is None or not trace.calls or mode == "off":
+            return
+        if mode == "errors" and not trace.failed():
+            return
+        rows = call_rows(trace, key, engine, summary, self.settings.call_log_max_chars)
+        try:
+            await asyncio.to_thread(self.store.calls.add, rows)
+        except Exception as error:  # the summary matters more than its log
+            log.warning("the call log could not be written: %s", error)
 
     @asynccontextmanager
     async def _claim(self, key: str) -> AsyncIterator[_Claim]:
@@ -344,6 +376,49 @@ class Summariser:
             yield
         finally:
             self._slots.release()
+
+
+def call_rows(
+    trace: calls.CallTrace, key: str, engine: Engine, summary: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """The call log's rows for one extraction. When its summary is stored (with the
+    text), a first request's messages are a reference to the prompt version and the
+    cache key, not the article again; a failed extraction keeps them whole."""
+    extraction = uuid.uuid4().hex
+    origin = calls.ORIGIN.get()
+    rows = []
+    for call in trace.calls:
+        if summary is not None and call.number == 1:
+            messages = json.dumps([{"ref": f"prompt {engine.version}, article {key}"}])
+        else:
+            messages = calls.messages_json(call.messages, limit)
+        rows.append(
+            {
+                "extraction": extraction,
+                "number": call.number,
+                "at": call.at,
+                "summary_id": summary,
+                "article_key": key,
+                "job_id": origin[1] if origin and origin[0] == "job" else None,
+                "bulk_item": origin[1] if origin and origin[0] == "bulk" else None,
+                "engine": engine.name,
+                "model": engine.model,
+                "prompt_version": engine.version,
+                "messages": messages,
+                "answer": calls.cut(call.answer, limit),
+                "errors": json.dumps(call.errors, ensure_ascii=False),
+                "feedback": calls.cut(call.feedback, limit),
+                "outcome": call.outcome,
+                "status": call.status,
+                "tries": call.tries,
+                "waited_s": call.waited_s,
+                "retry_after_s": call.retry_after_s,
+                "prompt_tokens": call.prompt_tokens,
+                "completion_tokens": call.completion_tokens,
+                "latency_ms": call.latency_ms,
+            }
+        )
+    return rows
 
 
 async def summarise(article: Article, engine: Engine) -> SummaryRecord:

@@ -107,6 +107,14 @@ class Settings(BaseSettings):
     webhook_concurrency: int = Field(default=8, ge=1, le=256)
     # Ended jobs (and their delivery logs and idempotency keys) are deleted after this.
     job_retention_days: float = Field(default=30.0, gt=0)
+    # -- the call log (service.calls) -----------------------------------------------------
+    # Which extractions' model requests are kept: all, only those with an invalid answer
+    # or a failed request, or none. The log holds article text sent to the provider.
+    call_log: Literal["off", "errors", "all"] = "all"
+    # Calls older than this are deleted (with the jobs' purge, by the job worker).
+    call_log_retention_days: float = Field(default=30.0, gt=0)
+    # Answers and message texts are cut beyond this many characters.
+    call_log_max_chars: int = Field(default=20_000, ge=100)
     # Callback URLs: https only, public addresses only, unless these allow more (SSRF).
     allow_http_callbacks: bool = False
     allow_private_callbacks: bool = False

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import httpx
 import instructor
 import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
+from instructor.core.hooks import Hooks
 
 from schemas import Extraction
+from service import calls
 from service.engines.base import ArticleRequest, EngineRun
 from service.engines.batch import ChatBatch
 from service.engines.transport import Ledger, RequestGate, Sleep, TransportRetry
@@ -125,13 +129,29 @@ class LLMEngine:
         """One chat-completions request, through the transport's retries; what it cost
         goes to the ledger of the article being extracted."""
         ledger = _LEDGER.get()
-        response = await self._transport.send(
-            lambda: self._client.chat.completions.create(**kwargs), ledger
-        )
+        call = _logged_call(kwargs.get("messages") or [])
+        started = time.perf_counter()
+        try:
+            response = await self._transport.send(
+                lambda: self._client.chat.completions.create(**kwargs), ledger, call
+            )
+        except MilestonesError:
+            if call is not None:
+                call.outcome = "transport_error"
+            raise
+        finally:
+            if call is not None:
+                call.latency_ms = (time.perf_counter() - started) * 1000
         ledger.answers += 1
         usage = getattr(response, "usage", None)
         if usage is not None:
             ledger.add_usage(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
+        if call is not None:
+            call.answer = calls.answer_text(response)
+            call.outcome = "valid"  # until instructor's validation says otherwise
+            if usage is not None:
+                call.prompt_tokens = usage.prompt_tokens or 0
+                call.completion_tokens = usage.completion_tokens or 0
         return response
 
     async def extract(self, article: ArticleRequest) -> EngineRun:
@@ -149,6 +169,7 @@ class LLMEngine:
             async with asyncio.timeout_at(deadline):
                 extraction = await create(
                     response_model=RESPONSE_MODEL,
+                    hooks=_CALL_HOOKS,
                     messages=messages,
                     context=ValidationContext(article.prepared),
                     max_retries=settings.max_reasks,
@@ -172,9 +193,52 @@ class LLMEngine:
                 ledger.spent(),
             ) from error
         except IncompleteOutputException as error:
+            _last_call_was("incomplete", ["answer: incomplete"])
             raise ExtractionFailed(
                 "the model's answer was cut off (max_output_tokens reached)",
                 ["answer: incomplete"],
                 ledger.spent(),
             ) from error
         return EngineRun(extraction, ledger.answers, ledger.requests, ledger.usage)
+
+
+def _logged_call(messages: list[Any]) -> calls.Call | None:
+    """A new entry in the call log's trace of this extraction, if one is kept; the
+    previous entry learns what this request told the model about its answer."""
+    trace = calls.current()
+    if trace is None:
+        return None
+    sent = [_plain(m) for m in messages]
+    if trace.calls:
+        previous = trace.calls[-1]
+        previous.feedback = calls.feedback_of(sent, len(previous.messages))
+    call = calls.Call(number=len(trace.calls) + 1, at=datetime.now(UTC), messages=sent)
+    trace.calls.append(call)
+    return call
+
+
+def _plain(message: Any) -> dict[str, Any]:
+    """A message as a plain dict (instructor appends the model's own as an object)."""
+    if isinstance(message, dict):
+        return message
+    dump = getattr(message, "model_dump", None)
+    if callable(dump):
+        return dict(dump(exclude_none=True))
+    return {"role": getattr(message, "role", None), "content": str(message)}
+
+
+def _last_call_was(outcome: calls.Outcome, errors: list[str]) -> None:
+    trace = calls.current()
+    if trace is not None and trace.calls:
+        trace.calls[-1].outcome = outcome
+        trace.calls[-1].errors = errors
+
+
+def _parse_error(error: Exception, **_: Any) -> None:
+    """instructor found the answer invalid (and will re-ask with this error, if it may)."""
+    _last_call_was("invalid", describe_errors(error))
+
+
+# The call log's hooks, the same for every extraction (they act on the current trace).
+_CALL_HOOKS = Hooks()
+_CALL_HOOKS.on("parse:error", _parse_error)

@@ -25,6 +25,7 @@ from tenacity import (
 )
 
 from schemas import TokenUsage
+from service.calls import Call
 from service.errors import ProviderRejected, ProviderUnavailable, Spent
 
 T = TypeVar("T")
@@ -144,20 +145,41 @@ class TransportRetry:
         finally:
             self._gate.release(limited, asked, tokens)
 
-    async def send(self, request: Callable[[], Awaitable[T]], ledger: Ledger) -> T:
-        """Send ``request``, counting each try in ``ledger``; typed errors when it fails."""
+    async def send(
+        self, request: Callable[[], Awaitable[T]], ledger: Ledger, call: Call | None = None
+    ) -> T:
+        """Send ``request``, counting each try in ``ledger`` (and in ``call``, with the
+        time waited between tries and the last status, for the call log); typed errors
+        when it fails."""
+
+        async def sleep(seconds: float) -> None:
+            if call is not None:
+                call.waited_s += seconds
+            await self._sleep(seconds)
+
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._retries + 1),
             wait=self._wait,
             retry=retry_if_exception(is_retryable),
             reraise=True,
-            sleep=self._sleep,
+            sleep=sleep,
         )
         try:
             async for attempt in retrying:
                 with attempt:
                     ledger.requests += 1
-                    return await self._gated(request)
+                    if call is not None:
+                        call.tries += 1
+                    try:
+                        response = await self._gated(request)
+                    except openai.APIError as error:
+                        if call is not None:
+                            call.status = getattr(error, "status_code", None)
+                            call.retry_after_s = retry_after_seconds(error)
+                        raise
+                    if call is not None:
+                        call.status = 200
+                    return response
         except openai.APIError as error:
             if is_retryable(error):
                 raise ProviderUnavailable(

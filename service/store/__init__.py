@@ -7,6 +7,7 @@ Split by responsibility, each behind a typed interface over one migrated databas
 - ``idempotency`` (``IdempotencyStore``): what an Idempotency-Key first named;
 - ``jobs`` (``JobQueue``): the async jobs and their webhook deliveries;
 - ``reviews`` (``ReviewStore``): editors' reviews of summaries;
+- ``calls`` (``CallStore``): the call log, one row per model request;
 - ``index`` (``IndexStore``): every stored summary's article, milestones and events,
   written with the summary (``keep``), for lists, timelines, search and exports.
 
@@ -16,6 +17,7 @@ Every method is synchronous; the service calls them from a worker thread.
 from __future__ import annotations
 
 from schemas import SummaryRecord
+from service.store.calls import CallStore
 from service.store.claims import ClaimStore
 from service.store.database import Database
 from service.store.idempotency import IdempotencyStore
@@ -27,6 +29,7 @@ from service.store.summaries import StoredSummary, SummaryStore
 
 __all__ = [
     "ArticleFacts",
+    "CallStore",
     "IndexStore",
     "ClaimStore",
     "Database",
@@ -50,6 +53,7 @@ class Store:
         self.idempotency = IdempotencyStore(self.database)
         self.jobs = JobQueue(self.database, self.idempotency)
         self.reviews = ReviewStore(self.database)
+        self.calls = CallStore(self.database)
         self.index = IndexStore(self.database)
         self.index.backfill()
 

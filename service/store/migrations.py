@@ -258,6 +258,37 @@ def m007_index(conn: Connection) -> None:
         )
 
 
+def m008_calls(conn: Connection) -> None:
+    """The call log: every model request, what came back, why it was re-asked."""
+    Table(
+        "calls",
+        MetaData(),
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("extraction", String(32), nullable=False, index=True),
+        Column("number", Integer, nullable=False),
+        Column("at", DateTime(timezone=True), nullable=False, index=True),
+        Column("summary_id", String(40), index=True),
+        Column("article_key", String(64), nullable=False),
+        Column("job_id", String(64), index=True),
+        Column("bulk_item", String(200)),
+        Column("engine", String(20), nullable=False),
+        Column("model", String(200)),
+        Column("prompt_version", String(100), nullable=False),
+        Column("messages", Text, nullable=False),
+        Column("answer", Text),
+        Column("errors", Text, nullable=False),
+        Column("feedback", Text),
+        Column("outcome", String(20), nullable=False),
+        Column("status", Integer),
+        Column("tries", Integer, nullable=False),
+        Column("waited_s", Float, nullable=False),
+        Column("retry_after_s", Float),
+        Column("prompt_tokens", Integer, nullable=False),
+        Column("completion_tokens", Integer, nullable=False),
+        Column("latency_ms", Float, nullable=False),
+    ).create(conn)
+
+
 Migration = Callable[[Connection], None]
 MIGRATIONS: list[Migration] = [
     m001_summaries,
@@ -267,6 +298,7 @@ MIGRATIONS: list[Migration] = [
     m005_summaries_without_hits,
     m006_reviews,
     m007_index,
+    m008_calls,
 ]
 
 

@@ -40,6 +40,8 @@ class Limits:
 
     latency_s: float = 0.0
     rpm: int | None = None
+    # Answer each article's first request with JSON cut off (a re-ask gets the real one).
+    bad_first: bool = False
 
 
 @dataclass
@@ -116,7 +118,11 @@ def create_app(limits: Limits) -> FastAPI:
         body = await request.json()
         if limits.latency_s:
             await asyncio.sleep(limits.latency_s)
-        content = rules_answer(body["messages"], engine)
+        asked_again = any(m.get("role") in ("assistant", "tool") for m in body["messages"])
+        if limits.bad_first and not asked_again:
+            content = '{"headline": "cut off'
+        else:
+            content = rules_answer(body["messages"], engine)
         prompt_chars = sum(len(str(m.get("content") or "")) for m in body["messages"])
         if body.get("tools"):
             name = body["tools"][0]["function"]["name"]
@@ -192,8 +198,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--rpm", type=int, default=None, help="requests per minute; 429 above")
+    parser.add_argument(
+        "--bad-first", action="store_true", help="answer each article badly first, then well"
+    )
     args = parser.parse_args()
-    limits = Limits(latency_s=args.latency_ms / 1000, rpm=args.rpm)
+    limits = Limits(latency_s=args.latency_ms / 1000, rpm=args.rpm, bad_first=args.bad_first)
     uvicorn.run(create_app(limits), host=args.host, port=args.port, log_level="warning")
 
 
