@@ -541,3 +541,23 @@ async def test_a_method_not_allowed_lists_every_method_of_the_path(
     response = await client.delete("/v1/summaries/s_1/reviews")
     assert_problem(response, 405, "method-not-allowed")
     assert response.headers["allow"] == "GET, POST"
+
+
+async def test_a_summarys_attempts_show_each_re_ask_with_its_errors(
+    client: httpx.AsyncClient, model: respx.MockRouter
+) -> None:
+    model.post("/chat/completions").mock(
+        side_effect=[completion('{"headline": "cut off'), completion(VALID_ANSWER)]
+    )
+    made = (await client.post("/v1/summaries", json={"text": ARTICLE})).json()
+    response = await client.get(f"/v1/summaries/{made['id']}/attempts")
+    assert response.status_code == 200, response.text
+    first, second = response.json()
+    assert (first["number"], first["outcome"], first["answer"]) == (
+        1,
+        "invalid",
+        '{"headline": "cut off',
+    )
+    assert first["errors"] and "Invalid JSON" in first["feedback"]
+    assert (second["outcome"], second["errors"]) == ("valid", [])
+    assert_problem(await client.get("/v1/summaries/s_nothing/attempts"), 404, "not-found")

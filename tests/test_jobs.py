@@ -490,3 +490,17 @@ async def test_a_bug_while_running_fails_the_job_as_internal_and_is_logged(
     assert "secret" not in json.dumps(final)
     assert final["attempts"] == 1  # not transient: not retried
     assert any("failed unexpectedly" in r.message and r.exc_info for r in caplog.records)
+
+
+async def test_a_jobs_model_calls_show_its_failed_run_and_the_retry_that_succeeded(
+    make_app: AppFactory, net: respx.MockRouter
+) -> None:
+    net.post(COMPLETIONS).mock(side_effect=[error(503), completion(VALID_ANSWER)])
+    async with running(make_app(**LLM, transport_retries=0)) as client:
+        job = (await client.post("/v1/jobs", json={"text": ARTICLE})).json()
+        final = await until(job_where(client, job["id"], lambda b: b["status"] == "succeeded"))
+    calls = final["model_calls"]
+    assert [(c["outcome"], c["status"]) for c in calls] == [
+        ("transport_error", 503),
+        ("valid", 200),
+    ]

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas import SummaryRecord
+from service import calls
 from service.article import PreparedArticle
 from service.bulk.items import Item
 from service.bulk.results import LineWriter, errors_path, read_lines
@@ -295,6 +296,7 @@ class BulkRun:
     ) -> None:
         """Summarise one item (``prepared`` already, with a batch's ``answer``) and write
         its line, or its error line: one item's failure never stops the run."""
+        calls.ORIGIN.set(("bulk", item.id))  # the call log says which item asked
         try:
             if prepared is None:
                 prepared = await self._prepare(item)

@@ -15,7 +15,7 @@ from service import __version__
 from service.errors import MilestonesError
 from service.http import docs, openapi, problems
 from service.http.job_runner import JobRunner
-from service.http.routes import health, index, jobs, reviews, summaries
+from service.http.routes import calls, health, index, jobs, reviews, summaries
 from service.http.routes.webhooks import describe_webhooks
 from service.http.state import Service
 from service.jobs.callbacks import CallbackPolicy, Resolve, resolve_host
@@ -89,7 +89,12 @@ def create_app(
                 else None
             )
             service.worker = JobWorker(
-                service.store.jobs, JobRunner(service), settings, deliverer, metrics
+                service.store.jobs,
+                JobRunner(service),
+                settings,
+                deliverer,
+                metrics,
+                call_log=service.store.calls,
             )
             service.worker.start()
         yield
@@ -109,6 +114,7 @@ def create_app(
     app.state.service = service
     app.include_router(summaries.router)
     app.include_router(reviews.router)
+    app.include_router(calls.router)
     app.include_router(index.router)
     app.include_router(jobs.router)
     app.include_router(health.router)

@@ -107,6 +107,29 @@ class WebhookPublic(BaseModel):
     log: list[DeliveryPublic] = Field(default_factory=list, description="Every attempt.")
 
 
+class ModelCallPublic(BaseModel):
+    """One model request from the call log (``MILESTONES_CALL_LOG``)."""
+
+    number: int = Field(description="1 for the first answer, 2 … for each re-ask.")
+    at: datetime = Field(description="When it was sent.")
+    model: str | None = Field(description="The model asked.")
+    prompt_version: str = Field(description="The prompt version sent.")
+    outcome: Literal["valid", "invalid", "incomplete", "transport_error", "no_answer"] = Field(
+        description="valid; invalid (re-asked, or the extraction failed); incomplete (cut "
+        "off); transport_error (no answer after the transport's retries); no_answer."
+    )
+    answer: str | None = Field(description="The raw answer (cut beyond the log's limit).")
+    errors: list[str] = Field(description="Its validation errors, as fed back to the model.")
+    feedback: str | None = Field(description="What the next request told the model.")
+    status: int | None = Field(description="HTTP status of the last try.")
+    tries: int = Field(description="HTTP requests: 1 plus transport retries.")
+    waited_s: float = Field(description="Backoff and Retry-After waited between tries.")
+    retry_after_s: float | None = Field(description="The last Retry-After asked for.")
+    prompt_tokens: int = Field(description="Tokens of the request, as the provider counted.")
+    completion_tokens: int = Field(description="Tokens of the answer, as the provider counted.")
+    latency_ms: float = Field(description="From sending to the answer, retries included.")
+
+
 class JobPublic(BaseModel):
     """A job: its status, and when it has ended, the summary or the problem."""
 
@@ -125,6 +148,11 @@ class JobPublic(BaseModel):
     problem: Problem | None = Field(default=None, description="When failed.")
     webhook: WebhookPublic | None = Field(
         default=None, description="The webhook's delivery (jobs with a callback URL)."
+    )
+    model_calls: list[ModelCallPublic] | None = Field(
+        default=None,
+        description="GET /v1/jobs/{id} only: the model requests its runs made, from the "
+        "call log, oldest first (none when the engine asks no model, or the log is off).",
     )
 
 

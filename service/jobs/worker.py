@@ -19,10 +19,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+from service import calls
 from service.errors import JobInterrupted
 from service.jobs.delivery import Deliverer
 from service.metrics import Metrics
 from service.settings import Settings
+from service.store.calls import CallStore
 from service.store.queue import DeliveryState, Job, JobQueue
 
 log = logging.getLogger("milestones.jobs")
@@ -75,8 +77,10 @@ class JobWorker:
         settings: Settings,
         deliverer: Deliverer | None,
         metrics: Metrics | None = None,
+        call_log: CallStore | None = None,
     ) -> None:
         self.jobs = jobs
+        self.call_log = call_log  # purged of calls past their retention, with the jobs
         self.handler = handler
         self.settings = settings
         self.deliverer = deliverer
@@ -136,6 +140,11 @@ class JobWorker:
             gone = await _in_thread(self.jobs.purge, cutoff)
             if gone:
                 log.info("deleted %d jobs that ended before %s", gone, cutoff.isoformat())
+            if self.call_log is not None:
+                since = datetime.now(UTC) - timedelta(days=settings.call_log_retention_days)
+                gone = await _in_thread(self.call_log.purge, since)
+                if gone:
+                    log.info("deleted %d logged model calls from before %s", gone, since)
         free = settings.job_workers - len(self._running)
         if free > 0:
             taken = await _in_thread(self.jobs.claim, self.owner, free, settings.job_lease_s)
@@ -170,6 +179,7 @@ class JobWorker:
             await _in_thread(self.jobs.finish, job.id, self.owner, problem=problem)
             return
         renewing = asyncio.create_task(self._renew(job.id))
+        calls.ORIGIN.set(("job", job.id))  # the call log says which job asked (this task's)
         try:
             result = await self.handler.run(job.request)
         except asyncio.CancelledError:
