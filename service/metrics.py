@@ -46,6 +46,19 @@ class Metrics:
         )
         self.attempts = Counter("milestones_model_attempts", "Answers from the model", registry=r)
         self.tokens = Counter("milestones_model_tokens", "Tokens used", ["type"], registry=r)
+        # From the call log's traces (kept whatever MILESTONES_CALL_LOG says).
+        self.answers = Counter(
+            "milestones_model_answers",
+            "Model requests by outcome: valid, invalid, incomplete, transport_error",
+            ["outcome"],
+            registry=r,
+        )
+        self.first_answers = Counter(
+            "milestones_model_first_answers",
+            "Extractions by whether the model's first answer was valid (first-answer validity)",
+            ["valid"],
+            registry=r,
+        )
         self.errors = Counter("milestones_errors", "Errors by kind", ["kind"], registry=r)
         self.summaries = Counter(
             "milestones_summaries", "Summaries made", ["engine", "degraded"], registry=r
@@ -76,6 +89,14 @@ class Metrics:
         self.attempts.inc(meta.attempts)
         self.tokens.labels("prompt").inc(meta.usage.prompt_tokens)
         self.tokens.labels("completion").inc(meta.usage.completion_tokens)
+
+    def traced(self, outcomes: list[str]) -> None:
+        """Count an extraction's model requests by outcome, and whether its first answer
+        was valid."""
+        for outcome in outcomes:
+            self.answers.labels(outcome).inc()
+        if outcomes:
+            self.first_answers.labels(str(outcomes[0] == "valid").lower()).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

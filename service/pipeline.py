@@ -321,6 +321,7 @@ class Summariser:
     ) -> None:
         """Keep an extraction's model requests, as ``MILESTONES_CALL_LOG`` says; a call
         log that cannot be written never fails the article."""
+        self.metrics.traced([c.outcome for c in trace.calls])
         mode = self.settings.call_log
         if self.store is None or not trace.calls or mode == "off":
             return

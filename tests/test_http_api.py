@@ -375,6 +375,8 @@ async def test_health_readiness_schema_and_metrics(
     assert 'milestones_cache_total{result="hit"} 1.0' in metrics
     assert 'milestones_cache_total{result="miss"} 1.0' in metrics
     assert "milestones_model_requests_total 1.0" in metrics
+    assert 'milestones_model_answers_total{outcome="valid"} 1.0' in metrics
+    assert 'milestones_model_first_answers_total{valid="true"} 1.0' in metrics
     assert 'milestones_model_tokens_total{type="prompt"} 100.0' in metrics
     assert (
         'milestones_http_requests_total{method="POST",route="/v1/summaries",status="200"} 2.0'

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+import respx
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
@@ -303,3 +304,29 @@ def test_rendered_pages_kept_are_bounded_by_count_and_characters() -> None:
     assert pages.get(("s", 0)) is None and pages.get(("s", 4)) == "x" * 10
     pages.put(("big",), "y" * 95)  # the others go to make room
     assert pages.get(("s", 4)) is None and pages.get(("big",)) == "y" * 95
+
+
+async def test_a_summary_made_by_the_model_shows_each_request_and_its_errors(
+    make_app: Callable[..., FastAPI],
+) -> None:
+    from tests.articles import ARTICLE, VALID_ANSWER
+    from tests.model_stub import BASE_URL, completion
+
+    rejected = '{"headline": "<b>cut off'
+    app = make_app(
+        engine="llm", openai_api_key="test-key", openai_base_url=BASE_URL, model="test-model"
+    )
+    transport = httpx.ASGITransport(app=app)
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as model:
+        model.post("/chat/completions").mock(
+            side_effect=[completion(rejected), completion(VALID_ANSWER)]
+        )
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+            made = (await c.post("/v1/summaries", json={"text": ARTICLE})).json()
+            page = await c.get(f"/summaries/{made['id']}")
+    await app.state.service.aclose()
+    assert page.status_code == 200
+    section = page.text[page.text.index('id="attempts-h"') :]
+    assert "Request 1: invalid" in section and "Request 2: valid" in section
+    assert "Invalid JSON" in section  # the error it was told
+    assert "&lt;b&gt;cut off" in section and "<b>cut off" not in section  # escaped

@@ -47,6 +47,7 @@ from service.offload import off_loop_for
 from service.reviews import EDITABLE, AddedMilestone, MilestoneVerdict, ReviewIn, check
 from service.safe_json import loads
 from service.settings import EngineName
+from service.store.calls import LoggedCall
 from service.web import render
 from service.web.security import csrf_ok, csrf_token, finish, session_for, set_session, signed_in
 from service.web.view import KINDS, STATUS_LABELS, build_view, kind_group, kind_label
@@ -246,6 +247,7 @@ def _summary_html(
     errors: list[str] | None = None,
     saved: bool = False,
     csrf: str | None = None,
+    attempts: list[LoggedCall] | None = None,
 ) -> str:
     subjects = [s.model_dump() for s in subjects_of(record.summary, record.meta)]
     view = build_view(summary_id, record, text, subjects)
@@ -257,7 +259,12 @@ def _summary_html(
         saved=saved,
         signed_in=signed if service.api_keys else None,
         csrf=csrf if csrf is not None else csrf_token(request),
+        attempts=attempts or [],
     )
+
+
+# A summary page shows at most this many of the model requests that made it.
+MAX_ATTEMPTS_SHOWN = 50
 
 
 class RenderedPages:
@@ -304,8 +311,18 @@ async def summary_page(
     record, text = found
     reviews = await asyncio.to_thread(service.store.reviews.of, summary_id)
     review = reviews[-1] if reviews else None
+    attempts = await asyncio.to_thread(
+        service.store.calls.logs, summary_id=summary_id, limit=MAX_ATTEMPTS_SHOWN
+    )
     rendered: RenderedPages = request.app.state.rendered_pages
-    key = (summary_id, record.meta.created_at, review.id if review else 0, signed, saved)
+    key = (
+        summary_id,
+        record.meta.created_at,
+        review.id if review else 0,
+        len(attempts),
+        signed,
+        saved,
+    )
     body = None if errors else rendered.get(key)
     if body is None:
         body = await off_loop_for(
@@ -321,6 +338,7 @@ async def summary_page(
             errors,
             saved,
             RenderedPages.PLACEHOLDER,
+            attempts,
         )
         if not errors:
             rendered.put(key, body)
