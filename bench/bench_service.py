@@ -6,6 +6,8 @@
     prompt, instructor's parse, validate, ground, store (the LLM engine over an in-memory
     transport; a forced refresh each time so nothing is served from the cache).
 (c) Latency percentiles of both paths.
+(d) The call log's overhead: the whole path of (b) with MILESTONES_CALL_LOG=all (the
+    default: every request's row written) against the same path with the log off.
 """
 
 from __future__ import annotations
@@ -83,7 +85,9 @@ async def overhead() -> dict[str, dict[str, float]]:
     - ``instructor``: a plain instructor call with the same response model (parse and
       validate, nothing of ours);
     - ``path``: our whole path (clean, prompt, the engine's instructor call with the
-      article in the validation context, ground, store, metrics), refreshed each time.
+      article in the validation context, ground, store, metrics, the call log), refreshed
+      each time;
+    - ``unlogged``: the same path with the call log off.
     """
     import instructor
     import openai
@@ -148,7 +152,7 @@ async def overhead() -> dict[str, dict[str, float]]:
         for name, a in articles.items()
     }
     times: dict[str, dict[str, list[float]]] = {
-        way: {name: [] for name in articles} for way in ("sdk", "instructor", "path")
+        way: {name: [] for name in articles} for way in ("sdk", "instructor", "path", "unlogged")
     }
     with tempfile.TemporaryDirectory() as store_dir:
         settings = Settings(
@@ -166,7 +170,9 @@ async def overhead() -> dict[str, dict[str, float]]:
         )
         plain = instructor.from_openai(client, mode=instructor.Mode.TOOLS)
         engine = LLMEngine(settings, http_client=httpx.AsyncClient(transport=transport))
-        summariser = Summariser(Store(settings.database_url), settings, Metrics())
+        store = Store(settings.database_url)
+        summariser = Summariser(store, settings, Metrics())
+        unlogged = Summariser(store, settings.model_copy(update={"call_log": "off"}), Metrics())
 
         async def sdk(name: str) -> None:
             await client.chat.completions.create(
@@ -188,7 +194,16 @@ async def overhead() -> dict[str, dict[str, float]]:
             outcome = await summariser.summarise(articles[name], engine, refresh=True)
             assert not outcome.record.meta.cached and outcome.record.meta.requests == 1
 
-        ways = {"sdk": sdk, "instructor": plain_instructor, "path": whole_path}
+        async def path_unlogged(name: str) -> None:
+            outcome = await unlogged.summarise(articles[name], engine, refresh=True)
+            assert not outcome.record.meta.cached and outcome.record.meta.requests == 1
+
+        ways = {
+            "sdk": sdk,
+            "instructor": plain_instructor,
+            "path": whole_path,
+            "unlogged": path_unlogged,
+        }
         for name in articles:  # warm-up
             for call in ways.values():
                 await call(name)
@@ -241,6 +256,11 @@ def main() -> None:
         f"\nall seeds: our whole path / plain instructor call: "
         f"{total['path'] / total['instructor']:.2f} (target <= 1.00); "
         f"worst seed median {max(medians['path'].values()):.1f} ms (target < 10 ms)"
+    )
+    logged = total["path"] / total["unlogged"] - 1
+    print(
+        f"call log: whole path with the log on / off: {total['path']:.1f} / "
+        f"{total['unlogged']:.1f} ms for all seeds, overhead {logged:+.1%} (target < 10%)"
     )
 
 

@@ -4,6 +4,7 @@ validation errors fed back, the transport's tries and waits, tokens and latency.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,8 +28,11 @@ def stub(model: respx.MockRouter, *answers: httpx.Response) -> respx.Route:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path}/calls.sqlite3")
+def store(store_url: str) -> Iterator[Store]:
+    """The store on SQLite and on PostgreSQL."""
+    opened = Store(store_url)
+    yield opened
+    opened.close()
 
 
 def summariser(store: Store, settings: Settings, **changes: object) -> Summariser:
