@@ -303,34 +303,52 @@ class Summariser:
                 len(article.text), assemble, answer, article, engine, started
             )
             self.metrics.made(record.meta)
-            kept = self.store is not None and not record.meta.degraded
-            if self.store is not None and kept:
+            if self.store is not None and not record.meta.degraded:
                 sent = article.article
                 facts = ArticleFacts(sent.url, sent.source, article.published)
-                await asyncio.to_thread(  # + index it, + release the claim
-                    self.store.keep, summary_id(key), key, record, self._owner, sent.text, facts
+                rows = self._call_rows(trace, key, engine, summary_id(key))
+                await asyncio.to_thread(  # + index it, + log its calls, + release the claim
+                    self.store.keep,
+                    summary_id(key),
+                    key,
+                    record,
+                    self._owner,
+                    sent.text,
+                    facts,
+                    rows,
                 )
                 claim.released = True
                 self._recent.put(key, summary_id(key), record)
-            if trace is not None:
-                await self._log_calls(trace, key, engine, summary_id(key) if kept else None)
+            elif trace is not None:  # not stored (degraded, or no store): its calls still are
+                await self._log_calls(trace, key, engine, None)
             return Outcome(summary_id(key), record)
+
+    def _call_rows(
+        self, trace: calls.CallTrace | None, key: str, engine: Engine, summary: str | None
+    ) -> list[dict[str, Any]]:
+        """The rows an extraction's trace leaves in the call log, as
+        ``MILESTONES_CALL_LOG`` says (none with the log off, or in ``errors`` mode for an
+        extraction that went right); counted in the metrics either way."""
+        if trace is None or not trace.calls:
+            return []
+        self.metrics.traced([c.outcome for c in trace.calls])
+        mode = self.settings.call_log
+        if mode == "off" or (mode == "errors" and not trace.failed()):
+            return []
+        return call_rows(trace, key, engine, summary, self.settings.call_log_max_chars)
 
     async def _log_calls(
         self, trace: calls.CallTrace, key: str, engine: Engine, summary: str | None
     ) -> None:
-        """Keep an extraction's model requests, as ``MILESTONES_CALL_LOG`` says; a call
-        log that cannot be written never fails the article."""
-        self.metrics.traced([c.outcome for c in trace.calls])
-        mode = self.settings.call_log
-        if self.store is None or not trace.calls or mode == "off":
+        """Keep the model requests of an extraction whose result is not stored (it
+        failed, or the fallback answered); a log that cannot be written never fails
+        the article."""
+        rows = self._call_rows(trace, key, engine, summary)
+        if self.store is None or not rows:
             return
-        if mode == "errors" and not trace.failed():
-            return
-        rows = call_rows(trace, key, engine, summary, self.settings.call_log_max_chars)
         try:
             await asyncio.to_thread(self.store.calls.add, rows)
-        except Exception as error:  # the summary matters more than its log
+        except Exception as error:  # the article's outcome matters more than its log
             log.warning("the call log could not be written: %s", error)
 
     @asynccontextmanager

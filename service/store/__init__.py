@@ -16,6 +16,8 @@ Every method is synchronous; the service calls them from a worker thread.
 
 from __future__ import annotations
 
+from typing import Any
+
 from schemas import SummaryRecord
 from service.store.calls import CallStore
 from service.store.claims import ClaimStore
@@ -65,13 +67,17 @@ class Store:
         owner: str,
         text: str,
         facts: ArticleFacts | None = None,
+        calls: list[dict[str, Any]] | None = None,
     ) -> None:
         """Store a summary made under a claim, with the text its spans refer to, index
-        it, and release the claim, in one transaction."""
+        it, log the model ``calls`` that made it, and release the claim, in one
+        transaction."""
         with self.database.begin() as conn:
             self.index.write_in(conn, summary_id, record, text, facts or ArticleFacts())
             data = record.model_dump_json()
             self.summaries.put_in(conn, summary_id, key, data, record.meta.engine, text)
+            if calls:
+                self.calls.add_in(conn, calls)
             self.claims.release_in(conn, key, owner)
 
     def ping(self) -> bool:

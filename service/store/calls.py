@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import Connection, case, delete, func, select
 
 from service.store.database import Database, utc
 from service.store.tables import calls
@@ -77,10 +77,14 @@ class CallStore:
         self.db = db
 
     def add(self, rows: list[dict[str, Any]]) -> None:
-        """Keep the rows of one extraction (``service.pipeline`` builds them)."""
+        """Keep the rows of one extraction (``service.pipeline.call_rows`` builds them)."""
         if rows:
             with self.db.begin() as conn:
-                conn.execute(calls.insert(), rows)
+                self.add_in(conn, rows)
+
+    def add_in(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """``add``, in a transaction of the caller's (the summary's own, ``Store.keep``)."""
+        conn.execute(calls.insert(), rows)
 
     def logs(
         self,
