@@ -193,3 +193,50 @@ def test_logs_and_stats_say_when_nothing_is_logged_and_refuse_a_bad_since() -> N
     wrong = runner.invoke(app, ["logs", "--since", "yesterday-ish"])
     assert wrong.exit_code == 2 and "--since" in wrong.output
     assert runner.invoke(app, ["logs", "--since", "7d"]).exit_code == 1
+
+
+async def test_the_llms_calls_are_logged_when_the_fallback_answered_instead(
+    store: Store, settings: Settings, model: respx.MockRouter, sleeps: Sleeps
+) -> None:
+    from service.engines.fallback import FallbackEngine
+    from service.engines.rules import RulesEngine
+
+    engine = FallbackEngine(LLMEngine(settings, sleep=sleeps), RulesEngine())
+    stub(model, *[completion("not json")] * (settings.max_reasks + 1))
+    outcome = await summariser(store, settings).summarise(Article(ARTICLE), engine)
+    assert outcome.record.meta.degraded
+    rows = store.calls.logs()
+    assert len(rows) == settings.max_reasks + 1
+    assert {(r.outcome, r.summary_id) for r in rows} == {("invalid", None)}
+
+
+async def test_the_job_worker_purges_calls_past_their_retention(
+    store: Store, settings: Settings
+) -> None:
+    from service.jobs.worker import JobWorker
+
+    old = datetime.now(UTC) - timedelta(days=settings.call_log_retention_days + 1)
+    row = {
+        "extraction": "e" * 32, "number": 1, "at": old, "summary_id": None,
+        "article_key": "k", "job_id": None, "bulk_item": None, "engine": "llm",
+        "model": "m", "prompt_version": "p", "messages": "[]", "answer": None,
+        "errors": "[]", "feedback": None, "outcome": "valid", "status": 200, "tries": 1,
+        "waited_s": 0.0, "retry_after_s": None, "prompt_tokens": 1,
+        "completion_tokens": 1, "latency_ms": 1.0,
+    }  # fmt: skip
+    store.calls.add([row, row | {"at": datetime.now(UTC)}])
+
+    class Idle:
+        async def run(self, request: str) -> str:
+            raise AssertionError("no job is queued")
+
+        def problem(self, error: BaseException) -> tuple[str, bool]:
+            raise AssertionError("no job is queued")
+
+        def payload(self, job: object) -> bytes:
+            raise AssertionError("no job is queued")
+
+    worker = JobWorker(store.jobs, Idle(), settings, None, call_log=store.calls)  # type: ignore[arg-type]
+    await worker._take_work()  # its first turn purges
+    [kept] = store.calls.logs()
+    assert kept.at > old
