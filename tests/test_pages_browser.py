@@ -345,3 +345,50 @@ def test_the_milestones_table_filters_by_form_and_downloads(
     ]
     assert low == [] and refused == []
     page.close()
+
+
+@pytest.fixture(scope="module")
+def llm_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The service with the LLM engine, against the fake model answering each article
+    badly first (so every summary was re-asked once)."""
+    from tests.doubles.fake_openai import Limits, serving
+
+    port = free_port()
+    store = tmp_path_factory.mktemp("pages-llm") / "store.sqlite3"
+    with serving(Limits(bad_first=True)) as model:
+        env = clean_env(
+            MILESTONES_ENGINE="llm",
+            DATABASE_URL=f"sqlite:///{store}",
+            OPENAI_BASE_URL=f"{model}/v1",
+            OPENAI_API_KEY="test-key",
+            MILESTONES_MODEL="fake-model",
+        )
+        with server_process(["service.cli", "serve", "--port", str(port)], port, env):
+            yield f"http://127.0.0.1:{port}"
+
+
+def test_the_model_requests_of_a_summary_read_in_the_page_at_any_width(
+    browser: Any, llm_service: str
+) -> None:
+    made = httpx.post(
+        f"{llm_service}/v1/summaries", json={"text": SEEDS[4].read_text(encoding="utf-8")}
+    )
+    assert made.status_code == 200, made.text
+    for width in (1280, 375):
+        page, refused = open_offline(browser, f"{llm_service}/summaries/{made.json()['id']}", width)
+        requests = page.locator("ol.attempts > li")
+        assert requests.count() == 2 and refused == []
+        first = requests.nth(0)
+        assert "Request 1: invalid" in first.inner_text()
+        assert "Invalid JSON" in first.locator(".attempt-errors").inner_text()
+        first.locator("summary").click()  # the rejected answer, shown on demand
+        assert '{"headline": "cut off' in first.locator("pre").inner_text()
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+        low = [
+            (where, round(contrast(fg, bg), 2))
+            for where, fg, bg in page.evaluate(COLOURS)
+            if contrast(fg, bg) < 4.5
+        ]
+        assert low == []
+        page.close()
