@@ -739,7 +739,10 @@ def stats_command(
     from service.render_calls import print_stats
 
     after = _since(since)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except MilestonesError as error:
+        usage_error(error)
     store = open_store(settings)
     try:
         stats = store.calls.stats(since=after)

@@ -83,12 +83,8 @@ def print_stats(console: Console, stats: list[CallStats], settings: Settings) ->
         table.add_column(column, overflow="fold")
     for row in stats:
         problems = ", ".join(f"{k} {v}" for k, v in sorted(row.outcomes.items()) if k != "valid")
-        price = settings.prices.get(row.model or "")
-        cost = (
-            f"${(row.prompt_tokens * price[0] + row.completion_tokens * price[1]) / 1e6:.4f}"
-            if price
-            else "unknown"
-        )
+        usd = settings.cost_usd(row.prompt_tokens, row.completion_tokens, row.model or "")
+        cost = "unknown" if usd is None else f"${usd:.4f}"
         table.add_row(
             row.model or "–",
             row.prompt_version,

@@ -20,6 +20,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
+from service.calls import CallLogMode
 from service.errors import InvalidSettings
 from service.webhooks import decode_secret
 
@@ -110,7 +111,7 @@ class Settings(BaseSettings):
     # -- the call log (service.calls) -----------------------------------------------------
     # Which extractions' model requests are kept: all, only those with an invalid answer
     # or a failed request, or none. The log holds article text sent to the provider.
-    call_log: Literal["off", "errors", "all"] = "all"
+    call_log: CallLogMode = "all"
     # Calls older than this are deleted (with the jobs' purge, by the job worker).
     call_log_retention_days: float = Field(default=30.0, gt=0)
     # Answers and message texts are cut beyond this many characters.
@@ -130,9 +131,12 @@ class Settings(BaseSettings):
         "gpt-4.1-nano": (0.10, 0.40),
     }
 
-    def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float | None:
-        """Estimated cost of these tokens with the configured model, if it has a price."""
-        price = self.prices.get(self.model)
+    def cost_usd(
+        self, prompt_tokens: int, completion_tokens: int, model: str | None = None
+    ) -> float | None:
+        """Estimated cost of these tokens with ``model`` (default: the configured one), if
+        it has a price."""
+        price = self.prices.get(self.model if model is None else model)
         if price is None:
             return None
         return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000

@@ -240,3 +240,13 @@ async def test_the_job_worker_purges_calls_past_their_retention(
     await worker._take_work()  # its first turn purges
     [kept] = store.calls.logs()
     assert kept.at > old
+
+
+def test_a_bad_call_log_setting_stops_stats_with_a_line_not_a_traceback() -> None:
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    result = CliRunner().invoke(app, ["stats"], env={"MILESTONES_CALL_LOG": "foo"})
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "MILESTONES_CALL_LOG is 'foo': expected one of off, errors or all" in result.output

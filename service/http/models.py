@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas import ArticleSummary, Meta
+from service.calls import Outcome
 from service.inputs import ArticleInput
 
 
@@ -114,7 +115,7 @@ class ModelCallPublic(BaseModel):
     at: datetime = Field(description="When it was sent.")
     model: str | None = Field(description="The model asked.")
     prompt_version: str = Field(description="The prompt version sent.")
-    outcome: Literal["valid", "invalid", "incomplete", "transport_error", "no_answer"] = Field(
+    outcome: Outcome = Field(
         description="valid; invalid (re-asked, or the extraction failed); incomplete (cut "
         "off); transport_error (no answer after the transport's retries); no_answer."
     )
