@@ -268,17 +268,21 @@ def contrast(a: list[float], b: list[float]) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
+def low_contrast(page: Any) -> list[tuple[str, float]]:
+    """Every text on the page below WCAG AA contrast (4.5:1), with its ratio."""
+    return [
+        (where, round(contrast(fg, bg), 2))
+        for where, fg, bg in page.evaluate(COLOURS)
+        if contrast(fg, bg) < 4.5
+    ]
+
+
 def test_every_text_on_the_summary_page_meets_wcag_aa_contrast(
     browser: Any, service: tuple[str, str]
 ) -> None:
     base, _ = service
     page, _ = submitted(browser, base, SEEDS[0].read_text(encoding="utf-8"))
-    low = [
-        (where, round(contrast(fg, bg), 2))
-        for where, fg, bg in page.evaluate(COLOURS)
-        if contrast(fg, bg) < 4.5
-    ]
-    assert low == []
+    assert low_contrast(page) == []
     page.close()
 
 
@@ -338,12 +342,7 @@ def test_the_milestones_table_filters_by_form_and_downloads(
     page.set_viewport_size({"width": 375, "height": 800})
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
-    low = [
-        (where, round(contrast(fg, bg), 2))
-        for where, fg, bg in page.evaluate(COLOURS)
-        if contrast(fg, bg) < 4.5
-    ]
-    assert low == [] and refused == []
+    assert low_contrast(page) == [] and refused == []
     page.close()
 
 
@@ -385,10 +384,5 @@ def test_the_model_requests_of_a_summary_read_in_the_page_at_any_width(
         assert '{"headline": "cut off' in first.locator("pre").inner_text()
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0
-        low = [
-            (where, round(contrast(fg, bg), 2))
-            for where, fg, bg in page.evaluate(COLOURS)
-            if contrast(fg, bg) < 4.5
-        ]
-        assert low == []
+        assert low_contrast(page) == []
         page.close()

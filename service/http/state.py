@@ -10,8 +10,15 @@ from typing import Annotated, Any, cast, get_args
 
 from fastapi import Depends, Request
 
+from schemas import SummaryRecord
 from service.engines import Engine, build_engine, choose
-from service.errors import ConfigurationError, EngineUnavailable, InvalidRequest, Unauthorized
+from service.errors import (
+    ConfigurationError,
+    EngineUnavailable,
+    InvalidRequest,
+    NotFound,
+    Unauthorized,
+)
 from service.http.body import read_limited
 from service.http.recent import RecentResponses
 from service.jobs.callbacks import CallbackPolicy
@@ -199,3 +206,11 @@ async def read_incoming(request: Request) -> Incoming:
 
 
 IncomingDep = Annotated[Incoming, Depends(read_incoming)]
+
+
+async def stored_summary(service: Service, summary_id: str) -> SummaryRecord:
+    """The stored summary ``summary_id``, or NotFound naming it."""
+    record = await service.summariser.get(summary_id)
+    if record is None:
+        raise NotFound(f"no summary with id {summary_id!r}")
+    return record

@@ -6,10 +6,9 @@ import asyncio
 
 from fastapi import APIRouter
 
-from service.errors import NotFound
 from service.http.models import ModelCallPublic
 from service.http.openapi import problem_responses
-from service.http.state import AuthDep, ServiceDep
+from service.http.state import AuthDep, ServiceDep, stored_summary
 from service.store.calls import LoggedCall
 
 router = APIRouter(prefix="/v1", tags=["calls"], dependencies=[AuthDep])
@@ -34,8 +33,7 @@ async def read_attempts(summary_id: str, service: ServiceDep) -> list[ModelCallP
     raw answer, the validation errors fed back when it was re-asked, the HTTP status,
     transport tries and waits, tokens and latency. Empty when the rules engine made it
     or the call log is off (``MILESTONES_CALL_LOG``)."""
-    if await service.summariser.get(summary_id) is None:
-        raise NotFound(f"no summary with id {summary_id!r}")
+    await stored_summary(service, summary_id)
     found = await asyncio.to_thread(
         service.store.calls.logs, summary_id=summary_id, limit=MAX_SHOWN
     )

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from service.errors import NotFound
 from service.http.openapi import problem_responses
-from service.http.state import AuthDep, ServiceDep
+from service.http.state import AuthDep, ServiceDep, stored_summary
 from service.reviews import ReviewIn, ReviewPublic, check
 from service.store import StoredReview
 
@@ -62,7 +62,6 @@ async def create_review(
 )
 async def read_reviews(summary_id: str, service: ServiceDep) -> list[ReviewPublic]:
     """Every review of the summary, oldest first: the last is the current one."""
-    if await service.summariser.get(summary_id) is None:
-        raise NotFound(f"no summary with id {summary_id!r}")
+    await stored_summary(service, summary_id)
     stored = await asyncio.to_thread(service.store.reviews.of, summary_id)
     return [public_review(r) for r in stored]

@@ -9,12 +9,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from service.errors import IdempotencyKeyReused, NotFound
+from service.errors import IdempotencyKeyReused
 from service.http.body import parse_article
 from service.http.idempotency import scoped_key
 from service.http.models import SummaryCreate, SummaryPublic, subjects_of
 from service.http.openapi import article_body, problem_responses
-from service.http.state import AuthDep, IncomingDep, ServiceDep, service_of
+from service.http.state import AuthDep, IncomingDep, ServiceDep, service_of, stored_summary
 from service.http.summary import public_summary
 from service.offload import off_loop_for
 
@@ -81,9 +81,7 @@ async def create_summary(request: Request, incoming: IncomingDep) -> Response:
 )
 async def read_summary(summary_id: str, service: ServiceDep) -> Response:
     """The summary stored under this id, as it was first returned."""
-    record = await service.summariser.get(summary_id)
-    if record is None:
-        raise NotFound(f"no summary with id {summary_id!r}")
+    record = await stored_summary(service, summary_id)
     body = SummaryPublic(
         id=summary_id,
         article_id=None,
