@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional, TypeVar
 
 import typer
 from rich.console import Console
@@ -29,10 +29,12 @@ from service.render import print_eval_report, print_summary
 from service.settings import EngineName, Settings, load_settings
 
 if TYPE_CHECKING:
-    from service.index.models import ListPage
+    from service.index.models import ListPage, Timeline
     from service.index.query import Filters, Page, Sort
     from service.store import Store
     from service.web.standalone import HtmlFolder
+
+T = TypeVar("T")
 
 EPILOG = (
     "Exit status: 0 done; 1 some articles failed (each reported); 2 an option, setting "
@@ -242,6 +244,15 @@ def open_store(settings: Settings | None = None) -> Store:
         return Store((settings or load_settings()).database_url)
     except MilestonesError as error:
         usage_error(error)
+
+
+def read_store(read: Callable[[Store], T], settings: Settings | None = None) -> T:
+    """``read`` on the store of DATABASE_URL, closed after (exit 2 if it cannot open)."""
+    store = open_store(settings)
+    try:
+        return read(store)
+    finally:
+        store.close()
 
 
 def _html_folder(folder: Path | None) -> HtmlFolder | None:
@@ -636,12 +647,11 @@ def timeline_command(
     the articles that reported it; exit 1 when the store holds none."""
     from service.render import print_timeline
 
-    store = open_store()
-    try:
+    def timeline(store: Store) -> Timeline | None:
         found = None if organisation else store.index.timeline("product", name)
-        found = found or store.index.timeline("organisation", name)
-    finally:
-        store.close()
+        return found or store.index.timeline("organisation", name)
+
+    found = read_store(timeline)
     if found is None:
         stderr.print(f"nothing stored for {name!r}", markup=False)
         raise typer.Exit(EXIT_FAILED)
@@ -662,11 +672,7 @@ def search_command(
     from service.render import print_articles
 
     filters = _filters(query=words)
-    store = open_store()
-    try:
-        found = store.index.articles(filters, Page(limit=limit)).items
-    finally:
-        store.close()
+    found = read_store(lambda store: store.index.articles(filters, Page(limit=limit)).items)
     if not found:
         stderr.print(f"no stored summary matches {words!r}", markup=False)
         raise typer.Exit(EXIT_FAILED)
@@ -713,11 +719,9 @@ def logs_command(
     from service.render_calls import print_calls
 
     after = _since(since)
-    store = open_store()
-    try:
-        found = store.calls.logs(failed=failed, since=after, model=model, limit=limit)
-    finally:
-        store.close()
+    found = read_store(
+        lambda store: store.calls.logs(failed=failed, since=after, model=model, limit=limit)
+    )
     if not found:
         stderr.print("no model call logged matches", markup=False)
         raise typer.Exit(EXIT_FAILED)
@@ -743,11 +747,7 @@ def stats_command(
         settings = load_settings()
     except MilestonesError as error:
         usage_error(error)
-    store = open_store(settings)
-    try:
-        stats = store.calls.stats(since=after)
-    finally:
-        store.close()
+    stats = read_store(lambda store: store.calls.stats(since=after), settings)
     if not stats:
         stderr.print("no model call logged", markup=False)
         raise typer.Exit(EXIT_FAILED)
@@ -789,11 +789,7 @@ def reviews_export_command(
     from service.reviews import export_gold
 
     folder = articles or out.with_name(out.name.removesuffix(".jsonl") + ".articles")
-    store = open_store()
-    try:
-        written, skipped = export_gold(store, out, folder)
-    finally:
-        store.close()
+    written, skipped = read_store(lambda store: export_gold(store, out, folder))
     for summary_id in skipped:
         stderr.print(f"skipped {summary_id}: its article text was not kept", markup=False)
     stderr.print(
