@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
-from typing import Annotated, Any, Literal, Protocol, runtime_checkable
+from typing import Annotated, Any, Literal, Protocol, get_args, runtime_checkable
 
 from pydantic import (
     BaseModel,
@@ -90,9 +90,10 @@ KIND_FAMILIES: dict[str, str] = {
     "other": "other",
 }
 Status = Literal["achieved", "in_progress", "planned"]
+STATUSES: tuple[str, ...] = get_args(Status)
 Alignment = Literal["exact", "fuzzy"]
 
-MILESTONE_KINDS: tuple[str, ...] = MilestoneKind.__args__  # type: ignore[attr-defined]
+MILESTONE_KINDS: tuple[str, ...] = get_args(MilestoneKind)
 
 NAME_MAX_CHARS = 300
 TEXT_MAX_CHARS = 2000
@@ -107,7 +108,11 @@ HEADLINE_MAX_WORDS = 20
 SUMMARY_MAX_WORDS = 80
 TITLE_MAX_WORDS = 15
 
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
+# The years a date may name (a milestone's, a publication's, a list's bound): outside
+# them a date is a mistake (a year-1 or year-9999 default, say), never news.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100
 
 # ISO 3166-1 alpha-2, officially assigned codes.
 ISO_3166_ALPHA2 = frozenset(
@@ -196,6 +201,10 @@ def parse_partial_date(value: str) -> tuple[int, int | None, int | None]:
         )
     year, month, day = (int(g) if g else None for g in match.groups())
     assert year is not None
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise ValueError(
+            f"date {value!r} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR} a date may name"
+        )
     if month is not None and not 1 <= month <= 12:
         raise ValueError(f"date {value!r} has no month {month}")
     if month is not None and day is not None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from schemas.v1 import Alignment, TokenUsage
+from schemas.v1 import EARLIEST_YEAR, LATEST_YEAR, Alignment, TokenUsage
 from service.align import Aligner, Span
 from service.clean import CleanedText, clean
 from service.errors import InputError
@@ -34,9 +34,6 @@ __all__ = [
     "publication_date_problem",
 ]
 
-# A publication date outside these years is a mistake (a year-1 default, say), refused.
-EARLIEST_PUBLICATION_YEAR = 1900
-LATEST_PUBLICATION_YEAR = 2100
 # How far before a quote its sentence and paragraph are read for what it stands in.
 CLAIM_WINDOW = 2000
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+")
@@ -44,11 +41,11 @@ _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+")
 
 def publication_date_problem(value: date) -> str | None:
     """Why ``value`` cannot be an article's publication date, if it cannot."""
-    if EARLIEST_PUBLICATION_YEAR <= value.year <= LATEST_PUBLICATION_YEAR:
+    if EARLIEST_YEAR <= value.year <= LATEST_YEAR:
         return None
     return (
         f"published_at {value.isoformat()} is not a plausible publication date (years "
-        f"{EARLIEST_PUBLICATION_YEAR}-{LATEST_PUBLICATION_YEAR} are accepted)"
+        f"{EARLIEST_YEAR}-{LATEST_YEAR} are accepted)"
     )
 
 
@@ -66,6 +63,23 @@ class Article:
         problem = self.published_at and publication_date_problem(self.published_at)
         if problem:
             raise InputError(problem)
+        for name in ("text", "source", "url", "id"):
+            value = getattr(self, name)
+            if value is not None and NUL in value:
+                raise InputError(nul_problem(name, value))
+
+
+# U+0000 is refused wherever it comes from: PostgreSQL's text cannot hold it, and no news
+# text has one; the same article is refused on every store.
+NUL = "\x00"
+
+
+def nul_problem(name: str, value: str) -> str:
+    """Why a value holding U+0000 is refused, and where the first one stands."""
+    return (
+        f"{name} holds a NUL character (U+0000) at character {value.index(NUL)}, which "
+        "cannot be stored: remove it"
+    )
 
 
 class PreparedArticle:

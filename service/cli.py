@@ -629,6 +629,9 @@ def export_command(
     finally:
         store.close()
     stderr.print(f"wrote {counted} {what} to {out}", markup=False)
+    if not counted:
+        stderr.print("nothing stored matches these filters", markup=False)
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command("timeline", short_help="What happened to a product or organisation, in order.")

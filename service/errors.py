@@ -12,6 +12,8 @@
     │   └── CallbackRefused          a callback URL the service will not call (SSRF)
     ├── RequestRefused               the request itself is refused
     │   ├── Unauthorized             no valid API key
+    │   ├── CrossOrigin              a browser's write sent from another site or origin
+    │   ├── HostNotAllowed           a Host this service does not answer to (rebinding)
     │   ├── NotFound                 no such summary, job, route, product or organisation
     │   ├── IdempotencyKeyReused     a key sent again with another request
     │   ├── CallbacksUnavailable     a callback asked for, and no signing secret set
@@ -112,6 +114,18 @@ class Unauthorized(RequestRefused):
     """No valid API key."""
 
     kind = "unauthorized"
+
+
+class CrossOrigin(RequestRefused):
+    """A browser sent a write (a form, a fetch) from a page of another origin."""
+
+    kind = "cross_origin"
+
+
+class HostNotAllowed(RequestRefused):
+    """A request addressed to a host name this service does not answer to."""
+
+    kind = "host_not_allowed"
 
 
 class NotFound(RequestRefused):

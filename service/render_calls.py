@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from rich.console import Console
 from rich.table import Table
 
+from schemas.v1 import EARLIEST_YEAR, LATEST_YEAR
 from service.settings import Settings
 from service.store.calls import CallStats, LoggedCall
 
@@ -19,18 +20,27 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 def since_time(value: str, now: datetime | None = None) -> datetime:
     """``--since``: a span back from now ("30m", "12h", "7d", "2w") or an ISO date or
-    time (UTC when it gives no zone). ValueError names what is accepted."""
+    time (UTC when it gives no zone), within the years a date may name (1900-2100).
+    ValueError names what is accepted."""
     now = now or datetime.now(UTC)
+    accepted = (
+        f"give a span (30m, 12h, 7d, 2w) or an ISO date or time in {EARLIEST_YEAR}-{LATEST_YEAR}"
+    )
     found = _AGO.match(value.strip())
-    if found:
-        return now - timedelta(**{_UNITS[found.group(2)]: float(found.group(1))})
     try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
+        if found:
+            moment = now - timedelta(**{_UNITS[found.group(2)]: float(found.group(1))})
+        else:
+            moment = datetime.fromisoformat(value.strip())
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError(f"--since {value!r}: {accepted}") from None
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
         raise ValueError(
-            f"--since {value!r}: give a span (30m, 12h, 7d, 2w) or an ISO date or time"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            f"--since {value!r} is not within {EARLIEST_YEAR}-{LATEST_YEAR}: {accepted}"
+        )
+    return moment
 
 
 def print_calls(console: Console, found: list[LoggedCall]) -> None:

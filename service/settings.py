@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     api_keys: SecretStr = SecretStr("")
     # Serve without API keys on a non-loopback address (refused unless set).
     allow_unauthenticated: bool = False
+    # Comma-separated host names requests may be addressed to (the Host header), beside
+    # the loopback names, which an open service (no API keys) accepts alone.
+    allowed_hosts: str = ""
     max_body_bytes: int = Field(default=200_000, ge=1_000)
     max_model_calls: int = Field(default=8, ge=1)
     queue_wait_s: float = Field(default=10.0, gt=0)
@@ -181,7 +184,15 @@ class Settings(BaseSettings):
     def _a_database(cls, value: str) -> str:
         if not value.startswith(DATABASE_SCHEMES):
             raise ValueError("not a database URL this service reads")
+        if value.startswith("sqlite:///"):
+            path = value.removeprefix("sqlite:///").split("?")[0]
+            if not path or path.startswith(":memory:") or "mode=memory" in value:
+                raise ValueError("an SQLite store needs a file (in memory, it keeps nothing)")
         return value
+
+    def allowed_host_list(self) -> list[str]:
+        """The host names configured in MILESTONES_ALLOWED_HOSTS, lower-cased."""
+        return [h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()]
 
     @property
     def model_configured(self) -> bool:
@@ -193,7 +204,8 @@ class Settings(BaseSettings):
 # What is accepted, where the field's type does not say it well enough.
 ACCEPTED = {
     "openai_base_url": "an http(s) URL of an OpenAI-compatible API (…/v1)",
-    "database_url": "sqlite:///path/to/file.sqlite3 or postgresql://user@host:5432/database",
+    "database_url": "sqlite:///path/to/file.sqlite3 (a file, not :memory:) or "
+    "postgresql://user@host:5432/database",
     "webhook_secret": "whsec_ and 24 to 64 bytes in base64 (milestones webhook-secret makes one)",
     "prices": "JSON: model name to [input, output] US dollars per million tokens, "
     'e.g. {"my-model": [0.2, 0.8]}',

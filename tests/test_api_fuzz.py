@@ -7,10 +7,15 @@ import base64
 import html
 import json
 import tempfile
+from collections.abc import Iterator
 from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
 
 import httpx
+import pytest
 import schemathesis
+from fastapi import FastAPI
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -123,20 +128,124 @@ _bodies = st.one_of(
 )
 
 
+@pytest.fixture
+def hostile_app(store_url: str) -> Iterator[FastAPI]:
+    """The fuzzed app on each store (PostgreSQL refuses what SQLite takes: NUL, say),
+    holding one summary so that lists, cursors and timelines have rows to read."""
+    application = create_app(
+        Settings(database_url=store_url, engine="rules", api_keys="fuzz-key", job_workers=0)
+    )
+    answer = asyncio.run(_send(application, "POST", "/v1/summaries", json=_ONE_ARTICLE))
+    assert answer.status_code == 200, answer.text
+    yield application
+    asyncio.run(application.state.service.aclose())
+
+
+_ONE_ARTICLE = {"text": "Acme/Beta Therapeutics said the FDA has granted Orphan Drug "
+                "Designation to AB-321 for haemophilia B in March 2024."}  # fmt: skip
+
+
+async def _send(application: FastAPI, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        headers = {**_AUTH, **kwargs.pop("headers", {})}
+        return await client.request(method, path, headers=headers, **kwargs)
+
+
+def _answered_well(response: httpx.Response) -> None:
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
 @given(body=_bodies, path=st.sampled_from(["/v1/summaries", "/v1/jobs"]))
 @hypothesis_settings(
     max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None
 )
-def test_no_hostile_body_gets_a_server_error(body: tuple[str, str], path: str) -> None:
+def test_no_hostile_body_gets_a_server_error(
+    hostile_app: FastAPI, body: tuple[str, str], path: str
+) -> None:
     content_type, content = body
+    headers = {"content-type": content_type}
+    _answered_well(
+        asyncio.run(_send(hostile_app, "POST", path, content=content.encode(), headers=headers))
+    )
 
-    async def post() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            headers = {"content-type": content_type, **_AUTH}
-            return await client.post(path, content=content.encode(), headers=headers)
 
-    response = asyncio.run(post())
-    assert response.status_code < 500, response.text
-    if response.status_code >= 400:
-        assert response.headers["content-type"].startswith("application/problem+json")
+# Values for a list's parameters: dates of any year, cursors holding any JSON (integers
+# beyond 64 bits of either sign, values of the wrong types, deep nesting), any text with
+# NUL and invisible characters, very long values.
+_cursor_keys = st.one_of(
+    st.lists(
+        st.one_of(st.integers(-(2**80), 2**80), st.text(max_size=6), st.booleans(), st.floats()),
+        max_size=4,
+    ),
+    st.recursive(st.integers(), lambda inner: st.lists(inner, max_size=3), max_leaves=6),
+)
+_sorts = st.sampled_from(["-seen", "seen", "date", "-date", 5])
+_cursors = st.one_of(
+    st.tuples(_sorts, _cursor_keys).map(
+        lambda pair: base64.urlsafe_b64encode(json.dumps(list(pair)).encode()).decode()
+    ),
+    st.tuples(_sorts, st.lists(st.integers(-(2**80), 2**80), min_size=1, max_size=3)).map(
+        lambda pair: base64.urlsafe_b64encode(json.dumps(list(pair)).encode()).decode()
+    ),
+    st.integers(1, 20_000).map(lambda n: base64.urlsafe_b64encode(b"[" * n).decode()),
+    st.text(max_size=700),
+)
+_any_text = st.one_of(
+    st.text(
+        alphabet=st.sampled_from(["a", "/", ".", "%", "\u0000", "[", *_INVISIBLE]), max_size=60
+    ),
+    st.integers(1, 6000).map(lambda n: "x" * n),
+    st.text(max_size=30),
+)
+_dates_of_any_shape = st.one_of(
+    st.sampled_from(["0000-01-01", "0000-02-29", "9999-12-31", "9999", "1899-12"]),
+    st.from_regex(r"[0-9]{1,5}(-[0-9]{1,3}){0,2}", fullmatch=True),
+    _any_date,
+)
+_param_values = {
+    "date_from": _dates_of_any_shape,
+    "date_to": _dates_of_any_shape,
+    "cursor": _cursors,
+    "limit": st.one_of(st.integers(-(2**70), 2**70).map(str), _any_text),
+    **{name: _any_text for name in ("kind", "status", "product", "organisation",
+                                    "authority", "jurisdiction", "q", "sort", "format")},
+}  # fmt: skip
+# One or two parameters at a time (a value FastAPI refuses, 422, hides the others), the
+# dates and the cursor, which reach the store, oftener.
+_queries = st.lists(
+    st.sampled_from([*sorted(_param_values), *["date_from", "date_to", "cursor"] * 3]),
+    min_size=1,
+    max_size=2,
+    unique=True,
+).flatmap(lambda keys: st.fixed_dictionaries({k: _param_values[k] for k in keys}))
+_lists = st.sampled_from(["/v1/milestones", "/v1/events", "/v1/summaries"])
+
+
+@given(path=_lists, params=_queries, sort=st.sampled_from(["-seen", "date", None]))
+@hypothesis_settings(
+    max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None
+)
+def test_no_hostile_list_query_gets_a_server_error(
+    hostile_app: FastAPI, path: str, params: dict[str, str], sort: str | None
+) -> None:
+    if sort is not None:
+        params.setdefault("sort", sort)
+    _answered_well(asyncio.run(_send(hostile_app, "GET", path, params=params)))
+
+
+@given(
+    name=_any_text,
+    path=st.sampled_from(["/v1/products/{}/timeline", "/v1/organisations/{}/timeline",
+                          "/v1/summaries/{}", "/v1/jobs/{}", "/v1/summaries/{}/attempts"]),
+)  # fmt: skip
+@hypothesis_settings(
+    max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None
+)
+def test_no_hostile_name_or_id_in_a_path_gets_a_server_error(
+    hostile_app: FastAPI, name: str, path: str
+) -> None:
+    segment = quote(name, safe="", errors="surrogatepass")
+    _answered_well(asyncio.run(_send(hostile_app, "GET", path.format(segment))))

@@ -77,6 +77,13 @@ def test_export_writes_every_stored_milestone_as_xlsx_csv_or_jsonl(stored: Path)
     assert events and all(e["product"] == "IMC001" for e in events)
 
 
+def test_export_with_nothing_matching_writes_the_header_and_exits_1(stored: Path) -> None:
+    out = stored / "none.csv"
+    result = runner.invoke(app, ["export", "-o", str(out), "--product", "no-such-product"])
+    assert result.exit_code == 1 and "nothing stored matches" in result.stderr
+    assert out.read_text().startswith("id,event_id,kind,")
+
+
 def test_search_finds_stored_summaries_by_their_words(stored: Path) -> None:
     result = runner.invoke(app, ["search", "Vinnova", "--json"])
     assert result.exit_code == 0, result.output
@@ -91,7 +98,13 @@ def test_search_finds_stored_summaries_by_their_words(stored: Path) -> None:
         ["export", "-o", "out.pdf"],
         ["export", "-o", "out.csv", "--since", "2023-13"],
         ["export", "-o", "out.csv", "--what", "everything"],
+        ["export", "-o", "out.csv", "--kind", "typo"],  # not "wrote 0 milestones", exit 0
+        ["export", "-o", "out.csv", "--until", "9999-12-31"],  # not a traceback
+        ["export", "-o", "out.csv", "--since", "0000-01-01"],
         ["search", "!!!"],
+        ["logs", "--since", "99999999d"],
+        ["stats", "--since", "99999999d"],
+        ["logs", "--since", "9999-12-31T23:59:59-14:00"],
     ],
 )
 def test_a_wrong_option_is_exit_2_saying_what(args: list[str], tmp_path: Path) -> None:

@@ -38,7 +38,10 @@ BAD_SETTINGS = [
     ("MILESTONES_PRICES", "{not json", "JSON: model name to [input, output]"),
     ("MILESTONES_PRICES", '{"m": [1]}', "JSON: model name to [input, output]"),
     ("MILESTONES_MAX_BODY_BYTES", "10", "a whole number, at least 1000"),
-    ("DATABASE_URL", "mysql://db/milestones", "sqlite:///path/to/file.sqlite3 or postgresql://"),
+    ("DATABASE_URL", "mysql://db/milestones", "sqlite:///path/to/file.sqlite3 (a file"),
+    # An SQLite store in memory would start, say "store ok", and keep nothing.
+    ("DATABASE_URL", "sqlite:///", "sqlite:///path/to/file.sqlite3 (a file, not :memory:)"),
+    ("DATABASE_URL", "sqlite:///:memory:", "sqlite:///path/to/file.sqlite3 (a file"),
     ("OPENAI_BASE_URL", "localhost:8000/v1", "an http(s) URL"),
     ("MILESTONES_WEBHOOK_SECRET", "whsec_c2hvcnQ=", "whsec_ and 24 to 64 bytes in base64"),
     ("MILESTONES_JOB_WORKERS", "100", "a whole number from 0 to 64"),

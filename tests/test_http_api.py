@@ -44,7 +44,9 @@ def make_app(tmp_path: Path) -> AppFactory:
 @pytest.fixture
 async def client(make_app: AppFactory) -> AsyncIterator[httpx.AsyncClient]:
     app = make_app()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+    ) as c:
         yield c
     await app.state.service.aclose()
 
@@ -260,7 +262,9 @@ async def test_the_service_falls_back_to_the_rules_by_default(
 ) -> None:
     model.post("/chat/completions").mock(return_value=error(503))
     app = make_app(fallback=None)  # unset: on in the service
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+    ) as c:
         response = await c.post("/v1/summaries", json={"text": ARTICLE})
         again = await c.post("/v1/summaries", json={"text": ARTICLE})
     await app.state.service.aclose()
@@ -275,7 +279,9 @@ async def test_the_request_deadline_gives_504(
 ) -> None:
     slow_completions(model, VALID_ANSWER, delay=5)
     app = make_app(request_deadline_s=0.1)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+    ) as c:
         assert_problem(await c.post("/v1/summaries", json={"text": ARTICLE}), 504, "deadline")
     await app.state.service.aclose()
 
@@ -308,7 +314,7 @@ async def test_a_provider_that_never_answers_leaves_time_for_the_fallback(
     async with hung_provider() as base_url:
         app = make_app(openai_base_url=base_url, request_deadline_s=2.0, fallback=fallback)
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
             started = asyncio.get_running_loop().time()
             response = await c.post("/v1/summaries", json={"text": ARTICLE})
             elapsed = asyncio.get_running_loop().time() - started
@@ -329,7 +335,9 @@ async def test_requests_queued_past_the_wait_get_503_with_retry_after(
     first_call = asyncio.Event()
     slow_completions(model, VALID_ANSWER, delay=0.5, started=first_call)
     app = make_app(max_model_calls=1, queue_wait_s=0.05, retry_after_s=7)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+    ) as c:
         first = asyncio.ensure_future(c.post("/v1/summaries", json={"text": ARTICLE}))
         await asyncio.wait_for(first_call.wait(), 5)  # the first holds the only slot now
         other = await c.post("/v1/summaries", json={"text": SEED.read_text()})
@@ -344,7 +352,9 @@ async def test_api_keys_are_required_when_configured(
 ) -> None:
     model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
     app = make_app(api_keys="key-one, key-two")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+    ) as c:
         missing = await c.post("/v1/summaries", json={"text": ARTICLE})
         wrong = await c.post(
             "/v1/summaries", json={"text": ARTICLE}, headers={"Authorization": "Bearer key-three"}
@@ -398,7 +408,9 @@ async def test_html_and_ninjs_bodies_are_summarised_with_the_extracted_text(
         "bodies": [{"role": "main", "contentType": "text/plain", "value": text}],
     }
     app = make_app(engine="rules")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+    ) as c:
         page = await c.post(
             "/v1/summaries",
             content=as_html(text),
@@ -444,7 +456,9 @@ async def test_an_idempotency_key_replays_its_response_and_refuses_another_reque
     route = model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
     key = {"Idempotency-Key": "publish-42"}
     app = make_app()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+    ) as c:
         first = await c.post("/v1/summaries", json={"text": ARTICLE}, headers=key)
         replay = await c.post("/v1/summaries", json={"text": ARTICLE}, headers=key)
         other = await c.post(
@@ -458,7 +472,7 @@ async def test_an_idempotency_key_replays_its_response_and_refuses_another_reque
     assert unkeyed.status_code == 200 and route.call_count == 1
     restarted = make_app()  # the same store: the key outlives the process
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=restarted), base_url="http://t"
+        transport=httpx.ASGITransport(app=restarted), base_url="http://127.0.0.1"
     ) as c:
         after_restart = await c.post("/v1/summaries", json={"text": ARTICLE}, headers=key)
     await restarted.state.service.aclose()
@@ -470,7 +484,9 @@ async def test_idempotency_keys_belong_to_the_caller_who_sent_them(
 ) -> None:
     model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
     app = make_app(api_keys="alice,bob")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+    ) as c:
         alice = await c.post(
             "/v1/summaries",
             json={"text": ARTICLE},
@@ -508,7 +524,7 @@ async def test_a_prompt_file_edited_in_place_makes_the_next_request_a_miss(
     async def post_twice() -> list[dict[str, Any]]:
         app = make_app(prompts_dir=prompts)  # a replica started after the edit, same store
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
             texts = [f"{ARTICLE}\n", f"{ARTICLE}\nAdvertisement\n"]  # not an exact repeat
             answers = [(await c.post("/v1/summaries", json={"text": t})).json() for t in texts]
         await app.state.service.aclose()

@@ -43,7 +43,9 @@ async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=KEY) as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://127.0.0.1", headers=KEY
+    ) as c:
         for seed in sorted(SEEDS.glob("*.txt")):
             answer = await c.post("/v1/summaries", json={"text": seed.read_text()})
             assert answer.status_code == 200, answer.text
@@ -156,6 +158,6 @@ async def test_a_cursor_for_another_sort_is_refused(client: httpx.AsyncClient) -
 
 async def test_the_lists_need_a_key(app: FastAPI) -> None:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as anonymous:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as anonymous:
         for path in ("/v1/summaries", "/v1/milestones", "/v1/events", "/v1/products/x/timeline"):
             assert (await anonymous.get(path)).status_code == 401

@@ -58,7 +58,7 @@ async def test_healthz_answers_while_a_long_one_line_article_is_summarised(
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/store.sqlite3", engine="rules"))
     transport = httpx.ASGITransport(app=app)
     latencies = []
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         # Warm: a route's first request builds its response model (tens of ms, once per
         # process), which is not what the probes measure.
         assert (await client.get("/healthz")).status_code == 200
@@ -92,7 +92,7 @@ async def test_the_default_engine_is_built_before_serving_or_reported_when_it_ca
     )
     async with unbuildable.router.lifespan_context(unbuildable):
         transport = httpx.ASGITransport(app=unbuildable)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             ready = await client.get("/readyz")
     assert ready.status_code == 503 and "unavailable" in ready.text
 
@@ -110,7 +110,7 @@ async def test_the_request_deadline_fires_on_time_while_an_article_is_being_read
         )
     )
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         started = asyncio.get_running_loop().time()
         response = await client.post(
             "/v1/summaries", content=body, headers={"content-type": "application/json"}

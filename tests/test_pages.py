@@ -257,11 +257,161 @@ async def test_with_api_keys_the_pages_ask_to_sign_in_and_record_the_keys_name(
         cookie = away.headers["set-cookie"]
         assert "milestones_session=alice|" in cookie and "HttpOnly" in cookie
         assert "SameSite=strict" in cookie and "key-of-alice" not in cookie
-        assert "Signed in as alice" in (await c.get("/")).text
+        home = await c.get("/")
+        assert "Signed in as alice" in home.text
+        # The token is bound to the session: the one from before signing in is stale now.
+        assert (await c.post("/signout", data={"csrf": token})).status_code == 403
+        token = re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)  # type: ignore[union-attr]
         out = await c.post("/signout", data={"csrf": token})
         assert out.status_code == 303
         assert (await c.get("/")).status_code == 303
     await app.state.service.aclose()
+
+
+TWO_MILESTONES = (
+    "Acme Bio said the FDA has granted Orphan Drug Designation to AB-101.\n"
+    "Acme Bio raised $50 million in a Series B financing led by Delta Ventures.\n"
+)
+
+
+async def signed_in_as_alice(c: httpx.AsyncClient) -> str:
+    """Sign in with alice's key; the token the pages now give."""
+    page = await c.get("/signin")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    answer = await c.post("/signin", data={"key": "key-of-alice", "csrf": token, "next": "/"})
+    assert answer.status_code == 303
+    home = await c.get("/")
+    return re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)  # type: ignore[union-attr]
+
+
+async def test_a_csrf_cookie_planted_by_another_page_of_the_host_cannot_save_a_review(
+    make_app: Callable[..., FastAPI],
+) -> None:
+    # A page on another port of the same host can set cookies for this one (cookies
+    # ignore ports) and post a form carrying the value it set: the old double submit.
+    app = make_app(api_keys="alice:key-of-alice")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+        token = await signed_in_as_alice(c)
+        posted = await c.post(
+            "/v1/summaries",
+            json={"text": TWO_MILESTONES},
+            headers={"authorization": "Bearer key-of-alice"},
+        )
+        summary_id = posted.json()["id"]
+        planted = "p" * 43
+        c.cookies.delete("milestones_csrf")
+        c.cookies.set("milestones_csrf", planted, domain="127.0.0.1")
+        form = {"csrf": planted, "verdict_0": "wrong", "verdict_1": "wrong", "keep_added": "[]"}
+        forged = await c.post(f"/summaries/{summary_id}/review", data=form)
+        assert forged.status_code == 403 and "security token" in forged.text
+        # Nor does the token alice's page gave her go with a cookie someone else set.
+        forged = await c.post(f"/summaries/{summary_id}/review", data=form | {"csrf": token})
+        assert forged.status_code == 403
+        reviews = await c.get(
+            f"/v1/summaries/{summary_id}/reviews", headers={"authorization": "Bearer key-of-alice"}
+        )
+        assert reviews.json() == []
+    await app.state.service.aclose()
+
+
+async def test_a_form_a_browser_sends_from_another_origin_is_refused_before_it_is_read(
+    client: httpx.AsyncClient,
+) -> None:
+    token = await csrf(client)
+    text = {"text": "Acme Bio raised $5 million.", "engine": "rules", "csrf": token}
+    for headers in (
+        {"sec-fetch-site": "same-site"},  # another port of this host
+        {"sec-fetch-site": "cross-site"},
+        {"origin": "http://127.0.0.1:9999"},  # a browser that sends no Sec-Fetch-Site
+        {"origin": "null"},
+    ):
+        refused = await client.post("/", data=text, headers=headers)
+        assert refused.status_code == 403, headers
+        assert refused.headers["content-type"].startswith("application/problem+json")
+    same = {"sec-fetch-site": "same-origin", "origin": "http://127.0.0.1"}
+    assert (await client.post("/", data=text, headers=same)).status_code == 303
+
+
+async def test_a_review_form_that_only_adds_a_note_changes_no_verdict(
+    client: httpx.AsyncClient,
+) -> None:
+    location = (await submit(client, TWO_MILESTONES)).headers["location"]
+    summary_id = location.rsplit("/", 1)[1]
+    token = await csrf(client)
+    first = {"csrf": token, "keep_added": "[]", "verdict_0": "wrong", "verdict_1": "correct"}
+    first["edit_1_date"] = "2024-05"
+    assert (await client.post(f"/summaries/{summary_id}/review", data=first)).status_code == 303
+    noted = await client.post(
+        f"/summaries/{summary_id}/review", data={"csrf": token, "note": "checked the source"}
+    )
+    assert noted.status_code == 303
+    before, after = (await client.get(f"/v1/summaries/{summary_id}/reviews")).json()
+    assert after["note"] == "checked the source"
+    assert after["verdicts"] == before["verdicts"]
+    assert [v["verdict"] for v in after["verdicts"]] == ["wrong", "correct"]
+    assert after["verdicts"][1]["edits"] == {"date": "2024-05"}
+
+
+def review_form(token: str) -> dict[str, str]:
+    """Both milestones correct, and the funding sentence added as a missed milestone."""
+    return {
+        "csrf": token,
+        "verdict_0": "correct",
+        "verdict_1": "correct",
+        "add_kind": "funding",
+        "add_title": "Series B",
+        "add_organisation": "Acme Bio",
+        "add_evidence": TWO_MILESTONES.splitlines()[1],
+    }
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"add_start": "\u00b2", "add_end": "\u00b3"},  # digits to str.isdigit, not to int()
+        {"add_start": "9" * 400, "add_end": "9" * 401},
+        {"keep_added": "[" * 5000},  # deeper than JSON from outside may be: none kept
+        {"keep_added": "{}"},
+    ],
+)
+async def test_review_form_offsets_and_kept_additions_that_cannot_be_read_are_ignored(
+    client: httpx.AsyncClient, fields: dict[str, str]
+) -> None:
+    location = (await submit(client, TWO_MILESTONES)).headers["location"]
+    summary_id = location.rsplit("/", 1)[1]
+    form = review_form(await csrf(client)) | fields
+    answer = await client.post(f"/summaries/{summary_id}/review", data=form)
+    assert answer.status_code == 303, answer.text[:500]
+    [review] = (await client.get(f"/v1/summaries/{summary_id}/reviews")).json()
+    [added] = review["added"]  # found by its words, where the offsets could not be read
+    span = added["evidence_span"]
+    assert TWO_MILESTONES[span["start"] : span["end"]] == form["add_evidence"]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"keep_added": '[{"kind": "funding"}]'},
+        {"keep_added": "\u0000"},
+        {"note": "a\u0000b"},
+        {"verdict_0": "\u0000"},
+        {"add_date": "0000-02-29"},  # year 0: no date an article can name
+        {"add_date": "9999-12-31"},
+        {"edit_0_date": "0000-02-29"},
+        {"add_kind": "no-such-kind"},
+        {"note": "x" * 5000},
+    ],
+)
+async def test_review_form_values_no_review_can_hold_get_a_reason_and_store_nothing(
+    client: httpx.AsyncClient, fields: dict[str, str]
+) -> None:
+    location = (await submit(client, TWO_MILESTONES)).headers["location"]
+    summary_id = location.rsplit("/", 1)[1]
+    form = review_form(await csrf(client)) | fields
+    answer = await client.post(f"/summaries/{summary_id}/review", data=form)
+    assert 400 <= answer.status_code < 500, answer.text[:500]
+    assert (await client.get(f"/v1/summaries/{summary_id}/reviews")).json() == []
 
 
 async def test_a_job_has_a_page(client: httpx.AsyncClient) -> None:

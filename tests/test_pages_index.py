@@ -4,10 +4,12 @@ downloads) and the timelines, with the review pages' rules (sign-in, escaping)."
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -16,6 +18,8 @@ from openpyxl import load_workbook
 
 from service.http.app import create_app
 from service.settings import Settings
+from service.web.render import timeline_url
+from tests.index_data import keep, milestone
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
 HOSTILE = (
@@ -98,6 +102,40 @@ async def test_a_products_timeline_lists_its_events_with_links_to_the_evidence(
     company = await client.get("/organisations/Immunofoco")
     assert company.status_code == 200 and company.text.count('class="card') == 7
     assert (await client.get("/products/NOPE")).status_code == 404
+
+
+# Names that a link made by plain URL-encoding would send elsewhere: "/" stays a path
+# separator, "/../" climbs out, "?" and "#" end the path, "%" starts an escape.
+SLASHED = ["Acme/Beta Therapeutics", "Slash/../Bio", "Query?Bio#1", "Percent%2FBio", ".."]
+
+
+async def test_a_name_holding_slashes_or_dots_links_to_its_own_timeline(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    for name in SLASHED:
+        text = f"{name} said the FDA has granted Orphan Drug Designation to AB-321."
+        keep(app.state.service.store, text, milestone(text, organisation=name))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        table = (await client.get("/milestones")).text
+        for name in SLASHED:
+            shown = html.escape(name, quote=False)
+            links = re.findall(r'href="(/organisations/[^"]*)">' + re.escape(shown) + "<", table)
+            assert len(links) == 1, name
+            link = html.unescape(links[0])
+            assert "/" not in link.removeprefix("/organisations/"), link
+            page = await client.get(link)
+            assert page.status_code == 200 and f"<h1>{shown}" in page.text, name
+            # and the API's timeline takes every name its lists return, "/" escaped as %2F
+            segment = quote(name, safe="") if name.strip(".") else "%2E" * len(name)
+            api = await client.get(f"/v1/organisations/{segment}/timeline")
+            assert api.status_code == 200 and api.json()["name"] == name
+    await app.state.service.aclose()
+
+
+def test_a_name_a_browser_reads_as_a_dot_segment_links_by_query() -> None:
+    assert timeline_url("organisation", "..") == "/organisations/?name=.."
+    assert timeline_url("product", "Slash/../Bio") == "/products/Slash%2F..%2FBio"
+    assert timeline_url("product", "a?b#c") == "/products/a%3Fb%23c"
 
 
 async def test_article_text_is_escaped_on_the_new_pages(client: httpx.AsyncClient) -> None:

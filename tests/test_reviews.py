@@ -44,7 +44,9 @@ async def app(database: str) -> AsyncIterator[FastAPI]:
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=ALICE) as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://127.0.0.1", headers=ALICE
+    ) as c:
         yield c
 
 

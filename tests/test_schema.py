@@ -96,6 +96,10 @@ def test_dates_at_any_iso_precision_are_accepted(value: str | None) -> None:
         ("March 2024", "not ISO 8601"),
         ("2024-3", "not ISO 8601"),
         ("2024-03-01T00:00:00", "not ISO 8601"),
+        ("0000-02-29", "outside the years 1900-2100"),  # year 0: no calendar has it
+        ("9999-12-31", "outside the years 1900-2100"),
+        ("1899", "outside the years 1900-2100"),
+        ("\u0662\u0660\u0662\u0664", "not ISO 8601"),  # Arabic-Indic digits: \d, not ISO
     ],
 )
 def test_dates_that_are_not_real_or_not_iso_are_refused(value: str, why: str) -> None:

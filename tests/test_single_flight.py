@@ -29,7 +29,7 @@ async def test_fifty_concurrent_identical_posts_cause_one_model_call(
     )
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         responses = await asyncio.gather(
             *(client.post("/v1/summaries", json={"text": ARTICLE}) for _ in range(50))
         )

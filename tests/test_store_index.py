@@ -4,9 +4,12 @@ and paged, summaries stored before it indexed."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -287,6 +290,60 @@ def test_a_cursor_from_elsewhere_is_refused() -> None:
         Filters(date_from="2023-13")
     with pytest.raises(BadQuery):
         Page(limit=0)
+
+
+def _cursor(value: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        ["-seen", [10**30]],  # beyond 64 bits, either sign: no column holds it
+        ["-seen", [-(10**30)]],
+        ["-seen", [2**63]],
+        ["-seen", [True]],
+        ["-seen", [1.5]],
+        ["-seen", [[1]]],
+        ["date", [0, "2024\u0000", 3]],
+        ["date", [0, "x" * 301, 3]],
+        "[" * 8000,
+    ],
+)
+def test_a_cursor_holding_what_no_index_column_can_is_refused(value: object) -> None:
+    cursor = _cursor(value) if not isinstance(value, str) else _cursor_raw(value)
+    with pytest.raises(BadQuery, match="not a cursor this service gave out|at most 500"):
+        decode_cursor(cursor, str(value[0]) if isinstance(value, list) else "-seen")
+
+
+def _cursor_raw(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def test_a_cursor_of_the_wrong_types_for_its_sort_is_refused_by_the_store(store: Store) -> None:
+    keep(store, "Acme got an IND for AC-1 in 2024.", milestone("Acme got an IND for AC-1 in 2024."))
+    for sort, key in (("-seen", ("x",)), ("date", ("a", 5, "b")), ("date", (0, 5, 1))):
+        with pytest.raises(BadQuery, match="not a cursor"):
+            store.index.milestones(Filters(), Page(sort=sort, after=key))  # type: ignore[arg-type]
+        with pytest.raises(BadQuery, match="not a cursor"):
+            store.index.events(Filters(), Page(sort=sort, after=key))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ({"date_to": "9999-12-31"}, "outside the years"),
+        ({"date_from": "0000-01-01"}, "outside the years"),
+        ({"jurisdiction": "\u0000"}, "NUL"),
+        ({"product": "x" * 301}, "at most 300 characters"),
+        ({"query": "word " * 200}, "at most 500 characters"),
+        ({"kinds": ("typo",)}, "no milestone kind 'typo'"),
+        ({"status": "done"}, "status must be one of"),
+    ],
+)
+def test_filters_refuse_values_no_list_can_use(given: dict[str, Any], says: str) -> None:
+    with pytest.raises(BadQuery, match=says):
+        Filters(**given)
 
 
 def test_a_summary_indexed_again_replaces_its_rows(store: Store) -> None:

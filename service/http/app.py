@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from service import __version__
 from service.errors import MilestonesError
 from service.http import docs, openapi, problems
+from service.http.guard import Guard
 from service.http.job_runner import JobRunner
 from service.http.routes import calls, health, index, jobs, reviews, summaries
 from service.http.routes.webhooks import describe_webhooks
@@ -130,5 +131,11 @@ def create_app(
 
     app.openapi = described  # type: ignore[method-assign]
     problems.install(app, metrics, settings.retry_after_s)
+    app.add_middleware(
+        Guard,
+        open_service=not service.api_keys and not settings.allow_unauthenticated,
+        allowed_hosts=settings.allowed_host_list(),
+        retry_after=settings.retry_after_s,
+    )
     app.add_middleware(RecordMetrics, metrics=metrics)
     return app

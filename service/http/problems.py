@@ -23,9 +23,11 @@ from service.errors import (
     CallbackRefused,
     CallbacksUnavailable,
     ConfigurationError,
+    CrossOrigin,
     DeadlineExceeded,
     EngineUnavailable,
     ExtractionFailed,
+    HostNotAllowed,
     IdempotencyKeyReused,
     InputError,
     InvalidRequest,
@@ -66,7 +68,9 @@ PROBLEMS: dict[type[MilestonesError], Problem] = {
     Unauthorized: Problem(
         401, "unauthorized", "Unauthorized", headers=(("WWW-Authenticate", "Bearer"),)
     ),
+    CrossOrigin: Problem(403, "cross-origin", "Cross-origin request refused"),
     NotFound: Problem(404, "not-found", "Not found"),
+    HostNotAllowed: Problem(421, "host-not-allowed", "Host not allowed"),
     PayloadTooLarge: Problem(413, "payload-too-large", "Payload too large"),
     UnsupportedMediaType: Problem(415, "unsupported-media-type", "Unsupported media type"),
     InvalidRequest: Problem(422, "invalid-request", "Invalid request"),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
+import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Annotated, Any, cast, get_args
@@ -45,10 +47,18 @@ class Service:
     _by_request: dict[str | None, Engine] = field(default_factory=dict)
     _building: threading.Lock = field(default_factory=threading.Lock)
     api_keys: list[tuple[bytes, str]] = field(init=False)  # each key and its name
+    # Signs the pages' CSRF tokens: derived from the keys, so every replica with the same
+    # keys agrees; without keys (loopback only, one process), random for this process.
+    page_secret: bytes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         named = self.settings.api_key_names()
         self.api_keys = [(key.encode(), name) for key, name in named.items()]
+        if self.api_keys:
+            keys = b"\n".join(sorted(key for key, _ in self.api_keys))
+            self.page_secret = hashlib.sha256(b"milestones pages\n" + keys).digest()
+        else:
+            self.page_secret = secrets.token_bytes(32)
 
     def caller(self, token: str) -> str | None:
         """The name of the API key ``token`` (compared in constant time with every key),

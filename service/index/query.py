@@ -12,16 +12,24 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
-from schemas.v1 import parse_partial_date
-from service.errors import BadQuery
+from schemas.v1 import MILESTONE_KINDS, NAME_MAX_CHARS, STATUSES, parse_partial_date
+from service import safe_json
+from service.article import NUL
+from service.errors import BadQuery, UnusableJSON
 
 Sort = Literal["date", "-date", "seen", "-seen"]
 SORTS: tuple[Sort, ...] = ("date", "-date", "seen", "-seen")
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
+# The longest value each filter takes (the API's parameters and the pages' form alike).
+MAX_CHARS = {"date_from": 10, "date_to": 10, "jurisdiction": 8, "query": 500, "article": 64}
+MAX_NAME_CHARS = NAME_MAX_CHARS  # product, organisation, authority
+MAX_CURSOR_CHARS = 500
+# A cursor's values are those of the index's columns: 64-bit integers, short strings.
+_INT64 = range(-(2**63), 2**63)
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,21 @@ class Filters:
     article: str | None = None  # a summary id
 
     def __post_init__(self) -> None:
+        for field in fields(self):
+            values = getattr(self, field.name)
+            for value in values if isinstance(values, tuple) else (values,):
+                if value is None:
+                    continue
+                limit = MAX_CHARS.get(field.name, MAX_NAME_CHARS)
+                if len(value) > limit:
+                    raise BadQuery(f"{field.name}: at most {limit} characters, not {len(value)}")
+                if NUL in value:
+                    raise BadQuery(f"{field.name}: holds a NUL character (U+0000)")
+        unknown = [k for k in self.kinds if k not in MILESTONE_KINDS]
+        if unknown:
+            raise BadQuery(f"kind: no milestone kind {unknown[0]!r} (see GET /openapi.json)")
+        if self.status is not None and self.status not in STATUSES:
+            raise BadQuery(f"status must be one of {', '.join(STATUSES)}, not {self.status!r}")
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
             if value is not None:
@@ -75,17 +98,33 @@ def encode_cursor(sort: str, key: tuple[Any, ...]) -> str:
 
 
 def decode_cursor(cursor: str, sort: str) -> tuple[Any, ...]:
-    """The sort key a cursor holds; a 400 when it is not one of ours or not for ``sort``."""
+    """The sort key a cursor holds; a 400 when it is not one of ours or not for ``sort``.
+    Its values are checked as the index's columns hold them (64-bit integers, strings of
+    at most a name's length without NUL); the store checks which column takes which."""
+    foreign = BadQuery("cursor is not a cursor this service gave out")
+    if len(cursor) > MAX_CURSOR_CHARS:
+        raise BadQuery(f"cursor: at most {MAX_CURSOR_CHARS} characters, not {len(cursor)}")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        said, key = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError):
-        raise BadQuery("cursor is not a cursor this service gave out") from None
-    if not isinstance(key, list) or not all(isinstance(v, str | int) for v in key):
-        raise BadQuery("cursor is not a cursor this service gave out")
+        value = safe_json.loads(raw.decode("utf-8"), limit=2)
+    except (binascii.Error, UnicodeDecodeError, UnusableJSON, ValueError):
+        raise foreign from None
+    if not isinstance(value, list) or len(value) != 2:
+        raise foreign
+    said, key = value
+    if not isinstance(key, list) or not all(_cursor_value(v) for v in key):
+        raise foreign
     if said != sort:
         raise BadQuery(f"cursor was given for sort={said}, not sort={sort}")
     return tuple(key)
+
+
+def _cursor_value(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value in _INT64
+    return isinstance(value, str) and len(value) <= MAX_NAME_CHARS and NUL not in value
 
 
 def fts_terms(query: str) -> list[str]:

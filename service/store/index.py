@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
     Select,
     and_,
     func,
@@ -25,7 +26,8 @@ from sqlalchemy import (
     text,
 )
 
-from schemas.v1 import EvidenceSpan, parse_partial_date
+from schemas.v1 import NAME_MAX_CHARS, EvidenceSpan, parse_partial_date
+from service.article import NUL
 from service.errors import BadQuery
 from service.index.models import (
     ArticleRef,
@@ -140,7 +142,10 @@ class IndexStore(IndexWriter):
 
     def _paged(self, stmt: Select[Any], order: list[tuple[Any, bool]], page: Page) -> Select[Any]:
         if page.after is not None:
-            if len(page.after) != len(order):
+            if len(page.after) != len(order) or not all(
+                isinstance(value, int) == isinstance(col.type, Integer)
+                for (col, _), value in zip(order, page.after, strict=True)
+            ):
                 raise BadQuery("cursor is not a cursor this service gave out")
             stmt = stmt.where(_after(order, page.after))
         ordering = [col.desc() if desc else col.asc() for col, desc in order]
@@ -307,7 +312,9 @@ class IndexStore(IndexWriter):
 
     def timeline(self, space: NameSpace, name: str, limit: int = 1000) -> Timeline | None:
         """A product's or organisation's events in date order (undated last); None when
-        the index holds none."""
+        the index holds none (a name no entity could have: too long, or holding NUL)."""
+        if len(name) > NAME_MAX_CHARS or NUL in name:
+            return None
         e, m = events.c, milestones.c
         with self.db.connect() as conn:
             key = self._canon_in(conn, space, name_key(name))

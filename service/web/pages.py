@@ -17,7 +17,7 @@ Every page is rendered on the server (``render``), with CSRF tokens and strict h
 from __future__ import annotations
 
 import asyncio
-import json
+import re
 import secrets
 from collections import OrderedDict
 from datetime import date
@@ -32,8 +32,9 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
 from schemas import SummaryRecord
-from schemas.v1 import MILESTONE_KINDS
-from service.errors import BadQuery, InputError, InvalidRequest, MilestonesError
+from service import safe_json
+from service.article import NUL, nul_problem
+from service.errors import BadQuery, InputError, InvalidRequest, MilestonesError, UnusableJSON
 from service.http.job_runner import public_job
 from service.http.models import subjects_of
 from service.http.problems import problem_of
@@ -45,7 +46,6 @@ from service.index.query import SORTS, Filters, Page, Sort, decode_cursor
 from service.inputs import FILE_SUFFIXES, ArticleInput, decode
 from service.offload import off_loop_for
 from service.reviews import EDITABLE, AddedMilestone, MilestoneVerdict, ReviewIn, check
-from service.safe_json import loads
 from service.settings import EngineName
 from service.store.calls import LoggedCall
 from service.web import render
@@ -100,6 +100,9 @@ async def read_form(request: Request, service: Service) -> FormData | Response:
     if not csrf_ok(request, form.get("csrf")):
         detail = "The form's security token is missing or stale: reload the page and try again."
         return error_page(request, 403, "Form refused", detail)
+    for name, value in form.multi_items():
+        if isinstance(value, str) and NUL in value:
+            return error_page(request, 400, "Malformed form", nul_problem(name, value))
     return form
 
 
@@ -190,7 +193,7 @@ def article_of(form: FormData, limit: int) -> tuple[ArticleInput, bool]:
         suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
         fields |= {FILE_SUFFIXES.get(suffix, "text"): decode(data, name).text, "source": name}
     elif ninjs.strip():
-        document = loads(ninjs)
+        document = safe_json.loads(ninjs)
         if not isinstance(document, dict):
             raise InputError("a ninjs document is a JSON object")
         fields["ninjs"] = document
@@ -355,26 +358,43 @@ async def summary(summary_id: str, request: Request) -> Response:
     return await summary_page(request, service, signed, summary_id, saved=saved)
 
 
-def review_of(form: FormData, record: SummaryRecord, text: str | None) -> ReviewIn:
+def review_of(
+    form: FormData, record: SummaryRecord, text: str | None, current: ReviewIn | None = None
+) -> ReviewIn:
     """The review a summary page's form sends: a verdict on each milestone, the fields
-    that differ from the milestone's, the additions kept and the one added now."""
+    that differ from the milestone's, the additions kept and the one added now. What the
+    form leaves out (a milestone's verdict or a field, the kept additions) stays as the
+    ``current`` review has it: a form that only adds a note changes no verdict."""
+    before = {v.index: v for v in current.verdicts} if current else {}
     verdicts = []
     for i, milestone in enumerate(record.summary.milestones):
-        verdict = "wrong" if form.get(f"verdict_{i}") == "wrong" else "correct"
+        previous = before.get(i)
+        sent_verdict = form.get(f"verdict_{i}")
+        if sent_verdict in ("correct", "wrong"):
+            verdict = sent_verdict
+        else:
+            verdict = previous.verdict if previous else "correct"
         edits: dict[str, str | None] = {}
+        if previous and previous.edits:
+            edits.update(previous.edits.items())
         for field in EDITABLE:
             sent = form.get(f"edit_{i}_{field}")
             if not isinstance(sent, str):
                 continue
             value = sent.strip() or None
+            edits.pop(field, None)
             if value != getattr(milestone, field):
                 edits[field] = value
         verdicts.append({"index": i, "verdict": verdict, "edits": edits or None})
-    added = []
-    try:
-        kept = json.loads(str(form.get("keep_added") or "[]"))
-    except json.JSONDecodeError:
-        kept = []
+    added: list[Any] = []
+    kept_field = form.get("keep_added")
+    if kept_field is None:
+        kept: object = [item.model_dump() for item in current.added] if current else []
+    else:
+        try:
+            kept = safe_json.loads(str(kept_field) or "[]")
+        except UnusableJSON:
+            kept = []
     for k, item in enumerate(kept if isinstance(kept, list) else []):
         if form.get(f"remove_added_{k}") != "1":
             added.append(item)
@@ -391,6 +411,9 @@ def review_of(form: FormData, record: SummaryRecord, text: str | None) -> Review
     )
 
 
+_ASCII_NUMBER = re.compile(r"[0-9]{1,9}")  # str.isdigit also takes "²", which int() refuses
+
+
 def _addition(form: FormData, kind: str, text: str | None) -> dict[str, Any]:
     evidence = str(form.get("add_evidence") or "").strip()
     if text is None:
@@ -401,8 +424,8 @@ def _addition(form: FormData, kind: str, text: str | None) -> dict[str, Any]:
         raise InvalidRequest("no evidence", ["select the new milestone's evidence in the article"])
     start_text, end_text = str(form.get("add_start") or ""), str(form.get("add_end") or "")
     if (
-        start_text.isdigit()
-        and end_text.isdigit()
+        _ASCII_NUMBER.fullmatch(start_text)
+        and _ASCII_NUMBER.fullmatch(end_text)
         and text[int(start_text) : int(end_text)] == evidence
     ):
         start = int(start_text)
@@ -448,8 +471,10 @@ async def save_review(summary_id: str, request: Request) -> Response:
         return error_page(request, 404, "Not found", f"There is no summary {summary_id}.")
     record, text = found
     await form.close()
+    stored = await asyncio.to_thread(service.store.reviews.of, summary_id)
     try:
-        review = review_of(form, record, text)
+        current = ReviewIn.model_validate_json(stored[-1].body) if stored else None
+        review = review_of(form, record, text, current)
         check(review, record, text)
     except InvalidRequest as error:
         return await summary_page(request, service, signed, summary_id, errors=error.errors)
@@ -496,8 +521,8 @@ FILTER_FIELDS = ("q", "status", "product", "organisation", "authority", "jurisdi
 def _list_form(request: Request) -> dict[str, Any]:
     """The filter form's values, as sent (empty fields dropped)."""
     params = request.query_params
-    form: dict[str, Any] = {k: params.get(k, "").strip()[:300] or None for k in FILTER_FIELDS}
-    form["kind"] = [k for k in params.getlist("kind") if k][:18]
+    form: dict[str, Any] = {k: params.get(k, "").strip() or None for k in FILTER_FIELDS}
+    form["kind"] = [k for k in params.getlist("kind") if k][: len(KINDS)]
     form["sort"] = form["sort"] or "-seen"
     return form
 
@@ -507,11 +532,6 @@ def _list_query(form: dict[str, Any], cursor: str | None = None) -> tuple[Filter
     sort = form["sort"]
     if sort not in SORTS:
         raise BadQuery(f"sort must be one of {', '.join(SORTS)}")
-    unknown = [k for k in form["kind"] if k not in MILESTONE_KINDS]
-    if unknown:
-        raise BadQuery(f"no milestone kind {unknown[0]!r}")
-    if form["status"] and form["status"] not in STATUS_LABELS:
-        raise BadQuery(f"no status {form['status']!r}")
     filters = Filters(
         kinds=tuple(form["kind"]), status=form["status"], product=form["product"],
         organisation=form["organisation"], authority=form["authority"],
@@ -582,7 +602,7 @@ async def _timeline_page(request: Request, space: NameSpace, name: str) -> Respo
     service, signed = who(request)
     if signed is None:
         return to_signin(request)
-    found = await asyncio.to_thread(service.store.index.timeline, space, name[:300])
+    found = await asyncio.to_thread(service.store.index.timeline, space, name)
     if found is None:
         return error_page(request, 404, "Not found", f"Nothing is stored for the {space} {name}.")
     body = await off_loop_for(
@@ -600,13 +620,16 @@ async def _timeline_page(request: Request, space: NameSpace, name: str) -> Respo
     return html(request, body)
 
 
-@router.get("/products/{name}")
+# The name is the rest of the path ("/" inside it escaped as %2F), or ?name= (the form
+# ``render.timeline_url`` gives a name a browser would read as "." or "..").
+@router.get("/products/{name:path}")
 async def product_page(name: str, request: Request) -> Response:
-    return await _timeline_page(request, "product", name)
+    return await _timeline_page(request, "product", name or request.query_params.get("name", ""))
 
 
-@router.get("/organisations/{name}")
+@router.get("/organisations/{name:path}")
 async def organisation_page(name: str, request: Request) -> Response:
+    name = name or request.query_params.get("name", "")
     return await _timeline_page(request, "organisation", name)
 
 

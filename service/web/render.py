@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -22,6 +23,18 @@ environment = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     auto_reload=False,
 )
+
+
+def timeline_url(space: str, name: str) -> str:
+    """The page of a product's or organisation's timeline: the name as one path segment
+    ("/" and every other reserved character escaped, so no name can lead elsewhere); a
+    name a browser would read as "." or ".." goes as ``?name=`` instead."""
+    if not name.strip("."):
+        return f"/{space}s/?name={quote(name, safe='')}"
+    return f"/{space}s/{quote(name, safe='')}"
+
+
+environment.globals["timeline_url"] = timeline_url
 FIELD_LABELS = {
     "kind": "Kind",
     "status": "Status",

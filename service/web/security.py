@@ -5,8 +5,13 @@
   the key itself (HMAC-SHA256), so no key is ever stored in the browser. Without keys,
   the pages are open to whoever reaches them, as the API is (``milestones serve``
   refuses to listen beyond loopback without keys unless told to).
-- **CSRF.** A random token in a SameSite=Strict cookie, repeated in every form; a POST
-  whose form does not carry the cookie's token is refused (403).
+- **CSRF.** Every form carries a token bound to the browser's session: an HMAC, with
+  the service's page secret, of its session cookie and of a random value in a second
+  cookie (the "signed double-submit" pattern). A page on another port of the same host
+  can plant cookies (cookies ignore ports), but cannot sign them: a form whose token is
+  not that of the request's own cookies is refused (403). Over HTTPS both cookies are
+  ``__Host-`` cookies (Secure, the whole site, no domain); the request guard
+  (``service.http.guard``) refuses writes a browser sends from another origin first.
 - **Headers.** A Content-Security-Policy allowing only the service's own script and
   style (no inline script), no framing, no sniffing, no referrer, no caching of pages.
 """
@@ -20,7 +25,7 @@ import time
 
 from fastapi import Request, Response
 
-from service.http.state import LOCAL_CALLER, Service
+from service.http.state import LOCAL_CALLER, Service, service_of
 
 SESSION_COOKIE = "milestones_session"
 CSRF_COOKIE = "milestones_csrf"
@@ -48,12 +53,18 @@ def session_for(key: bytes, name: str, now: float | None = None) -> str:
     return f"{name}|{expires}|{_signature(key, name, expires)}"
 
 
+def cookie_name(request: Request, name: str) -> str:
+    """A cookie's name: with the ``__Host-`` prefix where the scheme allows it (HTTPS)."""
+    return f"__Host-{name}" if request.url.scheme == "https" else name
+
+
 def signed_in(service: Service, request: Request) -> str | None:
     """Who uses the pages: the name of the key the session was signed with (None when
     there is no valid session), or ``local`` when the service has no keys."""
     if not service.api_keys:
         return LOCAL_CALLER
-    name, _, rest = request.cookies.get(SESSION_COOKIE, "").partition("|")
+    session = request.cookies.get(cookie_name(request, SESSION_COOKIE), "")
+    name, _, rest = session.partition("|")
     expires_text, _, signature = rest.partition("|")
     if not expires_text.isdigit() or int(expires_text) < time.time():
         return None
@@ -65,18 +76,29 @@ def signed_in(service: Service, request: Request) -> str | None:
     return found
 
 
+def _bound_token(request: Request, nonce: str) -> str:
+    """The CSRF token of this browser's session cookie and random value."""
+    session = request.cookies.get(cookie_name(request, SESSION_COOKIE), "")
+    secret = service_of(request).page_secret
+    return hmac.new(secret, f"csrf|{session}|{nonce}".encode(), hashlib.sha256).hexdigest()
+
+
 def csrf_token(request: Request) -> str:
-    """The request's CSRF token: its cookie's, or a new one (set with the response)."""
-    token = request.cookies.get(CSRF_COOKIE, "")
-    if len(token) < 32:
-        token = request.state.new_csrf = secrets.token_urlsafe(32)
-    return token
+    """The token the request's forms carry: bound to its cookies (a random value is made,
+    and set with the response, when the browser has none yet)."""
+    nonce = request.cookies.get(cookie_name(request, CSRF_COOKIE), "")
+    if len(nonce) < 32:
+        nonce = getattr(request.state, "new_csrf", None) or secrets.token_urlsafe(32)
+        request.state.new_csrf = nonce
+    return _bound_token(request, nonce)
 
 
 def csrf_ok(request: Request, sent: object) -> bool:
-    """Whether a form carried the token of the request's cookie."""
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    return len(cookie) >= 32 and isinstance(sent, str) and hmac.compare_digest(cookie, sent)
+    """Whether a form carried the token of the request's own cookies."""
+    nonce = request.cookies.get(cookie_name(request, CSRF_COOKIE), "")
+    if len(nonce) < 32 or not isinstance(sent, str):
+        return False
+    return hmac.compare_digest(_bound_token(request, nonce), sent)
 
 
 def finish(request: Request, response: Response) -> Response:
@@ -85,7 +107,7 @@ def finish(request: Request, response: Response) -> Response:
     new = getattr(request.state, "new_csrf", None)
     if new:
         response.set_cookie(
-            CSRF_COOKIE,
+            cookie_name(request, CSRF_COOKIE),
             new,
             httponly=True,
             samesite="strict",
@@ -98,10 +120,16 @@ def finish(request: Request, response: Response) -> Response:
 def set_session(request: Request, response: Response, value: str | None) -> None:
     """Sign in (a session value) or out (None)."""
     if value is None:
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(
+            cookie_name(request, SESSION_COOKIE),
+            path="/",
+            secure=request.url.scheme == "https",
+            httponly=True,
+            samesite="strict",
+        )
         return
     response.set_cookie(
-        SESSION_COOKIE,
+        cookie_name(request, SESSION_COOKIE),
         value,
         max_age=SESSION_S,
         httponly=True,

@@ -22,7 +22,17 @@ from service.index.models import (
     Timeline,
 )
 from service.index.names import NameSpace
-from service.index.query import DEFAULT_LIMIT, MAX_LIMIT, Filters, Page, Sort, decode_cursor
+from service.index.query import (
+    DEFAULT_LIMIT,
+    MAX_CHARS,
+    MAX_CURSOR_CHARS,
+    MAX_LIMIT,
+    MAX_NAME_CHARS,
+    Filters,
+    Page,
+    Sort,
+    decode_cursor,
+)
 from service.index.sheets import CSV_TYPE, SHEETS, XLSX_TYPE, csv_lines, xlsx_bytes
 from service.store import Store
 from service.store.index import every
@@ -47,7 +57,7 @@ class ListQuery:
         product: Annotated[
             str | None,
             Query(
-                max_length=300,
+                max_length=MAX_NAME_CHARS,
                 description="A product by any of its names (IMC-002, IMC002, a brand or INN "
                 "the articles or the curated list give as an alias).",
                 examples=["IMC002"],
@@ -56,7 +66,7 @@ class ListQuery:
         organisation: Annotated[
             str | None,
             Query(
-                max_length=300,
+                max_length=MAX_NAME_CHARS,
                 description="The organisation that reached the milestone "
                 "(legal forms such as Inc. or AB ignored).",
                 examples=["Immunofoco"],
@@ -65,19 +75,23 @@ class ListQuery:
         authority: Annotated[
             str | None,
             Query(
-                max_length=300,
+                max_length=MAX_NAME_CHARS,
                 description="The regulator or funder (FDA, U.S. FDA …).",
                 examples=["FDA"],
             ),
         ] = None,
         jurisdiction: Annotated[
             str | None,
-            Query(max_length=8, description="ISO 3166-1 alpha-2 code, or EU.", examples=["US"]),
+            Query(
+                max_length=MAX_CHARS["jurisdiction"],
+                description="ISO 3166-1 alpha-2 code, or EU.",
+                examples=["US"],
+            ),
         ] = None,
         date_from: Annotated[
             str | None,
             Query(
-                max_length=10,
+                max_length=MAX_CHARS["date_from"],
                 description="On or after (YYYY, YYYY-MM or YYYY-MM-DD); "
                 "undated milestones are left out when a date bound is set.",
                 examples=["2023-01"],
@@ -86,7 +100,7 @@ class ListQuery:
         date_to: Annotated[
             str | None,
             Query(
-                max_length=10,
+                max_length=MAX_CHARS["date_to"],
                 description="On or before; a month or year bound includes its whole period.",
                 examples=["2024"],
             ),
@@ -94,7 +108,7 @@ class ListQuery:
         q: Annotated[
             str | None,
             Query(
-                max_length=500,
+                max_length=MAX_CHARS["query"],
                 description="Full-text search (every word must match; English stemming).",
                 examples=["fast track"],
             ),
@@ -105,7 +119,8 @@ class ListQuery:
         ] = "-seen",
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
         cursor: Annotated[
-            str | None, Query(max_length=500, description="next_cursor of the previous page.")
+            str | None,
+            Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous page."),
         ] = None,
         format: Annotated[
             ListFormat | None,
@@ -308,7 +323,7 @@ async def _timeline(store: Store, space: NameSpace, name: str) -> Timeline:
 
 
 @router.get(
-    "/products/{name}/timeline",
+    "/products/{name:path}/timeline",
     summary="A product's timeline",
     response_model=Timeline,
     responses={
@@ -323,7 +338,7 @@ async def product_timeline(name: str, service: ServiceDep) -> Timeline:
 
 
 @router.get(
-    "/organisations/{name}/timeline",
+    "/organisations/{name:path}/timeline",
     summary="An organisation's timeline",
     response_model=Timeline,
     responses={
