@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 # Quiet set-up: pip's and setuptools' chatter goes to .venv/install.log, shown on failure.
 $(STAMP): pyproject.toml constraints.txt
-	@echo "setting up $(VENV) (log: $(VENV)/install.log)"
+	@echo "setting up $(VENV): the pinned dependencies from PyPI, once (usually 2 to 4 minutes; log: $(VENV)/install.log)"
 	@$(PYTHON) -m venv $(VENV)
 	@( $(BIN)/python -m pip install --disable-pip-version-check --upgrade pip && \
 	   $(BIN)/python -m pip install --disable-pip-version-check -c constraints.txt -e '.[dev]' \
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 browser:
 	@if command -v chromium >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing Chromium for the browser tests (apt-get)"; \
+	  echo "installing Chromium for the browser tests (apt-get, usually about a minute)"; \
 	  ( export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q chromium || \
 	    { apt-get update -q && apt-get install -y -q chromium; } ) > $(VENV)/chromium.log 2>&1 \
 	  || echo "could not install Chromium (see $(VENV)/chromium.log): browser tests will skip"; \
