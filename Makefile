@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser run serve test bench lint types unit schemas fake-llm lock clean
+.PHONY: install browser run serve test check bench lint types unit schemas fake-llm lock clean
 
 # Quiet set-up: pip's and setuptools' chatter goes to .venv/install.log, shown on failure.
 $(STAMP): pyproject.toml constraints.txt
@@ -37,6 +37,12 @@ serve: $(STAMP)
 	$(BIN)/milestones serve --host 127.0.0.1 --port 8000
 
 test: lint types unit
+
+# The quick loop while working: lint, types, and the tests but the slow ones (child
+# processes, browsers, the wheel), stopping at the first failure.
+check: lint types
+	$(BIN)/python -m schemas --check
+	$(BIN)/pytest -m "not slow" -x
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -17,6 +17,9 @@ from tests.doubles.browser import open_offline
 from tests.doubles.fake_openai import free_port
 from tests.doubles.processes import ROOT, clean_env, server_process
 
+# Slow (a child process, a browser or a wheel built): left out of `make check`.
+pytestmark = pytest.mark.slow
+
 SCREENSHOTS = ROOT / "var" / "screenshots"
 REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 

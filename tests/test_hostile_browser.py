@@ -18,6 +18,9 @@ from tests.doubles.fake_openai import free_port
 from tests.doubles.processes import ROOT, clean_env, server_process
 from tests.index_data import keep, milestone
 
+# Slow (a child process, a browser or a wheel built): left out of `make check`.
+pytestmark = pytest.mark.slow
+
 KEY = "key-of-alice"
 AUTH = {"authorization": f"Bearer {KEY}"}
 ARTICLE = (

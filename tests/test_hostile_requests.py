@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +15,7 @@ import pytest
 
 from service.http.app import create_app
 from service.settings import Settings
+from tests.test_pages import token_in
 
 ARTICLES = [
     "Acme/Beta Therapeutics said the FDA has granted Orphan Drug Designation to AB-321 for "
@@ -149,7 +149,7 @@ async def test_a_body_no_store_can_hold_is_refused_alike_on_every_store(
 
 async def test_no_form_field_of_any_value_gets_a_server_error(client: httpx.AsyncClient) -> None:
     page = await client.get("/")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    token = token_in(page.text)
     summary_id = (await client.get("/v1/summaries")).json()["items"][0]["summary_id"]
     fields = ["text", "ninjs", "published_at", "url", "engine", "note", "keep_added",
               "add_kind", "add_start", "add_end", "add_date", "add_evidence", "verdict_0",

@@ -11,11 +11,15 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from service import webhooks
 from tests.doubles.fake_openai import Limits, free_port, serving
 from tests.doubles.processes import clean_env, server_process
 from tests.doubles.receiver import receiving
+
+# Slow (a child process, a browser or a wheel built): left out of `make check`.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "001_f06d21732f209e16.txt"

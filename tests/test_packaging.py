@@ -22,6 +22,9 @@ import pytest
 from tests.doubles.fake_openai import free_port
 from tests.doubles.processes import ROOT, clean_env, server_process
 
+# Slow (a child process, a browser or a wheel built): left out of `make check`.
+pytestmark = pytest.mark.slow
+
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 
 

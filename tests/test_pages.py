@@ -79,11 +79,15 @@ async def client(make_app: Callable[..., FastAPI]) -> AsyncIterator[httpx.AsyncC
     await app.state.service.aclose()
 
 
-async def csrf(client: httpx.AsyncClient) -> str:
-    page = await client.get("/")
-    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert found, page.text[:500]
+def token_in(page: str) -> str:
+    """The CSRF token a page's forms carry."""
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page[:500]
     return found.group(1)
+
+
+async def csrf(client: httpx.AsyncClient) -> str:
+    return token_in((await client.get("/")).text)
 
 
 async def submit(client: httpx.AsyncClient, text: str) -> httpx.Response:
@@ -196,7 +200,7 @@ async def test_a_review_saved_by_form_is_the_apis_and_prefills_the_page(
     location = (await submit(client, text)).headers["location"]
     summary_id = location.rsplit("/", 1)[1]
     page = (await client.get(location)).text
-    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    token = token_in(page)
     milestones = (await client.get(f"/v1/summaries/{summary_id}")).json()["summary"]["milestones"]
     form: dict[str, str] = {"csrf": token, "keep_added": "[]"}
     for i, m in enumerate(milestones):
@@ -247,7 +251,7 @@ async def test_with_api_keys_the_pages_ask_to_sign_in_and_record_the_keys_name(
             first.status_code == 303 and first.headers["location"] == "/signin?next=/summaries/s_1"
         )
         page = await c.get("/signin?next=/summaries/s_1")
-        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        token = token_in(page.text)
         wrong = await c.post("/signin", data={"key": "guess", "csrf": token, "next": "/"})
         assert wrong.status_code == 401 and "not a valid API key" in wrong.text
         away = await c.post(
@@ -261,7 +265,7 @@ async def test_with_api_keys_the_pages_ask_to_sign_in_and_record_the_keys_name(
         assert "Signed in as alice" in home.text
         # The token is bound to the session: the one from before signing in is stale now.
         assert (await c.post("/signout", data={"csrf": token})).status_code == 403
-        token = re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)  # type: ignore[union-attr]
+        token = token_in(home.text)
         out = await c.post("/signout", data={"csrf": token})
         assert out.status_code == 303
         assert (await c.get("/")).status_code == 303
@@ -277,11 +281,11 @@ TWO_MILESTONES = (
 async def signed_in_as_alice(c: httpx.AsyncClient) -> str:
     """Sign in with alice's key; the token the pages now give."""
     page = await c.get("/signin")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    token = token_in(page.text)
     answer = await c.post("/signin", data={"key": "key-of-alice", "csrf": token, "next": "/"})
     assert answer.status_code == 303
     home = await c.get("/")
-    return re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)  # type: ignore[union-attr]
+    return token_in(home.text)
 
 
 async def test_a_csrf_cookie_planted_by_another_page_of_the_host_cannot_save_a_review(

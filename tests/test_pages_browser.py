@@ -19,6 +19,9 @@ from tests.doubles.fake_openai import free_port
 from tests.doubles.processes import ROOT, clean_env, server_process
 from tests.test_store_index import FOLLOW_UP
 
+# Slow (a child process, a browser or a wheel built): left out of `make check`.
+pytestmark = pytest.mark.slow
+
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 SCREENSHOTS = ROOT / "var" / "screenshots"
 HOSTILE = (
