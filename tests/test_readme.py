@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from service.cli import app
-from service.engines.rules import engine
+from service.engines.rules import merge, writeup
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -60,8 +60,8 @@ def test_the_readmes_sample_output_is_what_make_run_prints(
 def test_the_limits_the_readme_states_are_the_rules_engines() -> None:
     text = " ".join(README.read_text(encoding="utf-8").split())
     stated = (
-        f"at most {engine.MAX_MILESTONES} milestones, the products they name and others up "
-        f"to {engine.MAX_PRODUCTS} in all, and {engine.MAX_OTHER_ORGANISATIONS} other "
+        f"at most {merge.MAX_MILESTONES} milestones, the products they name and others up "
+        f"to {writeup.MAX_PRODUCTS} in all, and {writeup.MAX_OTHER_ORGANISATIONS} other "
         "organisations per article"
     )
     assert stated in text

@@ -12,6 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from schemas.v1 import TEXT_MAX_CHARS
+
+# A sentence longer than evidence may be is never read for a milestone.
+EVIDENCE_MAX_CHARS = TEXT_MAX_CHARS
+
 _NEVER_FINAL = frozenset(
     """dr mr mrs ms prof st no nos vs e.g i.e approx fig figs ref refs vol pp dept univ gov
     mt ft ave rd jan feb mar apr jun jul aug sep sept oct nov dec est gen rep sen col lt

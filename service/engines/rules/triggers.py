@@ -7,6 +7,7 @@ with the rest of the lexicon); these rules hold for every kind alike.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # A sentence's clauses: a milestone's date is looked for in its own clause.
 CLAUSE = re.compile(r",\s+(?:and|but|while|followed by|whereas)\b|;\s")
@@ -43,3 +44,24 @@ def status_of(window: str) -> str:
     if PLANNED.search(window):
         return "planned"
     return "achieved"
+
+
+# Where a clause breaks for reading its subject: "that", a semicolon, a dash, a colon.
+_CLAUSE_BREAK = re.compile(r"(?:\bthat\b|;|\s[\u2014\u2013-]\s|:|\bwhile\b|\bwhereas\b)")
+
+
+@lru_cache(maxsize=256)
+def break_ends(sentence: str) -> list[int]:
+    """Where each clause break in the sentence ends, in order."""
+    found = [m.end() for m in _CLAUSE_BREAK.finditer(sentence)]
+    return sorted(found + [m.end() for m in CLAUSE.finditer(sentence)])
+
+
+@lru_cache(maxsize=256)
+def clauses(sentence: str) -> list[tuple[int, int]]:
+    cuts = [0, *(m.start() for m in CLAUSE.finditer(sentence)), len(sentence)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a] or [(0, len(sentence))]
+
+
+def clause_of(clauses: list[tuple[int, int]], at: int) -> int:
+    return next((i for i, (a, b) in enumerate(clauses) if a <= at < b), len(clauses) - 1)

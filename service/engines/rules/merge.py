@@ -1,0 +1,106 @@
+"""One milestone per fact: the statements the reader found merged, each completed by the
+others (``merge``), and no two milestones alike (``distinct``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from service.engines.rules.reader import Found
+
+# At most this many milestones per article: a summary, not an index (and the work per
+# article stays linear in its length).
+MAX_MILESTONES = 100
+
+
+def _compatible(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a.startswith(b) or b.startswith(a)
+
+
+def _same_milestone(a: Found, b: Found) -> bool:
+    return (
+        a.kind == b.kind
+        and (a.fields["product"] or "").casefold() == (b.fields["product"] or "").casefold()
+        and same_organisation(a.fields["organisation"], b.fields["organisation"])
+        and _compatible(a.fields["date"], b.fields["date"])
+    )
+
+
+def same_organisation(a: str, b: str) -> bool:
+    """ "SeoulCell Therapeutics" and "SeoulCell Therapeutics Co., Ltd." are one, as are
+    "Corvalis Genetics" and "Corvalis Genetics, Inc."."""
+    x, y = (" " + " ".join(n.casefold().replace(",", " ").split()) + " " for n in (a, b))
+    return x in y or y in x
+
+
+def _completed(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with what it lacks taken from another statement of the same milestone:
+    the authority (with its jurisdiction), the indication, the product, a more precise date. A
+    jurisdiction read from a place is not carried over: it belongs to its own sentence."""
+    merged = dict(base)
+    if merged["authority"] is None and other["authority"] is not None:
+        merged["authority"] = other["authority"]
+        merged["jurisdiction"] = other["jurisdiction"] or merged["jurisdiction"]
+    merged["indication"] = merged["indication"] or other["indication"]
+    merged["product"] = merged["product"] or other["product"]
+    if other["date"] and (not merged["date"] or len(other["date"]) > len(merged["date"])):
+        merged["date"] = other["date"]
+    return merged
+
+
+def merge(found: list[Found]) -> list[dict[str, Any]]:
+    """One milestone per kind, product, organisation and compatible date: its first
+    statement that names who reached it, in the body rather than a title, completed by
+    the others' authority, jurisdiction, indication and more precise date. A statement
+    naming no product joins the one milestone of its kind and organisation that names
+    one ("signs manufacturing agreement" over "… agreement to produce VGT-7"), when
+    there is exactly one. At most ``MAX_MILESTONES``, the first the article states."""
+    kept: list[Found] = []
+    for item in found:
+        at = next((i for i, k in enumerate(kept) if _same_milestone(k, item)), None)
+        if at is None:
+            at = _only_other_statement(kept, item)
+        if at is None:
+            if len(kept) < MAX_MILESTONES:
+                kept.append(item)
+            continue
+        base, other = kept[at], item
+        if (other.explicit, not other.sentence.is_heading, bool(other.fields["product"])) > (
+            base.explicit,
+            not base.sentence.is_heading,
+            bool(base.fields["product"]),
+        ):
+            base, other = other, base
+        kept[at] = replace(base, fields=_completed(base.fields, other.fields))
+    return [k.fields for k in kept]
+
+
+def _only_other_statement(kept: list[Found], item: Found) -> int | None:
+    """The one kept milestone ``item`` states again with or without its product: same
+    kind, organisation and compatible date, one of the two naming no product."""
+    matches = [
+        i
+        for i, k in enumerate(kept)
+        if k.kind == item.kind
+        and (k.fields["product"] is None) != (item.fields["product"] is None)
+        and same_organisation(k.fields["organisation"], item.fields["organisation"])
+        and _compatible(k.fields["date"], item.fields["date"])
+    ]
+    if len(matches) != 1:
+        return None
+    same_kind = [i for i, k in enumerate(kept) if k.kind == item.kind]
+    return matches[0] if len(same_kind) == 1 else None
+
+
+def distinct(milestones: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[tuple[str, ...]] = set()
+    kept = []
+    for m in milestones:
+        key = tuple(
+            (m[k] or "").casefold()
+            for k in ("kind", "product", "organisation", "authority", "date")
+        )
+        if key not in seen:
+            seen.add(key)
+            kept.append(m)
+    return kept

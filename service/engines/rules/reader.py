@@ -1,0 +1,369 @@
+"""The reader: for each sentence of an article, which milestones it states (the trigger
+phrases of ``data/kinds.json``), and around each trigger who reached it, the authority
+and its jurisdiction, the product, the date, the status and the indication (who, what,
+when). The sentence is the evidence, so every milestone is grounded by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Any
+
+from service.engines.base import ArticleRequest
+from service.engines.rules.dates import FoundDate, date_near, find_dates
+from service.engines.rules.entities import (
+    Entities,
+    candidate_chunks,
+    find_entities,
+    is_excluded,
+    is_person,
+)
+from service.engines.rules.lexicon import Lexicon, Mention
+from service.engines.rules.page import date_line, news, roundup_sections
+from service.engines.rules.sentences import EVIDENCE_MAX_CHARS, Sentence, split_sentences
+from service.engines.rules.titles import fits, title
+from service.engines.rules.triggers import NOT_A_FACT, break_ends, clause_of, clauses, status_of
+from service.modality import clause_kind
+
+_OPENING_PHRASE = re.compile(
+    r"\s*(?:At|In|During|Following|After|Before|On|Under|Through|Since|Despite|According to|"
+    r"Earlier|Last|This)\b[^,]{0,120},\s*"
+)
+# What may stand between a subject and its verb ("Acme has been granted", "GoCo will").
+_AUXILIARIES = frozenset(
+    "has have had is are was were will would shall be been being today also now recently "
+    "previously officially successfully".split()
+)
+_PRONOUN = re.compile(r"\b(?:its|it|the company|we|our|they|their|the firm|the group)\b", re.I)
+_AGENT = re.compile(r"^[^.;]{0,100}?\bby\s+(?:the\s+)?$")
+_INDICATION = re.compile(
+    r"(?:for (?:the )?treat(?:ment|ing) (?:of )?|aimed at treating |to treat |in patients with "
+    r"|for patients with |for )(?P<indication>[^.;,()\u201c\u201d]{3,90}?(?:cancers?|tumou?rs?|"
+    r"leuka?emias?|lymphomas?|myelomas?|carcinomas?|sarcomas?|gliomas?|glioblastoma|melanoma|"
+    r"disease|syndrome|dystrophy|atrophy|deficiency|disorders?|malignanc(?:y|ies)|spondylitis|"
+    r"arthritis|lupus|sclerosis|diabetes|failure|injury|ha?emophilia [AB]|ha?emophilia|"
+    r"an(?:a)?emia|thalassa?emia|neoplasms?))\b",
+    re.IGNORECASE,
+)
+_HOME_BEFORE = re.compile(
+    r"\b(?:founded|based|headquartered|located|listed|incorporated|registered|born)\s+"
+    r"(?:in|at)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_HOME_AFTER = re.compile(r"-(?:based|headquartered)\b", re.IGNORECASE)
+_LAST_LINK = re.compile(r"\s(?:in|for|with)\s(?:patients with\s)?")
+_FOLLOW_UP = re.compile(
+    r"^(?:This|The|These)\s+(?:\w+\s+){0,2}(?:IND|application|trial|study|designation|approval|"
+    r"funding|financing|grant|round|investment|deal|agreement|acquisition|licen[cs]e|"
+    r"certificate|facility|site|plant|transaction|merger|purchase|award|approval)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A milestone found in a sentence, before naming and deduplication."""
+
+    kind: str
+    sentence: Sentence
+    at: int  # trigger position in the sentence
+    index: int  # sentence number
+    fields: dict[str, Any]
+    explicit: bool  # the sentence names who reached it (not assumed from the article)
+
+
+def _first_after(mentions: list[Mention], at: int) -> Mention | None:
+    return next((m for m in mentions if m.start >= at), None)
+
+
+def _nearest(mentions: list[Mention], at: int) -> Mention | None:
+    if not mentions:
+        return None
+    return min(mentions, key=lambda m: (abs(m.start - at), m.start < at))
+
+
+class ArticleReader:
+    """Reads one article: its sentences, names, and the milestones they state."""
+
+    def __init__(self, request: ArticleRequest, lexicon: Lexicon) -> None:
+        self.request = request
+        self.lexicon = lexicon
+        self.text = request.text
+        self.sentences = split_sentences(self.text)
+        self.news = news(self.sentences, self.text)
+        self.entities: Entities = find_entities(self.sentences, self.text, lexicon)
+        self.main = self.entities.main_organisation()
+        self.sections = roundup_sections(self.sentences, self.entities, lexicon)
+        # Publication date: the caller's, else a date standing on its own line at the top
+        # ("14 Oct 2023", "Published: Dec. 7, 2017"), else the lead's dateline.
+        self.published = request.published_at or date_line(self.sentences)
+        # What several triggers of one sentence ask about it, worked out once.
+        self._dates: dict[str, list[FoundDate]] = {}
+        self._authorities: dict[str, list[Mention]] = {}
+
+    def news_sentences(self) -> list[Sentence]:
+        """The sentences that may be taken as news (``_news``)."""
+        return [s for s, ok in zip(self.sentences, self.news, strict=True) if ok]
+
+    def _dates_in(self, sentence: str) -> list[FoundDate]:
+        if sentence not in self._dates:
+            self._dates[sentence] = find_dates(sentence, self.published)
+        return self._dates[sentence]
+
+    def _authorities_in(self, sentence: str) -> list[Mention]:
+        if sentence not in self._authorities:
+            self._authorities[sentence] = self.lexicon.authorities_in(sentence)
+        return self._authorities[sentence]
+
+    # -- who ---------------------------------------------------------------------------
+
+    def _subject_organisation(self, sentence: str, at: int) -> Mention | None:
+        """The organisation heading the clause that ends at ``at``; when the clause's
+        subject is a pronoun ("its IND …"), the organisation of the clause around it."""
+        end = at
+        outward = False
+        ends = break_ends(sentence)
+        while True:
+            before = bisect_right(ends, end)  # the clause breaks that end by ``end``
+            start = ends[before - 1] if before else 0
+            opener = _OPENING_PHRASE.match(sentence, start, end)
+            if opener:  # "At the ASH Annual Meeting, Trivane presented …": skip the setting
+                start = opener.end()
+            region = sentence[start:end]
+            orgs = [
+                Mention(m.start + start, m.end + start, m.text)
+                for m in self._actors_in(region)
+                if not (outward and self.lexicon.authority(m.text) is not None)
+            ]
+            if orgs:
+                return orgs[0]
+            named = self._unknown_subject(region, start, sentence)
+            if named is not None:
+                return named
+            if not before or not _PRONOUN.search(region):
+                return None
+            end = start - 1
+            outward = True
+
+    def _unknown_subject(self, region: str, offset: int, sentence: str) -> Mention | None:
+        """A name the entity pass did not know, standing as the clause's subject."""
+        chunks = candidate_chunks(region)
+        if not chunks or region[chunks[-1].end :].strip().split()[:1] == [","]:
+            return None
+        last = chunks[-1]
+        if any(w.lower() not in _AUXILIARIES for w in region[last.end :].split()):
+            return None
+        mention = Mention(last.start + offset, last.end + offset, last.text)
+        products = set(self.entities.products)
+        if is_excluded(last.text, self.lexicon, products) or is_person(sentence, mention):
+            return None
+        self.entities.add_organisation(last.text)
+        return mention
+
+    def _actors_in(self, text: str) -> list[Mention]:
+        found = self.entities.organisations_in(text) + self.lexicon.authorities_in(text)
+        return sorted(found, key=lambda m: m.start)
+
+    def _who(
+        self, sentence: str, at: int, index: int | None = None
+    ) -> tuple[str | None, Mention | None, bool]:
+        """(organisation, authority mention, whether the sentence names the organisation).
+        Unnamed, it is the organisation of the sentence's item on a roundup page, else
+        the article's main organisation."""
+        lo, hi = self._clause(sentence, at)
+        authorities = [m for m in self._authorities_in(sentence) if lo <= m.start < hi]
+        agent = None  # "granted clearance by the CDE", "being established by CCRM Nordic"
+        for mention in self._actors_in(sentence[at:]):
+            if _AGENT.match(sentence[at : at + mention.start]):
+                agent = Mention(mention.start + at, mention.end + at, mention.text)
+                break
+        subject = self._subject_organisation(sentence, at)
+        authority = None
+        organisation = None
+        for candidate in (subject, agent):
+            if candidate is None:
+                continue
+            if self.lexicon.authority(candidate.text) is not None:
+                authority = authority or candidate
+            elif organisation is None:
+                organisation = candidate.text
+        if organisation is None and subject is not None and subject is authority:
+            # "The EMA has granted Acme AB a certificate": Acme AB reached the milestone.
+            recipient = _first_after(self.entities.organisations_in(sentence), at)
+            if recipient is None:  # "A and B announced that the FDA granted …": A
+                announcers = self.entities.organisations_in(sentence[: subject.start])
+                recipient = announcers[0] if announcers else None
+            organisation = recipient.text if recipient else None
+        if authority is None:
+            authority = _nearest(authorities, at)
+        section = self.sections[index] if index is not None else None
+        return organisation or section or self.main, authority, organisation is not None
+
+    def _funded(self, sentence: str, match: re.Match[str]) -> str | None:
+        """The company a round was invested in, when the trigger ends "… in" ("Harbor
+        Ventures led a $40 million investment in Larkspur Bio"): the funded company, not
+        the investor, reached the milestone."""
+        if not match.group().rstrip().endswith(" in"):
+            return None
+        window = sentence[match.end() : match.end() + 120]
+        after = self.entities.organisations_in(window)
+        if after and after[0].start <= 5:
+            return after[0].text
+        chunks = candidate_chunks(window)
+        if chunks and chunks[0].start <= 5:
+            if not is_excluded(chunks[0].text, self.lexicon, set(self.entities.products)):
+                self.entities.add_organisation(chunks[0].text)
+                return chunks[0].text
+        return None
+
+    # -- what --------------------------------------------------------------------------
+
+    def _product(self, kind: str, sentence: Sentence, at: int) -> str | None:
+        product = _nearest(self.entities.products_in(sentence.text), at)
+        if product is not None:
+            return product.text
+        if kind in self.lexicon.product_kinds and len(self.entities.products) == 1:
+            return self.entities.products[0]
+        return None
+
+    def _indication(self, index: int, at: int) -> str | None:
+        """The disease named after the trigger, else in a "This IND …" follow-up, else before."""
+        sentence = self.sentences[index].text
+        found = _INDICATION.search(sentence, at)
+        if found is None and index + 1 < len(self.sentences):
+            following = self.sentences[index + 1].text
+            if _FOLLOW_UP.match(following):
+                found = _INDICATION.search(following, 0, EVIDENCE_MAX_CHARS)
+        if found is None:
+            found = _INDICATION.search(sentence)
+        if found is None:
+            return None
+        # "for AB-101 in relapsed lymphoma": the disease is what follows the last "in".
+        indication = _LAST_LINK.split(found.group("indication"))[-1].strip()
+        return indication if fits(indication) else None
+
+    @staticmethod
+    def _clause(sentence: str, at: int) -> tuple[int, int]:
+        spans = clauses(sentence)
+        return spans[clause_of(spans, at)]
+
+    def _date(self, index: int, at: int) -> str | None:
+        """The date in the trigger's clause, else one a "The funding was announced on …"
+        follow-up sentence gives."""
+        sentence = self.sentences[index].text
+        found = date_near(sentence, at, self._dates_in(sentence), within=self._clause(sentence, at))
+        if found is None and index + 1 < len(self.sentences):
+            following = self.sentences[index + 1].text
+            if _FOLLOW_UP.match(following):
+                found = date_near(following, 0, self._dates_in(following))
+        return found
+
+    def _jurisdiction(self, authority: Mention | None, sentence: str, at: int) -> str | None:
+        if authority is not None:
+            known = self.lexicon.authority(authority.text)
+            if known is not None:
+                return known.jurisdiction
+        lo, hi = self._clause(sentence, at)
+        codes = {
+            self.lexicon.country_code(p.text)
+            for p in self.lexicon.places_in(sentence[lo:hi])
+            if not _is_home(sentence, lo + p.start, lo + p.end)
+        }
+        codes.discard(None)
+        return codes.pop() if len(codes) == 1 else None
+
+    # -- milestones --------------------------------------------------------------------
+
+    def _kinds_in(self, sentence: Sentence) -> list[tuple[str, re.Match[str]]]:
+        """Each kind the sentence states, at most once per clause; none from a clause
+        that sets a condition or a purpose, supposes or instructs."""
+        text = sentence.text
+        spans = clauses(text)
+        matched: dict[str, dict[int, re.Match[str]]] = {}
+        lowered = text.lower()
+        for rules in self.lexicon.kinds:
+            if not rules.may_be_in(lowered):
+                continue
+            if rules.requires is not None and not rules.requires.search(text):
+                continue
+            for pattern in rules.patterns:
+                for match in pattern.finditer(text):
+                    if NOT_A_FACT.search(text[max(0, match.start() - 60) : match.end()]):
+                        continue
+                    if clause_kind(text, match.start()) is not None:
+                        continue
+                    context = text[max(0, match.start() - 40) : match.end()]
+                    if rules.not_in_match is not None and rules.not_in_match.search(context):
+                        continue
+                    clause = clause_of(spans, match.start())
+                    matched.setdefault(rules.name, {}).setdefault(clause, match)
+        superseding = {rules.name: rules.supersedes for rules in self.lexicon.kinds}
+        dropped = {d for kind in matched for d in superseding[kind]}
+        return [
+            (kind, match)
+            for kind, by_clause in matched.items()
+            if kind not in dropped
+            for match in by_clause.values()
+        ]
+
+    def milestones(self) -> list[Found]:
+        """Every statement of a milestone, in the article's order (``merge`` makes one of
+        each fact)."""
+        found: list[Found] = []
+        for index, sentence in enumerate(self.sentences):
+            if len(sentence.text) > EVIDENCE_MAX_CHARS or not self.news[index]:
+                continue
+            for kind, match in self._kinds_in(sentence):
+                organisation, authority, explicit = self._who(sentence.text, match.start(), index)
+                rules = self.lexicon.kind(kind)
+                if rules is not None and not rules.authority_joiner:
+                    authority = None  # a trial start or a deal has no authority of its own
+                if kind == "funding" and (funded := self._funded(sentence.text, match)):
+                    organisation, explicit = funded, True  # "… led a $40M round in Acme"
+                if organisation is None:
+                    continue
+                product = self._product(kind, sentence, match.start())
+                window = sentence.text[max(0, match.start() - 60) : match.end() + 40]
+                found.append(
+                    Found(
+                        kind,
+                        sentence,
+                        match.start(),
+                        index,
+                        {
+                            "kind": kind,
+                            "status": status_of(window),
+                            "title": title(
+                                self.lexicon,
+                                self.entities,
+                                kind,
+                                organisation,
+                                product,
+                                authority.text if authority else None,
+                                sentence.text,
+                                match.start(),
+                            ),
+                            "date": self._date(index, match.start()),
+                            "organisation": organisation,
+                            "authority": authority.text if authority else None,
+                            "jurisdiction": self._jurisdiction(
+                                authority, sentence.text, match.start()
+                            ),
+                            "product": product,
+                            "indication": self._indication(index, match.start()),
+                            "evidence": sentence.text,
+                        },
+                        explicit,
+                    )
+                )
+        return found
+
+
+def _is_home(sentence: str, start: int, end: int) -> bool:
+    """Whether the place at ``start:end`` is where an organisation is from ("founded in
+    Toronto", "Boston-based"), not where a milestone is."""
+    return bool(
+        _HOME_BEFORE.search(sentence, max(0, start - 40), start) or _HOME_AFTER.match(sentence, end)
+    )

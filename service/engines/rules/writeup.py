@@ -1,0 +1,196 @@
+"""The write-up of what the reader found: the headline (the article's own title, never page
+chrome), the summary (its news sentences in order), and the organisations and products
+it names, each with a role, a modality and targets."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from schemas.v1 import TEXT_MAX_CHARS
+from service.engines.rules.entities import without_legal_form
+from service.engines.rules.page import YEAR, lead_order
+from service.engines.rules.sentences import EVIDENCE_MAX_CHARS, Sentence
+from service.engines.rules.titles import fits, words
+from service.modality import opening_kind
+
+if TYPE_CHECKING:
+    from service.engines.rules.reader import ArticleReader
+
+SUMMARY_TARGET_WORDS = 45
+# At most this many products (beyond those the milestones name) and other organisations
+# per article: a summary, not an index.
+MAX_PRODUCTS = 50
+MAX_OTHER_ORGANISATIONS = 50
+# A product's modality and targets are read in this many sentences naming it, at most.
+PRODUCT_CONTEXT_SENTENCES = 6
+
+
+# Page chrome a title line never holds: menus, breadcrumbs and tickers, share, login and
+# subscription links, labels of other stories ("Read next:", "Stock watch:").
+_CHROME = re.compile(
+    r"[|›»▶▲▼]|\s[—–]\s.*\s[—–]\s|[+-]\d+(?:\.\d+)?%|"
+    r"\b(?:log ?in|sign (?:in|up)|subscribe|register|menu|share|newsletter|cookies?|"
+    r"advertisement|home|in this (?:story|article))\b|"
+    r"^\s*(?:read next|stock watch|also read|related|tags|trending|most read|more from|"
+    r"sponsored|watch|video|photo)\b",
+    re.IGNORECASE,
+)
+HEADLINE_WITHIN = 8  # the title is among the article's first lines
+
+
+def _names_the_news(reader: ArticleReader, text: str) -> bool:
+    """Whether a line names an organisation, product or authority of the article."""
+    return bool(
+        reader.entities.organisations_in(text)
+        or reader.entities.products_in(text)
+        or reader.lexicon.authorities_in(text)
+    )
+
+
+def _plain_heading(sentence: Sentence, least: int) -> bool:
+    """A heading of ``least`` to 20 words that is not page chrome: no menu, breadcrumb,
+    ticker, login or label, not a masthead in capitals, not a date line."""
+    words = sentence.text.split()
+    if not (sentence.is_heading and least <= len(words) <= 20) or _CHROME.search(sentence.text):
+        return False
+    if len(words) <= 5 and YEAR.search(sentence.text):  # "14 Oct 2023", "Tokyo, 2024-09-20"
+        return False
+    letters = [w for w in words if any(c.isalpha() for c in w)]
+    capitals = sum(1 for w in letters if w.isupper() and len(w) > 1)
+    return not letters or capitals / len(letters) <= 0.6  # not "UK BIOTECH WEEKLY"
+
+
+def headline(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
+    """The article's own title, never a line of page chrome: the first plain heading
+    above the first paragraph, else a heading among the first lines that names who or
+    what the news is about (on a roundup page, its milestones' titles), else the main
+    milestone's title, else the first sentence."""
+    in_order = reader.news_sentences()
+    for sentence in in_order:
+        if not sentence.is_heading:
+            break
+        if _plain_heading(sentence, 5):
+            return words(sentence.text, 20)
+    heads = {name for name in reader.sections if name is not None}
+    if len(heads) > 1 and len({m["organisation"] for m in milestones} & heads) > 1:
+        # A roundup with no title of its own: its items' news, not one item's head.
+        more = len(milestones) - 1
+        items = "item" if more == 1 else "items"
+        return words(f"Roundup: {milestones[0]['title']} and {more} more {items}", 20)
+    for sentence in lead_order(in_order)[:HEADLINE_WITHIN]:
+        if _plain_heading(sentence, 3) and _names_the_news(reader, sentence.text):
+            return words(sentence.text, 20)
+    if milestones:  # who, then what and from whom: "Solvaris: Complete response letter …"
+        main, title = milestones[0], str(milestones[0]["title"])
+        who = without_legal_form(main["organisation"])
+        return words(title if who in title else f"{who}: {title}", 20)
+    prose = [s for s in lead_order(in_order) if not s.is_heading]
+    return words(prose[0].text, 20) if prose else "Article"
+
+
+def summary(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
+    chosen: list[str] = []
+    for text in [m["evidence"] for m in milestones] + [
+        s.text for s in lead_order(reader.news_sentences()) if not s.is_heading
+    ]:
+        if text not in chosen:
+            chosen.append(text)
+        if len(" ".join(chosen).split()) >= SUMMARY_TARGET_WORDS:
+            break
+    # In the article's order (a sentence opening with a condition never first).
+    chosen.sort(key=lambda t: (opening_kind(t) is not None, _position(reader.text, t)))
+    joined = _RUN_TOGETHER.sub(r"\1 \2", " ".join(chosen))  # "review.The company" → apart
+    return words(joined, 80, TEXT_MAX_CHARS) if chosen else "No summary."
+
+
+def _position(text: str, sentence: str) -> int:
+    found = text.find(sentence)
+    return found if found >= 0 else len(text)
+
+
+# A sentence run into the next without a space, as pages often print them.
+_RUN_TOGETHER = re.compile(r"(?<=[a-z0-9)\]%])([.!?])([A-Z][a-z])")
+
+
+def organisations(reader: ArticleReader, milestones: list[dict[str, Any]]) -> list[dict[str, str]]:
+    roles: dict[str, str] = {}
+    for m in milestones:
+        if m["authority"]:
+            known = reader.lexicon.authority(m["authority"])
+            roles.setdefault(m["authority"], known.role if known else "regulator")
+        name = m["organisation"]
+        if m["kind"] == "funding" and reader.lexicon.authority(name):
+            roles.setdefault(name, "funder")
+        roles.setdefault(name, "academic" if name in reader.entities.academic else "developer")
+    named = len(roles)
+    for name in reader.entities.organisations:
+        if len(roles) - named >= MAX_OTHER_ORGANISATIONS:
+            break
+        if name in reader.entities.academic:
+            roles.setdefault(name, "academic")
+        roles.setdefault(name, "partner" if name in reader.entities.listed else "other")
+    return [{"name": name, "role": role} for name, role in roles.items() if fits(name)]
+
+
+def products(reader: ArticleReader, milestones: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The products of the milestones, and others the article names (up to
+    ``MAX_PRODUCTS`` in all), in the order the article names them."""
+    developers: dict[str, str] = {}
+    for m in milestones:
+        if m["product"] is not None:
+            developers.setdefault(m["product"], m["organisation"])
+    names = [name for name in reader.entities.products if fits(name)]
+    room = MAX_PRODUCTS - sum(1 for name in names if name in developers)
+    others = {name for name in names if name not in developers}
+    others = set([name for name in names if name in others][: max(0, room)])
+    folded = [s.text.casefold() for s in reader.sentences]
+    products = []
+    for name in names:
+        if name not in developers and name not in others:
+            continue
+        context = _context_of(reader, folded, name)
+        developer = developers.get(name, reader.main)
+        products.append(
+            {
+                "name": name,
+                "modality": _modality_near(reader, name, context),
+                "targets": [t for t in _targets_near(reader, name, context) if fits(t)],
+                "developer": developer if fits(developer) else None,
+            }
+        )
+    return products
+
+
+def _context_of(reader: ArticleReader, folded: list[str], name: str) -> str:
+    """The first sentences naming a product (``folded``: the sentences case-folded),
+    each with the sentence after it; none longer than evidence may be."""
+    wanted = name.casefold()
+    picked: list[str] = []
+    naming = 0
+    for i, text in enumerate(folded):
+        if wanted not in text or len(text) > EVIDENCE_MAX_CHARS:
+            continue
+        for s in reader.sentences[i : i + 2]:
+            if s.text not in picked and len(s.text) <= EVIDENCE_MAX_CHARS:
+                picked.append(s.text)
+        naming += 1
+        if naming == PRODUCT_CONTEXT_SENTENCES:
+            break
+    return " ".join(picked)
+
+
+def _modality_near(reader: ArticleReader, name: str, context: str) -> str:
+    at = context.casefold().find(name.casefold())
+    near = context[max(0, at - 120) : at + len(name) + 60] if at >= 0 else context
+    return reader.lexicon.modality(near) or reader.lexicon.modality(context) or "unknown"
+
+
+def _targets_near(reader: ArticleReader, name: str, context: str) -> list[str]:
+    at = context.casefold().find(name.casefold())
+    near = context[max(0, at - 120) : at + len(name) + 60] if at >= 0 else ""
+    targets: list[str] = []
+    for mention in reader.lexicon.targets_in(near):
+        if mention.text not in targets:
+            targets.append(mention.text)
+    return targets
