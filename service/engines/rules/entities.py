@@ -31,7 +31,16 @@ INSTITUTION_WORDS = frozenset(
     Ventures Capital Partners Holdings Group Foundation Institute Institutet University
     College Hospital Clinic Center Centre Council Association Alliance Consortium Society
     Network Biocenter Cluster Faculty School Academy Investments Fund Bank Trust Company
-    Industries Diagnostics Therapies""".split()
+    Industries Diagnostics Therapies Instituto Institut Fundação Fundación Fundacion Stiftung
+    Universidade Universidad Universität Université Hospital Hôpital Klinikum Centro Clínica
+    Hospitals Medical""".split()
+)
+# Words a name may open with and still be an organisation ("University of Oslo",
+# "Fundação Hemocentro", "Instituto Butantan").
+_ORGANISATION_HEADS = frozenset(
+    """University Institute Centre Center Alliance Faculty Instituto Institut Fundação
+    Fundación Fundacion Stiftung Universidade Universidad Universität Université Hospital
+    Hôpital Klinikum Centro""".split()
 )
 ACADEMIC_WORDS = frozenset(
     "University Universities Institute Institutet College Hospital Clinic Faculty School "
@@ -51,7 +60,28 @@ NOT_NAMES = frozenset(
     Vice President Chairman Founder Professor Dr Mr Ms Mrs Prof Head Chief Senior
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thurs Fri
     January February March April June July August September October November December Jan
-    Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Shares Stock Stocks""".split()
+    Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Shares Stock Stocks Has Have Had Be Been
+    Do Does Did Related Author Authors Staff Posted Written Editor Image Images Credit
+    Courtesy Copyright Click Learn Download Subscribe Login Sign Watch Listen Share Print
+    Email Tags Topics Country Region Category Section Page Home News Article Articles Story
+    Updates Breaking Latest Top Sponsored Advertisement Dear Welcome Thanks Note Notes
+    Register Contact Menu Search Close Open Next Previous Back More Less Overall Priority
+    Review Collective Fast Track Breakthrough Orphan Designation Approval Clinical Trial
+    Trials Study Studies Data Results Patients Treatment Therapy Therapies""".split()
+)
+# Words that start a name's run but not the name ("Phase III STEER study", "Q2 2024").
+_ORDINALS = frozenset("I II III IV V VI 1 2 3 4 1/2 2/3 Ib IIa IIb".split())
+# Where a name runs on into a person's: "Cipla New Ventures Head Chandru Chawla".
+_PERSON_WORDS = frozenset(
+    """Head CEO CFO COO CSO CMO CTO Chief Director President Chairman Chairwoman Chair Founder
+    Co-founder Professor Prof Prof. Dr Dr. Mr Mr. Ms Ms. Mrs Mrs. Vice Manager Officer
+    Executive Spokesperson Spokesman Spokeswoman Minister Secretary Dean Rector""".split()
+)
+# A name that ends with one of these is a disease, not an organisation ("Buerger's Disease").
+_DISEASE_WORDS = frozenset(
+    """Disease Diseases Syndrome Disorder Disorders Cancer Cancers Dystrophy Atrophy Deficiency
+    Leukemia Leukaemia Lymphoma Myeloma Sclerosis Tumor Tumour Tumors Tumours Ataxia Anemia
+    Anaemia Thalassemia Thalassaemia Hemophilia Haemophilia Failure Injury Injuries""".split()
 )
 DOMAIN_TERMS = frozenset(
     """ATMP ATMPs GMP GCP GLP CGT CGTs IND INDs CTA CTAs BLA BLAs NDA NDAs MAA MAAs PMA ODD
@@ -59,7 +89,9 @@ DOMAIN_TERMS = frozenset(
     CSCO ASH ESMO AACR ISSCR ASGCT EHA SITC CAR-T CAR-NK TCR-T NK SME SMEs R&D CEO CFO COO
     CSO CMO USD EUR SEK GBP CHF RMB CNY JPY AI EU UK US USA PA NY CA MA TX NJ Q1 Q2 Q3 Q4 STO
     MIA CRL PDUFA HTA KOL KOLs OEM CDMO CMC QP
-    NASDAQ Nasdaq NYSE HKEX LSE TSX ASX SSE SZSE OTC DNA RNA mRNA AAV CRISPR iPS iPSC NKT""".split()
+    NASDAQ Nasdaq NYSE HKEX LSE TSX ASX SSE SZSE OTC DNA RNA mRNA AAV CRISPR iPS iPSC NKT
+    CAR TCR T B BTD BTDs DLT DLTs SAE SAEs ARDS SMA DMD HCC PTLD EBV AADC SCD TDT LBCL CDF
+    NHS PBS FDA's EMA's MSC MSCs TIL TILs ADC ADCs SOC FIH MoU MOU NRDL""".split()
 )
 PERSON_TITLES = re.compile(
     r"^,\s+(?:[\w'’.&-]+\s+){0,6}?(?:CEO|CFO|COO|CSO|CMO|CTO|President|president|Vice|vice|"
@@ -132,10 +164,57 @@ _CODE = re.compile(
     r"(?<![\w-])(?:\d?[A-Z]{1,6}\d{2,6}(?:[A-Z]{1,6}\d{0,3})?"
     r"|\d?[A-Z]{2,6}-(?:[A-Z]{0,4}\d{1,8}|\d{1,6}[A-Z]{1,4}))[A-Za-z]?(?![\w-]|\.\d)"
 )
-_INN_WORD = r"[A-Za-z]{3,}(?:cel|leucel|temcel|gene|vec|parvovec|cabtagene|ogene)"
-# One or two INN words: "ilixadencel", "etravogene zelparvovec".
-_INN = re.compile(rf"(?<![\w-]){_INN_WORD}(?:\s+{_INN_WORD})?(?![\w-])")
+_INN_WORD = r"[A-Za-z]{3,}(?:cel|leucel|temcel|gene|vec|parvovec|repvec|cabtagene|ogene|plasmid)"
+# One or two INN words: "ilixadencel", "etravogene zelparvovec", "sipuleucel-T"; the short
+# forms of a cell therapy's INN: "relma-cel", "tab-cel", "pz-cel".
+_INN = re.compile(
+    rf"(?<![\w-])(?:{_INN_WORD}(?:\s+{_INN_WORD})?(?:-[TL])?|[a-z]{{2,6}}-cel)(?![\w-])"
+)
 _INN_EXCLUDED = frozenset({"transgene", "oncogene", "antigene", "exogene", "endogene", "parcel"})
+# A capitalised word of one INN-like word ending in -gene is a company as often as not
+# ("Neurogene", "Pregene"): a gene therapy's INN has two words ("onasemnogene abeparvovec").
+_COMPANY_LIKE_INN = re.compile(r"^[A-Z][a-z]+gene$")
+# A brand marked as one: "Kymriah®", "Vyjuvek™" (not "CGTLive®'s", a publication).
+_MARKED_BRAND = re.compile(
+    r"(?<![\w-])(?P<name>[A-Z][A-Za-z0-9-]{2,})\s?[®™](?![’']s|\s+(?:platform|technology|"
+    r"system|device|software|process|assay|kit)s?\b)"
+)
+# Names given as a product: "The treatment, Casgevy, ...", "its therapy, Lumivo (...)",
+# "sold under the Stemirac brand", "marketed as Cartova", "the brand name Oravex".
+_NAMED_PRODUCT = re.compile(
+    r"\b(?:[Tt]he|[Ii]ts|[Tt]heir|[Oo]ur)\s+(?:[\w-]+\s+){0,3}?(?:treatment|therapy|drug|"
+    r"medicine|product|candidate|vaccine|implant),\s+(?P<a>[A-Z][A-Za-z0-9-]{2,})(?=\s*[,(]|\s+is\b)"
+    r"|\bunder the (?P<b>[A-Z][A-Za-z0-9-]{2,}) brand\b"
+    r"|\bunder the (?:brand|trade)[ -]?name,?\s+(?P<c>[A-Z][A-Za-z0-9-]{2,})"
+    r"|\b(?:marketed|sold|branded) as (?P<d>[A-Z][A-Za-z0-9-]{2,})"
+    r"|\b(?:brand|trade) name,?\s+(?P<e>[A-Z][A-Za-z0-9-]{2,})"
+)
+# A name before a modality: "its Vireon cell therapy", "Kestrel's NovaCart CAR-T therapy".
+_THERAPY_NAMED = re.compile(
+    r"(?:\b(?:its|the|their|our)|[’']s?)\s+(?P<name>[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9-]*|"
+    r"[A-Z][a-z]{3,}[A-Za-z0-9]*)\s+(?:(?:autologous|allogeneic|investigational|stem)\s+)?"
+    r"(?:cell|gene|CAR[- ]?T(?: cell)?|cellular|stem cell)\s+(?:therap|immunotherap|product)"
+    r"(?:y|ies|s)?\b(?!\s+(?:compan|firm|developer|biotech|maker|specialist|group|platform|"
+    r"start-?up|business|sector|field|space|research|centre|center|program))"
+)
+# A code of letters only before the modality it names: "the VRX CAR-T trial".
+_CODE_BEFORE_MODALITY = re.compile(r"(?<![(\w-])(?P<code>[A-Z]{3,6})\s+CAR[- ]?T\b")
+# What a mark of a platform, a device or a tool stands after ("platforms such as Helix®").
+_NOT_A_THERAPY_BEFORE = re.compile(
+    r"\b(?:platforms?|technolog\w*|systems?|devices?|software|tools?|kits?|assays?|"
+    r"instruments?|media|reagents?|process(?:es)?)\b[^.;]{0,60}$",
+    re.I,
+)
+# The subject or object of an approval: "Lumivo was approved", "approval of Cartova",
+# "the agency approved Oravex": a name an approval falls on is a product.
+_APPROVED_NAME = re.compile(
+    r"(?<![\w-])(?P<a>[A-Z][a-z]{3,}[A-Za-z0-9-]*)(?:\s?[®™])?\s+(?:was|has been|had been|"
+    r"were|have been)\s+(?:\w+\s+)?(?:approved|authori[sz]ed|licensed|cleared)\b"
+    r"|\b(?:approv(?:ed|es|al of)|authori[sz](?:ed|es|ation of))\s+(?P<b>[A-Z][a-z]{3,}"
+    r"[A-Za-z0-9-]*)\b(?![’'-]|\s+[A-Z0-9])"
+)
+# A capitalised word ends the name before it ("Bharat CellWorks was approved").
+_NAME_BEFORE = re.compile(r"[A-Z][\w&.-]*\s+$")
 _PRODUCT_INTRO = re.compile(
     r"(?:product candidate|lead candidate|lead product|therapy|candidate|product),?\s+"
     r"(?P<name>[A-Z][\w-]{2,}(?:\s+[A-Z][\w-]+)?)(?=[,.(]|\s+(?:is|has|was|for|in)\b)"
@@ -287,14 +366,26 @@ _POSSESSIVE = re.compile(r"(?<=\w)[’']s\s+")
 _AND = re.compile(r"\s+(?:and|&)\s+")
 
 
+# Capitalised words that open sentences, and also names: "Cell Therapies Pty Ltd",
+# "Gene Therapy Catapult" (kept before an institution word).
+_NAME_HEADS_TOO = frozenset("Cell Gene Advanced Clinical Medical".split())
+
+
 def _strip_chunk(chunk: str) -> str:
     words = chunk.split()
     while words and (
         words[0] in NOT_NAMES
         or words[0] in DOMAIN_TERMS
+        or words[0] in _ORDINALS
         or words[0].lower() in _CONNECTORS
         or words[0].endswith(("-based", "-headquartered"))
     ):
+        if (
+            words[0] in _NAME_HEADS_TOO
+            and len(words) > 1
+            and (words[1] in INSTITUTION_WORDS or words[-1] in LEGAL_SUFFIXES)
+        ):
+            break
         words.pop(0)
     if all(w.strip(",") in LEGAL_SUFFIXES for w in words):  # "Inc." alone names nothing
         return ""
@@ -354,11 +445,25 @@ def _cut_after_legal_form(offset: int, raw: str) -> list[tuple[int, str]]:
     return pieces
 
 
+def _before_person(offset: int, raw: str) -> list[tuple[int, str]]:
+    """A run cut where a person's title starts: "Acme Bio CEO Jane Roe" names Acme Bio."""
+    words = raw.split(" ")
+    for i, word in enumerate(words[1:], start=1):
+        if word.rstrip(",") in _PERSON_WORDS:
+            return [(offset, " ".join(words[:i]))]
+    return [(offset, raw)]
+
+
 def candidate_chunks(sentence: str) -> list[Mention]:
     """Capitalised runs that may name something, trimmed of sentence-opening words."""
     found = []
     for match in CHUNK.finditer(sentence):
-        pieces = [cut for piece in _pieces(match) for cut in _cut_after_legal_form(*piece)]
+        pieces = [
+            cut
+            for piece in _pieces(match)
+            for legal in _cut_after_legal_form(*piece)
+            for cut in _before_person(*legal)
+        ]
         for offset, raw in pieces:
             name = _strip_chunk(raw)
             if not name or name.count(" ") >= MAX_NAME_WORDS:
@@ -383,10 +488,13 @@ def is_person(sentence: str, mention: Mention) -> bool:
 
 
 def is_excluded(name: str, lexicon: Lexicon, products: set[str]) -> bool:
+    words = name.split()
     return (
         not any(c.isalpha() for c in name)  # "2023" once "August" is dropped
         or name in DOMAIN_TERMS
         or name in products
+        or lexicon.is_product(name)
+        or words[-1] in _DISEASE_WORDS
         or lexicon.is_place(name)
         or lexicon.authority(name) is not None
         or bool(lexicon.targets_in(name) and lexicon.targets_in(name)[0].text == name)
@@ -414,7 +522,7 @@ def _looks_like_organisation(name: str) -> bool:
     return (
         words[-1] in LEGAL_SUFFIXES
         or any(_POSSESSIVE_END.sub("", w) in INSTITUTION_WORDS for w in words[1:])
-        or words[0] in ("University", "Institute", "Centre", "Center", "Alliance", "Faculty")
+        or words[0] in _ORGANISATION_HEADS
     )
 
 
@@ -437,22 +545,54 @@ class _Found:
         return [*reversed(self.brands), *self.others]
 
 
-def find_products(sentences: list[Sentence]) -> list[str]:
-    """Product names: codes, INN-style names, and names introduced as products."""
+def _could_be_brand(name: str, lexicon: Lexicon) -> bool:
+    """Whether a capitalised word found where a product stands may be one: not a word
+    that opens sentences, a domain term, a place, an authority or a target."""
+    return not (
+        name in NOT_NAMES
+        or name in DOMAIN_TERMS
+        or name in INSTITUTION_WORDS
+        or lexicon.is_place(name)
+        or lexicon.authority(name) is not None
+        or bool(lexicon.targets_in(name))
+    )
+
+
+def find_products(sentences: list[Sentence], lexicon: Lexicon) -> list[str]:
+    """Product names: the known ones (``data/products.json``), codes, INN-style names,
+    brands marked ® or ™, and names introduced as products or approved as one."""
     found = _Found()
     aliases: set[str] = set()
     for sentence in sentences:
         text = sentence.text
+        for mention in lexicon.products_in(text):
+            found.add(mention.text, brand=mention.text[:1].isupper())
         for match in _CODE.finditer(text):
             if not _EXCLUDED_CODES.match(match.group()):
                 found.add(match.group())
+        for match in _CODE_BEFORE_MODALITY.finditer(text):
+            code = match.group("code")
+            if code not in DOMAIN_TERMS and not lexicon.targets_in(code):
+                found.add(code)
+        for pattern in (_MARKED_BRAND, _NAMED_PRODUCT, _THERAPY_NAMED, _APPROVED_NAME):
+            for match in pattern.finditer(text):
+                name = next(v for v in match.groupdict().values() if v)
+                before = text[max(0, match.start() - 80) : match.start()]
+                if pattern is _MARKED_BRAND and _NOT_A_THERAPY_BEFORE.search(before):
+                    continue
+                if pattern is _APPROVED_NAME and match.group("a") and _NAME_BEFORE.search(before):
+                    continue
+                if _could_be_brand(name, lexicon):
+                    found.add(name, brand=True)
         for match in _LETTER_CODE.finditer(text):
             code = match.group("code")
             if code not in DOMAIN_TERMS and match.group("head") not in DOMAIN_TERMS:
                 found.add(code)
         for match in _INN.finditer(text):
             word = match.group()
-            if word.lower() not in _INN_EXCLUDED and len(word) >= 7:
+            if _COMPANY_LIKE_INN.match(word):
+                continue
+            if word.lower() not in _INN_EXCLUDED and (len(word) >= 7 or "-cel" in word):
                 if word.lower() not in found.folded:
                     found.add(word)
                 if text[match.start() - 1 : match.start()] == "(":  # "Hemavec (etravogene …)"
@@ -492,7 +632,7 @@ def _terms(text: str) -> set[str]:
 def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Entities:
     """The organisations and products an article names."""
     entities = Entities(is_place=lexicon.is_place)
-    entities.products = find_products(sentences)
+    entities.products = find_products(sentences, lexicon)
     excluded = set(entities.products) | _terms(text)
     seen: Counter[str] = Counter()
     found: list[str] = []
@@ -505,6 +645,7 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
         return words_inside[0]
 
     for sentence in sentences:
+        found += [m.text for m in lexicon.organisations_in(sentence.text)]
         if sentence.is_heading:  # title-case headings capitalise every word
             continue
         for name in _listed_names(sentence.text):

@@ -21,8 +21,9 @@ class Authority:
     """A regulator, agency, committee or funder, by every name an article may use."""
 
     names: tuple[str, ...]
-    jurisdiction: str
+    jurisdiction: str | None
     role: str  # "regulator" or "funder"
+    described: bool = False  # named by what it is ("the UK's medicines regulator")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class KindRules:
     # How a title names the authority: "from" (a grant), "to" (a filing), "by" (a hold),
     # "" (not named).
     authority_joiner: str = ""
+    # A "no" or "without" before the trigger is part of the news ("no dose-limiting
+    # toxicities were seen"), not a denial of it.
+    negation_is_news: bool = False
 
     def may_be_in(self, lowered: str) -> bool:
         """Whether a sentence (lower-cased) can hold a trigger of this kind: one scan
@@ -149,7 +153,7 @@ class NameSet:
 
 
 class Lexicon:
-    """Authorities, places, modalities and targets."""
+    """Authorities, places, modalities, targets, kinds and the products known by name."""
 
     def __init__(
         self,
@@ -157,40 +161,60 @@ class Lexicon:
         authorities: list[Authority],
         places: dict[str, str],
         cities: dict[str, str | None],
-        demonyms: list[str],
+        demonyms: dict[str, str | None],
         modalities: list[tuple[str, re.Pattern[str]]],
         target_pattern: re.Pattern[str],
-        kinds: list[KindRules],
+        kinds: dict[str, Any],
+        products: list[list[str]] | None = None,
+        organisations: list[str] | None = None,
     ) -> None:
         self.digest = digest  # of the word lists' files: part of the rules engine's version
         self.authorities = tuple(authorities)
         self._by_name = {n.casefold(): a for a in authorities for n in a.names}
         self._authority_names = NameSet([n for a in authorities for n in a.names])
         self._countries = {
-            name.casefold(): code for name, code in (*places.items(), *cities.items()) if code
+            name.casefold(): code
+            for name, code in (*places.items(), *cities.items(), *demonyms.items())
+            if code
         }
+        self._described = _described_pattern([*places, *demonyms])
         self._place_names = frozenset(n.casefold() for n in (*places, *cities, *demonyms))
         self._places = NameSet([*places, *cities])
         self._modalities = tuple(modalities)
         self._targets = target_pattern
-        self.kinds = tuple(kinds)
-        self._kind_by_name = {k.name: k for k in kinds}
-        self.product_kinds = frozenset(k.name for k in kinds if k.about_a_product)
+        self.kinds = tuple(_kind_rules(kinds, {"authority": self.authority_fragment()}))
+        self._kind_by_name = {k.name: k for k in self.kinds}
+        self.product_kinds = frozenset(k.name for k in self.kinds if k.about_a_product)
+        names = [n for group in products or [] for n in group]
+        self._products = NameSet(names)
+        self.product_names = frozenset(n.casefold() for n in names)
+        # Each known product's names, by any of them (folded): one product, several names.
+        self.product_group = {n.casefold(): group[0] for group in products or [] for n in group}
+        self._organisations = NameSet(list(organisations or []))
 
     def kind(self, name: str) -> KindRules | None:
         """How the rules find the kind ``name``, if they do."""
         return self._kind_by_name.get(name)
 
     def authority(self, name: str) -> Authority | None:
-        """The authority known by ``name``, if any."""
-        return self._by_name.get(name.casefold())
+        """The authority known by ``name``, or described by it ("Japan's health
+        ministry", "the national drug regulator"), if any."""
+        known = self._by_name.get(name.casefold())
+        if known is not None or " " not in name:
+            return known
+        found = self._described.fullmatch(name)
+        if found is None:
+            return None
+        where = found.group("where")
+        code = self.country_code(where) if where else None
+        return Authority((name,), code, "regulator", described=True)
 
     def called(self, name: str) -> str:
         """How a title names an authority: its acronym where it has one ("the FDA"), with
         "the" before an acronym or an institution ("the European Commission"), not before
         a proper name ("Health Canada", "Swissmedic")."""
         known = self.authority(name)
-        if known is None:
+        if known is None or known.described:
             return name
         acronyms = [n for n in known.names if _ACRONYM.fullmatch(n)]
         short = min(acronyms, key=len) if acronyms else name
@@ -198,7 +222,21 @@ class Lexicon:
         return f"the {short}" if article else short
 
     def authorities_in(self, text: str) -> list[Mention]:
-        return self._authority_names.find(text)
+        """Every authority named or described in ``text``, the longest where they overlap."""
+        found = self._authority_names.find(text)
+        described = [Mention(m.start(), m.end(), m.group()) for m in self._described.finditer(text)]
+        return _non_overlapping(found + described) if described else found
+
+    def authority_fragment(self) -> str:
+        """A regular expression matching any authority's name or description: the
+        ``${authority}`` of the trigger patterns (short names by case)."""
+        names = [n for a in self.authorities for n in a.names]
+        exact = name_pattern([n for n in names if _is_short_name(n)], ignore_case=False)
+        folded = name_pattern([n for n in names if not _is_short_name(n)], ignore_case=True)
+        parts = [f"(?-i:{exact.pattern})"] if exact else []
+        parts += [folded.pattern] if folded else []
+        parts.append(self._described.pattern)
+        return "(?:" + "|".join(parts) + ")"
 
     def places_in(self, text: str) -> list[Mention]:
         return self._places.find(text)
@@ -216,8 +254,38 @@ class Lexicon:
                 return name
         return None
 
+    def products_in(self, text: str) -> list[Mention]:
+        """Mentions of the approved advanced-therapy products listed in the data."""
+        return self._products.find(text)
+
+    def is_product(self, name: str) -> bool:
+        return name.casefold() in self.product_names
+
+    def organisations_in(self, text: str) -> list[Mention]:
+        """Mentions of the organisations listed in the data."""
+        return self._organisations.find(text)
+
     def targets_in(self, text: str) -> list[Mention]:
         return [Mention(m.start(), m.end(), m.group()) for m in self._targets.finditer(text)]
+
+
+# What a regulator is called when it is not named: "the UK's medicines regulator",
+# "Japan's health ministry", "a health ministry panel", "the national drug regulator".
+_DESCRIBED_HEAD = (
+    r"(?:(?:top|national|federal|chief|central)\s+)?(?:medicines?|drugs?|health|"
+    r"pharmaceutical|medical[- ]products?|food and drugs?|therapeutic goods)\s+(?:regulators?|"
+    r"regulatory\s+(?:agency|authority|body)|watchdog|ministry|authority|agency|administration)"
+    r"(?:\s+(?:advisory\s+)?(?:panel|committee|council))?"
+)
+
+
+def _described_pattern(places: list[str]) -> re.Pattern[str]:
+    where = "|".join(re.escape(p) for p in sorted(places, key=len, reverse=True))
+    return re.compile(
+        rf"(?:(?P<where>(?-i:{where}))(?:[’']s)?\s+|\b(?:the\s+)?(?:country|nation)[’']s\s+|\b)"
+        rf"(?P<head>{_DESCRIBED_HEAD})\b",
+        re.IGNORECASE,
+    )
 
 
 # "FDA", "BfArM", "ARPA-H", "NoMA": at least two capitals, no space.
@@ -229,7 +297,14 @@ _INSTITUTION_NOUN = re.compile(
     r"Office|Organi[sz]ation|Center|Centre|Board|Bank|Foundation|Initiative|Trust)\b"
 )
 
-FILES = ("authorities.json", "places.json", "biology.json", "kinds.json")
+FILES = (
+    "authorities.json",
+    "places.json",
+    "biology.json",
+    "kinds.json",
+    "products.json",
+    "organisations.json",
+)
 
 
 def load_lexicon(directory: Path | None = None) -> Lexicon:
@@ -241,27 +316,31 @@ def load_lexicon(directory: Path | None = None) -> Lexicon:
 
 @cache
 def _parsed(raw: tuple[bytes, ...]) -> Lexicon:
-    authorities, places, biology, kinds = (json.loads(part) for part in raw)
+    authorities, places, biology, kinds, products, organisations = (
+        json.loads(part) for part in raw
+    )
     targets = "|".join(biology["targets"])
     return Lexicon(
         digest=content_digest(raw),
         authorities=[
-            Authority(tuple(a["names"]), a["jurisdiction"], a["role"])
+            Authority(tuple(a["names"]), a["jurisdiction"] or None, a["role"])
             for a in authorities["authorities"]
         ],
         places=dict(places["places"]),
         cities=dict(places["cities"]),
-        demonyms=list(places["demonyms"]),
+        demonyms=dict(places["demonyms"]),
         modalities=[
             (name, re.compile(pattern, re.IGNORECASE)) for name, pattern in biology["modalities"]
         ],
         target_pattern=re.compile(rf"(?<![\w.])(?:{targets})(?![\w])"),
-        kinds=_kind_rules(kinds),
+        kinds=kinds,
+        products=products["products"],
+        organisations=organisations["organisations"],
     )
 
 
-def _kind_rules(data: dict[str, Any]) -> list[KindRules]:
-    fragments = data["fragments"]
+def _kind_rules(data: dict[str, Any], built: dict[str, str]) -> list[KindRules]:
+    fragments = {**data["fragments"], **built}
 
     def compiled(pattern: str) -> re.Pattern[str]:
         return re.compile(Template(pattern).safe_substitute(fragments), re.IGNORECASE)
@@ -280,6 +359,7 @@ def _kind_rules(data: dict[str, Any]) -> list[KindRules]:
             product_joiner=rules.get("title", {}).get("product", "for"),
             party=rules.get("title", {}).get("party", ""),
             authority_joiner=rules.get("title", {}).get("authority", ""),
+            negation_is_news=bool(rules.get("negation_is_news")),
         )
         for name, rules in data["kinds"].items()
     ]

@@ -24,7 +24,14 @@ from service.engines.rules.lexicon import Lexicon, Mention
 from service.engines.rules.page import date_line, news, roundup_sections
 from service.engines.rules.sentences import EVIDENCE_MAX_CHARS, Sentence, split_sentences
 from service.engines.rules.titles import fits, title
-from service.engines.rules.triggers import NOT_A_FACT, break_ends, clause_of, clauses, status_of
+from service.engines.rules.triggers import (
+    HEDGED,
+    NOT_A_FACT,
+    break_ends,
+    clause_of,
+    clauses,
+    status_of,
+)
 from service.modality import clause_kind
 
 _OPENING_PHRASE = re.compile(
@@ -199,7 +206,10 @@ class ArticleReader:
         if authority is None:
             authority = _nearest(authorities, at)
         section = self.sections[index] if index is not None else None
-        return organisation or section or self.main, authority, organisation is not None
+        # Named by no one (a regulator's own notice, say): the authority that acted stands
+        # for the party, as the schema asks for one.
+        fallback = section or self.main or (authority.text if authority else None)
+        return organisation or fallback, authority, organisation is not None
 
     def _funded(self, sentence: str, match: re.Match[str]) -> str | None:
         """The company a round was invested in, when the trigger ends "… in" ("Harbor
@@ -263,7 +273,7 @@ class ArticleReader:
     def _jurisdiction(self, authority: Mention | None, sentence: str, at: int) -> str | None:
         if authority is not None:
             known = self.lexicon.authority(authority.text)
-            if known is not None:
+            if known is not None and known.jurisdiction:
                 return known.jurisdiction
         lo, hi = self._clause(sentence, at)
         codes = {
@@ -290,7 +300,8 @@ class ArticleReader:
                 continue
             for pattern in rules.patterns:
                 for match in pattern.finditer(text):
-                    if NOT_A_FACT.search(text[max(0, match.start() - 60) : match.end()]):
+                    hedged = HEDGED if rules.negation_is_news else NOT_A_FACT
+                    if hedged.search(text[max(0, match.start() - 60) : match.end()]):
                         continue
                     if clause_kind(text, match.start()) is not None:
                         continue

@@ -12,16 +12,19 @@ from functools import lru_cache
 # A sentence's clauses: a milestone's date is looked for in its own clause.
 CLAUSE = re.compile(r",\s+(?:and|but|while|followed by|whereas)\b|;\s")
 
-# Wording just before a trigger that makes the sentence a generality, a wish or a denial.
+# Wording just before a trigger that makes the sentence a generality, a wish or a denial
+# ("may" in lower case only: "18 May" is a date).
 # "would" after "it", "they", "the company" reports a plan ("said it would start
 # commercial supply"): planned (``PLANNED``), not denied.
-NOT_A_FACT = re.compile(
-    r"\b(?:may|might|could|can|(?<!it )(?<!they )(?<!company )(?<!firm )would|should|must|not|"
-    r"no|never|if|whether|sought to|seek(?:s|ing)? "
-    r"to|hope(?:s|d)? to|help(?:s)?|such as|like|pending|unless|"
-    r"awaiting)\b[^.;]*$",
-    re.IGNORECASE,
+_HEDGES = (
+    r"(?-i:may)|might|could|can|(?<!it )(?<!they )(?<!company )(?<!firm )would|should|must|if|"
+    r"whether|sought to|seek(?:s|ing)? to|hope(?:s|d)? to|help(?:s)?|such as|like|pending|"
+    r"unless|awaiting"
 )
+NOT_A_FACT = re.compile(rf"\b(?:{_HEDGES}|not|no|never)\b[^.;]*$", re.IGNORECASE)
+# For the kinds whose news a negation may be part of ("no dose-limiting toxicities"):
+# the hedges, and "not" or "never" (which still deny: "had not responded").
+HEDGED = re.compile(rf"\b(?:{_HEDGES}|not|never)\b[^.;]*$", re.IGNORECASE)
 IN_PROGRESS = re.compile(
     r"\b(?:is|are|am)\s+(?:\w+\s+)?(?:establishing|building|constructing|setting up|developing|"
     r"preparing)\b|\bunder ?way\b|\bunder construction\b|\bongoing\b|\bbeing (?:established|"
