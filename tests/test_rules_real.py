@@ -76,3 +76,94 @@ async def test_platforms_companies_and_places_are_not_products(text: str) -> Non
     names = [p.name for p in summary.products]
     for wrong in ("Helix", "Neurogene", "Bharat", "Oxford-based"):
         assert wrong not in names
+
+
+# -- authorities ---------------------------------------------------------------------------
+
+
+async def test_a_regulator_described_by_its_country_is_the_one_the_article_names() -> None:
+    summary = await read(
+        "Britain's medicines regulator has authorised Vantrelo, a gene therapy for sickle "
+        "cell disease.\n"
+        "The Medicines and Healthcare products Regulatory Agency (MHRA) said the decision "
+        "followed a full review.\n"
+    )
+    (approval,) = [m for m in summary.milestones if m.kind == "marketing_approval"]
+    assert approval.authority == "Medicines and Healthcare products Regulatory Agency"
+    assert approval.jurisdiction == "GB" and approval.product == "Vantrelo"
+
+
+async def test_what_a_reimbursement_body_approves_is_paid_for_not_licensed() -> None:
+    summary = await read(
+        "Patients in England will benefit after NICE approves Sorvanta, a CAR-T therapy "
+        "from Kelvin Bio, for routine use on the NHS.\n"
+    )
+    assert [m.kind for m in summary.milestones] == ["commercial_launch"]
+
+
+async def test_two_authorities_acts_on_one_product_are_two_milestones() -> None:
+    summary = await read(
+        "Korea's MFDS has approved Kymriah for children with leukaemia.\n"
+        "Kymriah had received approval from the U.S. Food and Drug Administration in "
+        "August 2017.\n"
+    )
+    approvals = [m for m in summary.milestones if m.kind == "marketing_approval"]
+    assert sorted(m.jurisdiction or "" for m in approvals) == ["KR", "US"]
+
+
+async def test_two_designations_of_one_product_are_two_milestones() -> None:
+    summary = await read(
+        "Orlen Gene said the EMA has granted PRIME status to OG-12.\n"
+        "OG-12 received an orphan-drug tag from the EMA in March 2022.\n"
+        "The PRIME designation follows early data from the Phase 1 trial.\n"
+    )
+    designations = [m for m in summary.milestones if m.kind == "designation"]
+    assert len(designations) == 2
+    assert {m.date for m in designations} == {None, "2022-03"}
+
+
+# -- who and what --------------------------------------------------------------------------
+
+
+async def test_the_therapy_named_before_is_what_it_stands_for() -> None:
+    summary = await read(
+        "Tarsis Bio develops TB-77, an allogeneic CAR-T therapy, and TB-90.\n"
+        "The company said TB-90 is in preclinical testing.\n"
+        "Separately, TB-77 moved into the clinic last year.\n"
+        "The drug has been granted orphan drug designation by the FDA.\n"
+    )
+    (designation,) = [m for m in summary.milestones if m.kind == "designation"]
+    assert designation.product == "TB-77"
+
+
+async def test_a_company_reporting_a_clause_reached_it() -> None:
+    summary = await read(
+        "Clinical-stage company Orrin Cell Ltd has told investors that all patients in the "
+        "first cohort of its ORC-1 trial completed the 28-day window without dose-limiting "
+        "toxicities.\n"
+    )
+    (data,) = summary.milestones
+    assert data.kind == "clinical_data" and data.organisation == "Orrin Cell Ltd"
+
+
+async def test_a_partner_named_before_a_company_does_not_take_its_milestone() -> None:
+    summary = await read(
+        "Velmar partner Ostrava Bio gets EMA nod for its stem cell product OB-3.\n"
+        "Ostrava Bio is a Czech biotech company.\n"
+    )
+    assert summary.milestones and summary.milestones[0].organisation == "Ostrava Bio"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # named often, as the disease of a page is
+        "Kessler's Disease is a rare disorder of the nerves. Kessler's Disease has no cure.\n"
+        "The trial enrolled patients with Kessler's Disease who had received two therapies.\n"
+        "Arden Cell Therapeutics said the FDA granted Fast Track designation to AC-5 for "
+        "Kessler's Disease.\n",
+    ],
+)
+async def test_an_eponymous_disease_is_no_organisation(text: str) -> None:
+    summary = await read(text)
+    assert "Kessler" not in [o.name for o in summary.organisations]

@@ -220,7 +220,14 @@ _PRODUCT_INTRO = re.compile(
     r"(?P<name>[A-Z][\w-]{2,}(?:\s+[A-Z][\w-]+)?)(?=[,.(]|\s+(?:is|has|was|for|in)\b)"
 )
 # "Hemavec (etravogene zelparvovec)": a brand name introduced with its INN.
-_BRAND_WITH_INN = re.compile(rf"(?P<brand>[A-Z][a-z]\w{{2,}})\s+\({_INN_WORD}(?:\s+{_INN_WORD})?\)")
+_BRAND_WITH_INN = re.compile(
+    rf"(?P<brand>[A-Z][a-z]\w{{2,}})\s?[®™]?\s+\((?P<inn>{_INN_WORD}(?:\s+{_INN_WORD})?)[),;]"
+)
+# "axicabtagene ciloleucel (Yescarta, Kite)": an INN, then its brand.
+_INN_WITH_BRAND = re.compile(
+    rf"(?P<inn>{_INN_WORD}(?:\s+{_INN_WORD})?)\s+\((?P<brand>[A-Z][a-z]\w{{2,}})\s?[®™]?[),;]",
+    re.I,
+)
 # "RN-iCM, an iPS cell-derived cardiomyocyte sheet": a name glossed as a therapy.
 # "Lumigene, its lentiviral gene therapy", "HeartLayer, an autologous … sheet": a name
 # (hyphenated, CamelCase, or one capitalised word) glossed as a therapy.
@@ -252,6 +259,7 @@ class Entities:
     academic: set[str] = field(default_factory=set)
     listed: set[str] = field(default_factory=set)
     products: list[str] = field(default_factory=list)
+    product_groups: dict[str, str] = field(default_factory=dict)  # a name (folded): its key
     counts: Counter[str] = field(default_factory=Counter)
     in_lead: set[str] = field(default_factory=set)
     _orgs: NameSet | None = None
@@ -277,6 +285,10 @@ class Entities:
             return found
         full = self._short
         return [Mention(m.start, m.end, full[m.text]) if m.text in full else m for m in found]
+
+    def product_key(self, name: str) -> str:
+        """One key for every name of a product ("Yescarta", "axicabtagene ciloleucel")."""
+        return self.product_groups.get(name.casefold(), name.casefold())
 
     def products_in(self, text: str) -> list[Mention]:
         if self._products is None:
@@ -366,6 +378,7 @@ _POSSESSIVE = re.compile(r"(?<=\w)[’']s\s+")
 _AND = re.compile(r"\s+(?:and|&)\s+")
 
 
+_EPONYM = re.compile(r"[’']s\s+(?:" + "|".join(sorted(_DISEASE_WORDS)) + r")\b")
 # Capitalised words that open sentences, and also names: "Cell Therapies Pty Ltd",
 # "Gene Therapy Catapult" (kept before an institution word).
 _NAME_HEADS_TOO = frozenset("Cell Gene Advanced Clinical Medical".split())
@@ -558,11 +571,15 @@ def _could_be_brand(name: str, lexicon: Lexicon) -> bool:
     )
 
 
-def find_products(sentences: list[Sentence], lexicon: Lexicon) -> list[str]:
+def find_products(
+    sentences: list[Sentence], lexicon: Lexicon
+) -> tuple[list[str], dict[str, str]]:
     """Product names: the known ones (``data/products.json``), codes, INN-style names,
-    brands marked ® or ™, and names introduced as products or approved as one."""
+    brands marked ® or ™, and names introduced as products or approved as one; and a key
+    for the names of one product (a brand and its INN share one)."""
     found = _Found()
     aliases: set[str] = set()
+    groups: dict[str, str] = {}
     for sentence in sentences:
         text = sentence.text
         for mention in lexicon.products_in(text):
@@ -597,8 +614,14 @@ def find_products(sentences: list[Sentence], lexicon: Lexicon) -> list[str]:
                     found.add(word)
                 if text[match.start() - 1 : match.start()] == "(":  # "Hemavec (etravogene …)"
                     aliases.add(word)
-        for match in _BRAND_WITH_INN.finditer(text):
-            found.add(match.group("brand"), brand=True)
+        for pattern in (_BRAND_WITH_INN, _INN_WITH_BRAND):
+            for match in pattern.finditer(text):
+                brand, inn = match.group("brand"), match.group("inn")
+                if not _could_be_brand(brand, lexicon):
+                    continue
+                found.add(brand, brand=True)
+                key = groups.get(brand.casefold(), brand.casefold())
+                groups[brand.casefold()] = groups[inn.casefold()] = key
         for match in _APPOSITIVE_PRODUCT.finditer(text):
             found.add(match.group("name"))
         for match in _PRODUCT_INTRO.finditer(sentence.text):
@@ -606,7 +629,11 @@ def find_products(sentences: list[Sentence], lexicon: Lexicon) -> list[str]:
             if _CODE.fullmatch(name) or _INN.fullmatch(name):
                 found.add(name)
     listed = found.listed()
-    return [f for f in listed if f not in aliases or len(listed) == 1]
+    for name in listed:
+        known = lexicon.product_group.get(name.casefold())
+        if known is not None:
+            groups[name.casefold()] = known.casefold()
+    return [f for f in listed if f not in aliases or len(listed) == 1], groups
 
 
 def _listed_names(sentence: str) -> list[str]:
@@ -632,7 +659,7 @@ def _terms(text: str) -> set[str]:
 def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Entities:
     """The organisations and products an article names."""
     entities = Entities(is_place=lexicon.is_place)
-    entities.products = find_products(sentences, lexicon)
+    entities.products, entities.product_groups = find_products(sentences, lexicon)
     excluded = set(entities.products) | _terms(text)
     seen: Counter[str] = Counter()
     found: list[str] = []
@@ -659,6 +686,8 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
                 continue
             if any(a.start <= mention.start < a.end for a in authorities):
                 continue  # a piece of "Medicines and Healthcare products Regulatory Agency"
+            if _EPONYM.match(sentence.text, mention.end):
+                continue  # "Buerger's Disease" names a disease, not Buerger
             before = sentence.text[max(0, mention.start - CONTEXT_CHARS) : mention.start]
             after = sentence.text[mention.end : mention.end + CONTEXT_CHARS]
             seen[name] += 1

@@ -24,6 +24,7 @@ class Authority:
     jurisdiction: str | None
     role: str  # "regulator" or "funder"
     described: bool = False  # named by what it is ("the UK's medicines regulator")
+    hta: bool = False  # a reimbursement (HTA) body: what it approves is paid for, not licensed
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,11 @@ class KindRules:
     # A "no" or "without" before the trigger is part of the news ("no dose-limiting
     # toxicities were seen"), not a denial of it.
     negation_is_news: bool = False
+    # Two events of the kind are told apart by what names them (an orphan drug
+    # designation and an RMAT designation of one product are two milestones).
+    distinct_by_name: bool = False
+    # The kind a milestone of this kind is when its authority is an HTA body.
+    by_hta: str | None = None
 
     def may_be_in(self, lowered: str) -> bool:
         """Whether a sentence (lower-cased) can hold a trigger of this kind: one scan
@@ -323,7 +329,9 @@ def _parsed(raw: tuple[bytes, ...]) -> Lexicon:
     return Lexicon(
         digest=content_digest(raw),
         authorities=[
-            Authority(tuple(a["names"]), a["jurisdiction"] or None, a["role"])
+            Authority(
+                tuple(a["names"]), a["jurisdiction"] or None, a["role"], hta=bool(a.get("hta"))
+            )
             for a in authorities["authorities"]
         ],
         places=dict(places["places"]),
@@ -360,6 +368,8 @@ def _kind_rules(data: dict[str, Any], built: dict[str, str]) -> list[KindRules]:
             party=rules.get("title", {}).get("party", ""),
             authority_joiner=rules.get("title", {}).get("authority", ""),
             negation_is_news=bool(rules.get("negation_is_news")),
+            distinct_by_name=bool(rules.get("distinct_by_name")),
+            by_hta=rules.get("by_hta"),
         )
         for name, rules in data["kinds"].items()
     ]

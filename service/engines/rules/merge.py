@@ -3,6 +3,7 @@ others (``merge``), and no two milestones alike (``distinct``)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -17,12 +18,54 @@ def _compatible(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a.startswith(b) or b.startswith(a)
 
 
-def _same_milestone(a: Found, b: Found) -> bool:
+def _same_authority(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two statements may be of one authority's act: either names none, or both
+    name one of the same jurisdiction (the FDA's approval is not the MFDS's)."""
+    if a["authority"] is None or b["authority"] is None:
+        return True
+    if a["jurisdiction"] and b["jurisdiction"]:
+        return bool(a["jurisdiction"] == b["jurisdiction"])
+    return bool(a["authority"].casefold() == b["authority"].casefold())
+
+
+# The names of one designation: "RMAT designation" is "Regenerative medicine advanced
+# therapy designation", "ODD" is "Orphan drug designation".
+_EVENT_KEYS = tuple(
+    (re.compile(pattern, re.I), key)
+    for pattern, key in (
+        (r"orphan|\bODDs?\b", "orphan"),
+        (r"fast[- ]?track", "fast track"),
+        (r"breakthrough|\bBTDs?\b", "breakthrough"),
+        (r"\bRMAT\b|regenerative medicine", "rmat"),
+        (r"\bPRIME\b|priority medicine", "prime"),
+        (r"sakigake", "sakigake"),
+        (r"rare pediatric", "rare pediatric disease"),
+        (r"innovation passport|\bILAP\b", "innovation passport"),
+    )
+)
+
+
+def _event_key(label: str) -> str:
+    return next((key for pattern, key in _EVENT_KEYS if pattern.search(label)), label.casefold())
+
+
+def _same_event(a: Found, b: Found) -> bool:
+    """Two statements of one fact: same kind, authority and compatible date, and, for
+    a kind told apart by its name (an orphan drug designation is not an RMAT), the same
+    event."""
     return (
         a.kind == b.kind
+        and _same_authority(a.fields, b.fields)
+        and _compatible(a.fields["date"], b.fields["date"])
+        and (not a.distinct_by_name or _event_key(a.event) == _event_key(b.event))
+    )
+
+
+def _same_milestone(a: Found, b: Found) -> bool:
+    return (
+        _same_event(a, b)
         and (a.fields["product"] or "").casefold() == (b.fields["product"] or "").casefold()
         and same_organisation(a.fields["organisation"], b.fields["organisation"])
-        and _compatible(a.fields["date"], b.fields["date"])
     )
 
 
@@ -81,10 +124,9 @@ def _only_other_statement(kept: list[Found], item: Found) -> int | None:
     matches = [
         i
         for i, k in enumerate(kept)
-        if k.kind == item.kind
+        if _same_event(k, item)
         and (k.fields["product"] is None) != (item.fields["product"] is None)
         and same_organisation(k.fields["organisation"], item.fields["organisation"])
-        and _compatible(k.fields["date"], item.fields["date"])
     ]
     if len(matches) != 1:
         return None

@@ -23,7 +23,7 @@ from service.engines.rules.entities import (
 from service.engines.rules.lexicon import Lexicon, Mention
 from service.engines.rules.page import date_line, news, roundup_sections
 from service.engines.rules.sentences import EVIDENCE_MAX_CHARS, Sentence, split_sentences
-from service.engines.rules.titles import fits, title
+from service.engines.rules.titles import event_label, fits, title
 from service.engines.rules.triggers import (
     HEDGED,
     NOT_A_FACT,
@@ -44,6 +44,26 @@ _AUXILIARIES = frozenset(
     "previously officially successfully".split()
 )
 _PRONOUN = re.compile(r"\b(?:its|it|the company|we|our|they|their|the firm|the group)\b", re.I)
+# A clause reported by the one before it: "Acme said that …", "X confirmed that …".
+_REPORTED = re.compile(
+    r"\b(?:said|says|announc\w*|confirm\w*|report\w*|stat(?:ed|es)|not(?:ed|es)|reveal\w*|"
+    r"disclos\w*|explain\w*|add(?:ed|s)|indicat\w*|updat\w*)\b[^.;]{0,60}?\bthat\s*$",
+    re.I,
+)
+# "Cipla partner Stempeutics", "Novartis unit Sandoz": the second names who acts.
+_ROLE_BETWEEN = re.compile(
+    r"^\s*(?:partner|unit|subsidiary|affiliate|spin-?out|spin-?off|portfolio company|"
+    r"arm|division)\s+$",
+    re.I,
+)
+# What stands for a product already named: "it", "the drug", "the therapy".
+_PRODUCT_ANAPHOR = re.compile(
+    r"\b(?:it|its|the (?:drug|therapy|treatment|product|medicine|candidate|vaccine|preparation|"
+    r"cell therapy|gene therapy|programme|program|asset))\b",
+    re.I,
+)
+# How far back the product "it" stands for is looked for, in sentences.
+ANAPHORA_SENTENCES = 4
 _AGENT = re.compile(r"^[^.;]{0,100}?\bby\s+(?:the\s+)?$")
 _INDICATION = re.compile(
     r"(?:for (?:the )?treat(?:ment|ing) (?:of )?|aimed at treating |to treat |in patients with "
@@ -79,6 +99,8 @@ class Found:
     index: int  # sentence number
     fields: dict[str, Any]
     explicit: bool  # the sentence names who reached it (not assumed from the article)
+    event: str = ""  # what names the event ("Orphan drug designation", "IND clearance")
+    distinct_by_name: bool = False  # its kind's events differ by name (designations)
 
 
 def _first_after(mentions: list[Mention], at: int) -> Mention | None:
@@ -109,6 +131,7 @@ class ArticleReader:
         # What several triggers of one sentence ask about it, worked out once.
         self._dates: dict[str, list[FoundDate]] = {}
         self._authorities: dict[str, list[Mention]] = {}
+        self._regulators: dict[str, str] | None = None  # named in the article, by name
 
     def news_sentences(self) -> list[Sentence]:
         """The sentences that may be taken as news (``_news``)."""
@@ -145,11 +168,16 @@ class ArticleReader:
                 if not (outward and self.lexicon.authority(m.text) is not None)
             ]
             if orgs:
-                return orgs[0]
+                first = orgs[0]
+                for second in orgs[1:2]:  # "Cipla partner Stempeutics gets …": Stempeutics
+                    if _ROLE_BETWEEN.match(sentence, first.end, second.start):
+                        return second
+                return first
             named = self._unknown_subject(region, start, sentence)
             if named is not None:
                 return named
-            if not before or not _PRONOUN.search(region):
+            reported = _REPORTED.search(sentence, max(0, start - 100), start)
+            if not before or not (_PRONOUN.search(region) or reported):
                 return None
             end = start - 1
             outward = True
@@ -205,11 +233,37 @@ class ArticleReader:
             organisation = recipient.text if recipient else None
         if authority is None:
             authority = _nearest(authorities, at)
+        authority = self._named(authority)
         section = self.sections[index] if index is not None else None
         # Named by no one (a regulator's own notice, say): the authority that acted stands
         # for the party, as the schema asks for one.
         fallback = section or self.main or (authority.text if authority else None)
         return organisation or fallback, authority, organisation is not None
+
+    def _named(self, authority: Mention | None) -> Mention | None:
+        """An authority described rather than named ("the UK's medicines regulator"): by
+        its name when the article names one regulator of its country (or, for one of no
+        country, a single regulator in all)."""
+        if authority is None:
+            return None
+        known = self.lexicon.authority(authority.text)
+        if known is None or not known.described:
+            return authority
+        if self._regulators is None:
+            self._regulators = {}
+            for mention in self.lexicon.authorities_in(self.text):
+                found = self.lexicon.authority(mention.text)
+                if found is not None and not found.described and found.role == "regulator":
+                    self._regulators.setdefault(found.names[0], mention.text)
+        candidates = [
+            text
+            for name, text in self._regulators.items()
+            if known.jurisdiction is None
+            or (self.lexicon.authority(name) or known).jurisdiction == known.jurisdiction
+        ]
+        if len(candidates) == 1:
+            return Mention(authority.start, authority.end, candidates[0])
+        return authority
 
     def _funded(self, sentence: str, match: re.Match[str]) -> str | None:
         """The company a round was invested in, when the trigger ends "… in" ("Harbor
@@ -230,11 +284,25 @@ class ArticleReader:
 
     # -- what --------------------------------------------------------------------------
 
-    def _product(self, kind: str, sentence: Sentence, at: int) -> str | None:
+    def _product(self, kind: str, index: int, at: int) -> str | None:
+        """The product nearest the trigger; else, for a kind about a product, the one
+        "it" or "the therapy" stands for (the last named in the sentences before, in the
+        same item of a roundup), else the article's only product (by any of its names)."""
+        sentence = self.sentences[index]
         product = _nearest(self.entities.products_in(sentence.text), at)
         if product is not None:
             return product.text
-        if kind in self.lexicon.product_kinds and len(self.entities.products) == 1:
+        if kind not in self.lexicon.product_kinds:
+            return None
+        if _PRODUCT_ANAPHOR.search(sentence.text):
+            section = self.sections[index]
+            for back in range(index - 1, max(-1, index - 1 - ANAPHORA_SENTENCES), -1):
+                if self.sections[back] != section:
+                    break
+                named = self.entities.products_in(self.sentences[back].text)
+                if named:
+                    return named[-1].text
+        if len({self.entities.product_key(p) for p in self.entities.products}) == 1:
             return self.entities.products[0]
         return None
 
@@ -328,14 +396,18 @@ class ArticleReader:
                 continue
             for kind, match in self._kinds_in(sentence):
                 organisation, authority, explicit = self._who(sentence.text, match.start(), index)
+                known = self.lexicon.authority(authority.text) if authority else None
                 rules = self.lexicon.kind(kind)
+                if rules is not None and rules.by_hta and known is not None and known.hta:
+                    kind = rules.by_hta  # "NICE approves X": paid for, not licensed
+                    rules = self.lexicon.kind(kind)
                 if rules is not None and not rules.authority_joiner:
                     authority = None  # a trial start or a deal has no authority of its own
                 if kind == "funding" and (funded := self._funded(sentence.text, match)):
                     organisation, explicit = funded, True  # "… led a $40M round in Acme"
                 if organisation is None:
                     continue
-                product = self._product(kind, sentence, match.start())
+                product = self._product(kind, index, match.start())
                 window = sentence.text[max(0, match.start() - 60) : match.end() + 40]
                 found.append(
                     Found(
@@ -367,6 +439,8 @@ class ArticleReader:
                             "evidence": sentence.text,
                         },
                         explicit,
+                        event=event_label(self.lexicon, kind, sentence.text, match.start()),
+                        distinct_by_name=bool(rules and rules.distinct_by_name),
                     )
                 )
         return found

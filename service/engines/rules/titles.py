@@ -53,7 +53,7 @@ def fits(name: str | None) -> bool:
     return name is not None and len(name) <= NAME_MAX_CHARS
 
 
-def _event(lexicon: Lexicon, kind: str, text: str, at: int) -> str:
+def event_label(lexicon: Lexicon, kind: str, text: str, at: int) -> str:
     """What names the event (an orphan drug designation, an IND clearance, a $40
     million Series A), from the names nearest the trigger; else the kind."""
     rules = lexicon.kind(kind)
@@ -80,7 +80,7 @@ def title(
     from the FDA", "$40 million Series A financing for Larkspur Bio", "Acquisition of
     Nordgen ApS by Helixa", "Licensing agreement between Kestrel and Minato Pharma"."""
     rules = lexicon.kind(kind)
-    label = _event(lexicon, kind, sentence, at)
+    label = event_label(lexicon, kind, sentence, at)
     party = rules.party if rules is not None else ""
     other = _counterpart(lexicon, entities, organisation, sentence, at) if party else None
     if party == "of" and other and organisation:
