@@ -167,3 +167,62 @@ async def test_a_partner_named_before_a_company_does_not_take_its_milestone() ->
 async def test_an_eponymous_disease_is_no_organisation(text: str) -> None:
     summary = await read(text)
     assert "Kessler" not in [o.name for o in summary.organisations]
+
+
+# -- roundups and listings -----------------------------------------------------------------
+
+NUMBERED_ROUNDUP = (
+    "Weekly gene therapy digest\n"
+    "1. Marvel Bio Halts Development of Retinal Gene Therapy MB-40\n"
+    "Marvel Bio said the decision followed a portfolio review.\n"
+    "2. First Patient Dosed With Kestra's Allogeneic CAR-T\n"
+    "Kestra Therapeutics said the first patient was dosed in its Phase 1 trial of KT-19.\n"
+    "3. Oravex Was Approved in Canada\n"
+    "Oravex was approved by Health Canada in June 2024 for lymphoma.\n"
+)
+
+
+async def test_a_numbered_roundup_is_read_item_by_item() -> None:
+    summary = await read(NUMBERED_ROUNDUP)
+    found = {m.kind: m for m in summary.milestones}
+    assert found["trial_halted"].organisation == "Marvel Bio"
+    assert found["trial_halted"].product == "MB-40"
+    assert found["trial_start"].organisation.startswith("Kestra")
+    # an item naming no company does not take another item's (nor the page's main one)
+    approval = found["marketing_approval"]
+    assert approval.product == "Oravex" and approval.organisation == "Oravex"
+
+
+async def test_a_listing_item_takes_the_company_its_paragraph_names() -> None:
+    page = (
+        "Regenerative medicine news\n\n"
+        "Vector money\n\nCountry\nUnited States\n\n"
+        "Pellam Bio Inc, based in Boston, has raised $80 million in a Series A financing "
+        "round.\n\n"
+        "Safety probe ends\n\nCountry\nNetherlands\n\n"
+        "A new company with capsid technology, has launched with $60 million in venture "
+        "financing. Torvane Biotherapeutics Inc is based on work at a Dutch university.\n\n"
+        "Trials paused\n\nCountry\nGermany\n\n"
+        "Haldor Gene AG announced the temporary suspension of two gene therapy trials.\n"
+    )
+    summary = await read(page)
+    by_kind: dict[str, list[str]] = {}
+    for m in summary.milestones:
+        by_kind.setdefault(m.kind, []).append(m.organisation)
+    assert sorted(by_kind["funding"]) == ["Pellam Bio Inc", "Torvane Biotherapeutics Inc"]
+    assert by_kind["trial_halted"] == ["Haldor Gene AG"]
+
+
+async def test_an_article_with_subheadings_is_no_roundup() -> None:
+    page = (
+        "Orvik Cell treats first patients with its in-house CAR-T\n\n"
+        "Doctors at Orvik Cell Center have treated the first patients with a CAR-T therapy "
+        "made in the hospital.\n\n"
+        "Making the cells\n\n"
+        "The cells are made at the Lund Manufacturing Institute next to the ward.\n\n"
+        "What comes next\n\n"
+        "The Lund Manufacturing Institute plans to treat 20 more patients.\n"
+    )
+    summary = await read(page)
+    (start,) = [m for m in summary.milestones if m.kind == "trial_start"]
+    assert start.organisation == "Orvik Cell Center"

@@ -425,7 +425,7 @@ def _pieces(match: re.Match[str]) -> list[tuple[int, str]]:
             pending: list[re.Match[str]] = []  # separators since ``cut``, not split at
             for sep in splitter.finditer(raw):
                 left = _strip_chunk(raw[cut : sep.start()])
-                if splitter is _POSSESSIVE or (left and _looks_like_organisation(left)):
+                if splitter is _POSSESSIVE or (left and looks_like_organisation(left)):
                     split.append((offset + cut, raw[cut : sep.start()]))
                     cut = sep.end()
                     pending = []
@@ -488,7 +488,7 @@ def candidate_chunks(sentence: str) -> list[Mention]:
 
 def is_person(sentence: str, mention: Mention) -> bool:
     """A name said to speak or given a job title; an organisation's name never is one."""
-    if _looks_like_organisation(mention.text):
+    if looks_like_organisation(mention.text):
         return False
     before = sentence[max(0, mention.start - CONTEXT_CHARS) : mention.start]
     after = sentence[mention.end : mention.end + CONTEXT_CHARS]
@@ -530,7 +530,7 @@ def _acting_subject(sentence: str, mention: Mention, inside: Callable[[], set[st
     return " " in mention.text or mention.text in inside()
 
 
-def _looks_like_organisation(name: str) -> bool:
+def looks_like_organisation(name: str) -> bool:
     words = name.split()
     return (
         words[-1] in LEGAL_SUFFIXES
@@ -571,9 +571,7 @@ def _could_be_brand(name: str, lexicon: Lexicon) -> bool:
     )
 
 
-def find_products(
-    sentences: list[Sentence], lexicon: Lexicon
-) -> tuple[list[str], dict[str, str]]:
+def find_products(sentences: list[Sentence], lexicon: Lexicon) -> tuple[list[str], dict[str, str]]:
     """Product names: the known ones (``data/products.json``), codes, INN-style names,
     brands marked ® or ™, and names introduced as products or approved as one; and a key
     for the names of one product (a brand and its INN share one)."""
@@ -652,7 +650,7 @@ def _terms(text: str) -> set[str]:
     return {
         m.group("short")
         for m in _ACRONYM_DEFINED.finditer(text)
-        if not _looks_like_organisation(_strip_chunk(m.group("long")) or "x")
+        if not looks_like_organisation(_strip_chunk(m.group("long")) or "x")
     }
 
 
@@ -692,7 +690,7 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
             after = sentence.text[mention.end : mention.end + CONTEXT_CHARS]
             seen[name] += 1
             if not (
-                _looks_like_organisation(name)
+                looks_like_organisation(name)
                 or INTRODUCED.match(after)
                 or LOCATED.search(before)
                 or PART_OF.search(before)

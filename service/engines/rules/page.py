@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 from service.engines.rules.dates import find_dates
-from service.engines.rules.entities import Entities, is_excluded
+from service.engines.rules.entities import Entities, is_excluded, looks_like_organisation
 from service.engines.rules.lexicon import Lexicon
 from service.engines.rules.sentences import Sentence
 from service.modality import injected, opening_kind, statement_kind
@@ -59,58 +59,104 @@ _ITEM_PREFIX = re.compile(r"^([A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,4}):\s+[A-Z]
 ROUNDUP_MIN_ITEMS = 2
 
 
-def _item_name(sentence: Sentence, entities: Entities, lexicon: Lexicon) -> str | None:
-    """The organisation a roundup item is headed by, if the sentence heads one."""
+def _item_name(
+    sentence: Sentence, entities: Entities, lexicon: Lexicon, paragraph: str = ""
+) -> str | None:
+    """The organisation a roundup item's head names, if it names one: a known one
+    inside it, or a head that is a name ("Marlow Genetics", "Marlow Genetics: …") the
+    item's paragraph names too, or that looks like an organisation's."""
     text = sentence.text.strip()
-    if sentence.is_heading and 1 <= len(text.split()) <= 6:
+    known = [m for m in entities.organisations_in(text) if lexicon.authority(m.text) is None]
+    whole = sentence.is_heading and 1 <= len(text.split()) <= 6  # a line that is a name
+    if whole:
         name = text
     elif found := _ITEM_PREFIX.match(text):
         name = found.group(1)
     else:
-        return None
+        return known[0].text if known else None
     words = name.split()
     if not all(w[0].isupper() or w.lower() in ("of", "and", "&", "for") for w in words):
-        return None
-    known = entities.organisations_in(name)
+        return known[0].text if known else None
     if known and known[0].end - known[0].start >= len(name) // 2:
         return known[0].text
     products = set(entities.products)
     if is_excluded(name, lexicon, products) or not any(c.islower() for c in name):
         return None
-    return name
+    # A title's kicker ("Homegrown Weapon: Israeli Doctors …", a heading) is no
+    # organisation, unless the item names it again or it looks like one.
+    if whole or not sentence.is_heading or words[0] in paragraph or looks_like_organisation(name):
+        return name
+    return None
+
+
+# A numbered item: "1. FDA Issues CRL for …".
+_NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s")
+# What heads an item of a listing: a line of this many words before a paragraph.
+ITEM_HEAD_WORDS = (2, 25)
+# Lines under an item's head that label it ("Country", "United States"), skipped.
+_LABEL = re.compile(r"^(?:country|region|sector|category|topic|tags?|source|date)\b", re.I)
 
 
 def roundup_sections(
-    sentences: list[Sentence], entities: Entities, lexicon: Lexicon
+    sentences: list[Sentence], text: str, entities: Entities, lexicon: Lexicon
 ) -> list[str | None]:
     """For each sentence, the organisation of its item when the page is a roundup of
-    several items, each headed by its organisation; otherwise None throughout (one
-    item's organisation is never carried into the next)."""
-
-    def could_head(s: Sentence) -> bool:  # cheap: most pages have no item heads at all
-        return (s.is_heading and len(s.text.split()) <= 6) or bool(_ITEM_PREFIX.match(s.text))
-
-    if sum(1 for s in sentences if could_head(s)) < ROUNDUP_MIN_ITEMS:
-        return [None] * len(sentences)
-    names = [_item_name(s, entities, lexicon) if could_head(s) else None for s in sentences]
-    heads = [
-        i
-        for i, name in enumerate(names)
-        if name is not None
-        and (
-            not sentences[i].is_heading
-            or (i + 1 < len(sentences) and not sentences[i + 1].is_heading)
-        )
-    ]
+    several items; otherwise None throughout (one item's organisation is never carried
+    into the next). An item is headed by a short line before a paragraph, or by "Name:"
+    opening one. A page is a roundup when its items are numbered, or when at least two
+    heads name different organisations (an article's subheadings rarely name one). An
+    item's organisation is the one its head names, else the first its paragraph names;
+    an item naming none has "" (no one, not the page's main organisation)."""
+    n = len(sentences)
+    heads: list[int] = []
+    for i, s in enumerate(sentences):
+        if _ITEM_PREFIX.match(s.text) and not s.is_heading:
+            heads.append(i)
+            continue
+        words = len(s.text.split())
+        if not (s.is_heading and ITEM_HEAD_WORDS[0] <= words <= ITEM_HEAD_WORDS[1]):
+            continue
+        if is_chrome(s) or _LABEL.match(s.text):
+            continue
+        following = next((t for t in sentences[i + 1 : i + 4] if not _is_label(t)), None)
+        if following is not None and not following.is_heading:
+            heads.append(i)
     if len(heads) < ROUNDUP_MIN_ITEMS:
-        return [None] * len(sentences)
-    sections: list[str | None] = []
-    current = None
-    for i, name in enumerate(names):
-        if i in heads:
-            current = name
-        sections.append(current)
+        return [None] * n
+    bounds = [*heads, n]
+    spans = list(zip(bounds, bounds[1:], strict=False))
+    paragraphs = [" ".join(t.text for t in sentences[a + 1 : b]) for a, b in spans]
+    named = [
+        _item_name(sentences[a], entities, lexicon, paragraph)
+        for (a, _), paragraph in zip(spans, paragraphs, strict=True)
+    ]
+    numbered = sum(
+        1 for a, _ in spans if _NUMBERED.match(text, text.rfind("\n", 0, sentences[a].start) + 1)
+    )
+    if numbered < ROUNDUP_MIN_ITEMS and len({o for o in named if o}) < ROUNDUP_MIN_ITEMS:
+        return [None] * n
+    sections: list[str | None] = [None] * heads[0]
+    for (a, b), head_name in zip(spans, named, strict=True):
+        owner = head_name or _first_organisation(sentences[a + 1 : b], entities, lexicon)
+        sections += [owner or ""] * (b - a)
     return sections
+
+
+def _is_label(sentence: Sentence) -> bool:
+    """A line that labels an item rather than heading it: "Country", "United States"."""
+    return sentence.is_heading and len(sentence.text.split()) <= 4
+
+
+def _first_organisation(
+    sentences: list[Sentence], entities: Entities, lexicon: Lexicon
+) -> str | None:
+    for sentence in sentences:
+        found = [
+            m for m in entities.organisations_in(sentence.text) if lexicon.authority(m.text) is None
+        ]
+        if found:
+            return found[0].text
+    return None
 
 
 # A line of page chrome, not the article: menus and breadcrumbs ("Home | News | Cell

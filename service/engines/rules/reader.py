@@ -62,6 +62,10 @@ _PRODUCT_ANAPHOR = re.compile(
     r"cell therapy|gene therapy|programme|program|asset))\b",
     re.I,
 )
+# A company's product not named: "Hrain Bio's BCMA CAR-T cell", "Acme's gene therapy".
+_UNNAMED_PRODUCT = re.compile(
+    r"[’']s?\s+(?:[\w-]+\s+){0,4}?(?:therapy|cells?|drug|candidate|treatment|product)\b"
+)
 # How far back the product "it" stands for is looked for, in sentences.
 ANAPHORA_SENTENCES = 4
 _AGENT = re.compile(r"^[^.;]{0,100}?\bby\s+(?:the\s+)?$")
@@ -124,7 +128,7 @@ class ArticleReader:
         self.news = news(self.sentences, self.text)
         self.entities: Entities = find_entities(self.sentences, self.text, lexicon)
         self.main = self.entities.main_organisation()
-        self.sections = roundup_sections(self.sentences, self.entities, lexicon)
+        self.sections = roundup_sections(self.sentences, self.text, self.entities, lexicon)
         # Publication date: the caller's, else a date standing on its own line at the top
         # ("14 Oct 2023", "Published: Dec. 7, 2017"), else the lead's dateline.
         self.published = request.published_at or date_line(self.sentences)
@@ -202,7 +206,7 @@ class ArticleReader:
         return sorted(found, key=lambda m: m.start)
 
     def _who(
-        self, sentence: str, at: int, index: int | None = None
+        self, sentence: str, at: int, index: int | None = None, product: str | None = None
     ) -> tuple[str | None, Mention | None, bool]:
         """(organisation, authority mention, whether the sentence names the organisation).
         Unnamed, it is the organisation of the sentence's item on a roundup page, else
@@ -234,11 +238,30 @@ class ArticleReader:
         if authority is None:
             authority = _nearest(authorities, at)
         authority = self._named(authority)
-        section = self.sections[index] if index is not None else None
-        # Named by no one (a regulator's own notice, say): the authority that acted stands
-        # for the party, as the schema asks for one.
-        fallback = section or self.main or (authority.text if authority else None)
-        return organisation or fallback, authority, organisation is not None
+        if organisation is not None or index is None:
+            return organisation, authority, organisation is not None
+        # Unnamed: the company "the drug" or "it" belongs to (named in the sentence before),
+        # else the item's on a roundup page (an item naming none has no one), else the
+        # article's main organisation; named by no one at all (a regulator's notice, a
+        # teaser), what the milestone is about: the product, else the authority.
+        section = self.sections[index]
+        fallback = self._owner_before(index) or section
+        if fallback is None:
+            fallback = self.main
+        fallback = fallback or product or (authority.text if authority else None)
+        return fallback, authority, False
+
+    def _owner_before(self, index: int) -> str | None:
+        """The organisation a sentence speaking of "the drug" or "it" refers to: the first
+        one (not an authority) the sentence before it names, in the same item."""
+        if index == 0 or not _PRODUCT_ANAPHOR.search(self.sentences[index].text):
+            return None
+        if self.sections[index - 1] != self.sections[index]:
+            return None
+        for mention in self.entities.organisations_in(self.sentences[index - 1].text):
+            if self.lexicon.authority(mention.text) is None:
+                return mention.text
+        return None
 
     def _named(self, authority: Mention | None) -> Mention | None:
         """An authority described rather than named ("the UK's medicines regulator"): by
@@ -299,9 +322,12 @@ class ArticleReader:
             for back in range(index - 1, max(-1, index - 1 - ANAPHORA_SENTENCES), -1):
                 if self.sections[back] != section:
                     break
-                named = self.entities.products_in(self.sentences[back].text)
+                before = self.sentences[back].text
+                named = self.entities.products_in(before)
                 if named:
                     return named[-1].text
+                if _UNNAMED_PRODUCT.search(before):
+                    return None  # "Hrain Bio's BCMA CAR-T cell …": "the drug" has no name
         if len({self.entities.product_key(p) for p in self.entities.products}) == 1:
             return self.entities.products[0]
         return None
@@ -395,7 +421,10 @@ class ArticleReader:
             if len(sentence.text) > EVIDENCE_MAX_CHARS or not self.news[index]:
                 continue
             for kind, match in self._kinds_in(sentence):
-                organisation, authority, explicit = self._who(sentence.text, match.start(), index)
+                product = self._product(kind, index, match.start())
+                organisation, authority, explicit = self._who(
+                    sentence.text, match.start(), index, product
+                )
                 known = self.lexicon.authority(authority.text) if authority else None
                 rules = self.lexicon.kind(kind)
                 if rules is not None and rules.by_hta and known is not None and known.hta:
@@ -407,7 +436,6 @@ class ArticleReader:
                     organisation, explicit = funded, True  # "… led a $40M round in Acme"
                 if organisation is None:
                     continue
-                product = self._product(kind, index, match.start())
                 window = sentence.text[max(0, match.start() - 60) : match.end() + 40]
                 found.append(
                     Found(
