@@ -5,6 +5,8 @@ kept out of headlines and names; and what is not news about an advanced therapy.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from tests.test_rules_engine import read
@@ -226,3 +228,87 @@ async def test_an_article_with_subheadings_is_no_roundup() -> None:
     summary = await read(page)
     (start,) = [m for m in summary.milestones if m.kind == "trial_start"]
     assert start.organisation == "Orvik Cell Center"
+
+
+# -- what is not news of this field --------------------------------------------------------
+
+
+async def test_a_page_about_no_advanced_therapy_states_no_milestone() -> None:
+    summary = await read(
+        "Dermavia's Lotrel cream achieves marketing approval in Switzerland\n"
+        "12 March 2025 - Swissmedic has approved Lotrel, a topical cream for eczema.\n"
+        "Read more\n"
+        "Swissmedic authorises a new flu vaccine\n"
+        "4 March 2025 - The agency approved the vaccine for adults.\n"
+    )
+    assert summary.milestones == []
+
+
+async def test_a_roundup_item_about_no_advanced_therapy_states_none() -> None:
+    summary = await read(
+        "1. Harlow Pharma Wins Approval for Its Migraine Tablet\n"
+        "The FDA approved Harlow Pharma's tablet HP-20 for migraine.\n"
+        "2. Sennet Bio's CAR-T Gets Orphan Drug Designation\n"
+        "The FDA granted orphan drug designation to Sennet Bio's CAR-T therapy SB-4.\n"
+    )
+    assert [m.kind for m in summary.milestones] == ["designation"]
+
+
+async def test_what_a_designation_is_is_not_a_milestone() -> None:
+    summary = await read(
+        "Nolan Gene said the EMA granted PRIME status to NG-8 for a rare liver disease.\n"
+        "PRIME designation is provided to medicines that target an unmet medical need.\n"
+        "Developers are provided with scientific advice and accelerated assessment.\n"
+    )
+    assert [m.kind for m in summary.milestones] == ["designation"]
+
+
+async def test_a_product_described_as_commercially_available_is_no_launch() -> None:
+    summary = await read(
+        "The approval of Kymriah, a commercially available CAR-T treatment abroad, by the "
+        "MFDS is expected soon, Seoul Pharma said.\n"
+    )
+    assert "commercial_launch" not in [m.kind for m in summary.milestones]
+
+
+# -- who, when ------------------------------------------------------------------------------
+
+
+async def test_two_companies_granted_one_designation_each_have_their_own() -> None:
+    summary = await read(
+        "The CDE said that Tarvo Biotech Co., Ltd's CAR-T cell therapy and Novartis' "
+        "Zolgensma have been awarded breakthrough therapy designations.\n"
+    )
+    found = sorted((m.organisation, m.product or "") for m in summary.milestones)
+    assert found == [("Novartis", "Zolgensma"), ("Tarvo Biotech Co.", "")]
+
+
+async def test_a_trials_name_is_no_organisation() -> None:
+    summary = await read(
+        "Novartis said the global Phase III SUMMIT study of OAV101 was initiated in China "
+        "in April.\n"
+    )
+    (start,) = summary.milestones
+    assert start.kind == "trial_start" and start.organisation == "Novartis"
+    assert "SUMMIT" not in [o.name for o in summary.organisations]
+
+
+async def test_each_clause_keeps_its_own_date() -> None:
+    summary = await read(
+        "Harvex was approved by the FDA in December 2022 and is now available to patients "
+        "in an early access programme.\n",
+        published_at=date(2023, 9, 15),
+    )
+    dates = {m.kind: m.date for m in summary.milestones}
+    assert dates["marketing_approval"] == "2022-12"
+    assert dates["commercial_launch"] != "2022-12"
+
+
+async def test_an_authority_that_acted_last_year_approved() -> None:
+    summary = await read(
+        "Hale Cell Pty Ltd said the announcement comes after the TGA last year approved the "
+        "use of its CAR-T therapy HC-19 in Australia.\n",
+        published_at=date(2021, 2, 12),
+    )
+    (approval,) = summary.milestones
+    assert approval.kind == "marketing_approval" and approval.date == "2020"

@@ -241,7 +241,7 @@ _APPOSITIVE_PRODUCT = re.compile(
 # "trial of SRX-MSC", "data of OST-Cart": a code of letters only is a product only where
 # a product stands (after "of", "candidate", "therapy" …): alone it is as often a term.
 _LETTER_CODE = re.compile(
-    r"\b(?:of|candidate|product|therapy|evaluating|investigating|dosing)\s+"
+    r"\b(?:of|candidate|product|therapy|evaluating|investigating|dosing|trial|study)\s+"
     r"(?P<code>(?P<head>[A-Z]{2,5})-(?:[A-Z]{2,6}|[A-Z][a-z]{2,6}))(?![\w-])"
 )
 _EXCLUDED_CODES = re.compile(
@@ -378,6 +378,7 @@ _POSSESSIVE = re.compile(r"(?<=\w)[’']s\s+")
 _AND = re.compile(r"\s+(?:and|&)\s+")
 
 
+_TRIAL_AFTER = re.compile(r"\s+(?:study|trial|programme|program|cohort|registry)\b", re.I)
 _EPONYM = re.compile(r"[’']s\s+(?:" + "|".join(sorted(_DISEASE_WORDS)) + r")\b")
 # Capitalised words that open sentences, and also names: "Cell Therapies Pty Ltd",
 # "Gene Therapy Catapult" (kept before an institution word).
@@ -686,6 +687,8 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
                 continue  # a piece of "Medicines and Healthcare products Regulatory Agency"
             if _EPONYM.match(sentence.text, mention.end):
                 continue  # "Buerger's Disease" names a disease, not Buerger
+            if _TRIAL_AFTER.match(sentence.text, mention.end) and not looks_like_organisation(name):
+                continue  # "the STEER study" names a trial
             before = sentence.text[max(0, mention.start - CONTEXT_CHARS) : mention.start]
             after = sentence.text[mention.end : mention.end + CONTEXT_CHARS]
             seen[name] += 1

@@ -173,6 +173,8 @@ class Lexicon:
         kinds: dict[str, Any],
         products: list[list[str]] | None = None,
         organisations: list[str] | None = None,
+        advanced_therapy: re.Pattern[str] | None = None,
+        other_medicines: re.Pattern[str] | None = None,
     ) -> None:
         self.digest = digest  # of the word lists' files: part of the rules engine's version
         self.authorities = tuple(authorities)
@@ -197,6 +199,8 @@ class Lexicon:
         # Each known product's names, by any of them (folded): one product, several names.
         self.product_group = {n.casefold(): group[0] for group in products or [] for n in group}
         self._organisations = NameSet(list(organisations or []))
+        self._advanced_therapy = advanced_therapy
+        self._other_medicines = other_medicines
 
     def kind(self, name: str) -> KindRules | None:
         """How the rules find the kind ``name``, if they do."""
@@ -271,6 +275,16 @@ class Lexicon:
         """Mentions of the organisations listed in the data."""
         return self._organisations.find(text)
 
+    def about_another_field(self, text: str) -> bool:
+        """Whether a text is about other medicines (creams, tablets, vaccines, antibodies)
+        and names no advanced therapy (a cell, gene or tissue therapy, by its words or a
+        known product's name)."""
+        if self._other_medicines is None or not self._other_medicines.search(text):
+            return False
+        if self._advanced_therapy is not None and self._advanced_therapy.search(text):
+            return False
+        return not self.products_in(text)
+
     def targets_in(self, text: str) -> list[Mention]:
         return [Mention(m.start(), m.end(), m.group()) for m in self._targets.finditer(text)]
 
@@ -344,6 +358,8 @@ def _parsed(raw: tuple[bytes, ...]) -> Lexicon:
         kinds=kinds,
         products=products["products"],
         organisations=organisations["organisations"],
+        advanced_therapy=re.compile(biology["advanced_therapy"], re.IGNORECASE),
+        other_medicines=re.compile(biology["other_medicines"], re.IGNORECASE),
     )
 
 

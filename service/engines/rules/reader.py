@@ -25,6 +25,7 @@ from service.engines.rules.page import date_line, news, roundup_sections
 from service.engines.rules.sentences import EVIDENCE_MAX_CHARS, Sentence, split_sentences
 from service.engines.rules.titles import event_label, fits, title
 from service.engines.rules.triggers import (
+    GENERIC,
     HEDGED,
     NOT_A_FACT,
     break_ends,
@@ -62,9 +63,17 @@ _PRODUCT_ANAPHOR = re.compile(
     r"cell therapy|gene therapy|programme|program|asset))\b",
     re.I,
 )
+# What follows a trial's name: "the STEER study", "the HOPE-B trial".
+_TRIAL_NAME = re.compile(r"\s+(?:study|trial|program(?:me)?|cohort|registry)\b", re.I)
+# Where a clause's subject starts (a dash inside a noun phrase is no such place).
+_SUBJECT_START = re.compile(r"\bthat\s|;\s|:\s")
+# A verb of several subjects before a trigger: "A and B have been granted …".
+_PLURAL_VERB = re.compile(
+    r"\b(?:have|were|are)\s+(?:\w+\s+)?(?:been\s+)?\w+ed\b|\bhave\s+(?:received|won|got)\b"
+)
 # A company's product not named: "Hrain Bio's BCMA CAR-T cell", "Acme's gene therapy".
 _UNNAMED_PRODUCT = re.compile(
-    r"[’']s?\s+(?:[\w-]+\s+){0,4}?(?:therapy|cells?|drug|candidate|treatment|product)\b"
+    r"[’']s?\s+(?:[^\s.;]+\s+){0,5}?(?:therapy|cells?|drug|candidate|treatment|product)\b"
 )
 # How far back the product "it" stands for is looked for, in sentences.
 ANAPHORA_SENTENCES = 4
@@ -129,6 +138,7 @@ class ArticleReader:
         self.entities: Entities = find_entities(self.sentences, self.text, lexicon)
         self.main = self.entities.main_organisation()
         self.sections = roundup_sections(self.sentences, self.text, self.entities, lexicon)
+        self.relevant = self._about_advanced_therapy()
         # Publication date: the caller's, else a date standing on its own line at the top
         # ("14 Oct 2023", "Published: Dec. 7, 2017"), else the lead's dateline.
         self.published = request.published_at or date_line(self.sentences)
@@ -136,6 +146,21 @@ class ArticleReader:
         self._dates: dict[str, list[FoundDate]] = {}
         self._authorities: dict[str, list[Mention]] = {}
         self._regulators: dict[str, str] | None = None  # named in the article, by name
+
+    def _about_advanced_therapy(self) -> list[bool]:
+        """For each sentence, whether its page (on a roundup, its item) may be about an
+        advanced therapy: a page about creams and vaccines that names none states no
+        milestone of this field."""
+        if all(section is None for section in self.sections):
+            return [not self.lexicon.about_another_field(self.text)] * len(self.sentences)
+        relevant: list[bool] = []
+        start = 0
+        for end in range(1, len(self.sentences) + 1):
+            if end == len(self.sentences) or self.sections[end] != self.sections[start]:
+                item = " ".join(s.text for s in self.sentences[start:end])
+                relevant += [not self.lexicon.about_another_field(item)] * (end - start)
+                start = end
+        return relevant
 
     def news_sentences(self) -> list[Sentence]:
         """The sentences that may be taken as news (``_news``)."""
@@ -195,6 +220,8 @@ class ArticleReader:
         if any(w.lower() not in _AUXILIARIES for w in region[last.end :].split()):
             return None
         mention = Mention(last.start + offset, last.end + offset, last.text)
+        if _TRIAL_NAME.match(sentence, mention.end):
+            return None  # "the STEER study": a trial's name
         products = set(self.entities.products)
         if is_excluded(last.text, self.lexicon, products) or is_person(sentence, mention):
             return None
@@ -251,16 +278,25 @@ class ArticleReader:
         fallback = fallback or product or (authority.text if authority else None)
         return fallback, authority, False
 
+    def _unnamed_product(self, sentence: str) -> bool:
+        """Whether a sentence speaks of a company's product without naming it ("Hrain
+        Bio's BCMA CAR-T cell"): an organisation's possessive before a therapy noun."""
+        for mention in self.entities.organisations_in(sentence):
+            if _UNNAMED_PRODUCT.match(sentence, mention.end):
+                return True
+        return False
+
     def _owner_before(self, index: int) -> str | None:
         """The organisation a sentence speaking of "the drug" or "it" refers to: the first
-        one (not an authority) the sentence before it names, in the same item."""
+        one (not an authority) the nearest sentence before it names, in the same item."""
         if index == 0 or not _PRODUCT_ANAPHOR.search(self.sentences[index].text):
             return None
-        if self.sections[index - 1] != self.sections[index]:
-            return None
-        for mention in self.entities.organisations_in(self.sentences[index - 1].text):
-            if self.lexicon.authority(mention.text) is None:
-                return mention.text
+        for back in range(index - 1, max(-1, index - 1 - ANAPHORA_SENTENCES), -1):
+            if self.sections[back] != self.sections[index]:
+                return None
+            for mention in self.entities.organisations_in(self.sentences[back].text):
+                if self.lexicon.authority(mention.text) is None:
+                    return mention.text
         return None
 
     def _named(self, authority: Mention | None) -> Mention | None:
@@ -326,7 +362,7 @@ class ArticleReader:
                 named = self.entities.products_in(before)
                 if named:
                     return named[-1].text
-                if _UNNAMED_PRODUCT.search(before):
+                if self._unnamed_product(before):
                     return None  # "Hrain Bio's BCMA CAR-T cell …": "the drug" has no name
         if len({self.entities.product_key(p) for p in self.entities.products}) == 1:
             return self.entities.products[0]
@@ -420,6 +456,8 @@ class ArticleReader:
         for index, sentence in enumerate(self.sentences):
             if len(sentence.text) > EVIDENCE_MAX_CHARS or not self.news[index]:
                 continue
+            if not self.relevant[index] or GENERIC.match(sentence.text):
+                continue
             for kind, match in self._kinds_in(sentence):
                 product = self._product(kind, index, match.start())
                 organisation, authority, explicit = self._who(
@@ -436,8 +474,11 @@ class ArticleReader:
                     organisation, explicit = funded, True  # "… led a $40M round in Acme"
                 if organisation is None:
                     continue
+                parties = self._coordinated(sentence.text, match.start()) or [
+                    (organisation, product)
+                ]
                 window = sentence.text[max(0, match.start() - 60) : match.end() + 40]
-                found.append(
+                found += [
                     Found(
                         kind,
                         sentence,
@@ -466,12 +507,34 @@ class ArticleReader:
                             "indication": self._indication(index, match.start()),
                             "evidence": sentence.text,
                         },
-                        explicit,
+                        explicit or len(parties) > 1,
                         event=event_label(self.lexicon, kind, sentence.text, match.start()),
                         distinct_by_name=bool(rules and rules.distinct_by_name),
                     )
-                )
+                    for organisation, product in parties
+                ]
         return found
+
+    def _coordinated(self, sentence: str, at: int) -> list[tuple[str, str | None]]:
+        """Several subjects that reached one milestone together, each with its product:
+        "A's X and B's Y have been granted …" is A's milestone for X and B's for Y (a
+        plural verb before the trigger says so). Empty when the clause has one subject."""
+        opening = [m.end() for m in _SUBJECT_START.finditer(sentence, 0, at)]
+        region = sentence[opening[-1] if opening else 0 : at]
+        if not _PLURAL_VERB.search(region) or " and " not in region:
+            return []
+        parties: list[tuple[str, str | None]] = []
+        for conjunct in region.split(" and "):
+            orgs = [
+                m
+                for m in self.entities.organisations_in(conjunct)
+                if self.lexicon.authority(m.text) is None
+            ]
+            if not orgs:
+                return []
+            products = self.entities.products_in(conjunct)
+            parties.append((orgs[0].text, products[0].text if products else None))
+        return parties if len(parties) > 1 else []
 
 
 def _is_home(sentence: str, start: int, end: int) -> bool:

@@ -10,7 +10,10 @@ import re
 from functools import lru_cache
 
 # A sentence's clauses: a milestone's date is looked for in its own clause.
-CLAUSE = re.compile(r",\s+(?:and|but|while|followed by|whereas)\b|;\s")
+CLAUSE = re.compile(
+    r",\s+(?:and|but|while|followed by|whereas)\b|;\s"
+    r"|\s+and\s+(?=(?:is|are|was|were|has|have|had|will|now|then)\s)"
+)
 
 # Wording just before a trigger that makes the sentence a generality, a wish or a denial
 # ("may" in lower case only: "18 May" is a date).
@@ -25,6 +28,15 @@ NOT_A_FACT = re.compile(rf"\b(?:{_HEDGES}|not|no|never)\b[^.;]*$", re.IGNORECASE
 # For the kinds whose news a negation may be part of ("no dose-limiting toxicities"):
 # the hedges, and "not" or "never" (which still deny: "had not responded").
 HEDGED = re.compile(rf"\b(?:{_HEDGES}|not|never)\b[^.;]*$", re.IGNORECASE)
+# A sentence that says what a designation or a scheme is, not what happened: "PRIME is
+# provided to medicines that target an unmet need", "Developers are given advice".
+GENERIC = re.compile(
+    r"^(?:the\s+|an?\s+)?(?:[\w-]+\s+){0,3}?(?:designations?|status|schemes?|programmes?|"
+    r"programs?|pathways?|approvals?|developers|sponsors|companies|manufacturers|applicants|"
+    r"medicines|products|therapies|drugs|treatments)\s+(?:\w+\s+)?(?:is|are|can be|may be)\s+"
+    r"(?:\w+\s+)?(?:provided|given|granted|offered|awarded|intended|reserved|eligible)\b",
+    re.IGNORECASE,
+)
 IN_PROGRESS = re.compile(
     r"\b(?:is|are|am)\s+(?:\w+\s+)?(?:establishing|building|constructing|setting up|developing|"
     r"preparing)\b|\bunder ?way\b|\bunder construction\b|\bongoing\b|\bbeing (?:established|"
