@@ -151,14 +151,20 @@ class ArticleReader:
         """For each sentence, whether its page (on a roundup, its item) may be about an
         advanced therapy: a page about creams and vaccines that names none states no
         milestone of this field."""
+        elsewhere = self.lexicon.about_another_field(self.text)
         if all(section is None for section in self.sections):
-            return [not self.lexicon.about_another_field(self.text)] * len(self.sentences)
+            return [not elsewhere] * len(self.sentences)
+        # On a roundup, each item: about another field itself, or naming no advanced
+        # therapy on a page that is.
         relevant: list[bool] = []
         start = 0
         for end in range(1, len(self.sentences) + 1):
             if end == len(self.sentences) or self.sections[end] != self.sections[start]:
                 item = " ".join(s.text for s in self.sentences[start:end])
-                relevant += [not self.lexicon.about_another_field(item)] * (end - start)
+                other = self.lexicon.about_another_field(item) or (
+                    elsewhere and not self.lexicon.about_advanced_therapy(item)
+                )
+                relevant += [not other] * (end - start)
                 start = end
         return relevant
 
