@@ -312,3 +312,104 @@ async def test_an_authority_that_acted_last_year_approved() -> None:
     )
     (approval,) = summary.milestones
     assert approval.kind == "marketing_approval" and approval.date == "2020"
+
+
+# -- more of the event vocabulary ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (
+            "Norland Cell Ltd has been granted a Manufacturers' Authorisation by the MHRA for "
+            "the production of cell-based medicines for clinical trials.\n",
+            "manufacturing_authorisation",
+        ),
+        (
+            "Sable Therapeutics said its Leeds centre has received a licence from the MHRA that "
+            "lets it manufacture advanced therapies at scale.\n",
+            "manufacturing_authorisation",
+        ),
+        (
+            "Tamsin Bio announced that the CHMP and CAT have granted access to the EMA's PRIME "
+            "scheme for TB-CTL in post-transplant lymphoma.\n",
+            "designation",
+        ),
+        (
+            "Hospital Sant Rafel is developing HSR-01, a CAR-T product. In March 2022, it was "
+            "granted eligibility to PRIME.\n",
+            "designation",
+        ),
+        (
+            "The European Medicines Agency has recommended that a marketing authorisation be "
+            "given to Cartova, a cell-based cartilage repair treatment from Ostwald Bio.\n",
+            "committee_opinion",
+        ),
+        (
+            "The approval by the Central Drugs Standard Control Organisation (CDSCO) of "
+            "Bharacel, a CAR-T cell therapy from Indus Cell Ltd, in May 2024 was a first.\n",
+            "marketing_approval",
+        ),
+        (
+            "The FDA announced a trial hold on Ferro Gene's FG-2 gene therapy after two "
+            "participants developed leukaemia.\n",
+            "regulatory_setback",
+        ),
+        (
+            "Aravel Biologics gets CDSCO nod for first-in-human trial of its NK cell therapy "
+            "AV-3.\n",
+            "trial_authorisation",
+        ),
+    ],
+)
+async def test_the_wording_of_regulators_and_trade_press_is_read(text: str, kind: str) -> None:
+    summary = await read(text)
+    assert kind in [m.kind for m in summary.milestones], summary.milestones
+
+
+async def test_a_plan_to_apply_is_planned_and_a_heading_that_plots_one_too() -> None:
+    summary = await read(
+        "Heartline Plots European Conditional Approval For Its Heart Cell Product\n"
+        "Heartline Cell Ltd says it now plans to begin applying for a conditional marketing "
+        "authorisation for HL-10, its allogeneic stem cell therapy.\n"
+    )
+    assert summary.milestones
+    assert {m.status for m in summary.milestones} == {"planned"}
+
+
+async def test_two_names_of_one_company_are_one_organisation() -> None:
+    summary = await read(
+        "Kiyomi Pharma and Altair Gene sign iPSC therapy pact\n"
+        "Kiyomi Pharmaceutical Co., Ltd. and Altair Gene Inc. have entered into a strategic "
+        "collaboration to develop iPSC-derived cell therapies.\n"
+    )
+    assert [m.kind for m in summary.milestones] == ["partnership"]
+
+
+@pytest.mark.parametrize(
+    ("text", "not_an_organisation"),
+    [
+        (
+            "TOKYO, July 31, 2024--(BUSINESS WIRE)--Sanko Bio Co., Ltd. said the MHLW approved "
+            "SK-3. Sanko Bio distributes its news through Business Wire. Business Wire said so. "
+            "Business Wire again.\n",
+            "Business Wire",
+        ),
+        (
+            "Kestrel Gene said SK-9 is now reimbursed in Ontario. Patients in Ontario benefit. "
+            "Doctors in Ontario agree.\n",
+            "Ontario",
+        ),
+        (
+            "Pavo Bio said the product is made under the Advanced Therapies Regulation and the "
+            "MHRA approved PB-2 under the Advanced Therapies Regulation.\n",
+            "Advanced Therapies Regulation",
+        ),
+    ],
+)
+async def test_wires_places_and_laws_are_no_organisations(
+    text: str, not_an_organisation: str
+) -> None:
+    summary = await read(text)
+    assert not_an_organisation not in [o.name for o in summary.organisations]
+    assert not_an_organisation not in [m.organisation for m in summary.milestones]

@@ -33,7 +33,7 @@ INSTITUTION_WORDS = frozenset(
     Network Biocenter Cluster Faculty School Academy Investments Fund Bank Trust Company
     Industries Diagnostics Therapies Instituto Institut Fundação Fundación Fundacion Stiftung
     Universidade Universidad Universität Université Hospital Hôpital Klinikum Centro Clínica
-    Hospitals Medical""".split()
+    Hospitals Medical Unit Units Laboratory Services""".split()
 )
 # Words a name may open with and still be an organisation ("University of Oslo",
 # "Fundação Hemocentro", "Instituto Butantan").
@@ -67,7 +67,9 @@ NOT_NAMES = frozenset(
     Updates Breaking Latest Top Sponsored Advertisement Dear Welcome Thanks Note Notes
     Register Contact Menu Search Close Open Next Previous Back More Less Overall Priority
     Review Collective Fast Track Breakthrough Orphan Designation Approval Clinical Trial
-    Trials Study Studies Data Results Patients Treatment Therapy Therapies""".split()
+    Trials Study Studies Data Results Patients Treatment Therapy Therapies Key Points
+    Commercial Availability Pioneering Regulatory Positive Significance Highlights Background
+    Summary Overview Conclusion Outlook Impact Benefits Effects Side Findings""".split()
 )
 # Words that start a name's run but not the name ("Phase III STEER study", "Q2 2024").
 _ORDINALS = frozenset("I II III IV V VI 1 2 3 4 1/2 2/3 Ib IIa IIb".split())
@@ -91,7 +93,7 @@ DOMAIN_TERMS = frozenset(
     MIA CRL PDUFA HTA KOL KOLs OEM CDMO CMC QP
     NASDAQ Nasdaq NYSE HKEX LSE TSX ASX SSE SZSE OTC DNA RNA mRNA AAV CRISPR iPS iPSC NKT
     CAR TCR T B BTD BTDs DLT DLTs SAE SAEs ARDS SMA DMD HCC PTLD EBV AADC SCD TDT LBCL CDF
-    NHS PBS FDA's EMA's MSC MSCs TIL TILs ADC ADCs SOC FIH MoU MOU NRDL""".split()
+    PBS FDA's EMA's MSC MSCs TIL TILs ADC ADCs SOC FIH MoU MOU NRDL""".split()
 )
 PERSON_TITLES = re.compile(
     r"^,\s+(?:[\w'’.&-]+\s+){0,6}?(?:CEO|CFO|COO|CSO|CMO|CTO|President|president|Vice|vice|"
@@ -121,7 +123,7 @@ ACTS_AFTER = re.compile(
     r"signs|breaks|launches|completes|announces|reports|enters|gains|closes)\b"
 )
 # "Milan-based Tessera Cell Therapy": only organisations are "based" somewhere.
-LOCATED = re.compile(r"[\w\u00c0-\u024f]-(?:based|headquartered)\s+$")
+LOCATED = re.compile(r"(?<![\w-])[A-Z][\w\u00c0-\u024f.]*-(?:based|headquartered)\s+$")
 PART_OF = re.compile(r"(?:a part of|subsidiary of|division of|unit of|owned by)\s+$", re.I)
 LIST_INTRO = re.compile(
     r"(?:organi[sz]ations|companies|partners|firms|members|stakeholders|actors|players|"
@@ -272,14 +274,18 @@ class Entities:
         """Mentions of the organisations, a short form (``short_forms``: "ThamesGen" for
         "ThamesGen Ltd") standing for the whole name."""
         if self._orgs is None:
-            claimed: dict[str, set[str]] = {}
+            claimed: dict[str, dict[str, str]] = {}
             for name in self.organisations:
                 for short in short_forms(name):
                     if short not in self._known and not self.is_place(short):
-                        claimed.setdefault(short, set()).add(name)
-            # A short form two names share stands for neither.
-            self._short = {s: next(iter(n)) for s, n in claimed.items() if len(n) == 1}
-            self._orgs = NameSet([*self.organisations, *self._short])
+                        claimed.setdefault(short, {}).setdefault(organisation_key(name), name)
+            # A short form two organisations share stands for neither (two names of one,
+            # "Acme Bio" and "Acme Bio Ltd", are one).
+            self._short = {s: next(iter(n.values())) for s, n in claimed.items() if len(n) == 1}
+            names = [*self.organisations, *self._short]
+            # A name of common words only ("Cell Therapy" for "Cell Therapy Ltd") is
+            # found as written, never in "its cell therapy".
+            self._orgs = NameSet(names, exact=lambda n: " " not in n or _common_words(n))
         found = self._orgs.find(text)
         if not self._short:
             return found
@@ -346,6 +352,23 @@ def without_legal_form(name: str) -> str:
     return " ".join(words)
 
 
+def organisation_key(name: str) -> str:
+    """One key for the names of one organisation: "Kiyomi Pharma", "Kiyomi
+    Pharmaceutical Co., Ltd." and "Kiyomi" are "kiyomi" (legal form and trailing
+    institution words dropped, case folded)."""
+    words = without_legal_form(name).split()
+    while len(words) > 1 and words[-1].rstrip(".,") in INSTITUTION_WORDS | LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words).casefold()
+
+
+def _common_words(name: str) -> bool:
+    """Whether every word of a name is one that also opens sentences or names a field."""
+    return all(
+        w in NOT_NAMES or w in INSTITUTION_WORDS or w in _GENERIC_HEADS for w in name.split()
+    )
+
+
 def short_forms(name: str) -> list[str]:
     """Shorter forms an article uses for a name, longest first: without its legal form
     ("ThamesGen Ltd" → "ThamesGen"), without trailing institution words ("Sakura Cell
@@ -379,6 +402,21 @@ _AND = re.compile(r"\s+(?:and|&)\s+")
 
 
 _TRIAL_AFTER = re.compile(r"\s+(?:study|trial|programme|program|cohort|registry)\b", re.I)
+# What stands before a place: "in Quebec", "across Europe".
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|from|across|throughout|near|outside)\s+(?:the\s+)?$")
+# News wires and agencies, named in datelines and credits: never the news' organisation.
+_WIRES = frozenset(
+    " ".join(name.split())
+    for name in """business wire|pr newswire|prnewswire|globe newswire|globenewswire|accesswire|
+    cision|eqs newswire|jcn newswire|acn newswire|newsfile|reuters|associated press|yonhap|
+    yonhap news|kyodo|jiji|jiji press|press trust of india|pti|xinhua|afp|agence
+    france-presse|bloomberg|dow jones|ians|ani|business standard""".split("|")
+)
+# A name that ends with one of these is a law or a document, not an organisation.
+_DOCUMENT_WORDS = frozenset(
+    "Regulation Regulations Directive Act Law Guideline Guidelines Guidance Rule Rules Report "
+    "Program Programme Scheme Plan Strategy Framework Journal".split()
+)
 _EPONYM = re.compile(r"[’']s\s+(?:" + "|".join(sorted(_DISEASE_WORDS)) + r")\b")
 # Capitalised words that open sentences, and also names: "Cell Therapies Pty Ltd",
 # "Gene Therapy Catapult" (kept before an institution word).
@@ -509,6 +547,8 @@ def is_excluded(name: str, lexicon: Lexicon, products: set[str]) -> bool:
         or name in products
         or lexicon.is_product(name)
         or words[-1] in _DISEASE_WORDS
+        or words[-1] in _DOCUMENT_WORDS
+        or " ".join(words).casefold() in _WIRES
         or lexicon.is_place(name)
         or lexicon.authority(name) is not None
         or bool(lexicon.targets_in(name) and lexicon.targets_in(name)[0].text == name)
@@ -655,6 +695,14 @@ def _terms(text: str) -> set[str]:
     }
 
 
+def _title_case(text: str) -> bool:
+    """Whether most words of a line are capitalised, as in a title ("FDA Grants Orphan
+    Status to …"); a line cut off mid-sentence is not."""
+    words = [w for w in text.split() if w[:1].isalpha()]
+    capitalised = sum(1 for w in words if w[0].isupper())
+    return not words or capitalised / len(words) >= 0.6
+
+
 def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Entities:
     """The organisations and products an article names."""
     entities = Entities(is_place=lexicon.is_place)
@@ -672,8 +720,8 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
 
     for sentence in sentences:
         found += [m.text for m in lexicon.organisations_in(sentence.text)]
-        if sentence.is_heading:  # title-case headings capitalise every word
-            continue
+        if sentence.is_heading and _title_case(sentence.text):
+            continue  # title-case headings capitalise every word
         for name in _listed_names(sentence.text):
             if not is_excluded(name, lexicon, excluded):
                 found.append(name)
@@ -691,7 +739,8 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
                 continue  # "the STEER study" names a trial
             before = sentence.text[max(0, mention.start - CONTEXT_CHARS) : mention.start]
             after = sentence.text[mention.end : mention.end + CONTEXT_CHARS]
-            seen[name] += 1
+            if _PLACE_BEFORE.search(before) and not looks_like_organisation(name):
+                continue  # "reimbursed in Quebec": where, not who
             if not (
                 looks_like_organisation(name)
                 or INTRODUCED.match(after)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -144,11 +145,13 @@ def _non_overlapping(found: list[Mention]) -> list[Mention]:
 
 
 class NameSet:
-    """Finds any of a set of names in text: short names by case, long names without."""
+    """Finds any of a set of names in text: short names by case, long names without
+    (``exact``: which names are matched by case, if not the short ones)."""
 
-    def __init__(self, names: list[str]) -> None:
-        self._exact = name_pattern([n for n in names if _is_short_name(n)], ignore_case=False)
-        self._folded = name_pattern([n for n in names if not _is_short_name(n)], ignore_case=True)
+    def __init__(self, names: list[str], exact: Callable[[str], bool] | None = None) -> None:
+        by_case = exact or _is_short_name
+        self._exact = name_pattern([n for n in names if by_case(n)], ignore_case=False)
+        self._folded = name_pattern([n for n in names if not by_case(n)], ignore_case=True)
 
     def find(self, text: str) -> list[Mention]:
         found = []

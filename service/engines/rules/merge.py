@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from service.engines.rules.entities import organisation_key
 from service.engines.rules.reader import Found
 
 # At most this many milestones per article: a summary, not an index (and the work per
@@ -71,9 +72,10 @@ def _same_milestone(a: Found, b: Found) -> bool:
 
 def same_organisation(a: str, b: str) -> bool:
     """ "SeoulCell Therapeutics" and "SeoulCell Therapeutics Co., Ltd." are one, as are
-    "Corvalis Genetics" and "Corvalis Genetics, Inc."."""
+    "Corvalis Genetics" and "Corvalis Genetics, Inc.", and "Kiyomi Pharma" and "Kiyomi
+    Pharmaceutical Co., Ltd." (``organisation_key``)."""
     x, y = (" " + " ".join(n.casefold().replace(",", " ").split()) + " " for n in (a, b))
-    return x in y or y in x
+    return x in y or y in x or organisation_key(a) == organisation_key(b)
 
 
 def _completed(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:

@@ -63,6 +63,8 @@ _PRODUCT_ANAPHOR = re.compile(
     r"cell therapy|gene therapy|programme|program|asset))\b",
     re.I,
 )
+# What stands before a place, not a subject: "in Liverpool", "at Oxford".
+_LOCATIVE = re.compile(r"\b(?:in|at|from|near|across)\s+$")
 # What follows a trial's name: "the STEER study", "the HOPE-B trial".
 _TRIAL_NAME = re.compile(r"\s+(?:study|trial|program(?:me)?|cohort|registry)\b", re.I)
 # Where a clause's subject starts (a dash inside a noun phrase is no such place).
@@ -220,11 +222,13 @@ class ArticleReader:
     def _unknown_subject(self, region: str, offset: int, sentence: str) -> Mention | None:
         """A name the entity pass did not know, standing as the clause's subject."""
         chunks = candidate_chunks(region)
-        if not chunks or region[chunks[-1].end :].strip().split()[:1] == [","]:
-            return None
+        if not chunks or region[chunks[-1].end :].strip()[:1] in (",", ":"):
+            return None  # "Acme, …" is read elsewhere; "Key Points: …" is a label
         last = chunks[-1]
         if any(w.lower() not in _AUXILIARIES for w in region[last.end :].split()):
             return None
+        if _LOCATIVE.search(region, max(0, last.start - 6), last.start):
+            return None  # "… Advanced Therapy Unit in Liverpool has …": a place
         mention = Mention(last.start + offset, last.end + offset, last.text)
         if _TRIAL_NAME.match(sentence, mention.end):
             return None  # "the STEER study": a trial's name
@@ -239,7 +243,12 @@ class ArticleReader:
         return sorted(found, key=lambda m: m.start)
 
     def _who(
-        self, sentence: str, at: int, index: int | None = None, product: str | None = None
+        self,
+        sentence: str,
+        at: int,
+        index: int | None = None,
+        product: str | None = None,
+        kind: str | None = None,
     ) -> tuple[str | None, Mention | None, bool]:
         """(organisation, authority mention, whether the sentence names the organisation).
         Unnamed, it is the organisation of the sentence's item on a roundup page, else
@@ -281,7 +290,9 @@ class ArticleReader:
         fallback = self._owner_before(index) or section
         if fallback is None:
             fallback = self.main
-        fallback = fallback or product or (authority.text if authority else None)
+        rules = self.lexicon.kind(kind) if kind else None
+        acts = rules is not None and rules.authority_joiner in ("from", "by")
+        fallback = fallback or product or (authority.text if authority and acts else None)
         return fallback, authority, False
 
     def _unnamed_product(self, sentence: str) -> bool:
@@ -467,7 +478,7 @@ class ArticleReader:
             for kind, match in self._kinds_in(sentence):
                 product = self._product(kind, index, match.start())
                 organisation, authority, explicit = self._who(
-                    sentence.text, match.start(), index, product
+                    sentence.text, match.start(), index, product, kind
                 )
                 known = self.lexicon.authority(authority.text) if authority else None
                 rules = self.lexicon.kind(kind)

@@ -22,7 +22,7 @@ CLAUSE = re.compile(
 _HEDGES = (
     r"(?-i:may)|might|could|can|(?<!it )(?<!they )(?<!company )(?<!firm )would|should|must|if|"
     r"whether|sought to|seek(?:s|ing)? to|hope(?:s|d)? to|help(?:s)?|such as|like|pending|"
-    r"unless|awaiting"
+    r"unless|awaiting|when (?:it|they|we|the company) (?:files?|submits?|applies|seeks?)"
 )
 NOT_A_FACT = re.compile(rf"\b(?:{_HEDGES}|not|no|never)\b[^.;]*$", re.IGNORECASE)
 # For the kinds whose news a negation may be part of ("no dose-limiting toxicities"):
@@ -47,7 +47,9 @@ PLANNED = re.compile(
     r"\bwill\b|\bwould\b|\bplan(?:s|ned)? to\b|\bexpect(?:s|ed)? to\b|\bintend(?:s|ed)? to\b|"
     r"\baim(?:s|ed)? to\b|\bset to\b|\bscheduled\b|\banticipat\w+\b|\bupcoming\b|\bnext year\b|"
     r"\bto be\b|\bprepar(?:es|ing) to\b|\bis to\b|\blets?\s+(?:us|them|it|the company)\b|"
-    r"\b(?:enabl|allow)(?:e|es|ing)?\s+(?:us|them|it|the company)\s+to\b",
+    r"\b(?:enabl|allow)(?:e|es|ing)?\s+(?:us|them|it|the company)\s+to\b|\bplots?\b|"
+    r"\beye(?:s|ing)\b|\bmulls?\b|\bweighs\b|\bintent(?:ion)?\s+(?:of|to)\b|\bimminent\b|"
+    r"\babout to\b|\bpoised to\b|\bon track to\b|\blikely to\b",
     re.IGNORECASE,
 )
 
