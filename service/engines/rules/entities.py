@@ -278,7 +278,10 @@ class Entities:
             for name in self.organisations:
                 for short in short_forms(name):
                     if short not in self._known and not self.is_place(short):
-                        claimed.setdefault(short, {}).setdefault(organisation_key(name), name)
+                        names = claimed.setdefault(short, {})
+                        key = organisation_key(name)
+                        if key not in names or len(name) < len(names[key]):
+                            names[key] = name  # of one organisation's names, the shortest
             # A short form two organisations share stands for neither (two names of one,
             # "Acme Bio" and "Acme Bio Ltd", are one).
             self._short = {s: next(iter(n.values())) for s, n in claimed.items() if len(n) == 1}
@@ -741,6 +744,7 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
             after = sentence.text[mention.end : mention.end + CONTEXT_CHARS]
             if _PLACE_BEFORE.search(before) and not looks_like_organisation(name):
                 continue  # "reimbursed in Quebec": where, not who
+            seen[name] += 1
             if not (
                 looks_like_organisation(name)
                 or INTRODUCED.match(after)
