@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from service.engines.rules.lexicon import Lexicon, Mention, NameSet
-from service.engines.rules.sentences import Sentence
+from service.engines.rules.sentences import Sentence, is_chrome
 
 LEGAL_SUFFIXES = frozenset(
     """AB AG ASA A/S BV B.V. Co. Corp. Corp Corporation GmbH Inc. Inc LLC L.P. LP Ltd. Ltd
@@ -278,10 +278,10 @@ class Entities:
             for name in self.organisations:
                 for short in short_forms(name):
                     if short not in self._known and not self.is_place(short):
-                        names = claimed.setdefault(short, {})
+                        owners = claimed.setdefault(short, {})
                         key = organisation_key(name)
-                        if key not in names or len(name) < len(names[key]):
-                            names[key] = name  # of one organisation's names, the shortest
+                        if key not in owners or len(name) < len(owners[key]):
+                            owners[key] = name  # of one organisation's names, the shortest
             # A short form two organisations share stands for neither (two names of one,
             # "Acme Bio" and "Acme Bio Ltd", are one).
             self._short = {s: next(iter(n.values())) for s, n in claimed.items() if len(n) == 1}
@@ -722,6 +722,8 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
         return words_inside[0]
 
     for sentence in sentences:
+        if is_chrome(sentence):
+            continue  # a caption's or a byline's names are not the news'
         found += [m.text for m in lexicon.organisations_in(sentence.text)]
         if sentence.is_heading and _title_case(sentence.text):
             continue  # title-case headings capitalise every word

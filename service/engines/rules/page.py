@@ -10,7 +10,7 @@ from datetime import date
 from service.engines.rules.dates import find_dates
 from service.engines.rules.entities import Entities, is_excluded, looks_like_organisation
 from service.engines.rules.lexicon import Lexicon
-from service.engines.rules.sentences import Sentence
+from service.engines.rules.sentences import Sentence, is_chrome
 from service.modality import injected, opening_kind, statement_kind
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -157,31 +157,6 @@ def _first_organisation(
         if found:
             return found[0].text
     return None
-
-
-# A line of page chrome, not the article: menus and breadcrumbs ("Home | News | Cell
-# therapy"), labels of other stories ("Related:", "Read more"), bylines, photo credits and
-# captions ("(Photo: …)", "/Courtesy of …", "Source: Pixabay"), market tickers ("Price
-# Action:"), SVG text ("Created with Sketch").
-CHROME_LINE = re.compile(
-    r"(?:\s[|›»]\s[^|›»]*){2}"
-    r"|^\s*(?:related(?: articles?| stories| news)?|read (?:more|next|also|the full story)|"
-    r"also read|see also|more from|recommended(?: for you)?|sponsored|advertisement|photo|"
-    r"image|credit|source|courtesy|price action|tags?|topics?|posted by|written by|by|"
-    r"author\(?s?\)?)\s*(?:[:|\-\u2013\u2014]|$)"
-    r"|^\s*author\(s\)"
-    r"|\((?:photo|image|credit|source)\b[^)]{0,80}\)"
-    r"|\bcourtesy of\b|\b(?:photo|image|picture) (?:credit|by|courtesy)\b"
-    r"|/\s?(?:Getty(?: Images)?|Reuters|AFP|AP|PA|Pixabay|Shutterstock|iStock|Science Source|"
-    r"Unsplash|Alamy)\b"
-    r"|\bcreated with sketch\b|\bclick here\b|\btag us on\b",
-    re.IGNORECASE,
-)
-
-
-def is_chrome(sentence: Sentence) -> bool:
-    """Whether a sentence is a line of page chrome (``CHROME_LINE``)."""
-    return bool(CHROME_LINE.search(sentence.text))
 
 
 def news(sentences: list[Sentence], text: str) -> list[bool]:

@@ -105,3 +105,28 @@ def split_sentences(text: str) -> list[Sentence]:
     for line in _LINE.finditer(text):
         sentences.extend(_split_line(line.group(), line.start()))
     return sentences
+
+
+# A line of page chrome, not the article: menus and breadcrumbs ("Home | News | Cell
+# therapy"), labels of other stories ("Related:", "Read more"), bylines, photo credits and
+# captions ("(Photo: …)", "/Courtesy of …", "Source: Pixabay"), market tickers ("Price
+# Action:"), SVG text ("Created with Sketch").
+CHROME_LINE = re.compile(
+    r"(?:\s[|›»]\s[^|›»]*){2}"
+    r"|^\s*(?:related(?: articles?| stories| news)?|read (?:more|next|also|the full story)|"
+    r"also read|see also|more from|recommended(?: for you)?|sponsored|advertisement|photo|"
+    r"image|credit|source|courtesy|price action|tags?|topics?|posted by|written by|by|"
+    r"author\(?s?\)?)\s*(?:[:|\-\u2013\u2014]|$)"
+    r"|^\s*author\(s\)"
+    r"|\((?:photo|image|credit|source)\b[^)]{0,80}\)"
+    r"|\bcourtesy of\b|\b(?:photo|image|picture) (?:credit|by|courtesy)\b"
+    r"|/\s?(?:Getty(?: Images)?|Reuters|AFP|AP|PA|Pixabay|Shutterstock|iStock|Science Source|"
+    r"Unsplash|Alamy)\b"
+    r"|\bcreated with sketch\b|\bclick here\b|\btag us on\b",
+    re.IGNORECASE,
+)
+
+
+def is_chrome(sentence: Sentence) -> bool:
+    """Whether a sentence is a line of page chrome (``CHROME_LINE``)."""
+    return bool(CHROME_LINE.search(sentence.text))
