@@ -413,3 +413,55 @@ async def test_wires_places_and_laws_are_no_organisations(
     summary = await read(text)
     assert not_an_organisation not in [o.name for o in summary.organisations]
     assert not_an_organisation not in [m.organisation for m in summary.milestones]
+
+
+# -- page chrome ---------------------------------------------------------------------------
+
+CHROME_PAGE = (
+    "date 2024-06-28 Tarvik Pharmaceuticals, Inc. said the FDA has granted RMAT designation "
+    "to TV-301, its gene therapy for Danon disease.\n"
+    "By Morgan Hale\n"
+    "Vial of the cell suspension (Photo: Business Wire)\n"
+    "Shares of TRVK.O rose 4% on the news.\n"
+    "The company had completed the trial in 2017.Orvale Life Sciences said it would follow.\n"
+    "\u00a9 2024 Dow Jones & Company, Inc. All rights reserved.\n"
+)
+
+
+async def test_datelines_bylines_captions_tickers_and_copyright_give_no_names() -> None:
+    summary = await read(CHROME_PAGE)
+    names = [o.name for o in summary.organisations] + [m.organisation for m in summary.milestones]
+    assert "Tarvik Pharmaceuticals, Inc." in names
+    for chrome in ("2024-06-28", "Morgan Hale", "Business Wire", "TRVK.O", "Dow Jones", "2017"):
+        assert not [n for n in names if chrome in n], (chrome, names)
+    assert "Orvale Life Sciences" in names  # a sentence run on after "2017." is still read
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        "date 2019-05-23 Photo : Yonhap News",
+        "Dec 19 European Medicines Agency",
+        "Monday 12 January 2026",
+        "National / Science & Health",
+        "Business | Health | Cell therapy",
+    ],
+)
+async def test_a_headline_never_comes_from_a_dateline_a_credit_or_a_breadcrumb(
+    first_line: str,
+) -> None:
+    summary = await read(
+        first_line + "\n"
+        "Corvik Bio wins orphan drug designation for its CAR-T therapy CB-12\n"
+        "Corvik Bio said the FDA granted orphan drug designation to CB-12 for glioma.\n"
+    )
+    assert summary.headline.startswith("Corvik Bio wins orphan drug designation")
+
+
+async def test_biology_terms_are_no_organisations() -> None:
+    summary = await read(
+        "The MFDS approved Yescarta for B-cell lymphoma. B-cell lymphoma is common. "
+        "Primary mediastinal B-cell lymphoma is rarer.\n"
+    )
+    assert "B-cell" not in [o.name for o in summary.organisations]
+    assert summary.milestones and summary.milestones[0].organisation != "B-cell"

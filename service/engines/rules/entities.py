@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from service.engines.rules.lexicon import Lexicon, Mention, NameSet
+from service.engines.rules.lexicon import Lexicon, Mention, NameSet, remembered
 from service.engines.rules.sentences import Sentence, is_chrome
 
 LEGAL_SUFFIXES = frozenset(
@@ -93,6 +93,7 @@ DOMAIN_TERMS = frozenset(
     MIA CRL PDUFA HTA KOL KOLs OEM CDMO CMC QP
     NASDAQ Nasdaq NYSE HKEX LSE TSX ASX SSE SZSE OTC DNA RNA mRNA AAV CRISPR iPS iPSC NKT
     CAR TCR T B BTD BTDs DLT DLTs SAE SAEs ARDS SMA DMD HCC PTLD EBV AADC SCD TDT LBCL CDF
+    TYO TSE KOSDAQ KOSPI SGX BSE NSE SIX FRA XETRA AMEX TWSE NEJM JAMA
     PBS FDA's EMA's MSC MSCs TIL TILs ADC ADCs SOC FIH MoU MOU NRDL""".split()
 )
 PERSON_TITLES = re.compile(
@@ -131,6 +132,7 @@ LIST_INTRO = re.compile(
     r"(?P<items>[^.;:]+?)(?=\s+as well as\b|[.;:]|$)",
     re.I,
 )
+_LIST_WORDS = re.compile(r"such as|including|like|namely", re.I)
 _LIST_SEPARATOR = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 _ACRONYM_DEFINED = re.compile(
     r"(?P<long>(?:[A-Z][\w-]*\s+(?:(?:of|and|for|&)\s+)?){1,8})\((?P<short>[A-Z]{2,6})\)"
@@ -415,6 +417,10 @@ _WIRES = frozenset(
     yonhap news|kyodo|jiji|jiji press|press trust of india|pti|xinhua|afp|agence
     france-presse|bloomberg|dow jones|ians|ani|business standard""".split("|")
 )
+# One word ending in a lower-case part is biology, not a name: "B-cell", "CD19-directed".
+_LOWER_AFTER_HYPHEN = re.compile(r"-[a-z]+$")
+# A stock ticker as wires print it: "RCKT.O", "7203.T".
+_TICKER = re.compile(r"[A-Z0-9]{1,6}\.[A-Z]{1,2}")
 # A name that ends with one of these is a law or a document, not an organisation.
 _DOCUMENT_WORDS = frozenset(
     "Regulation Regulations Directive Act Law Guideline Guidelines Guidance Rule Rules Report "
@@ -510,7 +516,19 @@ def _before_person(offset: int, raw: str) -> list[tuple[int, str]]:
 
 
 def candidate_chunks(sentence: str) -> list[Mention]:
-    """Capitalised runs that may name something, trimmed of sentence-opening words."""
+    """Capitalised runs that may name something, trimmed of sentence-opening words (the
+    entity pass and the reader ask for a sentence's runs alike: kept for recent ones)."""
+    if len(sentence) > 2000:
+        return _candidate_chunks(sentence)
+    return list(_cached_chunks(sentence))
+
+
+@remembered
+def _cached_chunks(sentence: str) -> tuple[Mention, ...]:
+    return tuple(_candidate_chunks(sentence))
+
+
+def _candidate_chunks(sentence: str) -> list[Mention]:
     found = []
     for match in CHUNK.finditer(sentence):
         pieces = [
@@ -551,12 +569,15 @@ def is_excluded(name: str, lexicon: Lexicon, products: set[str]) -> bool:
         or lexicon.is_product(name)
         or words[-1] in _DISEASE_WORDS
         or words[-1] in _DOCUMENT_WORDS
+        or "Journal" in words
+        or bool(_LOWER_AFTER_HYPHEN.search(name) and len(words) == 1)
+        or bool(_TICKER.fullmatch(name))
         or " ".join(words).casefold() in _WIRES
         or lexicon.is_place(name)
+        or (name.endswith("s") and lexicon.is_place(name[:-1]))  # "Canadians"
         or lexicon.authority(name) is not None
-        or bool(lexicon.targets_in(name) and lexicon.targets_in(name)[0].text == name)
-        or all(w in NOT_NAMES for w in name.split())
-        or any(w in DOMAIN_TERMS for w in name.split())
+        or all(w in NOT_NAMES for w in words)
+        or any(w in DOMAIN_TERMS for w in words)
         or bool(lexicon.targets_in(name))
         or bool(_CODE.fullmatch(name))
     )
@@ -602,6 +623,17 @@ class _Found:
         return [*reversed(self.brands), *self.others]
 
 
+# Cheap tests before the product patterns, on a sentence in lower case: a sentence
+# holding none of a pattern's words is not searched with it.
+_DIGIT = re.compile(r"\d")
+_THERAPY_WORDS = re.compile(
+    r"therap|product|candidate|vaccine|sheet|implant|treatment|medicine|drug|preparation"
+)
+_BRAND_WORDS = re.compile(r"brand|name|marketed|sold ")
+_APPROVAL_WORDS = re.compile(r"approv|authori|licens|cleared")
+_INN_ENDINGS = re.compile(r"cel\b|cel-|gene\b|vec\b|plasmid|cabtagene")
+
+
 def _could_be_brand(name: str, lexicon: Lexicon) -> bool:
     """Whether a capitalised word found where a product stands may be one: not a word
     that opens sentences, a domain term, a place, an authority or a target."""
@@ -624,16 +656,30 @@ def find_products(sentences: list[Sentence], lexicon: Lexicon) -> tuple[list[str
     groups: dict[str, str] = {}
     for sentence in sentences:
         text = sentence.text
+        lowered = text.lower()
+        therapy = _THERAPY_WORDS.search(lowered) is not None
         for mention in lexicon.products_in(text):
             found.add(mention.text, brand=mention.text[:1].isupper())
-        for match in _CODE.finditer(text):
-            if not _EXCLUDED_CODES.match(match.group()):
-                found.add(match.group())
-        for match in _CODE_BEFORE_MODALITY.finditer(text):
-            code = match.group("code")
-            if code not in DOMAIN_TERMS and not lexicon.targets_in(code):
-                found.add(code)
-        for pattern in (_MARKED_BRAND, _NAMED_PRODUCT, _THERAPY_NAMED, _APPROVED_NAME):
+        if _DIGIT.search(text):
+            for match in _CODE.finditer(text):
+                if not _EXCLUDED_CODES.match(match.group()):
+                    found.add(match.group())
+        if "car" in lowered:
+            for match in _CODE_BEFORE_MODALITY.finditer(text):
+                code = match.group("code")
+                if code not in DOMAIN_TERMS and not lexicon.targets_in(code):
+                    found.add(code)
+        patterns = [
+            pattern
+            for pattern, wanted in (
+                (_MARKED_BRAND, "®" in text or "™" in text),
+                (_NAMED_PRODUCT, therapy or _BRAND_WORDS.search(lowered) is not None),
+                (_THERAPY_NAMED, therapy),
+                (_APPROVED_NAME, _APPROVAL_WORDS.search(lowered) is not None),
+            )
+            if wanted
+        ]
+        for pattern in patterns:
             for match in pattern.finditer(text):
                 name = next(v for v in match.groupdict().values() if v)
                 before = text[max(0, match.start() - 80) : match.start()]
@@ -643,33 +689,37 @@ def find_products(sentences: list[Sentence], lexicon: Lexicon) -> tuple[list[str
                     continue
                 if _could_be_brand(name, lexicon):
                     found.add(name, brand=True)
-        for match in _LETTER_CODE.finditer(text):
-            code = match.group("code")
-            if code not in DOMAIN_TERMS and match.group("head") not in DOMAIN_TERMS:
-                found.add(code)
-        for match in _INN.finditer(text):
-            word = match.group()
-            if _COMPANY_LIKE_INN.match(word):
-                continue
-            if word.lower() not in _INN_EXCLUDED and (len(word) >= 7 or "-cel" in word):
-                if word.lower() not in found.folded:
-                    found.add(word)
-                if text[match.start() - 1 : match.start()] == "(":  # "Hemavec (etravogene …)"
-                    aliases.add(word)
-        for pattern in (_BRAND_WITH_INN, _INN_WITH_BRAND):
-            for match in pattern.finditer(text):
-                brand, inn = match.group("brand"), match.group("inn")
-                if not _could_be_brand(brand, lexicon):
+        if "-" in text:
+            for match in _LETTER_CODE.finditer(text):
+                code = match.group("code")
+                if code not in DOMAIN_TERMS and match.group("head") not in DOMAIN_TERMS:
+                    found.add(code)
+        if _INN_ENDINGS.search(lowered):
+            for match in _INN.finditer(text):
+                word = match.group()
+                if _COMPANY_LIKE_INN.match(word):
                     continue
-                found.add(brand, brand=True)
-                key = groups.get(brand.casefold(), brand.casefold())
-                groups[brand.casefold()] = groups[inn.casefold()] = key
-        for match in _APPOSITIVE_PRODUCT.finditer(text):
-            found.add(match.group("name"))
-        for match in _PRODUCT_INTRO.finditer(sentence.text):
-            name = match.group("name")
-            if _CODE.fullmatch(name) or _INN.fullmatch(name):
-                found.add(name)
+                if word.lower() not in _INN_EXCLUDED and (len(word) >= 7 or "-cel" in word):
+                    if word.lower() not in found.folded:
+                        found.add(word)
+                    if text[match.start() - 1 : match.start()] == "(":  # "Hemavec (etravogene …)"
+                        aliases.add(word)
+            if "(" in text:
+                for pattern in (_BRAND_WITH_INN, _INN_WITH_BRAND):
+                    for match in pattern.finditer(text):
+                        brand, inn = match.group("brand"), match.group("inn")
+                        if not _could_be_brand(brand, lexicon):
+                            continue
+                        found.add(brand, brand=True)
+                        key = groups.get(brand.casefold(), brand.casefold())
+                        groups[brand.casefold()] = groups[inn.casefold()] = key
+        if therapy:
+            for match in _APPOSITIVE_PRODUCT.finditer(text):
+                found.add(match.group("name"))
+            for match in _PRODUCT_INTRO.finditer(text):
+                name = match.group("name")
+                if _CODE.fullmatch(name) or _INN.fullmatch(name):
+                    found.add(name)
     listed = found.listed()
     for name in listed:
         known = lexicon.product_group.get(name.casefold())
@@ -680,7 +730,9 @@ def find_products(sentences: list[Sentence], lexicon: Lexicon) -> tuple[list[str
 
 def _listed_names(sentence: str) -> list[str]:
     """Names listed after "companies such as …", "partners including …"."""
-    names = []
+    names: list[str] = []
+    if not _LIST_WORDS.search(sentence):
+        return names
     for match in LIST_INTRO.finditer(sentence):
         for item in _LIST_SEPARATOR.split(match.group("items")):
             name = _strip_chunk(item.strip())

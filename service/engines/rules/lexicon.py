@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import Any, TypeVar
 
 from service.identity import content_digest
 
@@ -34,6 +35,8 @@ class KindRules:
 
     name: str
     patterns: tuple[re.Pattern[str], ...]
+    # The patterns as one (any of them, the leftmost match first): what the reader scans.
+    trigger: re.Pattern[str]
     requires: re.Pattern[str] | None  # taken only from a sentence that also matches this
     not_in_match: re.Pattern[str] | None  # not where this matches the trigger and before it
     supersedes: frozenset[str]  # kinds not taken from a sentence where this one matched
@@ -124,7 +127,13 @@ def name_pattern(names: list[str], ignore_case: bool) -> re.Pattern[str] | None:
     if not names:
         return None
     body = _alternatives(_trie(sorted(set(names)), ignore_case))
-    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE if ignore_case else 0)
+    # The names' first characters, tested first: most positions start none (a cheap
+    # character-set test before the lookbehind and the trie).
+    firsts = {n[0] for n in names} | ({n[0].swapcase() for n in names} if ignore_case else set())
+    first = "".join(sorted(re.escape(c) for c in firsts))
+    return re.compile(
+        rf"(?=[{first}])(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE if ignore_case else 0
+    )
 
 
 def _non_overlapping(found: list[Mention]) -> list[Mention]:
@@ -144,6 +153,32 @@ def _non_overlapping(found: list[Mention]) -> list[Mention]:
     return kept
 
 
+# What a name set keeps of the texts it searched: this many, each at most this long.
+FIND_CACHE_SIZE = 2048
+FIND_CACHE_TEXT_CHARS = 2000
+
+_T = TypeVar("_T")
+_MEMOS: list[Callable[[], None]] = []
+_NAME_SETS: weakref.WeakSet[NameSet] = weakref.WeakSet()
+
+
+def remembered(function: Callable[[str], _T]) -> Callable[[str], _T]:
+    """A function of a sentence whose recent results are kept (several readers ask the
+    same of one sentence), and forgotten by ``forget``."""
+    kept = lru_cache(maxsize=4096)(function)
+    _MEMOS.append(kept.cache_clear)
+    return kept
+
+
+def forget() -> None:
+    """Forget every kept result: what a benchmark calls between articles, so that one
+    article's sentences are not found ready for the next (the same text read twice)."""
+    for clear in _MEMOS:
+        clear()
+    for names in list(_NAME_SETS):
+        names._found.clear()
+
+
 class NameSet:
     """Finds any of a set of names in text: short names by case, long names without
     (``exact``: which names are matched by case, if not the short ones)."""
@@ -152,13 +187,25 @@ class NameSet:
         by_case = exact or _is_short_name
         self._exact = name_pattern([n for n in names if by_case(n)], ignore_case=False)
         self._folded = name_pattern([n for n in names if not by_case(n)], ignore_case=True)
+        # The same sentence is looked up by several readers (entities, who, titles): its
+        # mentions are kept, for the most recent texts only (memory stays bounded).
+        self._found: dict[str, list[Mention]] = {}
+        _NAME_SETS.add(self)
 
     def find(self, text: str) -> list[Mention]:
+        known = self._found.get(text)
+        if known is not None:
+            return list(known)
         found = []
         for pattern in (self._exact, self._folded):
             if pattern is not None:
                 found += [Mention(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
-        return _non_overlapping(found)
+        found = _non_overlapping(found)
+        if len(text) <= FIND_CACHE_TEXT_CHARS:
+            if len(self._found) >= FIND_CACHE_SIZE:
+                self._found.clear()
+            self._found[text] = found
+        return list(found)
 
 
 class Lexicon:
@@ -195,6 +242,15 @@ class Lexicon:
         self._targets = target_pattern
         self.kinds = tuple(_kind_rules(kinds, {"authority": self.authority_fragment()}))
         self._kind_by_name = {k.name: k for k in self.kinds}
+        # Every kind's needed words in one scan: a word found, and each needed word it
+        # begins with, let in the kinds that need them (``kinds_in``).
+        needles = sorted({w for k in self.kinds for w in k.needs})
+        self._needles = re.compile(f"(?=({_alternatives(_trie(needles, fold=False))}))")
+        self._needed_by = {
+            word: frozenset(k.name for k in self.kinds for need in k.needs if word.startswith(need))
+            for word in needles
+        }
+        self.supersedes = {k.name: k.supersedes for k in self.kinds}
         self.product_kinds = frozenset(k.name for k in self.kinds if k.about_a_product)
         names = [n for group in products or [] for n in group]
         self._products = NameSet(names)
@@ -204,6 +260,14 @@ class Lexicon:
         self._organisations = NameSet(list(organisations or []))
         self._advanced_therapy = advanced_therapy
         self._other_medicines = other_medicines
+
+    def kinds_in(self, lowered: str) -> list[KindRules]:
+        """The kinds a sentence (lower-cased) may state, in the rules' order: those with
+        one of their needed words in it (one scan for all), and those needing none."""
+        wanted: set[str] = set()
+        for match in self._needles.finditer(lowered):
+            wanted |= self._needed_by[match.group(1)]
+        return [k for k in self.kinds if k.name in wanted or not k.needs]
 
     def kind(self, name: str) -> KindRules | None:
         """How the rules find the kind ``name``, if they do."""
@@ -237,6 +301,8 @@ class Lexicon:
     def authorities_in(self, text: str) -> list[Mention]:
         """Every authority named or described in ``text``, the longest where they overlap."""
         found = self._authority_names.find(text)
+        if not _DESCRIBED_NEEDS.search(text):
+            return found
         described = [Mention(m.start(), m.end(), m.group()) for m in self._described.finditer(text)]
         return _non_overlapping(found + described) if described else found
 
@@ -248,7 +314,7 @@ class Lexicon:
         folded = name_pattern([n for n in names if not _is_short_name(n)], ignore_case=True)
         parts = [f"(?-i:{exact.pattern})"] if exact else []
         parts += [folded.pattern] if folded else []
-        parts.append(self._described.pattern)
+        parts.append(re.sub(r"\(\?P<\w+>", "(?:", self._described.pattern))
         return "(?:" + "|".join(parts) + ")"
 
     def places_in(self, text: str) -> list[Mention]:
@@ -306,8 +372,14 @@ _DESCRIBED_HEAD = (
 )
 
 
+# The last words of every description: a text holding none describes no regulator.
+_DESCRIBED_NEEDS = re.compile(
+    r"regulat|watchdog|ministry|authorit|agency|administration", re.IGNORECASE
+)
+
+
 def _described_pattern(places: list[str]) -> re.Pattern[str]:
-    where = "|".join(re.escape(p) for p in sorted(places, key=len, reverse=True))
+    where = _alternatives(_trie(sorted(set(places)), fold=False))
     return re.compile(
         rf"(?:(?P<where>(?-i:{where}))(?:[’']s)?\s+|\b(?:the\s+)?(?:country|nation)[’']s\s+|\b)"
         rf"(?P<head>{_DESCRIBED_HEAD})\b",
@@ -380,6 +452,7 @@ def _kind_rules(data: dict[str, Any], built: dict[str, str]) -> list[KindRules]:
         KindRules(
             name=name,
             patterns=tuple(compiled(p) for p in rules["patterns"]),
+            trigger=compiled("|".join(f"(?:{p})" for p in rules["patterns"])),
             requires=compiled(rules["requires"]) if "requires" in rules else None,
             not_in_match=compiled(rules["not_in_match"]) if "not_in_match" in rules else None,
             supersedes=frozenset(rules.get("supersedes", ())),

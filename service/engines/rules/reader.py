@@ -323,7 +323,9 @@ class ArticleReader:
         if authority is None:
             return None
         known = self.lexicon.authority(authority.text)
-        if known is None or not known.described:
+        if known is not None and not known.described:
+            return self._undotted(authority, known.names)
+        if known is None:
             return authority
         if self._regulators is None:
             self._regulators = {}
@@ -339,6 +341,18 @@ class ArticleReader:
         ]
         if len(candidates) == 1:
             return Mention(authority.start, authority.end, candidates[0])
+        return authority
+
+    def _undotted(self, authority: Mention, names: tuple[str, ...]) -> Mention:
+        """An authority written with dotted initials ("U.S. Food and Drug Administration")
+        by its longest name without them that the article also writes ("Food and Drug
+        Administration"): a name is found, and shown, the same way everywhere."""
+        if "." not in authority.text:
+            return authority
+        undotted = sorted((n for n in names if "." not in n), key=len, reverse=True)
+        for name in undotted:
+            if self.lexicon.authorities_in(name) and _whole_word(name, self.text):
+                return Mention(authority.start, authority.end, name)
         return authority
 
     def _funded(self, sentence: str, match: re.Match[str]) -> str | None:
@@ -439,26 +453,23 @@ class ArticleReader:
         text = sentence.text
         spans = clauses(text)
         matched: dict[str, dict[int, re.Match[str]]] = {}
-        lowered = text.lower()
-        for rules in self.lexicon.kinds:
-            if not rules.may_be_in(lowered):
-                continue
+        for rules in self.lexicon.kinds_in(text.lower()):
             if rules.requires is not None and not rules.requires.search(text):
                 continue
-            for pattern in rules.patterns:
-                for match in pattern.finditer(text):
-                    hedged = HEDGED if rules.negation_is_news else NOT_A_FACT
-                    if hedged.search(text[max(0, match.start() - 60) : match.end()]):
-                        continue
-                    if clause_kind(text, match.start()) is not None:
-                        continue
-                    context = text[max(0, match.start() - 40) : match.end()]
-                    if rules.not_in_match is not None and rules.not_in_match.search(context):
-                        continue
-                    clause = clause_of(spans, match.start())
-                    matched.setdefault(rules.name, {}).setdefault(clause, match)
-        superseding = {rules.name: rules.supersedes for rules in self.lexicon.kinds}
-        dropped = {d for kind in matched for d in superseding[kind]}
+            hedged = HEDGED if rules.negation_is_news else NOT_A_FACT
+            for match in rules.trigger.finditer(text):
+                clause = clause_of(spans, match.start())
+                if clause in matched.get(rules.name, ()):
+                    continue  # one statement of a kind per clause: its first trigger
+                if hedged.search(text[max(0, match.start() - 60) : match.end()]):
+                    continue
+                if clause_kind(text, match.start()) is not None:
+                    continue
+                context = text[max(0, match.start() - 40) : match.end()]
+                if rules.not_in_match is not None and rules.not_in_match.search(context):
+                    continue
+                matched.setdefault(rules.name, {})[clause] = match
+        dropped = {d for kind in matched for d in self.lexicon.supersedes[kind]}
         return [
             (kind, match)
             for kind, by_clause in matched.items()
@@ -552,6 +563,10 @@ class ArticleReader:
             products = self.entities.products_in(conjunct)
             parties.append((orgs[0].text, products[0].text if products else None))
         return parties if len(parties) > 1 else []
+
+
+def _whole_word(name: str, text: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None
 
 
 def _is_home(sentence: str, start: int, end: int) -> bool:

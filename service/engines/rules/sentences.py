@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from schemas.v1 import TEXT_MAX_CHARS
+from service.engines.rules.lexicon import remembered
 
 # A sentence longer than evidence may be is never read for a milestone.
 EVIDENCE_MAX_CHARS = TEXT_MAX_CHARS
@@ -77,13 +78,28 @@ def _is_boundary(line: str, match: re.Match[str]) -> bool:
     return True
 
 
+# A date opening a line before its text ("date 2024-06-28 Rocket …", "2024-06-28 Acme
+# said …"): a sentence of its own, never part of a name.
+_LEADING_DATE = re.compile(r"^\s*(?:date\s+)?\d{4}-\d{2}(?:-\d{2})?\b\s+(?=\S)", re.IGNORECASE)
+# Sentences a page runs together: "in 2017.Kolon Life Science said …".
+_RUN_ON = re.compile(r"(?<=[a-z0-9%)\]])\.(?=[A-Z][a-z]{2,}\s)")
+
+
 def _split_line(line: str, offset: int) -> list[Sentence]:
     pieces: list[Sentence] = []
     start = 0
-    for match in _STOP.finditer(line):
-        if _is_boundary(line, match):
-            pieces.append(_trimmed(line, start, match.end(), offset))
-            start = match.end()
+    dated = _LEADING_DATE.match(line)
+    if dated:
+        pieces.append(_trimmed(line, 0, dated.end(), offset))
+        start = dated.end()
+    stops = sorted(
+        [(m.start(), m.end(), _is_boundary(line, m)) for m in _STOP.finditer(line, start)]
+        + [(m.start(), m.end(), True) for m in _RUN_ON.finditer(line, start)]
+    )
+    for _, end, boundary in stops:
+        if boundary and end > start:
+            pieces.append(_trimmed(line, start, end, offset))
+            start = end
     pieces.append(_trimmed(line, start, len(line), offset))
     return [p for p in pieces if p.text]
 
@@ -122,11 +138,28 @@ CHROME_LINE = re.compile(
     r"|\bcourtesy of\b|\b(?:photo|image|picture) (?:credit|by|courtesy)\b"
     r"|/\s?(?:Getty(?: Images)?|Reuters|AFP|AP|PA|Pixabay|Shutterstock|iStock|Science Source|"
     r"Unsplash|Alamy)\b"
-    r"|\bcreated with sketch\b|\bclick here\b|\btag us on\b",
+    r"|\bcreated with sketch\b|\bclick here\b|\btag us on\b"
+    r"|^\s*by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*(?:[|,·•\-\u2013\u2014].*)?$"
+    r"|©|\bcopyright\b|\ball rights reserved\b|\bphoto\s*:\s"
+    r"|^\s*date\s+\d{4}-\d{2}(?:-\d{2})?\s*$",
     re.IGNORECASE,
 )
 
 
+# One of which a line of chrome holds (lower case): a line holding none is not searched.
+_CHROME_NEEDS = re.compile(
+    r"[|›»©/(]|^\s*(?:related|read|also|see|more|recommended|sponsored|advertisement|photo|"
+    r"image|credit|source|courtesy|price|tags?|topics?|posted|written|by|author|date)\b|"
+    r"courtesy|copyright|reserved|photo|sketch|click here|tag us",
+    re.IGNORECASE,
+)
+
+
+@remembered
+def _chrome(text: str) -> bool:
+    return bool(_CHROME_NEEDS.search(text) and CHROME_LINE.search(text))
+
+
 def is_chrome(sentence: Sentence) -> bool:
     """Whether a sentence is a line of page chrome (``CHROME_LINE``)."""
-    return bool(CHROME_LINE.search(sentence.text))
+    return len(sentence.text) <= 2000 and _chrome(sentence.text)

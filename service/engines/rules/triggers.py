@@ -7,7 +7,8 @@ with the rest of the lexicon); these rules hold for every kind alike.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+
+from service.engines.rules.lexicon import remembered
 
 # A sentence's clauses: a milestone's date is looked for in its own clause.
 CLAUSE = re.compile(
@@ -67,14 +68,14 @@ def status_of(window: str) -> str:
 _CLAUSE_BREAK = re.compile(r"(?:\bthat\b|;|\s[\u2014\u2013-]\s|:|\bwhile\b|\bwhereas\b)")
 
 
-@lru_cache(maxsize=256)
+@remembered
 def break_ends(sentence: str) -> list[int]:
     """Where each clause break in the sentence ends, in order."""
     found = [m.end() for m in _CLAUSE_BREAK.finditer(sentence)]
     return sorted(found + [m.end() for m in CLAUSE.finditer(sentence)])
 
 
-@lru_cache(maxsize=256)
+@remembered
 def clauses(sentence: str) -> list[tuple[int, int]]:
     cuts = [0, *(m.start() for m in CLAUSE.finditer(sentence)), len(sentence)]
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a] or [(0, len(sentence))]

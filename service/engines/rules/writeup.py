@@ -29,11 +29,20 @@ PRODUCT_CONTEXT_SENTENCES = 6
 # Page chrome a title line never holds: menus, breadcrumbs and tickers, share, login and
 # subscription links, labels of other stories ("Read next:", "Stock watch:").
 _CHROME = re.compile(
-    r"[|›»▶▲▼]|\s[—–]\s.*\s[—–]\s|[+-]\d+(?:\.\d+)?%|"
+    r"[|›»▶▲▼]|\s[—–]\s.*\s[—–]\s|[+-]\d+(?:\.\d+)?%|^[^/]{1,40}\s/\s[^/]{1,40}$|"
     r"\b(?:log ?in|sign (?:in|up)|subscribe|register|menu|share|newsletter|cookies?|"
     r"advertisement|home|in this (?:story|article))\b|"
     r"^\s*(?:read next|stock watch|also read|related|tags|trending|most read|more from|"
     r"sponsored|watch|video|photo)\b",
+    re.IGNORECASE,
+)
+# A line that opens with a date or a weekday: a dateline, not a title.
+_DATE_LED = re.compile(
+    r"^\s*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|(?:mon|tue|wed|thu|fri|sat|sun)"
+    r"[.,]?\s+\d|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
+    r"\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
+    r"\d{4}-\d{2}|(?:date|updated|published|posted)\b)",
     re.IGNORECASE,
 )
 HEADLINE_WITHIN = 8  # the title is among the article's first lines
@@ -55,6 +64,8 @@ def _plain_heading(sentence: Sentence, least: int) -> bool:
     if not (sentence.is_heading and least <= len(words) <= 20) or _CHROME.search(sentence.text):
         return False
     if len(words) <= 5 and YEAR.search(sentence.text):  # "14 Oct 2023", "Tokyo, 2024-09-20"
+        return False
+    if _DATE_LED.match(sentence.text):  # "Dec 19 (Reuters) …", "Monday 12 January 2026"
         return False
     letters = [w for w in words if any(c.isalpha() for c in w)]
     capitals = sum(1 for w in letters if w.isupper() and len(w) > 1)
@@ -79,7 +90,7 @@ def headline(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
         items = "item" if more == 1 else "items"
         return words(f"Roundup: {milestones[0]['title']} and {more} more {items}", 20)
     for sentence in lead_order(in_order)[:HEADLINE_WITHIN]:
-        if _plain_heading(sentence, 3) and _names_the_news(reader, sentence.text):
+        if _plain_heading(sentence, 4) and _names_the_news(reader, sentence.text):
             return words(sentence.text, 20)
     if milestones:  # who, then what and from whom: "Solvaris: Complete response letter …"
         main, title = milestones[0], str(milestones[0]["title"])
