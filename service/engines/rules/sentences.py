@@ -125,41 +125,43 @@ def split_sentences(text: str) -> list[Sentence]:
 
 # A line of page chrome, not the article: menus and breadcrumbs ("Home | News | Cell
 # therapy"), labels of other stories ("Related:", "Read more"), bylines, photo credits and
-# captions ("(Photo: …)", "/Courtesy of …", "Source: Pixabay"), market tickers ("Price
-# Action:"), SVG text ("Created with Sketch").
-CHROME_LINE = re.compile(
-    r"(?:\s[|›»]\s[^|›»]*){2}"
-    r"|^\s*(?:related(?: articles?| stories| news)?|read (?:more|next|also|the full story)|"
+# captions ("(Photo: …)", "/Courtesy of …", "Source: Pixabay"), copyright lines, market
+# tickers ("Price Action:"), SVG text ("Created with Sketch"), a lone "date" token: what
+# opens the line (``_CHROME_START``) or stands anywhere in it (``_CHROME_ANYWHERE``).
+_CHROME_START = re.compile(
+    r"\s*(?:(?:related(?: articles?| stories| news)?|read (?:more|next|also|the full story)|"
     r"also read|see also|more from|recommended(?: for you)?|sponsored|advertisement|photo|"
     r"image|credit|source|courtesy|price action|tags?|topics?|posted by|written by|by|"
     r"author\(?s?\)?)\s*(?:[:|\-\u2013\u2014]|$)"
-    r"|^\s*author\(s\)"
+    r"|author\(s\)"
+    r"|by\s+(?-i:[A-Z])[\w.'’-]+(?:\s+(?-i:[A-Z])[\w.'’-]+){0,3}\s*(?:[|,·•\-\u2013\u2014].*)?$"
+    r"|date\s+\d{4}-\d{2}(?:-\d{2})?\s*$)",
+    re.IGNORECASE,
+)
+_CHROME_ANYWHERE = re.compile(
+    r"(?:\s[|›»]\s[^|›»]*){2}"
     r"|\((?:photo|image|credit|source)\b[^)]{0,80}\)"
     r"|\bcourtesy of\b|\b(?:photo|image|picture) (?:credit|by|courtesy)\b"
     r"|/\s?(?:Getty(?: Images)?|Reuters|AFP|AP|PA|Pixabay|Shutterstock|iStock|Science Source|"
     r"Unsplash|Alamy)\b"
     r"|\bcreated with sketch\b|\bclick here\b|\btag us on\b"
-    r"|^\s*by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*(?:[|,·•\-\u2013\u2014].*)?$"
-    r"|©|\bcopyright\b|\ball rights reserved\b|\bphoto\s*:\s"
-    r"|^\s*date\s+\d{4}-\d{2}(?:-\d{2})?\s*$",
+    r"|©|\bcopyright\b|\ball rights reserved\b|\bphoto\s*:\s",
     re.IGNORECASE,
 )
-
-
-# One of which a line of chrome holds (lower case): a line holding none is not searched.
-_CHROME_NEEDS = re.compile(
-    r"[|›»©/(]|^\s*(?:related|read|also|see|more|recommended|sponsored|advertisement|photo|"
-    r"image|credit|source|courtesy|price|tags?|topics?|posted|written|by|author|date)\b|"
-    r"courtesy|copyright|reserved|photo|sketch|click here|tag us",
-    re.IGNORECASE,
-)
+# What a line of chrome anywhere holds (lower case): a line holding none is not searched.
+_CHROME_NEEDS = ("|", "›", "»", "©", "/", "(photo", "(image", "(credit", "(source", "courtesy",
+                 "photo", "image", "picture", "sketch", "click here", "tag us", "copyright",
+                 "reserved")  # fmt: skip
 
 
 @remembered
 def _chrome(text: str) -> bool:
-    return bool(_CHROME_NEEDS.search(text) and CHROME_LINE.search(text))
+    if _CHROME_START.match(text):
+        return True
+    lowered = text.lower()
+    return any(n in lowered for n in _CHROME_NEEDS) and bool(_CHROME_ANYWHERE.search(text))
 
 
 def is_chrome(sentence: Sentence) -> bool:
-    """Whether a sentence is a line of page chrome (``CHROME_LINE``)."""
+    """Whether a sentence is a line of page chrome."""
     return len(sentence.text) <= 2000 and _chrome(sentence.text)
