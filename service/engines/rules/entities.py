@@ -328,10 +328,10 @@ class Entities:
             self.organisations.append(name)
             self._orgs = None
 
-    def count_in(self, text: str, lead: str) -> None:
-        """Count each organisation's mentions (a longer name's not counting for a shorter),
-        and note those the headline and lead name."""
-        self.counts = Counter(m.text for m in self.organisations_in(text))
+    def count_in(self, texts: list[str], lead: str) -> None:
+        """Count each organisation's mentions in the sentences ``texts`` (a longer name's
+        not counting for a shorter), and note those the headline and lead name."""
+        self.counts = Counter(m.text for text in texts for m in self.organisations_in(text))
         self.in_lead = {m.text for m in self.organisations_in(lead)}
 
 
@@ -758,11 +758,11 @@ def _title_case(text: str) -> bool:
     return not words or capitalised / len(words) >= 0.6
 
 
-def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Entities:
+def find_entities(sentences: list[Sentence], lexicon: Lexicon) -> Entities:
     """The organisations and products an article names."""
     entities = Entities(is_place=lexicon.is_place)
     entities.products, entities.product_groups = find_products(sentences, lexicon)
-    excluded = set(entities.products) | _terms(text)
+    excluded = set(entities.products) | {t for s in sentences for t in _terms(s.text)}
     seen: Counter[str] = Counter()
     found: list[str] = []
     acting: list[str] = []
@@ -770,7 +770,7 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
 
     def inside() -> set[str]:  # capitalised words inside sentences: found once, if asked
         if not words_inside:
-            words_inside.append(set(_INSIDE.findall(text)))
+            words_inside.append({w for s in sentences for w in _INSIDE.findall(s.text)})
         return words_inside[0]
 
     for sentence in sentences:
@@ -818,5 +818,7 @@ def find_entities(sentences: list[Sentence], text: str, lexicon: Lexicon) -> Ent
         entities.add_organisation(name)
         if any(w in ACADEMIC_WORDS for w in name.split()):
             entities.academic.add(name)
-    entities.count_in(text, " ".join(s.text for s in sentences[:LEAD_SENTENCES]))
+    entities.count_in(
+        [s.text for s in sentences], " ".join(s.text for s in sentences[:LEAD_SENTENCES])
+    )
     return entities

@@ -344,19 +344,25 @@ class Lexicon:
         """Mentions of the organisations listed in the data."""
         return self._organisations.find(text)
 
-    def about_advanced_therapy(self, text: str) -> bool:
-        """Whether a text names an advanced therapy: its words, or a known product."""
-        if self._advanced_therapy is not None and self._advanced_therapy.search(text):
-            return True
-        return bool(self.products_in(text))
+    def about_advanced_therapy(self, texts: list[str]) -> bool:
+        """Whether texts (an article's sentences) name an advanced therapy: its words, or
+        a known product (read sentence by sentence: no search holds the loop for long)."""
+        for text in texts:
+            if self._advanced_therapy is None or self._advanced_therapy.search(text):
+                return True
+            if self.products_in(text):
+                return True
+        return False
 
-    def about_another_field(self, text: str) -> bool:
-        """Whether a text is about other medicines (creams, tablets, vaccines, antibodies)
-        and names no advanced therapy (a cell, gene or tissue therapy, by its words or a
-        known product's name)."""
-        if self._other_medicines is None or not self._other_medicines.search(text):
+    def about_another_field(self, texts: list[str]) -> bool:
+        """Whether texts are about other medicines (creams, tablets, vaccines,
+        antibodies) and name no advanced therapy (a cell, gene or tissue therapy, by its
+        words or a known product's name)."""
+        if self._other_medicines is None:
             return False
-        return not self.about_advanced_therapy(text)
+        if not any(self._other_medicines.search(text) for text in texts):
+            return False
+        return not self.about_advanced_therapy(texts)
 
     def targets_in(self, text: str) -> list[Mention]:
         return [Mention(m.start(), m.end(), m.group()) for m in self._targets.finditer(text)]

@@ -137,7 +137,7 @@ class ArticleReader:
         self.text = request.text
         self.sentences = split_sentences(self.text)
         self.news = news(self.sentences, self.text)
-        self.entities: Entities = find_entities(self.sentences, self.text, lexicon)
+        self.entities: Entities = find_entities(self.sentences, lexicon)
         self.main = self.entities.main_organisation()
         self.sections = roundup_sections(self.sentences, self.text, self.entities, lexicon)
         self.relevant = self._about_advanced_therapy()
@@ -148,12 +148,14 @@ class ArticleReader:
         self._dates: dict[str, list[FoundDate]] = {}
         self._authorities: dict[str, list[Mention]] = {}
         self._regulators: dict[str, str] | None = None  # named in the article, by name
+        self._written: set[str] = set()  # every authority's name as the article writes it
 
     def _about_advanced_therapy(self) -> list[bool]:
         """For each sentence, whether its page (on a roundup, its item) may be about an
         advanced therapy: a page about creams and vaccines that names none states no
         milestone of this field."""
-        elsewhere = self.lexicon.about_another_field(self.text)
+        texts = [s.text for s in self.sentences]
+        elsewhere = self.lexicon.about_another_field(texts)
         if all(section is None for section in self.sections):
             return [not elsewhere] * len(self.sentences)
         # On a roundup, each item: about another field itself, or naming no advanced
@@ -162,7 +164,7 @@ class ArticleReader:
         start = 0
         for end in range(1, len(self.sentences) + 1):
             if end == len(self.sentences) or self.sections[end] != self.sections[start]:
-                item = " ".join(s.text for s in self.sentences[start:end])
+                item = texts[start:end]
                 other = self.lexicon.about_another_field(item) or (
                     elsewhere and not self.lexicon.about_advanced_therapy(item)
                 )
@@ -327,21 +329,30 @@ class ArticleReader:
             return self._undotted(authority, known.names)
         if known is None:
             return authority
-        if self._regulators is None:
-            self._regulators = {}
-            for mention in self.lexicon.authorities_in(self.text):
-                found = self.lexicon.authority(mention.text)
-                if found is not None and not found.described and found.role == "regulator":
-                    self._regulators.setdefault(found.names[0], mention.text)
+        regulators = self._regulators_named()
         candidates = [
             text
-            for name, text in self._regulators.items()
+            for name, text in regulators.items()
             if known.jurisdiction is None
             or (self.lexicon.authority(name) or known).jurisdiction == known.jurisdiction
         ]
         if len(candidates) == 1:
             return Mention(authority.start, authority.end, candidates[0])
         return authority
+
+    def _regulators_named(self) -> dict[str, str]:
+        """The regulators the article names (each by its first name in the data): how the
+        article writes each, first; read sentence by sentence, once."""
+        if self._regulators is None:
+            self._regulators = {}
+            self._written = set()
+            for sentence in self.sentences:
+                for mention in self._authorities_in(sentence.text):
+                    self._written.add(mention.text)
+                    found = self.lexicon.authority(mention.text)
+                    if found is not None and not found.described and found.role == "regulator":
+                        self._regulators.setdefault(found.names[0], mention.text)
+        return self._regulators
 
     def _undotted(self, authority: Mention, names: tuple[str, ...]) -> Mention:
         """An authority written with dotted initials ("U.S. Food and Drug Administration")
@@ -350,8 +361,9 @@ class ArticleReader:
         if "." not in authority.text:
             return authority
         undotted = sorted((n for n in names if "." not in n), key=len, reverse=True)
+        self._regulators_named()
         for name in undotted:
-            if self.lexicon.authorities_in(name) and _whole_word(name, self.text):
+            if name in self._written or any(w.endswith(" " + name) for w in self._written):
                 return Mention(authority.start, authority.end, name)
         return authority
 
@@ -563,10 +575,6 @@ class ArticleReader:
             products = self.entities.products_in(conjunct)
             parties.append((orgs[0].text, products[0].text if products else None))
         return parties if len(parties) > 1 else []
-
-
-def _whole_word(name: str, text: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None
 
 
 def _is_home(sentence: str, start: int, end: int) -> bool:
