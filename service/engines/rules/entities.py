@@ -250,7 +250,8 @@ _LETTER_CODE = re.compile(
 )
 _EXCLUDED_CODES = re.compile(
     r"^(?:COVID-?19|SARS|IL-?\d+|ISO\d+|H\d+N\d+|Q[1-4]\d+|PD-?L?1|CTLA-?4|HER-?2|FY\d+|"
-    r"MIA\d*|GMP\d*|ISO-\d+|CAR-?\d+|TIL-?\d*|CD\d+|HLA-\w+|NY-ESO-1|MAGE-A\d)$",
+    r"MIA\d*|GMP\d*|ISO-\d+|CAR-?\d+|TIL-?\d*|CD\d+|HLA-\w+|NY-ESO-1|MAGE-A\d|"
+    r"(?:USD|EUR|GBP|CHF|SEK|DKK|NOK|JPY|CNY|RMB|KRW|INR|AUD|CAD|HKD|SGD)\d[\d.,]*[MBK]?)$",
     re.I,
 )
 

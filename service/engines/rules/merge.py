@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from service.engines.rules.entities import organisation_key
-from service.engines.rules.reader import Found
+from service.engines.rules.reader import FOLLOW_UP, Found
 
 # At most this many milestones per article: a summary, not an index (and the work per
 # article stays linear in its length).
@@ -46,8 +46,35 @@ _EVENT_KEYS = tuple(
 )
 
 
-def _event_key(label: str) -> str:
+# An amount of money, as a funding's name gives it: "$30 million", "USD186m", "€12.5M".
+_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(million|mn|m|billion|bn|b)\b", re.IGNORECASE)
+# The names of events of no particular type: any type is compatible with them.
+_GENERIC = frozenset({"designation", "funding", "milestone"})
+
+
+def _event_key(label: str) -> str | None:
+    """What tells two events of a kind apart: a designation's type, a round's amount
+    (in millions); None when the label names none (it may be either)."""
+    money = _AMOUNT.search(label)
+    if money:
+        value = float(money.group(1).replace(",", ""))
+        unit = money.group(2).lower()
+        return f"{value * (1000 if unit.startswith('b') else 1):g}m"
+    if label.casefold() in _GENERIC:
+        return None
     return next((key for pattern, key in _EVENT_KEYS if pattern.search(label)), label.casefold())
+
+
+def _same_name(a: Found, b: Found) -> bool:
+    """Whether two statements may name one event: same type or amount, or either names
+    none, or one is a follow-up of the other ("The funding, which combines a €2.5
+    million grant with …" tells of the round stated before)."""
+    if not a.distinct_by_name:
+        return True
+    if FOLLOW_UP.match(a.sentence.text) or FOLLOW_UP.match(b.sentence.text):
+        return True
+    x, y = _event_key(a.event), _event_key(b.event)
+    return x is None or y is None or x == y
 
 
 def _same_event(a: Found, b: Found) -> bool:
@@ -58,7 +85,7 @@ def _same_event(a: Found, b: Found) -> bool:
         a.kind == b.kind
         and _same_authority(a.fields, b.fields)
         and _compatible(a.fields["date"], b.fields["date"])
-        and (not a.distinct_by_name or _event_key(a.event) == _event_key(b.event))
+        and _same_name(a, b)
     )
 
 

@@ -31,6 +31,7 @@ from service.engines.rules.triggers import (
     break_ends,
     clause_of,
     clauses,
+    inner_stops,
     status_of,
 )
 from service.modality import clause_kind
@@ -77,6 +78,14 @@ _PLURAL_VERB = re.compile(
 _UNNAMED_PRODUCT = re.compile(
     r"[’']s?\s+(?:[^\s.;]+\s+){0,5}?(?:therapy|cells?|drug|candidate|treatment|product)\b"
 )
+# "The drug", "the therapy": a product spoken of again, whose company the sentence before
+# names (not "it", which is the company as often).
+_THE_PRODUCT = re.compile(
+    r"\bthe (?:drug|therapy|treatment|product|medicine|candidate|vaccine|preparation|asset)\b",
+    re.I,
+)
+# An investor's name: never the company a product belongs to.
+_INVESTOR = re.compile(r"\b(?:Capital|Ventures|Partners|Fund|Investments?|Bank|Holdings)\b")
 # How far back the product "it" stands for is looked for, in sentences.
 ANAPHORA_SENTENCES = 4
 _AGENT = re.compile(r"^[^.;]{0,100}?\bby\s+(?:the\s+)?$")
@@ -96,7 +105,7 @@ _HOME_BEFORE = re.compile(
 )
 _HOME_AFTER = re.compile(r"-(?:based|headquartered)\b", re.IGNORECASE)
 _LAST_LINK = re.compile(r"\s(?:in|for|with)\s(?:patients with\s)?")
-_FOLLOW_UP = re.compile(
+FOLLOW_UP = re.compile(
     r"^(?:This|The|These)\s+(?:\w+\s+){0,2}(?:IND|application|trial|study|designation|approval|"
     r"funding|financing|grant|round|investment|deal|agreement|acquisition|licen[cs]e|"
     r"certificate|facility|site|plant|transaction|merger|purchase|award|approval)\b",
@@ -308,13 +317,15 @@ class ArticleReader:
     def _owner_before(self, index: int) -> str | None:
         """The organisation a sentence speaking of "the drug" or "it" refers to: the first
         one (not an authority) the nearest sentence before it names, in the same item."""
-        if index == 0 or not _PRODUCT_ANAPHOR.search(self.sentences[index].text):
+        if index == 0 or not _THE_PRODUCT.search(self.sentences[index].text):
             return None
         for back in range(index - 1, max(-1, index - 1 - ANAPHORA_SENTENCES), -1):
             if self.sections[back] != self.sections[index]:
                 return None
             for mention in self.entities.organisations_in(self.sentences[back].text):
-                if self.lexicon.authority(mention.text) is None:
+                if self.lexicon.authority(mention.text) is None and not _INVESTOR.search(
+                    mention.text
+                ):
                     return mention.text
         return None
 
@@ -417,7 +428,7 @@ class ArticleReader:
         found = _INDICATION.search(sentence, at)
         if found is None and index + 1 < len(self.sentences):
             following = self.sentences[index + 1].text
-            if _FOLLOW_UP.match(following):
+            if FOLLOW_UP.match(following):
                 found = _INDICATION.search(following, 0, EVIDENCE_MAX_CHARS)
         if found is None:
             found = _INDICATION.search(sentence)
@@ -439,7 +450,7 @@ class ArticleReader:
         found = date_near(sentence, at, self._dates_in(sentence), within=self._clause(sentence, at))
         if found is None and index + 1 < len(self.sentences):
             following = self.sentences[index + 1].text
-            if _FOLLOW_UP.match(following):
+            if FOLLOW_UP.match(following):
                 found = date_near(following, 0, self._dates_in(following))
         return found
 
@@ -465,11 +476,12 @@ class ArticleReader:
         text = sentence.text
         spans = clauses(text)
         matched: dict[str, dict[int, re.Match[str]]] = {}
+        scanned = inner_stops(text)
         for rules in self.lexicon.kinds_in(text.lower()):
             if rules.requires is not None and not rules.requires.search(text):
                 continue
             hedged = HEDGED if rules.negation_is_news else NOT_A_FACT
-            for match in rules.trigger.finditer(text):
+            for match in rules.trigger.finditer(scanned):
                 clause = clause_of(spans, match.start())
                 if clause in matched.get(rules.name, ()):
                     continue  # one statement of a kind per clause: its first trigger
@@ -517,7 +529,9 @@ class ArticleReader:
                 parties = self._coordinated(sentence.text, match.start()) or [
                     (organisation, product)
                 ]
-                window = sentence.text[max(0, match.start() - 60) : match.end() + 40]
+                lo, hi = self._clause(sentence.text, match.start())
+                window = sentence.text[max(lo, match.start() - 60) : min(hi, match.end() + 40)]
+                before = sentence.text[: match.start()]
                 found += [
                     Found(
                         kind,
@@ -526,7 +540,7 @@ class ArticleReader:
                         index,
                         {
                             "kind": kind,
-                            "status": status_of(window),
+                            "status": status_of(window, before),
                             "title": title(
                                 self.lexicon,
                                 self.entities,

@@ -14,6 +14,7 @@ from service.engines.rules.lexicon import remembered
 CLAUSE = re.compile(
     r",\s+(?:and|but|while|followed by|whereas)\b|;\s"
     r"|\s+and\s+(?=(?:is|are|was|were|has|have|had|will|now|then)\s)"
+    r"|\s+as\s+(?=(?:it|they|we|the company)\s)"
 )
 
 # Wording just before a trigger that makes the sentence a generality, a wish or a denial
@@ -55,11 +56,43 @@ PLANNED = re.compile(
 )
 
 
-def status_of(window: str) -> str:
-    """achieved, in_progress or planned, from the wording around a trigger."""
+# An intention at the head of a sentence governs the acts it lists ("The company intends
+# to use the funds to accelerate its trials and expand its facilities"), unless a verb of
+# what was done comes between.
+_INTENTION = re.compile(
+    r"\b(?:intends?|plans?|aims?|expects?|seeks?|hopes?|wants?)\s+to\b|\bwill\b", re.I
+)
+_DONE_BETWEEN = re.compile(r"\b(?:has|have|had|was|were|did)\b|\b(?-i:[a-z])\w*ed\s+(?!to\b)", re.I)
+
+
+# A stop inside a sentence is no sentence's end ("U.S. FDA", "Co., Ltd.", "Dr. Lee"): the
+# triggers' "[^.;]" spans read across it as the trigger scan sees it (a middle dot, the
+# same length, so offsets hold). Decimal points ("1.5") and a final stop stay.
+_INNER_STOP = re.compile(r"\.(?!\d)")
+_FINAL = re.compile(r"[\s.!?\"'\u201d\u2019)\]]*$")
+INNER_STOP = "\u00b7"
+
+
+@remembered
+def inner_stops(sentence: str) -> str:
+    """``sentence`` with its inner stops written as ``INNER_STOP`` (linear: the final
+    stops are found once)."""
+    end = _FINAL.search(sentence)
+    body = sentence[: end.start()] if end else sentence
+    if "." not in body:
+        return sentence
+    return _INNER_STOP.sub(INNER_STOP, body) + sentence[len(body) :]
+
+
+def status_of(window: str, before: str = "") -> str:
+    """achieved, in_progress or planned, from the wording around a trigger (``window``),
+    or an intention before it in its sentence (``before``) that governs it."""
     if IN_PROGRESS.search(window):
         return "in_progress"
     if PLANNED.search(window):
+        return "planned"
+    intentions = list(_INTENTION.finditer(before))
+    if intentions and not _DONE_BETWEEN.search(before, intentions[-1].end()):
         return "planned"
     return "achieved"
 
