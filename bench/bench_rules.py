@@ -25,7 +25,7 @@ import httpx
 from service.article import Article, prepare
 from service.engines.base import ArticleRequest
 from service.engines.rules import RulesEngine
-from service.engines.rules.lexicon import forget
+from service.engines.rules.memo import forget
 from service.ground import ground
 from tests.doubles.fake_openai import free_port
 from tests.doubles.processes import server_process

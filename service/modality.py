@@ -24,10 +24,12 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from service.cues import cued
+
 Kind = Literal["instruction", "supposition", "condition"]
 
 _START = r"^[\s\"'\u201c\u2018(\[*\u2022-]*"
-_INJECTION = re.compile(
+_INJECTION = cued(
     r"\b(?:ignore|disregard|forget|override)\b[^.;:!?]{0,40}?\b(?:instructions?|prompts?|"
     r"directions|rules|guidelines|context|text above|everything)\b|"
     r"\byou are (?:now )?(?:an? |the )?(?:ai|assistant|language model|chatbot|llm|model|gpt)\b|"
@@ -60,15 +62,15 @@ _CONDITIONING = (
     + _SUBJECT
     + r"[^,;]{0,60}?\bto)\b"
 )
-_INSTRUCTION_START = re.compile(_START + _IMPERATIVE, re.IGNORECASE)
-_SUPPOSITION_START = re.compile(_START + _SUPPOSING, re.IGNORECASE)
-_CLAUSE_OPENER = re.compile(
+_INSTRUCTION_START = cued(_START + _IMPERATIVE, re.IGNORECASE)
+_SUPPOSITION_START = cued(_START + _SUPPOSING, re.IGNORECASE)
+_CLAUSE_OPENER = cued(
     r"\s*(?:(?:and|but|or|so|then|yet)\s+)?(?:(?P<instruction>" + _IMPERATIVE + r")|"
     r"(?P<supposition>" + _SUPPOSING + r")|(?P<condition>" + _CONDITIONING + r"))",
     re.IGNORECASE,
 )
 # Where a clause may open: after ; : , ( a dash or an opening quote, or after "that".
-_CLAUSE_BREAK = re.compile(r"[;:,(\"\u201c]|\s[\u2014\u2013-]\s|\bthat\b", re.IGNORECASE)
+_CLAUSE_BREAK = cued(r"[;:,(\"\u201c]|\s[\u2014\u2013-]\s|\bthat\b", re.IGNORECASE)
 # How far back from a position its clause's opening is looked for.
 CLAUSE_WINDOW = 200
 

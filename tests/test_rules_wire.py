@@ -392,6 +392,7 @@ async def test_an_authorisation_stated_as_a_noun_phrase_is_an_approval() -> None
 def test_a_kinds_needed_words_never_hide_one_of_its_triggers() -> None:
     """The cheap word test before a kind's patterns: on every sentence of every article
     we hold, no pattern matches where the test said it could not."""
+    from service.cues import fold
     from service.engines.rules.lexicon import load_lexicon
     from service.engines.rules.sentences import split_sentences
 
@@ -401,13 +402,12 @@ def test_a_kinds_needed_words_never_hide_one_of_its_triggers() -> None:
     checked = 0
     for path in paths:
         for sentence in split_sentences(path.read_text(encoding="utf-8")):
-            lowered = sentence.text.lower()
-            # the one scan for every kind's words lets in exactly the kinds each test does
+            lowered = fold(sentence.text)
             let_in = {k.name for k in lexicon.kinds_in(lowered)}
-            assert let_in == {k.name for k in lexicon.kinds if k.may_be_in(lowered)}
             for kind in kinds:
                 if any(p.search(sentence.text) for p in kind.patterns):
                     assert kind.may_be_in(lowered), (kind.name, sentence.text)
+                    assert kind.name in let_in
                     checked += 1
     assert checked > 100
 

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from service.cues import cued
+
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -44,7 +46,7 @@ _ABSOLUTE = [
     re.compile(rf"\b{_MONTH},?\s+(?:of\s+)?{_YEAR}", re.I),
     re.compile(rf"(?<![\d.,$\u20ac\u00a3-])\b{_YEAR}"),
 ]
-_RELATIVE = re.compile(
+_RELATIVE = cued(
     r"\b(?P<word>today|yesterday|this year|last year|earlier this year|"
     r"on (?P<weekday>" + "|".join(_WEEKDAYS) + r"))\b",
     re.I,
@@ -52,7 +54,7 @@ _RELATIVE = re.compile(
 
 
 # A date right after these is a deadline set for the future, not when a milestone happened.
-_DEADLINE = re.compile(
+_DEADLINE = cued(
     r"(?:PDUFA|target action|action|goal|decision)\s+(?:target\s+)?(?:action\s+)?date\s+"
     r"(?:of|is|set for|on)?\s*$",
     re.I,
@@ -68,8 +70,14 @@ class FoundDate:
     end: int
 
 
+# Every absolute date holds a year: a sentence without one is not searched for them.
+_A_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
 def _absolute(sentence: str) -> list[FoundDate]:
     found: list[FoundDate] = []
+    if not _A_YEAR.search(sentence):
+        return found
     taken: list[tuple[int, int]] = []
     for pattern in _ABSOLUTE:
         for match in pattern.finditer(sentence):

@@ -35,8 +35,9 @@ RULES_VERSION = "rules/v1"
 _CODE = Path(__file__).resolve().parent
 _SERVICE = _CODE.parent.parent
 # Outside this folder, what the rules' behaviour also depends on: the language checks
-# (modality) and the text as the reader sees it and quotes are found in it.
-_SHARED_CODE = ("modality.py", "invisible.py", "align.py")
+# (modality), the text as the reader sees it and quotes are found in it, and the cues
+# its patterns are searched by.
+_SHARED_CODE = ("modality.py", "invisible.py", "align.py", "cues.py")
 
 
 @cache

@@ -17,7 +17,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from service.engines.rules.lexicon import Lexicon, Mention, NameSet, remembered
+from service.cues import cued, fold
+from service.engines.rules.lexicon import Lexicon
+from service.engines.rules.memo import remembered
+from service.engines.rules.names import Mention, NameSet
 from service.engines.rules.sentences import Sentence, is_chrome
 
 LEGAL_SUFFIXES = frozenset(
@@ -96,17 +99,36 @@ DOMAIN_TERMS = frozenset(
     TYO TSE KOSDAQ KOSPI SGX BSE NSE SIX FRA XETRA AMEX TWSE NEJM JAMA
     PBS FDA's EMA's MSC MSCs TIL TILs ADC ADCs SOC FIH MoU MOU NRDL""".split()
 )
-PERSON_TITLES = re.compile(
+PERSON_TITLES = cued(
     r"^,\s+(?:[\w'’.&-]+\s+){0,6}?(?:CEO|CFO|COO|CSO|CMO|CTO|President|president|Vice|vice|"
     r"Chairman|chairman|Founder|founder|professor|Professor|dean|Dean|rector|Rector|director|"
     r"Director|head|Head|chief|Chief|officer|Officer|manager|Manager|Chair|chair|partner|"
     r"Partner|senior|Senior|executive|Executive|scientist|researcher|analyst|spokesperson)\b"
 )
-SPEECH_BEFORE = re.compile(
-    r"(?:said|says|stated|according to|by:?|Dr\.|Prof\.|Mr\.|Ms\.|Mrs\.)\s*$", re.I
+# What ends the words before a person's name: "said", "according to", "by", "Dr.".
+_SPEECH_BEFORE = (
+    "said",
+    "says",
+    "stated",
+    "according to",
+    "by",
+    "by:",
+    "dr.",
+    "prof.",
+    "mr.",
+    "ms.",
+    "mrs.",
 )
-SPEECH_AFTER = re.compile(r"^\s+(?:said|says|stated|added|noted|explained)\b")
-INTRODUCED = re.compile(
+
+
+def speech_before(before: str) -> bool:
+    """Whether ``before`` (the words before a name) ends in a word of speech or a
+    title, spaces after it aside (a test at the end: no search along the words)."""
+    return fold(before.rstrip()).endswith(_SPEECH_BEFORE)
+
+
+SPEECH_AFTER = cued(r"^\s+(?:said|says|stated|added|noted|explained)\b")
+INTRODUCED = cued(
     r"^(?:,\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,6}?(?:company|firm|biotech|biotechnology company|"
     r"developer|manufacturer|subsidiary|startup|start-up|spin-out|organi[sz]ation|provider|"
     r"leader)\b|,\s+(?:a\s+)?part of\b|"
@@ -116,7 +138,7 @@ INTRODUCED = re.compile(
 # A name opening a sentence, then an act ("Arcadia Cell Manufacturing on Wednesday broke
 # ground", "Orlena has signed"): the sentence's subject. Speech verbs are left out: "Anna
 # Berg said" is a person as often.
-ACTS_AFTER = re.compile(
+ACTS_AFTER = cued(
     r",?\s+(?:(?:on|last|this)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
     r"Sunday|week)\s+|today\s+|yesterday\s+)?(?:has\s+|have\s+|had\s+)?"
     r"(?!(?:stated|added|noted|explained|commented|remarked|quoted|based|located|founded)\b)"
@@ -124,17 +146,17 @@ ACTS_AFTER = re.compile(
     r"signs|breaks|launches|completes|announces|reports|enters|gains|closes)\b"
 )
 # "Milan-based Tessera Cell Therapy": only organisations are "based" somewhere.
-LOCATED = re.compile(r"(?<![\w-])[A-Z][\w\u00c0-\u024f.]*-(?:based|headquartered)\s+$")
-PART_OF = re.compile(r"(?:a part of|subsidiary of|division of|unit of|owned by)\s+$", re.I)
-LIST_INTRO = re.compile(
+LOCATED = cued(r"(?<![\w-])[A-Z][\w\u00c0-\u024f.]*-(?:based|headquartered)\s+$")
+PART_OF = cued(r"(?:a part of|subsidiary of|division of|unit of|owned by)\s+$", re.I)
+LIST_INTRO = cued(
     r"(?:organi[sz]ations|companies|partners|firms|members|stakeholders|actors|players|"
     r"investors|sponsors|developers)\s+(?:such as|including|like|namely)\s+"
     r"(?P<items>[^.;:]+?)(?=\s+as well as\b|[.;:]|$)",
     re.I,
 )
-_LIST_WORDS = re.compile(r"such as|including|like|namely", re.I)
-_LIST_SEPARATOR = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
-_ACRONYM_DEFINED = re.compile(
+_LIST_WORDS = cued(r"such as|including|like|namely", re.I)
+_LIST_SEPARATOR = cued(r",\s*(?:and\s+)?|\s+and\s+")
+_ACRONYM_DEFINED = cued(
     r"(?P<long>(?:[A-Z][\w-]*\s+(?:(?:of|and|for|&)\s+)?){1,8})\((?P<short>[A-Z]{2,6})\)"
 )
 
@@ -159,33 +181,29 @@ _SUFFIX_AFTER_COMMA = (
     r"(?:,\s+(?:Inc\.|Inc\b|Ltd\.|LLC|Co\.|Corp\.|plc|PLC|AG|AB|S\.A\.|N\.V\.|B\.V\.))"
 )
 # A name may follow "--" or "—" ("BUSINESS WIRE)--Apexa"), not a hyphenated word's head.
-CHUNK = re.compile(
-    rf"(?<!\w)(?<!\w-){_TOKEN}(?:(?:\s+{_CONNECTOR})?\s+{_TOKEN})*{_SUFFIX_AFTER_COMMA}?"
-)
+CHUNK = cued(rf"(?<!\w)(?<!\w-){_TOKEN}(?:(?:\s+{_CONNECTOR})?\s+{_TOKEN})*{_SUFFIX_AFTER_COMMA}?")
 # A product code in its usual shapes: IMC001, XH19CART (letters and digits run
 # together), TG-204, HB-NK07, DJ-TIL2 (a hyphen, letters, digits), JNJ-68284528.
-_CODE = re.compile(
+_CODE = cued(
     r"(?<![\w-])(?:\d?[A-Z]{1,6}\d{2,6}(?:[A-Z]{1,6}\d{0,3})?"
     r"|\d?[A-Z]{2,6}-(?:[A-Z]{0,4}\d{1,8}|\d{1,6}[A-Z]{1,4}))[A-Za-z]?(?![\w-]|\.\d)"
 )
 _INN_WORD = r"[A-Za-z]{3,}(?:cel|leucel|temcel|gene|vec|parvovec|repvec|cabtagene|ogene|plasmid)"
 # One or two INN words: "ilixadencel", "etravogene zelparvovec", "sipuleucel-T"; the short
 # forms of a cell therapy's INN: "relma-cel", "tab-cel", "pz-cel".
-_INN = re.compile(
-    rf"(?<![\w-])(?:{_INN_WORD}(?:\s+{_INN_WORD})?(?:-[TL])?|[a-z]{{2,6}}-cel)(?![\w-])"
-)
+_INN = cued(rf"(?<![\w-])(?:{_INN_WORD}(?:\s+{_INN_WORD})?(?:-[TL])?|[a-z]{{2,6}}-cel)(?![\w-])")
 _INN_EXCLUDED = frozenset({"transgene", "oncogene", "antigene", "exogene", "endogene", "parcel"})
 # A capitalised word of one INN-like word ending in -gene is a company as often as not
 # ("Neurogene", "Pregene"): a gene therapy's INN has two words ("onasemnogene abeparvovec").
-_COMPANY_LIKE_INN = re.compile(r"^[A-Z][a-z]+gene$")
+_COMPANY_LIKE_INN = cued(r"^[A-Z][a-z]+gene$")
 # A brand marked as one: "Kymriah®", "Vyjuvek™" (not "CGTLive®'s", a publication).
-_MARKED_BRAND = re.compile(
+_MARKED_BRAND = cued(
     r"(?<![\w-])(?P<name>[A-Z][A-Za-z0-9-]{2,})\s?[®™](?![’']s|\s+(?:platform|technology|"
     r"system|device|software|process|assay|kit)s?\b)"
 )
 # Names given as a product: "The treatment, Casgevy, ...", "its therapy, Lumivo (...)",
 # "sold under the Stemirac brand", "marketed as Cartova", "the brand name Oravex".
-_NAMED_PRODUCT = re.compile(
+_NAMED_PRODUCT = cued(
     r"\b(?:[Tt]he|[Ii]ts|[Tt]heir|[Oo]ur)\s+(?:[\w-]+\s+){0,3}?(?:treatment|therapy|drug|"
     r"medicine|product|candidate|vaccine|implant),\s+(?P<a>[A-Z][A-Za-z0-9-]{2,})(?=\s*[,(]|\s+is\b)"
     r"|\bunder the (?P<b>[A-Z][A-Za-z0-9-]{2,}) brand\b"
@@ -194,7 +212,7 @@ _NAMED_PRODUCT = re.compile(
     r"|\b(?:brand|trade) name,?\s+(?P<e>[A-Z][A-Za-z0-9-]{2,})"
 )
 # A name before a modality: "its Vireon cell therapy", "Kestrel's NovaCart CAR-T therapy".
-_THERAPY_NAMED = re.compile(
+_THERAPY_NAMED = cued(
     r"(?:\b(?:its|the|their|our)|[’']s?)\s+(?P<name>[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9-]*|"
     r"[A-Z][a-z]{3,}[A-Za-z0-9]*)\s+(?:(?:autologous|allogeneic|investigational|stem)\s+)?"
     r"(?:cell|gene|CAR[- ]?T(?: cell)?|cellular|stem cell)\s+(?:therap|immunotherap|product)"
@@ -202,40 +220,40 @@ _THERAPY_NAMED = re.compile(
     r"start-?up|business|sector|field|space|research|centre|center|program))"
 )
 # A code of letters only before the modality it names: "the VRX CAR-T trial".
-_CODE_BEFORE_MODALITY = re.compile(r"(?<![(\w-])(?P<code>[A-Z]{3,6})\s+CAR[- ]?T\b")
+_CODE_BEFORE_MODALITY = cued(r"(?<![(\w-])(?P<code>[A-Z]{3,6})\s+CAR[- ]?T\b")
 # What a mark of a platform, a device or a tool stands after ("platforms such as Helix®").
-_NOT_A_THERAPY_BEFORE = re.compile(
+_NOT_A_THERAPY_BEFORE = cued(
     r"\b(?:platforms?|technolog\w*|systems?|devices?|software|tools?|kits?|assays?|"
     r"instruments?|media|reagents?|process(?:es)?)\b[^.;]{0,60}$",
     re.I,
 )
 # The subject or object of an approval: "Lumivo was approved", "approval of Cartova",
 # "the agency approved Oravex": a name an approval falls on is a product.
-_APPROVED_NAME = re.compile(
+_APPROVED_NAME = cued(
     r"(?<![\w-])(?P<a>[A-Z][a-z]{3,}[A-Za-z0-9-]*)(?:\s?[®™])?\s+(?:was|has been|had been|"
     r"were|have been)\s+(?:\w+\s+)?(?:approved|authori[sz]ed|licensed|cleared)\b"
     r"|\b(?:approv(?:ed|es|al of)|authori[sz](?:ed|es|ation of))\s+(?P<b>[A-Z][a-z]{3,}"
     r"[A-Za-z0-9-]*)\b(?![’'-]|\s+[A-Z0-9])"
 )
 # A capitalised word ends the name before it ("Bharat CellWorks was approved").
-_NAME_BEFORE = re.compile(r"[A-Z][\w&.-]*\s+$")
-_PRODUCT_INTRO = re.compile(
+_NAME_BEFORE = cued(r"[A-Z][\w&.-]*\s+$")
+_PRODUCT_INTRO = cued(
     r"(?:product candidate|lead candidate|lead product|therapy|candidate|product),?\s+"
     r"(?P<name>[A-Z][\w-]{2,}(?:\s+[A-Z][\w-]+)?)(?=[,.(]|\s+(?:is|has|was|for|in)\b)"
 )
 # "Hemavec (etravogene zelparvovec)": a brand name introduced with its INN.
-_BRAND_WITH_INN = re.compile(
-    rf"(?P<brand>[A-Z][a-z]\w{{2,}})\s?[®™]?\s+\((?P<inn>{_INN_WORD}(?:\s+{_INN_WORD})?)[),;]"
+_BRAND_WITH_INN = cued(
+    rf"(?<![\w-])(?P<brand>[A-Z][a-z]\w{{2,}})\s?[®™]?\s+\((?P<inn>{_INN_WORD}(?:\s+{_INN_WORD})?)[),;]"
 )
 # "axicabtagene ciloleucel (Yescarta, Kite)": an INN, then its brand.
-_INN_WITH_BRAND = re.compile(
-    rf"(?P<inn>{_INN_WORD}(?:\s+{_INN_WORD})?)\s+\((?P<brand>[A-Z][a-z]\w{{2,}})\s?[®™]?[),;]",
+_INN_WITH_BRAND = cued(
+    rf"(?<![\w-])(?P<inn>{_INN_WORD}(?:\s+{_INN_WORD})?)\s+\((?P<brand>[A-Z][a-z]\w{{2,}})\s?[®™]?[),;]",
     re.I,
 )
 # "RN-iCM, an iPS cell-derived cardiomyocyte sheet": a name glossed as a therapy.
 # "Lumigene, its lentiviral gene therapy", "HeartLayer, an autologous … sheet": a name
 # (hyphenated, CamelCase, or one capitalised word) glossed as a therapy.
-_APPOSITIVE_PRODUCT = re.compile(
+_APPOSITIVE_PRODUCT = cued(
     r"(?<![\w-])(?P<name>[A-Z][A-Za-z]*-[A-Za-z0-9-]+|[A-Z]+[a-z]+[A-Z]\w*|[A-Z][a-z]{3,})"
     r",\s+(?:an?|its)\s+"
     r"(?:(?!company|firm|developer|biotech|maker|group|start-?up|manufacturer|university|"
@@ -244,11 +262,11 @@ _APPOSITIVE_PRODUCT = re.compile(
 )
 # "trial of SRX-MSC", "data of OST-Cart": a code of letters only is a product only where
 # a product stands (after "of", "candidate", "therapy" …): alone it is as often a term.
-_LETTER_CODE = re.compile(
+_LETTER_CODE = cued(
     r"\b(?:of|candidate|product|therapy|evaluating|investigating|dosing|trial|study)\s+"
     r"(?P<code>(?P<head>[A-Z]{2,5})-(?:[A-Z]{2,6}|[A-Z][a-z]{2,6}))(?![\w-])"
 )
-_EXCLUDED_CODES = re.compile(
+_EXCLUDED_CODES = cued(
     r"^(?:COVID-?19|SARS|IL-?\d+|ISO\d+|H\d+N\d+|Q[1-4]\d+|PD-?L?1|CTLA-?4|HER-?2|FY\d+|"
     r"MIA\d*|GMP\d*|ISO-\d+|CAR-?\d+|TIL-?\d*|CD\d+|HLA-\w+|NY-ESO-1|MAGE-A\d|"
     r"(?:USD|EUR|GBP|CHF|SEK|DKK|NOK|JPY|CNY|RMB|KRW|INR|AUD|CAD|HKD|SGD)\d[\d.,]*[MBK]?)$",
@@ -402,14 +420,14 @@ def short_forms(name: str) -> list[str]:
 
 
 _CONNECTORS = frozenset({"of", "for", "and", "&", "the", "de", "del", "der", "du", "la", "le", "y"})
-_POSSESSIVE_END = re.compile(r"[’']s$")
-_POSSESSIVE = re.compile(r"(?<=\w)[’']s\s+")
-_AND = re.compile(r"\s+(?:and|&)\s+")
+_POSSESSIVE_END = cued(r"[’']s$")
+_POSSESSIVE = cued(r"(?<=\w)[’']s\s+")
+_AND = cued(r"\s+(?:and|&)\s+")
 
 
-_TRIAL_AFTER = re.compile(r"\s+(?:study|trial|programme|program|cohort|registry)\b", re.I)
+_TRIAL_AFTER = cued(r"\s+(?:study|trial|programme|program|cohort|registry)\b", re.I)
 # What stands before a place: "in Quebec", "across Europe".
-_PLACE_BEFORE = re.compile(r"\b(?:in|at|from|across|throughout|near|outside)\s+(?:the\s+)?$")
+_PLACE_BEFORE = cued(r"\b(?:in|at|from|across|throughout|near|outside)\s+(?:the\s+)?$")
 # News wires and agencies, named in datelines and credits: never the news' organisation.
 _WIRES = frozenset(
     " ".join(name.split())
@@ -419,15 +437,15 @@ _WIRES = frozenset(
     france-presse|bloomberg|dow jones|ians|ani|business standard""".split("|")
 )
 # One word ending in a lower-case part is biology, not a name: "B-cell", "CD19-directed".
-_LOWER_AFTER_HYPHEN = re.compile(r"-[a-z]+$")
+_LOWER_AFTER_HYPHEN = cued(r"-[a-z]+$")
 # A stock ticker as wires print it: "RCKT.O", "7203.T".
-_TICKER = re.compile(r"[A-Z0-9]{1,6}\.[A-Z]{1,2}")
+_TICKER = cued(r"[A-Z0-9]{1,6}\.[A-Z]{1,2}")
 # A name that ends with one of these is a law or a document, not an organisation.
 _DOCUMENT_WORDS = frozenset(
     "Regulation Regulations Directive Act Law Guideline Guidelines Guidance Rule Rules Report "
     "Program Programme Scheme Plan Strategy Framework Journal".split()
 )
-_EPONYM = re.compile(r"[’']s\s+(?:" + "|".join(sorted(_DISEASE_WORDS)) + r")\b")
+_EPONYM = cued(r"[’']s\s+(?:" + "|".join(sorted(_DISEASE_WORDS)) + r")\b")
 # Capitalised words that open sentences, and also names: "Cell Therapies Pty Ltd",
 # "Gene Therapy Catapult" (kept before an institution word).
 _NAME_HEADS_TOO = frozenset("Cell Gene Advanced Clinical Medical".split())
@@ -467,7 +485,13 @@ def _pieces(match: re.Match[str]) -> list[tuple[int, str]]:
     """A run split at possessives ("Canada’s CCRM") and at "and" between two names
     (one with "and" inside stays whole, up to ``MAX_ANDS_IN_NAME`` of them)."""
     pieces = [(match.start(), match.group())]
-    for splitter in (_POSSESSIVE, _AND):
+    run = pieces[0][1]
+    splitters = [
+        splitter
+        for splitter, sign in ((_POSSESSIVE, ("'s", "’s")), (_AND, ("and", "&")))
+        if any(s in run for s in sign)  # a run without one is not split by it
+    ]
+    for splitter in splitters:
         split: list[tuple[int, str]] = []
         for offset, raw in pieces:
             cut = 0
@@ -490,7 +514,7 @@ def _pieces(match: re.Match[str]) -> list[tuple[int, str]]:
 
 
 # A legal form ends a name: "Kyoto Gene K.K. for KG-9" is "Kyoto Gene K.K." and a code.
-_LEGAL_END = re.compile(
+_LEGAL_END = cued(
     r"(?<=\s)(?:"
     + "|".join(re.escape(s) for s in sorted(LEGAL_SUFFIXES, key=len, reverse=True))
     + rf")(?P<cut>\s+{_CONNECTOR}\s+)"
@@ -498,6 +522,8 @@ _LEGAL_END = re.compile(
 
 
 def _cut_after_legal_form(offset: int, raw: str) -> list[tuple[int, str]]:
+    if len(raw.split()) < 3:
+        return [(offset, raw)]  # a word, a legal form, a connector: three words at least
     pieces = []
     start = 0
     for found in _LEGAL_END.finditer(raw):
@@ -553,7 +579,7 @@ def is_person(sentence: str, mention: Mention) -> bool:
         return False
     before = sentence[max(0, mention.start - CONTEXT_CHARS) : mention.start]
     after = sentence[mention.end : mention.end + CONTEXT_CHARS]
-    if PERSON_TITLES.match(after) or SPEECH_BEFORE.search(before):
+    if PERSON_TITLES.match(after) or speech_before(before):
         return True
     if LOCATED.search(before):
         return False
@@ -584,7 +610,7 @@ def is_excluded(name: str, lexicon: Lexicon, products: set[str]) -> bool:
     )
 
 
-_INSIDE = re.compile(r"[a-z,]\s+([A-Z][\w'’&-]*)")
+_INSIDE = cued(r"[a-z,]\s+([A-Z][\w'’&-]*)")
 
 
 def _acting_subject(sentence: str, mention: Mention, inside: Callable[[], set[str]]) -> bool:
@@ -626,13 +652,13 @@ class _Found:
 
 # Cheap tests before the product patterns, on a sentence in lower case: a sentence
 # holding none of a pattern's words is not searched with it.
-_DIGIT = re.compile(r"\d")
-_THERAPY_WORDS = re.compile(
+_DIGIT = cued(r"\d")
+_THERAPY_WORDS = cued(
     r"therap|product|candidate|vaccine|sheet|implant|treatment|medicine|drug|preparation"
 )
-_BRAND_WORDS = re.compile(r"brand|name|marketed|sold ")
-_APPROVAL_WORDS = re.compile(r"approv|authori|licens|cleared")
-_INN_ENDINGS = re.compile(r"cel\b|cel-|gene\b|vec\b|plasmid|cabtagene")
+_BRAND_WORDS = cued(r"brand|name|marketed|sold ")
+_APPROVAL_WORDS = cued(r"approv|authori|licens|cleared")
+_INN_ENDINGS = cued(r"cel\b|cel-|gene\b|vec\b|plasmid|cabtagene")
 
 
 def _could_be_brand(name: str, lexicon: Lexicon) -> bool:

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import json
 import re
-import weakref
-from bisect import bisect_left
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from string import Template
-from typing import Any, TypeVar
+from typing import Any
 
+from service.cues import Alternatives, Cued, cued
+from service.engines.rules.names import (
+    Mention,
+    NameSet,
+    alternatives,
+    is_short_name,
+    name_pattern,
+    non_overlapping,
+    trie,
+)
 from service.identity import content_digest
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -35,8 +42,9 @@ class KindRules:
 
     name: str
     patterns: tuple[re.Pattern[str], ...]
-    # The patterns as one (any of them, the leftmost match first): what the reader scans.
-    trigger: re.Pattern[str]
+    # The patterns as one (any of them, the leftmost match first): what the reader scans,
+    # each pattern only where its cues stand.
+    trigger: Alternatives
     requires: re.Pattern[str] | None  # taken only from a sentence that also matches this
     not_in_match: re.Pattern[str] | None  # not where this matches the trigger and before it
     supersedes: frozenset[str]  # kinds not taken from a sentence where this one matched
@@ -63,149 +71,10 @@ class KindRules:
     # The kind a milestone of this kind is when its authority is an HTA body.
     by_hta: str | None = None
 
-    def may_be_in(self, lowered: str) -> bool:
-        """Whether a sentence (lower-cased) can hold a trigger of this kind: one scan
-        for any of its needed words (``_needed``)."""
-        return not self.needs or _needed(self.needs).search(lowered) is not None
-
-
-@lru_cache(maxsize=64)
-def _needed(words: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(w) for w in words))
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """Where a known name stands in a text."""
-
-    start: int
-    end: int
-    text: str
-
-
-def _is_short_name(name: str) -> bool:
-    # Acronyms and one-word coined names are matched case-sensitively ("CAT" is not "cat").
-    return " " not in name and not name.islower()
-
-
-_END = ""  # a trie key marking where a name ends
-
-
-def _trie(names: list[str], fold: bool) -> dict[str, Any]:
-    root: dict[str, Any] = {}
-    for name in names:
-        key = name.lower() if fold and len(name.lower()) == len(name) else name
-        node = root
-        for ch in key:
-            node = node.setdefault(ch, {})
-        node[_END] = {}
-    return root
-
-
-def _alternatives(node: dict[str, Any]) -> str:
-    """The regex of a trie node: each branch with its single-child chain as one literal;
-    where a name may also end here, the longer names are tried first."""
-    branches = []
-    for ch, child in node.items():
-        if ch == _END:
-            continue
-        chain = ch
-        while len(child) == 1 and _END not in child:
-            ((following, child),) = child.items()
-            chain += following
-        branches.append(re.escape(chain) + _alternatives(child))
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    return f"(?:{body})?" if _END in node else body
-
-
-def name_pattern(names: list[str], ignore_case: bool) -> re.Pattern[str] | None:
-    """One regex matching any of ``names`` as whole words, the longest where several
-    match. Built as a trie (common prefixes once), so its cost at a position does not
-    grow with the number of names."""
-    if not names:
-        return None
-    body = _alternatives(_trie(sorted(set(names)), ignore_case))
-    # The names' first characters, tested first: most positions start none (a cheap
-    # character-set test before the lookbehind and the trie).
-    firsts = {n[0] for n in names} | ({n[0].swapcase() for n in names} if ignore_case else set())
-    first = "".join(sorted(re.escape(c) for c in firsts))
-    return re.compile(
-        rf"(?=[{first}])(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE if ignore_case else 0
-    )
-
-
-def _non_overlapping(found: list[Mention]) -> list[Mention]:
-    """The longest mentions first (then the earliest), each kept if it overlaps none
-    kept before it; in order of position. (Kept mentions never overlap, so their starts
-    and ends sort alike and the neighbours found by bisection are the only candidates.)"""
-    starts: list[int] = []
-    kept: list[Mention] = []
-    for m in sorted(found, key=lambda m: (-(m.end - m.start), m.start)):
-        at = bisect_left(starts, m.start)
-        if at > 0 and kept[at - 1].end > m.start:
-            continue
-        if at < len(kept) and kept[at].start < m.end:
-            continue
-        starts.insert(at, m.start)
-        kept.insert(at, m)
-    return kept
-
-
-# What a name set keeps of the texts it searched: this many, each at most this long.
-FIND_CACHE_SIZE = 2048
-FIND_CACHE_TEXT_CHARS = 2000
-
-_T = TypeVar("_T")
-_MEMOS: list[Callable[[], None]] = []
-_NAME_SETS: weakref.WeakSet[NameSet] = weakref.WeakSet()
-
-
-def remembered(function: Callable[[str], _T]) -> Callable[[str], _T]:
-    """A function of a sentence whose recent results are kept (several readers ask the
-    same of one sentence), and forgotten by ``forget``."""
-    kept = lru_cache(maxsize=4096)(function)
-    _MEMOS.append(kept.cache_clear)
-    return kept
-
-
-def forget() -> None:
-    """Forget every kept result: what a benchmark calls between articles, so that one
-    article's sentences are not found ready for the next (the same text read twice)."""
-    for clear in _MEMOS:
-        clear()
-    for names in list(_NAME_SETS):
-        names._found.clear()
-
-
-class NameSet:
-    """Finds any of a set of names in text: short names by case, long names without
-    (``exact``: which names are matched by case, if not the short ones)."""
-
-    def __init__(self, names: list[str], exact: Callable[[str], bool] | None = None) -> None:
-        by_case = exact or _is_short_name
-        self._exact = name_pattern([n for n in names if by_case(n)], ignore_case=False)
-        self._folded = name_pattern([n for n in names if not by_case(n)], ignore_case=True)
-        # The same sentence is looked up by several readers (entities, who, titles): its
-        # mentions are kept, for the most recent texts only (memory stays bounded).
-        self._found: dict[str, list[Mention]] = {}
-        _NAME_SETS.add(self)
-
-    def find(self, text: str) -> list[Mention]:
-        known = self._found.get(text)
-        if known is not None:
-            return list(known)
-        found = []
-        for pattern in (self._exact, self._folded):
-            if pattern is not None:
-                found += [Mention(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
-        found = _non_overlapping(found)
-        if len(text) <= FIND_CACHE_TEXT_CHARS:
-            if len(self._found) >= FIND_CACHE_SIZE:
-                self._found.clear()
-            self._found[text] = found
-        return list(found)
+    def may_be_in(self, folded: str) -> bool:
+        """Whether a sentence (``cues.fold``-ed) can hold a trigger of this kind: one of
+        its needed words stands in it."""
+        return not self.needs or any(map(folded.__contains__, self.needs))
 
 
 class Lexicon:
@@ -218,13 +87,13 @@ class Lexicon:
         places: dict[str, str],
         cities: dict[str, str | None],
         demonyms: dict[str, str | None],
-        modalities: list[tuple[str, re.Pattern[str]]],
-        target_pattern: re.Pattern[str],
+        modalities: list[tuple[str, Cued]],
+        target_pattern: Cued,
         kinds: dict[str, Any],
         products: list[list[str]] | None = None,
         organisations: list[str] | None = None,
-        advanced_therapy: re.Pattern[str] | None = None,
-        other_medicines: re.Pattern[str] | None = None,
+        advanced_therapy: Cued | None = None,
+        other_medicines: Cued | None = None,
     ) -> None:
         self.digest = digest  # of the word lists' files: part of the rules engine's version
         self.authorities = tuple(authorities)
@@ -242,14 +111,6 @@ class Lexicon:
         self._targets = target_pattern
         self.kinds = tuple(_kind_rules(kinds, {"authority": self.authority_fragment()}))
         self._kind_by_name = {k.name: k for k in self.kinds}
-        # Every kind's needed words in one scan: a word found, and each needed word it
-        # begins with, let in the kinds that need them (``kinds_in``).
-        needles = sorted({w for k in self.kinds for w in k.needs})
-        self._needles = re.compile(f"(?=({_alternatives(_trie(needles, fold=False))}))")
-        self._needed_by = {
-            word: frozenset(k.name for k in self.kinds for need in k.needs if word.startswith(need))
-            for word in needles
-        }
         self.supersedes = {k.name: k.supersedes for k in self.kinds}
         self.product_kinds = frozenset(k.name for k in self.kinds if k.about_a_product)
         names = [n for group in products or [] for n in group]
@@ -261,13 +122,11 @@ class Lexicon:
         self._advanced_therapy = advanced_therapy
         self._other_medicines = other_medicines
 
-    def kinds_in(self, lowered: str) -> list[KindRules]:
-        """The kinds a sentence (lower-cased) may state, in the rules' order: those with
-        one of their needed words in it (one scan for all), and those needing none."""
-        wanted: set[str] = set()
-        for match in self._needles.finditer(lowered):
-            wanted |= self._needed_by[match.group(1)]
-        return [k for k in self.kinds if k.name in wanted or not k.needs]
+    def kinds_in(self, folded: str) -> list[KindRules]:
+        """The kinds a sentence (``cues.fold``-ed) may state, in the rules' order: those
+        with one of their needed words in it, and those needing none."""
+        holding = folded.__contains__
+        return [k for k in self.kinds if not k.needs or any(map(holding, k.needs))]
 
     def kind(self, name: str) -> KindRules | None:
         """How the rules find the kind ``name``, if they do."""
@@ -304,14 +163,14 @@ class Lexicon:
         if not _DESCRIBED_NEEDS.search(text):
             return found
         described = [Mention(m.start(), m.end(), m.group()) for m in self._described.finditer(text)]
-        return _non_overlapping(found + described) if described else found
+        return non_overlapping(found + described) if described else found
 
     def authority_fragment(self) -> str:
         """A regular expression matching any authority's name or description: the
         ``${authority}`` of the trigger patterns (short names by case)."""
         names = [n for a in self.authorities for n in a.names]
-        exact = name_pattern([n for n in names if _is_short_name(n)], ignore_case=False)
-        folded = name_pattern([n for n in names if not _is_short_name(n)], ignore_case=True)
+        exact = name_pattern([n for n in names if is_short_name(n)], ignore_case=False)
+        folded = name_pattern([n for n in names if not is_short_name(n)], ignore_case=True)
         parts = [f"(?-i:{exact.pattern})"] if exact else []
         parts += [folded.pattern] if folded else []
         parts.append(re.sub(r"\(\?P<\w+>", "(?:", self._described.pattern))
@@ -379,25 +238,25 @@ _DESCRIBED_HEAD = (
 
 
 # The last words of every description: a text holding none describes no regulator.
-_DESCRIBED_NEEDS = re.compile(
-    r"regulat|watchdog|ministry|authorit|agency|administration", re.IGNORECASE
-)
+_DESCRIBED_NEEDS = cued(r"regulat|watchdog|ministry|authorit|agency|administration", re.IGNORECASE)
 
 
 def _described_pattern(places: list[str]) -> re.Pattern[str]:
-    where = _alternatives(_trie(sorted(set(places)), fold=False))
+    where = alternatives(trie(sorted(set(places)), fold=False))
+    # The places' first letters tested first: most positions open no place's name.
+    firsts = "".join(sorted(re.escape(c) for c in {p[0] for p in places}))
     return re.compile(
-        rf"(?:(?P<where>(?-i:{where}))(?:[’']s)?\s+|\b(?:the\s+)?(?:country|nation)[’']s\s+|\b)"
+        rf"(?:(?P<where>(?-i:(?=[{firsts}]){where}))(?:[’']s)?\s+|\b(?:the\s+)?(?:country|nation)[’']s\s+|\b)"
         rf"(?P<head>{_DESCRIBED_HEAD})\b",
         re.IGNORECASE,
     )
 
 
 # "FDA", "BfArM", "ARPA-H", "NoMA": at least two capitals, no space.
-_ACRONYM = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z-]{1,7}")
+_ACRONYM = cued(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z-]{1,7}")
 # Acronyms said as words take no article: "recommended by NICE", not "by the NICE".
 _SAID_AS_WORDS = frozenset({"NICE", "ANVISA", "INFARMED", "AMED"})
-_INSTITUTION_NOUN = re.compile(
+_INSTITUTION_NOUN = cued(
     r"\b(?:Agency|Administration|Commission|Ministry|Committee|Authority|Institute|Council|"
     r"Office|Organi[sz]ation|Center|Centre|Board|Bank|Foundation|Initiative|Trust)\b"
 )
@@ -437,14 +296,14 @@ def _parsed(raw: tuple[bytes, ...]) -> Lexicon:
         cities=dict(places["cities"]),
         demonyms=dict(places["demonyms"]),
         modalities=[
-            (name, re.compile(pattern, re.IGNORECASE)) for name, pattern in biology["modalities"]
+            (name, cued(pattern, re.IGNORECASE)) for name, pattern in biology["modalities"]
         ],
-        target_pattern=re.compile(rf"(?<![\w.])(?:{targets})(?![\w])"),
+        target_pattern=cued(rf"(?<![\w.])(?:{targets})(?![\w])"),
         kinds=kinds,
         products=products["products"],
         organisations=organisations["organisations"],
-        advanced_therapy=re.compile(biology["advanced_therapy"], re.IGNORECASE),
-        other_medicines=re.compile(biology["other_medicines"], re.IGNORECASE),
+        advanced_therapy=cued(biology["advanced_therapy"], re.IGNORECASE),
+        other_medicines=cued(biology["other_medicines"], re.IGNORECASE),
     )
 
 
@@ -458,7 +317,10 @@ def _kind_rules(data: dict[str, Any], built: dict[str, str]) -> list[KindRules]:
         KindRules(
             name=name,
             patterns=tuple(compiled(p) for p in rules["patterns"]),
-            trigger=compiled("|".join(f"(?:{p})" for p in rules["patterns"])),
+            trigger=Alternatives(
+                tuple(compiled(p) for p in rules["patterns"]),
+                compiled("|".join(f"(?:{p})" for p in rules["patterns"])),
+            ),
             requires=compiled(rules["requires"]) if "requires" in rules else None,
             not_in_match=compiled(rules["not_in_match"]) if "not_in_match" in rules else None,
             supersedes=frozenset(rules.get("supersedes", ())),

@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from service.cues import cued
 from service.engines.rules.entities import organisation_key
 from service.engines.rules.reader import FOLLOW_UP, Found
 
@@ -47,7 +48,7 @@ _EVENT_KEYS = tuple(
 
 
 # An amount of money, as a funding's name gives it: "$30 million", "USD186m", "€12.5M".
-_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(million|mn|m|billion|bn|b)\b", re.IGNORECASE)
+_AMOUNT = cued(r"(\d[\d,]*(?:\.\d+)?)\s*(million|mn|m|billion|bn|b)\b", re.IGNORECASE)
 # The names of events of no particular type: any type is compatible with them.
 _GENERIC = frozenset({"designation", "funding", "milestone"})
 

@@ -7,17 +7,18 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from service.cues import cued
 from service.engines.rules.dates import find_dates
 from service.engines.rules.entities import Entities, is_excluded, looks_like_organisation
 from service.engines.rules.lexicon import Lexicon
 from service.engines.rules.sentences import Sentence, is_chrome
 from service.modality import injected, opening_kind, statement_kind
 
-YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+YEAR = cued(r"\b(?:19|20)\d\d\b")
 
 
 # What may stand around a page's date line: a label, a place, a byline's separator.
-_DATE_LINE_REST = re.compile(
+_DATE_LINE_REST = cued(
     r"^[\W\d_]*(?:(?:published|updated|posted|date|on|by staff|staff reporter)\b[^\w]*)*"
     r"(?:[A-Z][a-z]+(?:[ ,]+[A-Z][a-z]+)*,?\s*)?$",
     re.IGNORECASE,
@@ -49,13 +50,13 @@ def date_line(sentences: list[Sentence]) -> date | None:
     return dateline
 
 
-_PLACE = re.compile(r"^[A-Z][\w .,'-]{1,60},\s*$")
-_PLACE_START = re.compile(r"^[A-Z][\w .'-]{1,40},")
-_WIRE = re.compile(r"\s*(?:\([^)]{1,40}\)|/[^/]{1,40}/)?\s*(?:--|—|–|:)")
+_PLACE = cued(r"^[A-Z][\w .,'-]{1,60},\s*$")
+_PLACE_START = cued(r"^[A-Z][\w .'-]{1,40},")
+_WIRE = cued(r"\s*(?:\([^)]{1,40}\)|/[^/]{1,40}/)?\s*(?:--|—|–|:)")
 
 
 # A roundup item's name: a short heading line, or "Name: " opening a paragraph.
-_ITEM_PREFIX = re.compile(r"^([A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,4}):\s+[A-Z]")
+_ITEM_PREFIX = cued(r"^([A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,4}):\s+[A-Z]")
 ROUNDUP_MIN_ITEMS = 2
 
 
@@ -90,11 +91,11 @@ def _item_name(
 
 
 # A numbered item: "1. FDA Issues CRL for …".
-_NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s")
+_NUMBERED = cued(r"^\s*\d{1,2}[.)]\s")
 # What heads an item of a listing: a line of this many words before a paragraph.
 ITEM_HEAD_WORDS = (2, 25)
 # Lines under an item's head that label it ("Country", "United States"), skipped.
-_LABEL = re.compile(r"^(?:country|region|sector|category|topic|tags?|source|date)\b", re.I)
+_LABEL = cued(r"^(?:country|region|sector|category|topic|tags?|source|date)\b", re.I)
 
 
 def roundup_sections(

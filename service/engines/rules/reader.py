@@ -11,6 +11,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
+from service.cues import cued, fold
 from service.engines.base import ArticleRequest
 from service.engines.rules.dates import FoundDate, date_near, find_dates
 from service.engines.rules.entities import (
@@ -20,7 +21,8 @@ from service.engines.rules.entities import (
     is_excluded,
     is_person,
 )
-from service.engines.rules.lexicon import Lexicon, Mention
+from service.engines.rules.lexicon import Lexicon
+from service.engines.rules.names import Mention
 from service.engines.rules.page import date_line, news, roundup_sections
 from service.engines.rules.sentences import EVIDENCE_MAX_CHARS, Sentence, split_sentences
 from service.engines.rules.titles import event_label, fits, title
@@ -36,7 +38,7 @@ from service.engines.rules.triggers import (
 )
 from service.modality import clause_kind
 
-_OPENING_PHRASE = re.compile(
+_OPENING_PHRASE = cued(
     r"\s*(?:At|In|During|Following|After|Before|On|Under|Through|Since|Despite|According to|"
     r"Earlier|Last|This)\b[^,]{0,120},\s*"
 )
@@ -45,51 +47,51 @@ _AUXILIARIES = frozenset(
     "has have had is are was were will would shall be been being today also now recently "
     "previously officially successfully".split()
 )
-_PRONOUN = re.compile(r"\b(?:its|it|the company|we|our|they|their|the firm|the group)\b", re.I)
+_PRONOUN = cued(r"\b(?:its|it|the company|we|our|they|their|the firm|the group)\b", re.I)
 # A clause reported by the one before it: "Acme said that …", "X confirmed that …".
-_REPORTED = re.compile(
+_REPORTED = cued(
     r"\b(?:said|says|announc\w*|confirm\w*|report\w*|stat(?:ed|es)|not(?:ed|es)|reveal\w*|"
     r"disclos\w*|explain\w*|add(?:ed|s)|indicat\w*|updat\w*)\b[^.;]{0,60}?\bthat\s*$",
     re.I,
 )
 # "Cipla partner Stempeutics", "Novartis unit Sandoz": the second names who acts.
-_ROLE_BETWEEN = re.compile(
+_ROLE_BETWEEN = cued(
     r"^\s*(?:partner|unit|subsidiary|affiliate|spin-?out|spin-?off|portfolio company|"
     r"arm|division)\s+$",
     re.I,
 )
 # What stands for a product already named: "it", "the drug", "the therapy".
-_PRODUCT_ANAPHOR = re.compile(
+_PRODUCT_ANAPHOR = cued(
     r"\b(?:it|its|the (?:drug|therapy|treatment|product|medicine|candidate|vaccine|preparation|"
     r"cell therapy|gene therapy|programme|program|asset))\b",
     re.I,
 )
 # What stands before a place, not a subject: "in Liverpool", "at Oxford".
-_LOCATIVE = re.compile(r"\b(?:in|at|from|near|across)\s+$")
+_LOCATIVE = cued(r"\b(?:in|at|from|near|across)\s+$")
 # What follows a trial's name: "the STEER study", "the HOPE-B trial".
-_TRIAL_NAME = re.compile(r"\s+(?:study|trial|program(?:me)?|cohort|registry)\b", re.I)
+_TRIAL_NAME = cued(r"\s+(?:study|trial|program(?:me)?|cohort|registry)\b", re.I)
 # Where a clause's subject starts (a dash inside a noun phrase is no such place).
-_SUBJECT_START = re.compile(r"\bthat\s|;\s|:\s")
+_SUBJECT_START = cued(r"\bthat\s|;\s|:\s")
 # A verb of several subjects before a trigger: "A and B have been granted …".
-_PLURAL_VERB = re.compile(
+_PLURAL_VERB = cued(
     r"\b(?:have|were|are)\s+(?:\w+\s+)?(?:been\s+)?\w+ed\b|\bhave\s+(?:received|won|got)\b"
 )
 # A company's product not named: "Hrain Bio's BCMA CAR-T cell", "Acme's gene therapy".
-_UNNAMED_PRODUCT = re.compile(
+_UNNAMED_PRODUCT = cued(
     r"[’']s?\s+(?:[^\s.;]+\s+){0,5}?(?:therapy|cells?|drug|candidate|treatment|product)\b"
 )
 # "The drug", "the therapy": a product spoken of again, whose company the sentence before
 # names (not "it", which is the company as often).
-_THE_PRODUCT = re.compile(
+_THE_PRODUCT = cued(
     r"\bthe (?:drug|therapy|treatment|product|medicine|candidate|vaccine|preparation|asset)\b",
     re.I,
 )
 # An investor's name: never the company a product belongs to.
-_INVESTOR = re.compile(r"\b(?:Capital|Ventures|Partners|Fund|Investments?|Bank|Holdings)\b")
+_INVESTOR = cued(r"\b(?:Capital|Ventures|Partners|Fund|Investments?|Bank|Holdings)\b")
 # How far back the product "it" stands for is looked for, in sentences.
 ANAPHORA_SENTENCES = 4
-_AGENT = re.compile(r"^[^.;]{0,100}?\bby\s+(?:the\s+)?$")
-_INDICATION = re.compile(
+_AGENT = cued(r"^[^.;]{0,100}?\bby\s+(?:the\s+)?$")
+_INDICATION = cued(
     r"(?:for (?:the )?treat(?:ment|ing) (?:of )?|aimed at treating |to treat |in patients with "
     r"|for patients with |for )(?P<indication>[^.;,()\u201c\u201d]{3,90}?(?:cancers?|tumou?rs?|"
     r"leuka?emias?|lymphomas?|myelomas?|carcinomas?|sarcomas?|gliomas?|glioblastoma|melanoma|"
@@ -98,14 +100,14 @@ _INDICATION = re.compile(
     r"an(?:a)?emia|thalassa?emia|neoplasms?))\b",
     re.IGNORECASE,
 )
-_HOME_BEFORE = re.compile(
+_HOME_BEFORE = cued(
     r"\b(?:founded|based|headquartered|located|listed|incorporated|registered|born)\s+"
     r"(?:in|at)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
-_HOME_AFTER = re.compile(r"-(?:based|headquartered)\b", re.IGNORECASE)
-_LAST_LINK = re.compile(r"\s(?:in|for|with)\s(?:patients with\s)?")
-FOLLOW_UP = re.compile(
+_HOME_AFTER = cued(r"-(?:based|headquartered)\b", re.IGNORECASE)
+_LAST_LINK = cued(r"\s(?:in|for|with)\s(?:patients with\s)?")
+FOLLOW_UP = cued(
     r"^(?:This|The|These)\s+(?:\w+\s+){0,2}(?:IND|application|trial|study|designation|approval|"
     r"funding|financing|grant|round|investment|deal|agreement|acquisition|licen[cs]e|"
     r"certificate|facility|site|plant|transaction|merger|purchase|award|approval)\b",
@@ -477,11 +479,12 @@ class ArticleReader:
         spans = clauses(text)
         matched: dict[str, dict[int, re.Match[str]]] = {}
         scanned = inner_stops(text)
-        for rules in self.lexicon.kinds_in(text.lower()):
+        folded = fold(scanned)
+        for rules in self.lexicon.kinds_in(folded):
             if rules.requires is not None and not rules.requires.search(text):
                 continue
             hedged = HEDGED if rules.negation_is_news else NOT_A_FACT
-            for match in rules.trigger.finditer(scanned):
+            for match in rules.trigger.finditer(scanned, folded):
                 clause = clause_of(spans, match.start())
                 if clause in matched.get(rules.name, ()):
                     continue  # one statement of a kind per clause: its first trigger

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 from schemas.v1 import TEXT_MAX_CHARS
-from service.engines.rules.lexicon import remembered
+from service.cues import cued
+from service.engines.rules.memo import remembered
 
 # A sentence longer than evidence may be is never read for a milestone.
 EVIDENCE_MAX_CHARS = TEXT_MAX_CHARS
@@ -32,13 +33,13 @@ _STARTERS = frozenset(
     moreover following after before since while earlier today""".split()
 )
 # A stop starts a run of stops (a failed match is never retried inside the run: linear).
-_STOP = re.compile(r"(?<![.!?])[.!?]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
-_WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z.]*$")
-_NEXT_WORD = re.compile(r"\s+[\"'\u201c\u2018(\[]?([A-Za-z]+)")
+_STOP = cued(r"(?<![.!?])[.!?]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
+_WORD_BEFORE = cued(r"[A-Za-z][A-Za-z.]*$")
+_NEXT_WORD = cued(r"\s+[\"'\u201c\u2018(\[]?([A-Za-z]+)")
 # Abbreviations are short: the word before a stop is looked for this far back only.
 _WORD_WINDOW = 40
-_LINE = re.compile(r"[^\r\n]+")
-_BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2013]|\d+[.)])\s+")
+_LINE = cued(r"[^\r\n]+")
+_BULLET = cued(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2013]|\d+[.)])\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +81,9 @@ def _is_boundary(line: str, match: re.Match[str]) -> bool:
 
 # A date opening a line before its text ("date 2024-06-28 Rocket …", "2024-06-28 Acme
 # said …"): a sentence of its own, never part of a name.
-_LEADING_DATE = re.compile(r"^\s*(?:date\s+)?\d{4}-\d{2}(?:-\d{2})?\b\s+(?=\S)", re.IGNORECASE)
+_LEADING_DATE = cued(r"^\s*(?:date\s+)?\d{4}-\d{2}(?:-\d{2})?\b\s+(?=\S)", re.IGNORECASE)
 # Sentences a page runs together: "in 2017.Kolon Life Science said …".
-_RUN_ON = re.compile(r"(?<=[a-z0-9%)\]])\.(?=[A-Z][a-z]{2,}\s)")
+_RUN_ON = cued(r"(?<=[a-z0-9%)\]])\.(?=[A-Z][a-z]{2,}\s)")
 
 
 def _split_line(line: str, offset: int) -> list[Sentence]:
@@ -128,7 +129,7 @@ def split_sentences(text: str) -> list[Sentence]:
 # captions ("(Photo: …)", "/Courtesy of …", "Source: Pixabay"), copyright lines, market
 # tickers ("Price Action:"), SVG text ("Created with Sketch"), a lone "date" token: what
 # opens the line (``_CHROME_START``) or stands anywhere in it (``_CHROME_ANYWHERE``).
-_CHROME_START = re.compile(
+_CHROME_START = cued(
     r"\s*(?:(?:related(?: articles?| stories| news)?|read (?:more|next|also|the full story)|"
     r"also read|see also|more from|recommended(?: for you)?|sponsored|advertisement|photo|"
     r"image|credit|source|courtesy|price action|tags?|topics?|posted by|written by|by|"
@@ -138,7 +139,7 @@ _CHROME_START = re.compile(
     r"|date\s+\d{4}-\d{2}(?:-\d{2})?\s*$)",
     re.IGNORECASE,
 )
-_CHROME_ANYWHERE = re.compile(
+_CHROME_ANYWHERE = cued(
     r"(?:\s[|›»]\s[^|›»]*){2}"
     r"|\((?:photo|image|credit|source)\b[^)]{0,80}\)"
     r"|\bcourtesy of\b|\b(?:photo|image|picture) (?:credit|by|courtesy)\b"

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 
 from schemas.v1 import NAME_MAX_CHARS
+from service.cues import cued
 from service.engines.rules.entities import Entities
 from service.engines.rules.lexicon import Lexicon
 
-_NUMBERED = re.compile(r"^(?:[A-Z0-9]{1,3}|[IVX]{1,4}[ab]?|\d[\d/]*[ab]?)$", re.IGNORECASE)
+_NUMBERED = cued(r"^(?:[A-Z0-9]{1,3}|[IVX]{1,4}[ab]?|\d[\d/]*[ab]?)$", re.IGNORECASE)
 
 
 def _sentence_case(phrase: str) -> str:

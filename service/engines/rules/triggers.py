@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 
-from service.engines.rules.lexicon import remembered
+from service.cues import cued
+from service.engines.rules.memo import remembered
 
 # A sentence's clauses: a milestone's date is looked for in its own clause.
-CLAUSE = re.compile(
+CLAUSE = cued(
     r",\s+(?:and|but|while|followed by|whereas)\b|;\s"
     r"|\s+and\s+(?=(?:is|are|was|were|has|have|had|will|now|then)\s)"
     r"|\s+as\s+(?=(?:it|they|we|the company)\s)"
@@ -26,26 +27,26 @@ _HEDGES = (
     r"whether|sought to|seek(?:s|ing)? to|hope(?:s|d)? to|help(?:s)?|such as|like|pending|"
     r"unless|awaiting|when (?:it|they|we|the company) (?:files?|submits?|applies|seeks?)"
 )
-NOT_A_FACT = re.compile(rf"\b(?:{_HEDGES}|not|no|never)\b[^.;]*$", re.IGNORECASE)
+NOT_A_FACT = cued(rf"\b(?:{_HEDGES}|not|no|never)\b[^.;]*$", re.IGNORECASE)
 # For the kinds whose news a negation may be part of ("no dose-limiting toxicities"):
 # the hedges, and "not" or "never" (which still deny: "had not responded").
-HEDGED = re.compile(rf"\b(?:{_HEDGES}|not|never)\b[^.;]*$", re.IGNORECASE)
+HEDGED = cued(rf"\b(?:{_HEDGES}|not|never)\b[^.;]*$", re.IGNORECASE)
 # A sentence that says what a designation or a scheme is, not what happened: "PRIME is
 # provided to medicines that target an unmet need", "Developers are given advice".
-GENERIC = re.compile(
+GENERIC = cued(
     r"^(?:the\s+|an?\s+)?(?:[\w-]+\s+){0,3}?(?:designations?|status|schemes?|programmes?|"
     r"programs?|pathways?|approvals?|developers|sponsors|companies|manufacturers|applicants|"
     r"medicines|products|therapies|drugs|treatments)\s+(?:\w+\s+)?(?:is|are|can be|may be)\s+"
     r"(?:\w+\s+)?(?:provided|given|granted|offered|awarded|intended|reserved|eligible)\b",
     re.IGNORECASE,
 )
-IN_PROGRESS = re.compile(
+IN_PROGRESS = cued(
     r"\b(?:is|are|am)\s+(?:\w+\s+)?(?:establishing|building|constructing|setting up|developing|"
     r"preparing)\b|\bunder ?way\b|\bunder construction\b|\bongoing\b|\bbeing (?:established|"
     r"built|constructed)\b|\bcurrently\b",
     re.IGNORECASE,
 )
-PLANNED = re.compile(
+PLANNED = cued(
     r"\bwill\b|\bwould\b|\bplan(?:s|ned)? to\b|\bexpect(?:s|ed)? to\b|\bintend(?:s|ed)? to\b|"
     r"\baim(?:s|ed)? to\b|\bset to\b|\bscheduled\b|\banticipat\w+\b|\bupcoming\b|\bnext year\b|"
     r"\bto be\b|\bprepar(?:es|ing) to\b|\bis to\b|\blets?\s+(?:us|them|it|the company)\b|"
@@ -59,17 +60,28 @@ PLANNED = re.compile(
 # An intention at the head of a sentence governs the acts it lists ("The company intends
 # to use the funds to accelerate its trials and expand its facilities"), unless a verb of
 # what was done comes between.
-_INTENTION = re.compile(
+_INTENTION = cued(
     r"\b(?:intends?|plans?|aims?|expects?|seeks?|hopes?|wants?)\s+to\b|\bwill\b", re.I
 )
-_DONE_BETWEEN = re.compile(r"\b(?:has|have|had|was|were|did)\b|\b(?-i:[a-z])\w*ed\s+(?!to\b)", re.I)
+_DONE_BETWEEN = cued(r"\b(?:has|have|had|was|were|did)\b|\b(?-i:[a-z])\w*ed\s+(?!to\b)", re.I)
 
 
 # A stop inside a sentence is no sentence's end ("U.S. FDA", "Co., Ltd.", "Dr. Lee"): the
 # triggers' "[^.;]" spans read across it as the trigger scan sees it (a middle dot, the
 # same length, so offsets hold). Decimal points ("1.5") and a final stop stay.
-_INNER_STOP = re.compile(r"\.(?!\d)")
-_FINAL = re.compile(r"[\s.!?\"'\u201d\u2019)\]]*$")
+_INNER_STOP = cued(r"\.(?!\d)")
+_FINAL = frozenset(".!?\"'\u201d\u2019)]")
+
+
+def _without_final(sentence: str) -> str:
+    """``sentence`` without the stops, quotes, brackets and spaces that end it (read
+    from the end: linear in what is taken off)."""
+    end = len(sentence)
+    while end and (sentence[end - 1] in _FINAL or sentence[end - 1].isspace()):
+        end -= 1
+    return sentence[:end]
+
+
 INNER_STOP = "\u00b7"
 
 
@@ -77,8 +89,7 @@ INNER_STOP = "\u00b7"
 def inner_stops(sentence: str) -> str:
     """``sentence`` with its inner stops written as ``INNER_STOP`` (linear: the final
     stops are found once)."""
-    end = _FINAL.search(sentence)
-    body = sentence[: end.start()] if end else sentence
+    body = _without_final(sentence)
     if "." not in body:
         return sentence
     return _INNER_STOP.sub(INNER_STOP, body) + sentence[len(body) :]
@@ -98,7 +109,7 @@ def status_of(window: str, before: str = "") -> str:
 
 
 # Where a clause breaks for reading its subject: "that", a semicolon, a dash, a colon.
-_CLAUSE_BREAK = re.compile(r"(?:\bthat\b|;|\s[\u2014\u2013-]\s|:|\bwhile\b|\bwhereas\b)")
+_CLAUSE_BREAK = cued(r"(?:\bthat\b|;|\s[\u2014\u2013-]\s|:|\bwhile\b|\bwhereas\b)")
 
 
 @remembered

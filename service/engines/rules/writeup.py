@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from schemas.v1 import TEXT_MAX_CHARS
+from service.cues import cued
 from service.engines.rules.entities import without_legal_form
 from service.engines.rules.page import YEAR, lead_order
 from service.engines.rules.sentences import EVIDENCE_MAX_CHARS, Sentence
@@ -28,7 +29,7 @@ PRODUCT_CONTEXT_SENTENCES = 6
 
 # Page chrome a title line never holds: menus, breadcrumbs and tickers, share, login and
 # subscription links, labels of other stories ("Read next:", "Stock watch:").
-_CHROME = re.compile(
+_CHROME = cued(
     r"[|›»▶▲▼]|\s[—–]\s.*\s[—–]\s|[+-]\d+(?:\.\d+)?%|^[^/]{1,40}\s/\s[^/]{1,40}$|"
     r"\b(?:log ?in|sign (?:in|up)|subscribe|register|menu|share|newsletter|cookies?|"
     r"advertisement|home|in this (?:story|article))\b|"
@@ -37,7 +38,7 @@ _CHROME = re.compile(
     re.IGNORECASE,
 )
 # A line that opens with a date or a weekday: a dateline, not a title.
-_DATE_LED = re.compile(
+_DATE_LED = cued(
     r"^\s*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|(?:mon|tue|wed|thu|fri|sat|sun)"
     r"[.,]?\s+\d|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
@@ -121,7 +122,7 @@ def _position(text: str, sentence: str) -> int:
 
 
 # A sentence run into the next without a space, as pages often print them.
-_RUN_TOGETHER = re.compile(r"(?<=[a-z0-9)\]%])([.!?])([A-Z][a-z])")
+_RUN_TOGETHER = cued(r"(?<=[a-z0-9)\]%])([.!?])([A-Z][a-z])")
 
 
 def organisations(reader: ArticleReader, milestones: list[dict[str, Any]]) -> list[dict[str, str]]:
