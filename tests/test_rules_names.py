@@ -8,6 +8,7 @@ from pathlib import Path
 from service.engines.rules.lexicon import load_lexicon
 from service.engines.rules.memo import KEPT_TEXT_CHARS, forget, remembered
 from service.engines.rules.names import (
+    MIN_CAPITALISED,
     Mention,
     NameSet,
     is_short_name,
@@ -44,6 +45,11 @@ def test_short_names_by_case_long_names_without() -> None:
     ]
 
 
+def test_a_coined_name_is_found_in_capitals_an_acronym_only_as_written() -> None:
+    names = NameSet(["Lumivo", "Cat"])
+    assert _texts(names.find("LUMIVO wins approval; CAT and Cat meet")) == ["LUMIVO", "Cat"]
+
+
 def test_a_name_opening_with_a_sign_or_beyond_latin_letters_is_found_too() -> None:
     names = NameSet(["(NHS) England", "\u00b5Cell Therapeutics Group"])
     found = names.find("Both (NHS) England and \u00b5cell therapeutics group agreed.")
@@ -56,10 +62,13 @@ def test_overlapping_names_the_leftmost_then_what_follows_it() -> None:
 
 
 def _as_one_pattern(names: list[str], text: str) -> list[Mention]:
-    """What a name set found when it was two patterns (the names by case, and without)."""
+    """What a name set found when it was two patterns (the names by case, coined names
+    in capitals too, and the names without case)."""
     found: list[Mention] = []
+    exact = [n for n in names if is_short_name(n)]
+    exact += [n.upper() for n in exact if len(n) >= MIN_CAPITALISED and n != n.upper()]
     for pattern in (
-        name_pattern([n for n in names if is_short_name(n)], ignore_case=False),
+        name_pattern(exact, ignore_case=False),
         name_pattern([n for n in names if not is_short_name(n)], ignore_case=True),
     ):
         if pattern is not None:

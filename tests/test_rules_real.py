@@ -465,3 +465,94 @@ async def test_biology_terms_are_no_organisations() -> None:
     )
     assert "B-cell" not in [o.name for o in summary.organisations]
     assert summary.milestones and summary.milestones[0].organisation != "B-cell"
+
+
+# -- makers, counts and paragraphs ---------------------------------------------------------
+
+
+async def test_a_product_s_maker_named_after_it_reached_its_milestones() -> None:
+    summary = await read(
+        "Two cell therapies won approval in Japan this week.\n"
+        "Corvana (developed by Meridel Pharma and Oskari Bio) is a neural cell product "
+        "for Parkinson's disease.\n"
+        "Lumivex, developed by Fondazione Arvena, is a corneal cell sheet.\n"
+        "Both products received conditional, time-limited approval from the MHLW.\n"
+    )
+    approvals = {(m.product, m.organisation) for m in summary.milestones}
+    assert approvals == {("Corvana", "Meridel Pharma"), ("Lumivex", "Fondazione Arvena")}
+    assert {"Meridel Pharma", "Oskari Bio", "Fondazione Arvena"} <= {
+        o.name for o in summary.organisations
+    }
+    assert {p.name: p.developer for p in summary.products}["Lumivex"] == "Fondazione Arvena"
+
+
+async def test_a_count_that_is_not_the_article_s_products_reaches_none_of_them() -> None:
+    summary = await read(
+        "Corvana is made by Meridel Pharma. Lumivex is made by Oskari Bio. Tessaly is "
+        "made by Arden Cell.\n"
+        "Both products received approval from the MHLW in March 2025.\n"
+    )
+    assert [m.product for m in summary.milestones] == [None]
+
+
+async def test_a_sentence_naming_no_product_is_about_its_paragraph_s() -> None:
+    summary = await read(
+        "Japan approved two cell therapies on 3 March 2025.\n"
+        "Corvana (developed by Meridel Pharma) is a neural cell product. Its trial "
+        "enrolled nine patients. No serious adverse events were observed, and six patients "
+        "showed improvements in motor symptoms.\n"
+        "Lumivex (developed by Oskari Bio) is a heart cell sheet for heart failure.\n"
+    )
+    data = [m for m in summary.milestones if m.kind == "clinical_data"]
+    assert [(m.product, m.organisation) for m in data] == [("Corvana", "Meridel Pharma")]
+
+
+async def test_a_coined_name_in_capitals_is_the_known_product() -> None:
+    summary = await read("KYMRIAH received approval from the TGA for lymphoma in 2024.\n")
+    assert summary.milestones[0].product == "KYMRIAH"
+
+
+async def test_a_product_standing_for_no_one_named_is_not_an_organisation() -> None:
+    summary = await read("The European Commission approved Strimvelis in May 2016.\n")
+    assert summary.milestones[0].product == "Strimvelis"
+    assert "Strimvelis" not in [o.name for o in summary.organisations]
+
+
+# -- regulators and dates ------------------------------------------------------------------
+
+
+async def test_a_country_s_regulators_are_its_regulator() -> None:
+    summary = await read(
+        "Ostevia, a cell therapy for knee arthritis, made news in 2019 when Danish "
+        "regulators cleared its use.\n"
+    )
+    (approval,) = summary.milestones
+    assert (approval.kind, approval.authority, approval.jurisdiction, approval.date) == (
+        "marketing_approval",
+        "Danish regulators",
+        "DK",
+        "2019",
+    )
+
+
+async def test_a_committee_for_human_use_recommends_no_use() -> None:
+    summary = await read(
+        "The approval followed a positive opinion recommending approval of Lumivex from "
+        "the Committee for Medicinal Products for Human Use in June 2024.\n"
+    )
+    assert "commercial_launch" not in [m.kind for m in summary.milestones]
+
+
+async def test_the_date_that_opens_a_sentence_outweighs_one_in_an_aside() -> None:
+    summary = await read(
+        "On 3 March 2025, Japan's health ministry granted the first approvals of Corvana "
+        "by Meridel Pharma \u2014 a field in development since 2006.\n"
+    )
+    assert summary.milestones[0].date == "2025-03-03"
+
+
+async def test_a_span_s_start_is_no_milestone_s_date() -> None:
+    summary = await read(
+        "Meridel Pharma, in business since 2006, received approval for Corvana from the PMDA.\n"
+    )
+    assert summary.milestones[0].date is None

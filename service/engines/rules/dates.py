@@ -61,6 +61,11 @@ _DEADLINE = cued(
 )
 
 
+# A date right after "since" opens a span ("in development since 2006"): when something
+# began, not when a milestone was reached.
+_BOUND = cued(r"\bsince\s+(?:(?:early|late|mid-?)\s*)?$", re.I)
+
+
 @dataclass(frozen=True, slots=True)
 class FoundDate:
     """A date found in a sentence: its ISO value, and where it stands."""
@@ -146,7 +151,12 @@ def date_near(
     """Of the ``dates`` found in ``sentence`` (``find_dates``), the one that belongs to
     what stands at ``position``: the nearest after, else before; only dates inside
     ``within`` (a clause) when given."""
-    found = [d for d in dates if not _DEADLINE.search(sentence, max(0, d.start - 60), d.start)]
+    found = [
+        d
+        for d in dates
+        if not _DEADLINE.search(sentence, max(0, d.start - 60), d.start)
+        and not _BOUND.search(sentence, max(0, d.start - 40), d.start)
+    ]
     if within is not None:
         found = [d for d in found if within[0] <= d.start and d.end <= within[1]]
     after = [d for d in found if d.start >= position]

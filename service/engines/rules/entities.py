@@ -35,6 +35,7 @@ INSTITUTION_WORDS = frozenset(
     College Hospital Clinic Center Centre Council Association Alliance Consortium Society
     Network Biocenter Cluster Faculty School Academy Investments Fund Bank Trust Company
     Industries Diagnostics Therapies Instituto Institut Fundação Fundación Fundacion Stiftung
+    Fondazione Fondation Fundacja Stichting
     Universidade Universidad Universität Université Hospital Hôpital Klinikum Centro Clínica
     Hospitals Medical Unit Units Laboratory Services""".split()
 )
@@ -42,8 +43,8 @@ INSTITUTION_WORDS = frozenset(
 # "Fundação Hemocentro", "Instituto Butantan").
 _ORGANISATION_HEADS = frozenset(
     """University Institute Centre Center Alliance Faculty Instituto Institut Fundação
-    Fundación Fundacion Stiftung Universidade Universidad Universität Université Hospital
-    Hôpital Klinikum Centro""".split()
+    Fundación Fundacion Stiftung Fondazione Fondation Fundacja Stichting Universidade
+    Universidad Universität Université Hospital Hôpital Klinikum Centro""".split()
 )
 ACADEMIC_WORDS = frozenset(
     "University Universities Institute Institutet College Hospital Clinic Faculty School "
@@ -148,6 +149,11 @@ ACTS_AFTER = cued(
 # "Milan-based Tessera Cell Therapy": only organisations are "based" somewhere.
 LOCATED = cued(r"(?<![\w-])[A-Z][\w\u00c0-\u024f.]*-(?:based|headquartered)\s+$")
 PART_OF = cued(r"(?:a part of|subsidiary of|division of|unit of|owned by)\s+$", re.I)
+# Who made a product: "(developed by Acme Bio and Nova Cell)", "a therapy made by Acme".
+DEVELOPED_BY = cued(
+    r"\b(?:developed|made|manufactured|marketed|invented|discovered|created|engineered)"
+    r"\s+(?:jointly\s+)?by\s+(?:[A-Z][\w&.’'-]*(?:\s+[A-Z][\w&.’'-]*)*\s+(?:and|&)\s+)?$"
+)
 LIST_INTRO = cued(
     r"(?:organi[sz]ations|companies|partners|firms|members|stakeholders|actors|players|"
     r"investors|sponsors|developers)\s+(?:such as|including|like|namely)\s+"
@@ -260,6 +266,13 @@ _APPOSITIVE_PRODUCT = cued(
     r"hospital|institute|agency|organi[sz]ation)[\w-]+\s+){0,7}?(?:therapy|therapies|"
     r"product|candidate|vaccine|sheet|implant|treatment|medicine)\b"
 )
+# A name followed by its maker, in a sentence about a therapy: "Corvana (developed by
+# Meridel Pharma) is a neural cell product", "Lumivex, developed by Arvena, is a sheet".
+_MADE_PRODUCT = cued(
+    r"(?<![\w-])(?P<name>[A-Z][A-Za-z]*-[A-Za-z0-9-]+|[A-Z]+[a-z]+[A-Z]\w*|[A-Z][A-Za-z]{3,})"
+    r"\s*[(,]\s*(?:which\s+(?:was|is|has been)\s+)?(?:developed|made|manufactured|marketed|"
+    r"created|engineered)\s+(?:jointly\s+)?by\s+[A-Z]"
+)
 # "trial of SRX-MSC", "data of OST-Cart": a code of letters only is a product only where
 # a product stands (after "of", "candidate", "therapy" …): alone it is as often a term.
 _LETTER_CODE = cued(
@@ -285,6 +298,7 @@ class Entities:
     product_groups: dict[str, str] = field(default_factory=dict)  # a name (folded): its key
     counts: Counter[str] = field(default_factory=Counter)
     in_lead: set[str] = field(default_factory=set)
+    developers: dict[str, str] = field(default_factory=dict)  # a product's key: its maker
     _orgs: NameSet | None = None
     _products: NameSet | None = None
     _known: set[str] = field(default_factory=set)
@@ -743,6 +757,9 @@ def find_products(sentences: list[Sentence], lexicon: Lexicon) -> tuple[list[str
         if therapy:
             for match in _APPOSITIVE_PRODUCT.finditer(text):
                 found.add(match.group("name"))
+            for match in _MADE_PRODUCT.finditer(text):
+                if _could_be_brand(match.group("name"), lexicon):
+                    found.add(match.group("name"), brand=True)
             for match in _PRODUCT_INTRO.finditer(text):
                 name = match.group("name")
                 if _CODE.fullmatch(name) or _INN.fullmatch(name):
@@ -831,6 +848,7 @@ def find_entities(sentences: list[Sentence], lexicon: Lexicon) -> Entities:
                 or INTRODUCED.match(after)
                 or LOCATED.search(before)
                 or PART_OF.search(before)
+                or DEVELOPED_BY.search(before)
                 or seen[name] == REPEATED_NAME
             ):
                 if _acting_subject(sentence.text, mention, inside):
@@ -848,4 +866,33 @@ def find_entities(sentences: list[Sentence], lexicon: Lexicon) -> Entities:
     entities.count_in(
         [s.text for s in sentences], " ".join(s.text for s in sentences[:LEAD_SENTENCES])
     )
+    entities.developers = _developers(sentences, entities)
     return entities
+
+
+# A product's maker right after its name: "Lumivo (developed by Acme Bio)", "Lumivo, which
+# was developed by Acme Bio", "Lumivo, made by Acme".
+_MADE_BY = cued(
+    r"\s*[(,]?\s*(?:which\s+(?:was|is|has been)\s+|(?:was|is)\s+)?(?:developed|made|"
+    r"manufactured|marketed|invented|created|engineered)\s+(?:jointly\s+)?by\s+"
+)
+
+
+def _developers(sentences: list[Sentence], entities: Entities) -> dict[str, str]:
+    """Each product's maker, where a sentence names it right after the product (by the
+    product's key: a brand and its INN share one)."""
+    found: dict[str, str] = {}
+    for sentence in sentences:
+        text = sentence.text
+        if " by " not in text or is_chrome(sentence):
+            continue
+        for product in entities.products_in(text):
+            made = _MADE_BY.match(text, product.end)
+            if made is None:
+                continue
+            maker = next(
+                (m for m in entities.organisations_in(text) if m.start == made.end()), None
+            )
+            if maker is not None:
+                found.setdefault(entities.product_key(product.text), maker.text)
+    return found

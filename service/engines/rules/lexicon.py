@@ -232,7 +232,8 @@ class Lexicon:
 _DESCRIBED_HEAD = (
     r"(?:(?:top|national|federal|chief|central)\s+)?(?:medicines?|drugs?|health|"
     r"pharmaceutical|medical[- ]products?|food and drugs?|therapeutic goods)\s+(?:regulators?|"
-    r"regulatory\s+(?:agency|authority|body)|watchdog|ministry|authority|agency|administration)"
+    r"regulatory\s+(?:agency|authority|body)|watchdog|ministry|authorit(?:y|ies)|agency|"
+    r"administration)"
     r"(?:\s+(?:advisory\s+)?(?:panel|committee|council))?"
 )
 
@@ -245,9 +246,11 @@ def _described_pattern(places: list[str]) -> re.Pattern[str]:
     where = alternatives(trie(sorted(set(places)), fold=False))
     # The places' first letters tested first: most positions open no place's name.
     firsts = "".join(sorted(re.escape(c) for c in {p[0] for p in places}))
+    # With its country named, a regulator may be only that: "South Korean regulators".
     return re.compile(
-        rf"(?:(?P<where>(?-i:(?=[{firsts}]){where}))(?:[’']s)?\s+|\b(?:the\s+)?(?:country|nation)[’']s\s+|\b)"
-        rf"(?P<head>{_DESCRIBED_HEAD})\b",
+        rf"(?:(?P<where>(?-i:(?=[{firsts}]){where}))(?:[’']s)?\s+(?:{_DESCRIBED_HEAD}|"
+        r"regulators?|regulatory\s+(?:authorities|agencies|bodies))"
+        rf"|(?:\b(?:the\s+)?(?:country|nation)[’']s\s+|\b){_DESCRIBED_HEAD})\b",
         re.IGNORECASE,
     )
 

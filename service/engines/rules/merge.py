@@ -161,7 +161,11 @@ def _only_other_statement(kept: list[Found], item: Found) -> int | None:
     if len(matches) != 1:
         return None
     same_kind = [i for i, k in enumerate(kept) if k.kind == item.kind]
-    return matches[0] if len(same_kind) == 1 else None
+    if len(same_kind) == 1:
+        return matches[0]
+    # Among several of its kind, a statement whose organisation the article gave only
+    # by inference (its main one, a product's maker) is the one with that organisation.
+    return matches[0] if not (kept[matches[0]].explicit and item.explicit) else None
 
 
 def distinct(milestones: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -158,6 +158,9 @@ class _Index:
         return kept
 
 
+MIN_CAPITALISED = 5  # letters a name holds to be found in capitals too
+
+
 class NameSet:
     """Finds any of a set of names in text, as whole words: short names by case, long
     names without (``exact``: which names are matched by case, if not the short ones);
@@ -168,6 +171,13 @@ class NameSet:
         exact_names = [n for n in set(names) if by_case(n)]
         folded_names = [n for n in set(names) if not by_case(n)]
         indexed = [n for n in exact_names if _WORD.match(n)]
+        # A coined name in capitals is the same name: "KYMRIAH" for "Kymriah" (a word
+        # short enough to be an acronym, "Cat", is not).
+        indexed += [
+            n.upper()
+            for n in indexed
+            if len(n) >= MIN_CAPITALISED and n != n.upper() and len(n.upper()) == len(n)
+        ]
         folds = [n for n in folded_names if _WORD.match(n) and _FOLDS_ALIKE.fullmatch(n)]
         self._indexes = [i for i in (_Index(indexed, False), _Index(folds, True)) if i.firsts]
         # What no index can find (a name opening with a sign, letters folding apart).

@@ -129,6 +129,27 @@ class Found:
     distinct_by_name: bool = False  # its kind's events differ by name (designations)
 
 
+# Several products spoken of together: no one of them is the milestone's.
+_PRODUCTS_TOGETHER = cued(
+    r"\b(?:both|two|three|four|several|all|these|the)\s+(?:[\w-]+\s+)?(?:products|therapies|"
+    r"treatments|drugs|medicines|candidates)\b",
+    re.I,
+)
+
+
+# Where an aside opens after a trigger: a dash (its dates are its own).
+_ASIDE = re.compile(r"\s[\u2014\u2013]\s|\s-\s")
+
+
+# A count of products: "both products", "the two therapies", "three cell therapies".
+_COUNTS = {"both": 2, "two": 2, "three": 3, "four": 4}
+_PRODUCTS_COUNTED = cued(
+    r"\b(?:the\s+)?(?P<count>both|two|three|four)\s+(?:[\w-]+\s+){0,2}?(?:products|therapies|"
+    r"treatments|drugs|medicines)\b",
+    re.I,
+)
+
+
 def _first_after(mentions: list[Mention], at: int) -> Mention | None:
     return next((m for m in mentions if m.start >= at), None)
 
@@ -295,12 +316,14 @@ class ArticleReader:
         authority = self._named(authority)
         if organisation is not None or index is None:
             return organisation, authority, organisation is not None
-        # Unnamed: the company "the drug" or "it" belongs to (named in the sentence before),
-        # else the item's on a roundup page (an item naming none has no one), else the
-        # article's main organisation; named by no one at all (a regulator's notice, a
-        # teaser), what the milestone is about: the product, else the authority.
+        # Unnamed: the product's maker, where the article says who made it; the company
+        # "the drug" or "it" belongs to (named in the sentence before); else the item's on
+        # a roundup page (an item naming none has no one), else the article's main
+        # organisation; named by no one at all (a regulator's notice, a teaser), what the
+        # milestone is about: the product, else the authority.
         section = self.sections[index]
-        fallback = self._owner_before(index) or section
+        developer = self.entities.developers.get(self.entities.product_key(product or ""))
+        fallback = developer or self._owner_before(index) or section
         if fallback is None:
             fallback = self.main
         rules = self.lexicon.kind(kind) if kind else None
@@ -422,6 +445,17 @@ class ArticleReader:
                     return None  # "Hrain Bio's BCMA CAR-T cell …": "the drug" has no name
         if len({self.entities.product_key(p) for p in self.entities.products}) == 1:
             return self.entities.products[0]
+        if _PRODUCTS_TOGETHER.search(sentence.text):
+            return None  # "Both products received …": no one of them
+        # Of several, the one its paragraph is about: the last named in the sentences
+        # before it, in the same paragraph ("Lumivo is … The study enrolled … No serious
+        # adverse events were seen.").
+        for back in range(index - 1, max(-1, index - 1 - ANAPHORA_SENTENCES), -1):
+            if "\n" in self.text[self.sentences[back].end : self.sentences[back + 1].start]:
+                break
+            named = self.entities.products_in(self.sentences[back].text)
+            if named:
+                return named[-1].text
         return None
 
     def _indication(self, index: int, at: int) -> str | None:
@@ -449,7 +483,11 @@ class ArticleReader:
         """The date in the trigger's clause, else one a "The funding was announced on …"
         follow-up sentence gives."""
         sentence = self.sentences[index].text
-        found = date_near(sentence, at, self._dates_in(sentence), within=self._clause(sentence, at))
+        lo, hi = self._clause(sentence, at)
+        aside = _ASIDE.search(sentence, at, hi)  # "… approved X — a first since 2006 —"
+        found = date_near(
+            sentence, at, self._dates_in(sentence), within=(lo, aside.start() if aside else hi)
+        )
         if found is None and index + 1 < len(self.sentences):
             following = self.sentences[index + 1].text
             if FOLLOW_UP.match(following):
@@ -529,9 +567,11 @@ class ArticleReader:
                     organisation, explicit = funded, True  # "… led a $40M round in Acme"
                 if organisation is None:
                     continue
-                parties = self._coordinated(sentence.text, match.start()) or [
-                    (organisation, product)
-                ]
+                parties = (
+                    self._coordinated(sentence.text, match.start())
+                    or (self._counted(kind, index, organisation) if product is None else [])
+                    or [(organisation, product)]
+                )
                 lo, hi = self._clause(sentence.text, match.start())
                 window = sentence.text[max(lo, match.start() - 60) : min(hi, match.end() + 40)]
                 before = sentence.text[: match.start()]
@@ -571,6 +611,24 @@ class ArticleReader:
                     for organisation, product in parties
                 ]
         return found
+
+    def _counted(self, kind: str, index: int, organisation: str) -> list[tuple[str, str | None]]:
+        """The products a sentence counts ("Both products received …", "the two
+        therapies were approved"), when the article names exactly that many: one
+        milestone each, with its maker where the article says who made it."""
+        if kind not in self.lexicon.product_kinds:
+            return []
+        counted = _PRODUCTS_COUNTED.search(self.sentences[index].text)
+        if counted is None:
+            return []
+        by_key: dict[str, str] = {}
+        for name in self.entities.products:
+            by_key.setdefault(self.entities.product_key(name), name)
+        if len(by_key) != _COUNTS[counted.group("count").lower()]:
+            return []
+        return [
+            (self.entities.developers.get(key, organisation), name) for key, name in by_key.items()
+        ]
 
     def _coordinated(self, sentence: str, at: int) -> list[tuple[str, str | None]]:
         """Several subjects that reached one milestone together, each with its product:

@@ -132,6 +132,8 @@ def organisations(reader: ArticleReader, milestones: list[dict[str, Any]]) -> li
             known = reader.lexicon.authority(m["authority"])
             roles.setdefault(m["authority"], known.role if known else "regulator")
         name = m["organisation"]
+        if name == m["product"]:
+            continue  # no one named: the milestone stands by its product, no organisation
         if m["kind"] == "funding" and reader.lexicon.authority(name):
             roles.setdefault(name, "funder")
         roles.setdefault(name, "academic" if name in reader.entities.academic else "developer")
@@ -150,7 +152,7 @@ def products(reader: ArticleReader, milestones: list[dict[str, Any]]) -> list[di
     ``MAX_PRODUCTS`` in all), in the order the article names them."""
     developers: dict[str, str] = {}
     for m in milestones:
-        if m["product"] is not None:
+        if m["product"] is not None and m["organisation"] != m["product"]:
             developers.setdefault(m["product"], m["organisation"])
     names = [name for name in reader.entities.products if fits(name)]
     room = MAX_PRODUCTS - sum(1 for name in names if name in developers)
@@ -162,7 +164,8 @@ def products(reader: ArticleReader, milestones: list[dict[str, Any]]) -> list[di
         if name not in developers and name not in others:
             continue
         context = _context_of(reader, folded, name)
-        developer = developers.get(name, reader.main)
+        made = reader.entities.developers.get(reader.entities.product_key(name))
+        developer = developers.get(name) or made or reader.main
         products.append(
             {
                 "name": name,
