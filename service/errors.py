@@ -23,6 +23,7 @@
     │   ├── PromptError              a prompt folder is missing, malformed or ungrounded
     │   └── StoreUnavailable         the database cannot be reached or used (transient)
     ├── ExtractionFailed             the model's output stayed invalid after its re-asks
+    │   └── OutputIncomplete         the answer was cut off at the output token budget
     ├── ProviderError                the model provider did not give a usable answer
     │   ├── ProviderUnavailable      unreachable, overloaded or rate-limited (transient)
     │   └── ProviderRejected         it refused the request (bad key, unknown model …)
@@ -215,6 +216,13 @@ class ExtractionFailed(_CostlyError):
     def __init__(self, detail: str, errors: list[str], spent: Spent | None = None) -> None:
         super().__init__(detail, spent)
         self.errors = errors
+
+
+class OutputIncomplete(ExtractionFailed):
+    """The answer stopped at the output token budget: asking again with the same budget
+    would only cut it again, so it is reported at once."""
+
+    kind = "incomplete_output"
 
 
 class ProviderError(_CostlyError):

@@ -57,7 +57,8 @@ Reuse = Callable[[PreparedArticle], tuple[str, SummaryRecord] | None]
 
 def cache_key(article: PreparedArticle, engine: Engine) -> str:
     """The hash naming a summary: normalised cleaned text, date, engine, model, prompt
-    (or rules) version and schema."""
+    (or rules) version, what else of its settings changes an answer (endpoint, mode,
+    temperature, output budget), and schema."""
     published = article.published
     parts = [
         article.normalised_text,
@@ -65,6 +66,7 @@ def cache_key(article: PreparedArticle, engine: Engine) -> str:
         engine.name,
         engine.model or "",
         engine.version,
+        engine.settings_key,
         schema_hash(),
     ]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()

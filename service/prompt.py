@@ -99,7 +99,7 @@ def _render_examples(examples: tuple[Example, ...]) -> str:
     blocks = []
     for n, example in enumerate(examples, start=1):
         published = example.published_at.isoformat() if example.published_at else "unknown"
-        answer = example.summary.model_dump_json(indent=1)
+        answer = example.summary.model_dump_json()  # compact: a third of the tokens
         blocks.append(
             f"Example {n} (publication date {published}):\n<example>\n"
             f"{example.article.rstrip()}\n</example>\nSummary:\n{answer}"
@@ -128,11 +128,16 @@ def _load_examples(text: str, where: str) -> tuple[Example, ...]:
 
 
 FILES = ("system.txt", "user.txt", "examples.json")
+# Bumped when the rendering of a prompt's files changes (examples as compact JSON: 2).
+_RENDERING = "render/2"
 
 
-def load_prompt(name: str, version: str, directory: Path | None = None) -> Prompt:
-    """Load and check ``prompts/<name>/<version>/`` (under ``directory`` when given).
-    The files are read every time; what they hold is parsed and checked once."""
+def load_prompt(
+    name: str, version: str, directory: Path | None = None, *, examples: int | None = None
+) -> Prompt:
+    """Load and check ``prompts/<name>/<version>/`` (under ``directory`` when given), with
+    its first ``examples`` few-shot examples (default: all). The files are read every
+    time; what they hold is parsed and checked once."""
     folder = (directory or PROMPTS_DIR) / name / version
     where = f"prompt {name}/{version}"
     if not folder.is_dir():
@@ -142,13 +147,17 @@ def load_prompt(name: str, version: str, directory: Path | None = None) -> Promp
         texts = [part.decode("utf-8") for part in raw]
     except (OSError, UnicodeDecodeError) as error:
         raise PromptError(f"{where}: {error}") from error
-    return _parsed(name, version, *texts, content_digest(raw))
+    # The files, how examples are rendered, and how many are sent name the prompt.
+    digest = content_digest([*raw, f"{_RENDERING};examples={examples}".encode()])
+    return _parsed(name, version, *texts, digest, examples)
 
 
 @cache
-def _parsed(name: str, version: str, system: str, user: str, examples: str, digest: str) -> Prompt:
+def _parsed(
+    name: str, version: str, system: str, user: str, examples: str, digest: str, keep: int | None
+) -> Prompt:
     where = f"prompt {name}/{version}"
-    checked = _load_examples(examples, where)
+    checked = _load_examples(examples, where)[:keep]
     rendered = render(
         Template(system), {"examples": _render_examples(checked)}, f"{where}/system.txt"
     )

@@ -26,8 +26,10 @@ from service.webhooks import decode_secret
 
 DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")
 EngineName = Literal["auto", "llm", "rules"]
+# How a model request asks for the schema (service/engines/modes.py says which is which).
+ModeName = Literal["auto", "tools", "json_schema", "json_object"]
+ToolChoice = Literal["named", "required"]
 _NAMED_KEY = re.compile(r"([A-Za-z][\w.@-]{0,63}):(\S+)")
-ModeName = Literal["tools", "json_schema"]
 
 
 class Settings(BaseSettings):
@@ -50,12 +52,21 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("OPENAI_BASE_URL", "MILESTONES_OPENAI_BASE_URL"),
     )
     model: str = "gpt-4o-mini"
-    mode: ModeName = "tools"
+    # How the schema is asked for (service/engines/modes.py): auto picks what the
+    # endpoint is known to take; tools, json_schema or json_object force one.
+    mode: ModeName = "auto"
+    # tools mode: force the function by name, or with "required" (llama-server).
+    tool_choice: ToolChoice = "named"
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
-    max_output_tokens: int = Field(default=4096, ge=256)
+    max_output_tokens: int = Field(default=4096, ge=64)
+    # The model's context window in tokens, where known (`milestones doctor` tells): a
+    # request or re-ask that would not fit it is not sent.
+    context_tokens: int | None = Field(default=None, ge=256)
 
     prompt: str = "extract"
-    prompt_version: str = "v1"
+    prompt_version: str = "v2"
+    # How many of the prompt's few-shot examples are sent (default: all of them).
+    prompt_examples: int | None = Field(default=None, ge=0)
     # Where prompt folders are read from (default: the ones shipped in prompts/).
     prompts_dir: Path | None = None
 

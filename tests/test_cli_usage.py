@@ -34,7 +34,7 @@ BAD_SETTINGS = [
     ("MILESTONES_DEADLINE_S", "-1", "a number above 0"),
     ("MILESTONES_TEMPERATURE", "hot", "a number from 0 to 2"),
     ("MILESTONES_FALLBACK", "maybe", "true or false"),
-    ("MILESTONES_MODE", "xml", "one of tools or json_schema"),
+    ("MILESTONES_MODE", "xml", "one of auto, tools, json_schema or json_object"),
     ("MILESTONES_PRICES", "{not json", "JSON: model name to [input, output]"),
     ("MILESTONES_PRICES", '{"m": [1]}', "JSON: model name to [input, output]"),
     ("MILESTONES_MAX_BODY_BYTES", "10", "a whole number, at least 1000"),

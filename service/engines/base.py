@@ -86,6 +86,11 @@ class Engine(Protocol):
     def version(self) -> str:
         """The prompt (or rule set) version, recorded in every result."""
 
+    @property
+    def settings_key(self) -> str:
+        """What else changes its answers (endpoint, mode, temperature …), for the cache
+        key; empty when nothing does."""
+
     async def extract(self, article: ArticleRequest) -> EngineRun:
         """Extract the article's summary; raises a ``MilestonesError`` on failure."""
         ...

@@ -48,6 +48,10 @@ class FallbackEngine:
         return self.primary.version
 
     @property
+    def settings_key(self) -> str:
+        return self.primary.settings_key
+
+    @property
     def batch(self) -> Batch | None:
         return self.primary.batch
 

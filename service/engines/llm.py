@@ -1,14 +1,18 @@
 """The LLM engine: a chat model behind an OpenAI-compatible API, via instructor.
 
-instructor asks for the ``Extraction`` schema (tool calling or JSON schema mode),
-validates each answer with the article in the validation context, and re-asks with the
-validation errors, up to ``max_reasks`` times. Each HTTP request underneath goes through
-``TransportRetry``; an overall deadline bounds the whole article.
+instructor validates each answer with the article in the validation context and re-asks
+with the validation errors, up to ``max_reasks`` times. What a request carries to ask for
+the schema is the mode's (``modes.py``: tools, json_schema or json_object, or auto: what
+the endpoint takes), always with the model-facing schema. Each HTTP request goes through
+``TransportRetry``; an answer cut off at the output budget is reported at once (asked
+again with the same budget it would be cut again), a re-ask that would not fit the
+model's context is not sent, and an overall deadline bounds the whole article.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -26,8 +30,21 @@ from schemas import Extraction
 from service import calls
 from service.engines.base import ArticleRequest, EngineRun
 from service.engines.batch import ChatBatch
+from service.engines.modes import (
+    CONCRETE_MODES,
+    ConcreteMode,
+    RequestShape,
+    is_openai,
+    mode_for_owners,
+)
 from service.engines.transport import Ledger, RequestGate, Sleep, TransportRetry
-from service.errors import DeadlineExceeded, ExtractionFailed, MilestonesError
+from service.errors import (
+    DeadlineExceeded,
+    ExtractionFailed,
+    MilestonesError,
+    OutputIncomplete,
+    ProviderRejected,
+)
 from service.prompt import load_prompt
 from service.settings import Settings
 from service.validate import ValidationContext, describe_errors
@@ -35,8 +52,6 @@ from service.validate import ValidationContext, describe_errors
 # instructor logs every failed attempt at ERROR; this engine reports failures itself.
 logging.getLogger("instructor").addHandler(logging.NullHandler())
 logging.getLogger("instructor").propagate = False
-
-_MODES = {"tools": instructor.Mode.TOOLS, "json_schema": instructor.Mode.JSON_SCHEMA}
 
 # instructor wraps a plain model in a new class on every call (and so rebuilds its JSON
 # Schema every call); a model that already is its ResponseSchema is used as it is.
@@ -72,13 +87,26 @@ class LLMEngine:
             timeout=settings.request_timeout_s,
             http_client=http_client,
         )
-        self._prompt = load_prompt(settings.prompt, settings.prompt_version, settings.prompts_dir)
-        self._mode = _MODES[settings.mode]
-        # Patched once: instructor's re-ask loop over this engine's own request function.
-        self._create = cast(
-            Callable[..., Awaitable[Extraction]],
-            instructor.patch(create=self._send, mode=self._mode),
+        self._prompt = load_prompt(
+            settings.prompt,
+            settings.prompt_version,
+            settings.prompts_dir,
+            examples=settings.prompt_examples,
         )
+        # The mode, once known (auto: asked of the endpoint before the first request).
+        self._shape: RequestShape | None = (
+            None if settings.mode == "auto" else RequestShape(settings.mode, settings.tool_choice)
+        )
+        self._resolving = asyncio.Lock()
+        # Patched once per mode: instructor's re-ask loop over this engine's own request
+        # function (which gives each request the mode's shape).
+        self._creates = {
+            mode: cast(
+                Callable[..., Awaitable[Extraction]],
+                instructor.patch(create=self._send, mode=RequestShape(mode).instructor_mode),
+            )
+            for mode in CONCRETE_MODES
+        }
         self._transport = TransportRetry(
             retries=settings.transport_retries,
             initial_s=settings.backoff_initial_s,
@@ -95,6 +123,44 @@ class LLMEngine:
     @property
     def version(self) -> str:
         return self._prompt.id
+
+    @property
+    def settings_key(self) -> str:
+        """What else changes an answer, for the cache key: the endpoint, the mode asked
+        for, the tool choice, the temperature and the output budget."""
+        s = self._settings
+        return "|".join(
+            [
+                s.openai_base_url or "openai",
+                s.mode,
+                s.tool_choice,
+                repr(s.temperature),
+                str(s.max_output_tokens),
+            ]
+        )
+
+    async def shape(self) -> RequestShape:
+        """How requests ask for the schema: the mode set, or (auto) the one the endpoint
+        is known to take, found once."""
+        if self._shape is None:
+            async with self._resolving:
+                if self._shape is None:
+                    mode = await self.detect_mode()
+                    self._shape = RequestShape(mode, self._settings.tool_choice)
+        return self._shape
+
+    async def detect_mode(self) -> ConcreteMode:
+        """The mode this endpoint takes, from its address (OpenAI's API) or who owns the
+        models it lists (``GET /models``); tools when nothing tells."""
+        if is_openai(self._settings.openai_base_url):
+            return "tools"
+        try:
+            async with asyncio.timeout(min(10.0, self._settings.request_timeout_s)):
+                page = await self._client.models.list()
+        except Exception:  # noqa: BLE001 - no list: nothing tells; the default mode
+            return "tools"
+        owners = [str(getattr(model, "owned_by", "") or "") for model in page.data]
+        return mode_for_owners(owners) or "tools"
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -114,21 +180,16 @@ class LLMEngine:
             "temperature": settings.temperature,
             "max_tokens": settings.max_output_tokens,
         }
-        if self._mode is instructor.Mode.TOOLS:
-            schema = RESPONSE_MODEL.openai_schema  # type: ignore[attr-defined]
-            body["tools"] = [{"type": "function", "function": schema}]
-            body["tool_choice"] = {"type": "function", "function": {"name": schema["name"]}}
-        else:
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "Extraction", "schema": Extraction.model_json_schema()},
-            }
-        return body
+        # A batch goes to OpenAI's Batch API: auto means tools there.
+        return (self._shape or RequestShape("tools", settings.tool_choice)).apply(body)
 
     async def _send(self, **kwargs: Any) -> Any:
         """One chat-completions request, through the transport's retries; what it cost
         goes to the ledger of the article being extracted."""
         ledger = _LEDGER.get()
+        assert self._shape is not None, "extract() resolves the mode before any request"
+        kwargs = self._shape.apply(kwargs)
+        self._check_fits(kwargs, ledger)
         call = _logged_call(kwargs.get("messages") or [])
         started = time.perf_counter()
         try:
@@ -145,20 +206,60 @@ class LLMEngine:
         ledger.answers += 1
         usage = getattr(response, "usage", None)
         if usage is not None:
-            ledger.add_usage(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
+            ledger.add_usage(
+                usage.prompt_tokens or 0, usage.completion_tokens or 0, usage.total_tokens or 0
+            )
+            if usage.prompt_tokens:
+                ledger.last_prompt_tokens = usage.prompt_tokens
+                ledger.last_prompt_chars = _size(kwargs)
         if call is not None:
             call.answer = calls.answer_text(response)
             call.outcome = "valid"  # until instructor's validation says otherwise
             if usage is not None:
                 call.prompt_tokens = usage.prompt_tokens or 0
                 call.completion_tokens = usage.completion_tokens or 0
+        budget = kwargs.get("max_tokens")
+        if _cut_off(response, budget):
+            if call is not None:
+                call.outcome = "incomplete"
+                call.errors = ["answer: incomplete"]
+            raise OutputIncomplete(
+                _incomplete_detail(budget), ["answer: incomplete"], ledger.spent()
+            )
         return response
+
+    def _check_fits(self, body: dict[str, Any], ledger: Ledger) -> None:
+        """Refuse to send a request that, with its output budget, would not fit the
+        model's context (where known): the server would cut the prompt or refuse it."""
+        context = self._settings.context_tokens
+        if context is None:
+            return
+        chars = _size(body)
+        if ledger.last_prompt_chars:  # the server's own count of an earlier prompt
+            estimate = chars * ledger.last_prompt_tokens // ledger.last_prompt_chars
+        else:  # a low estimate: never refuse what might fit
+            estimate = chars // 4
+        budget = int(body.get("max_tokens") or 0)
+        if estimate + budget <= context:
+            return
+        fits = (
+            f"about {estimate} prompt tokens and MILESTONES_MAX_OUTPUT_TOKENS={budget} do not "
+            f"fit the model's {context}-token context (MILESTONES_CONTEXT_TOKENS)"
+        )
+        if ledger.answers:
+            trace = calls.current()
+            errors = trace.calls[-1].errors if trace is not None and trace.calls else []
+            raise ExtractionFailed(
+                f"the model's answer was invalid, and a re-ask was not sent: {fits}",
+                errors or ["answer: invalid"],
+                ledger.spent(),
+            )
+        raise ProviderRejected(f"the request was not sent: {fits}", ledger.spent())
 
     async def extract(self, article: ArticleRequest) -> EngineRun:
         """Ask the model for the article's extraction; typed errors when that fails."""
         ledger = Ledger()
         _LEDGER.set(ledger)  # (this task's: each extraction runs in a task of its own)
-        create = self._create
         messages = self._prompt.messages(article.text, article.published_at, article.source)
         settings = self._settings
         now = asyncio.get_running_loop().time()
@@ -167,6 +268,7 @@ class LLMEngine:
             deadline = min(deadline, article.deadline)
         try:
             async with asyncio.timeout_at(deadline):
+                create = self._creates[(await self.shape()).mode]
                 extraction = await create(
                     response_model=RESPONSE_MODEL,
                     hooks=_CALL_HOOKS,
@@ -179,7 +281,9 @@ class LLMEngine:
                 )
         except TimeoutError as error:
             raise DeadlineExceeded(
-                f"no valid answer within the {deadline - now:.3g} s deadline", ledger.spent()
+                f"no valid answer within the {deadline - now:.3g} s deadline: "
+                f"{_ran_into(ledger, settings.request_timeout_s)}",
+                ledger.spent(),
             ) from error
         except InstructorRetryException as error:
             if isinstance(error.__cause__, MilestonesError):
@@ -194,12 +298,59 @@ class LLMEngine:
             ) from error
         except IncompleteOutputException as error:
             _last_call_was("incomplete", ["answer: incomplete"])
-            raise ExtractionFailed(
-                "the model's answer was cut off (max_output_tokens reached)",
+            raise OutputIncomplete(
+                _incomplete_detail(settings.max_output_tokens),
                 ["answer: incomplete"],
                 ledger.spent(),
             ) from error
         return EngineRun(extraction, ledger.answers, ledger.requests, ledger.usage)
+
+
+def _size(body: dict[str, Any]) -> int:
+    """Characters of what a request sends the model to read: messages and schema."""
+    size = sum(len(str(_plain(m).get("content") or "")) for m in body.get("messages") or [])
+    for key in ("tools", "response_format"):
+        if key in body:
+            size += len(json.dumps(body[key], separators=(",", ":")))
+    return size
+
+
+def _cut_off(response: Any, budget: Any) -> bool:
+    """Whether the answer stopped at the output budget: its finish reason says so, or it
+    used every token it was allowed (llama-cpp-python reports a tool call cut at the
+    limit as ``tool_calls``)."""
+    choices = getattr(response, "choices", None) or []
+    if choices and getattr(choices[0], "finish_reason", None) == "length":
+        return True
+    usage = getattr(response, "usage", None)
+    used = getattr(usage, "completion_tokens", None) if usage is not None else None
+    return isinstance(budget, int) and isinstance(used, int) and budget > 0 and used >= budget
+
+
+def _incomplete_detail(budget: Any) -> str:
+    return (
+        f"the model's answer was cut off at its output budget ({budget} tokens): raise "
+        "MILESTONES_MAX_OUTPUT_TOKENS (within the model's context), or use a model that "
+        "answers more briefly"
+    )
+
+
+def _ran_into(ledger: Ledger, timeout_s: float) -> str:
+    """What the requests of an extraction ran into, for the deadline's message."""
+    parts = []
+    for outcome, count in ledger.failures.most_common():
+        what = f"{count} {outcome}"
+        if outcome == "timed out":
+            what += f" (request timeout {timeout_s:g} s, MILESTONES_REQUEST_TIMEOUT_S)"
+        parts.append(what)
+    waiting = ledger.requests - ledger.answers - sum(ledger.failures.values())
+    if waiting > 0:
+        parts.append(f"{waiting} still waiting for an answer")
+    if ledger.answers:
+        parts.append(f"{ledger.answers} answered but invalid")
+    if not ledger.requests:
+        return "no request was sent"
+    return f"{ledger.requests} requests sent: " + ", ".join(parts)
 
 
 def _logged_call(messages: list[Any]) -> calls.Call | None:

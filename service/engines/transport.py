@@ -2,18 +2,23 @@
 
 Retried: 429, 5xx (and 408/409), timeouts and connection errors, with exponential
 backoff and full jitter, or exactly the server's ``Retry-After`` when it sends one
-(capped). The openai client's own retries are off, so the two never multiply. A
-retry never repeats a request that got an answer: re-asks are the caller's business.
+(capped). Not retried: a request the provider refused, by a 4xx or by a 5xx whose message
+says the request itself is invalid or too long (local servers answer 500 for those). The
+openai client's own retries are off, so the two never multiply. A retry never repeats a
+request that got an answer: re-asks are the caller's business. Errors carry the
+provider's own message, not the SDK's dump of its body.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import re
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import openai
 from tenacity import (
@@ -53,6 +58,11 @@ class Ledger:
     requests: int = 0
     answers: int = 0
     usage: TokenUsage = field(default_factory=TokenUsage.zero)
+    # What failed requests ran into ("timed out": 3, "HTTP 503": 1), for the deadline's
+    # message; and the prompt's size as the server counted it, for what fits its context.
+    failures: Counter[str] = field(default_factory=Counter)
+    last_prompt_tokens: int = 0
+    last_prompt_chars: int = 0
 
     def add_usage(self, prompt: int, completion: int, total: int) -> None:
         self.usage = self.usage + TokenUsage(
@@ -63,11 +73,80 @@ class Ledger:
         return Spent(self.usage, self.answers if attempts is None else attempts, self.requests)
 
 
+# A 5xx whose message says the request itself cannot be served (some servers answer 500
+# for a request they refuse: too long for the context, a field they do not take): sent
+# again, it fails again.
+_REFUSAL = re.compile(
+    r"context (?:size|length|window)|exceed|too (?:long|large|many)|maximum (?:context|length)"
+    r"|validation|invalid|must be|not supported|unsupported|unrecognized|not allowed"
+    r"|extra (?:inputs|fields)|input should be|failed to parse|cannot parse|bad request",
+    re.IGNORECASE,
+)
+
+
+_TRACEBACK = re.compile(r'\n\s*(?:File "|Traceback \(most recent call last\))')
+
+
+def provider_message(error: BaseException) -> str:
+    """The provider's own words for a failed request: the ``error.message`` (or FastAPI's
+    ``detail``) of its JSON body, else its text; never the SDK's dict dump."""
+    body = getattr(error, "body", None)
+    message = message_in(body)
+    if message is None:
+        response = getattr(error, "response", None)
+        try:
+            text = response.text if response is not None else ""
+        except Exception:  # noqa: BLE001 - a streamed or closed body: say what we know
+            text = ""
+        message = text.strip() or getattr(error, "message", None) or str(error)
+    # A server's traceback (llama-cpp-python appends one) is for its own logs.
+    message = _TRACEBACK.split(str(message), maxsplit=1)[0]
+    message = " ".join(message.split())
+    return message if len(message) <= 300 else message[:297] + "..."
+
+
+def message_in(body: Any) -> str | None:
+    if isinstance(body, str):
+        return body.strip() or None
+    if not isinstance(body, dict):
+        return None
+    inner = body.get("error", body)
+    if isinstance(inner, str):
+        return inner
+    if isinstance(inner, dict):
+        for key in ("message", "detail", "msg"):
+            value = inner.get(key)
+            if isinstance(value, str) and value.strip():
+                return value
+            if isinstance(value, list) and value:
+                return "; ".join(_detail_item(item) for item in value[:3])
+    return None
+
+
+def _detail_item(item: Any) -> str:
+    if isinstance(item, dict):
+        where = ".".join(str(part) for part in item.get("loc", []))
+        return f"{where}: {item.get('msg', item)}" if where else str(item.get("msg", item))
+    return str(item)
+
+
+def is_refusal(error: BaseException) -> bool:
+    """Whether the provider refused the request itself (any 4xx but 408/409/429, or a 5xx
+    whose message says the request is invalid or too long)."""
+    if not isinstance(error, openai.APIStatusError):
+        return False
+    if error.status_code < 500:
+        return error.status_code not in _RETRYABLE_STATUS
+    return bool(_REFUSAL.search(provider_message(error)))
+
+
 def is_retryable(error: BaseException) -> bool:
     """Whether a failed request is worth sending again."""
     if isinstance(error, openai.APIConnectionError):  # includes timeouts
         return True
     if isinstance(error, openai.APIStatusError):
+        if is_refusal(error):
+            return False
         return error.status_code in _RETRYABLE_STATUS or error.status_code >= 500
     return False
 
@@ -94,14 +173,27 @@ def retry_after_seconds(error: BaseException) -> float | None:
         return max(parsed.timestamp() - time.time(), 0.0) if parsed else None
 
 
-def _describe(error: BaseException) -> str:
+def describe(error: BaseException) -> str:
+    """One line for a failed request, in the provider's own words where it gave some."""
     if isinstance(error, openai.APIStatusError):
-        return f"HTTP {error.status_code} from the model provider: {error.message}"
+        return f"HTTP {error.status_code} from the model provider: {provider_message(error)}"
     if isinstance(error, openai.APITimeoutError):
         return "the model provider did not answer in time"
     if isinstance(error, openai.APIConnectionError):
         return f"cannot reach the model provider: {error.__cause__ or error}"
     return str(error)
+
+
+def outcome_of(error: BaseException) -> str:
+    """What a failed request ran into, in a few words (the deadline's message counts
+    them): "timed out", "HTTP 503", "connection failed"."""
+    if isinstance(error, openai.APITimeoutError):
+        return "timed out"
+    if isinstance(error, openai.APIStatusError):
+        return f"HTTP {error.status_code}"
+    if isinstance(error, openai.APIConnectionError):
+        return "connection failed"
+    return type(error).__name__
 
 
 class TransportRetry:
@@ -173,6 +265,7 @@ class TransportRetry:
                     try:
                         response = await self._gated(request)
                     except openai.APIError as error:
+                        ledger.failures[outcome_of(error)] += 1
                         if call is not None:
                             call.status = getattr(error, "status_code", None)
                             call.retry_after_s = retry_after_seconds(error)
@@ -183,9 +276,9 @@ class TransportRetry:
         except openai.APIError as error:
             if is_retryable(error):
                 raise ProviderUnavailable(
-                    f"{_describe(error)} (after {ledger.requests} requests)",
+                    f"{describe(error)} (after {ledger.requests} requests)",
                     ledger.spent(),
                     retry_after=retry_after_seconds(error),
                 ) from error
-            raise ProviderRejected(_describe(error), ledger.spent()) from error
+            raise ProviderRejected(describe(error), ledger.spent()) from error
         raise AssertionError("unreachable: tenacity either returns or raises")

@@ -35,6 +35,7 @@ from service.errors import (
     MalformedBody,
     MilestonesError,
     NotFound,
+    OutputIncomplete,
     Overloaded,
     PayloadTooLarge,
     ProviderError,
@@ -78,6 +79,9 @@ PROBLEMS: dict[type[MilestonesError], Problem] = {
     CallbackRefused: Problem(422, "invalid-callback-url", "Callback URL refused"),
     CallbacksUnavailable: Problem(422, "callbacks-unavailable", "Callbacks unavailable"),
     InputError: Problem(422, "invalid-article", "Invalid article"),
+    OutputIncomplete: Problem(
+        502, "incomplete-model-output", "Incomplete model output", listed=True
+    ),
     ExtractionFailed: Problem(502, "invalid-model-output", "Invalid model output", listed=True),
     ProviderRejected: Problem(502, "provider-rejected", "Provider rejected the request"),
     ProviderError: Problem(502, "provider-error", "Provider error"),
