@@ -148,6 +148,10 @@ class ArticleContext(Protocol):
         """None when the article states the quote as fact; else what the quote stands in:
         "instruction", "supposition" or "condition"."""
 
+    def explain_prose(self, text: str) -> str | None:
+        """None when a headline or summary is grounded in the article (its names and
+        figures in it, most of its words the article's, no debris), else why not."""
+
 
 ARTICLE_KEY = "article"
 
@@ -188,6 +192,16 @@ def _check_mentioned(value: str | None, info: ValidationInfo, what: str) -> None
         raise ValueError(
             f"{what} {value!r} does not occur in the article. Write the name exactly as the "
             f"article writes it, or leave it out."
+        )
+
+
+def _check_prose(value: str, info: ValidationInfo, what: str) -> None:
+    article = article_from(info)
+    problem = article.explain_prose(value) if article is not None else None
+    if problem is not None:
+        raise ValueError(
+            f"{what} is not grounded in the article ({problem}). Write it from the "
+            "article's own facts, never from these instructions."
         )
 
 
@@ -402,13 +416,17 @@ class _SummaryFields(_Strict):
 
     @field_validator("headline")
     @classmethod
-    def _headline_length(cls, value: str) -> str:
-        return _limit_words(value, HEADLINE_MAX_WORDS, "headline")
+    def _headline_length(cls, value: str, info: ValidationInfo) -> str:
+        _limit_words(value, HEADLINE_MAX_WORDS, "headline")
+        _check_prose(value, info, "headline")
+        return value
 
     @field_validator("summary")
     @classmethod
-    def _summary_length(cls, value: str) -> str:
-        return _limit_words(value, SUMMARY_MAX_WORDS, "summary")
+    def _summary_length(cls, value: str, info: ValidationInfo) -> str:
+        _limit_words(value, SUMMARY_MAX_WORDS, "summary")
+        _check_prose(value, info, "summary")
+        return value
 
     @model_validator(mode="after")
     def _distinct_milestones(self) -> Any:

@@ -24,6 +24,7 @@ from service.clean import CleanedText, clean
 from service.errors import InputError
 from service.invisible import visible
 from service.modality import clause_kind, injected, opening_kind, statement_kind
+from service.prose import ArticleWords, prose_problem
 
 __all__ = [
     "Alignment",
@@ -113,6 +114,15 @@ class PreparedArticle:
 
     def mentions(self, name: str) -> bool:
         return self._aligner.mentions(name)
+
+    @cached_property
+    def _words(self) -> ArticleWords:
+        return ArticleWords.of(self.text)
+
+    def explain_prose(self, text: str) -> str | None:
+        """None when a headline or summary is grounded in the cleaned text, else why not
+        (``service.prose``)."""
+        return prose_problem(text, self._words)
 
     def claim_kind(self, quote: str) -> str | None:
         """None when the article states ``quote`` as fact; else what the quote stands in:

@@ -282,7 +282,8 @@ async def test_a_roundup_without_a_title_is_headed_by_its_news_not_one_items_nam
     )
     headline = (await read(page)).headline
     assert (
-        headline == "Roundup: $40 million Series A financing for Larkspur Bio Inc. and 1 more item"
+        headline
+        == "Roundup: $40 million Series A financing for Larkspur Bio Inc. and one more item"
     )
 
 

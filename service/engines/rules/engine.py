@@ -36,8 +36,8 @@ _CODE = Path(__file__).resolve().parent
 _SERVICE = _CODE.parent.parent
 # Outside this folder, what the rules' behaviour also depends on: the language checks
 # (modality), the text as the reader sees it and quotes are found in it, and the cues
-# its patterns are searched by.
-_SHARED_CODE = ("modality.py", "invisible.py", "align.py", "cues.py")
+# its patterns are searched by, and the check of its headline and summary.
+_SHARED_CODE = ("modality.py", "invisible.py", "align.py", "cues.py", "prose.py")
 
 
 @cache
@@ -54,6 +54,7 @@ class RulesEngine:
     name = "rules"
     model = None
     batch = None  # no provider, so no batch
+    settings_key = ""  # its version says all
 
     def __init__(self, lexicon: Lexicon | None = None) -> None:
         self._lexicon = lexicon or load_lexicon()

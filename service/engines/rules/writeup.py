@@ -11,6 +11,7 @@ from schemas.v1 import TEXT_MAX_CHARS
 from service.cues import cued
 from service.engines.rules.entities import without_legal_form
 from service.engines.rules.page import YEAR, lead_order
+from service.prose import first_word
 from service.engines.rules.sentences import EVIDENCE_MAX_CHARS, Sentence
 from service.engines.rules.titles import fits, words
 from service.modality import opening_kind
@@ -73,11 +74,36 @@ def _plain_heading(sentence: Sentence, least: int) -> bool:
     return not letters or capitals / len(letters) <= 0.6  # not "UK BIOTECH WEEKLY"
 
 
+_NUMBER_WORDS = (
+    "no one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+
+
 def headline(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
     """The article's own title, never a line of page chrome: the first plain heading
     above the first paragraph, else a heading among the first lines that names who or
     what the news is about (on a roundup page, its milestones' titles), else the main
-    milestone's title, else the first sentence."""
+    milestone's title, else the first sentence. A headline of our making that the
+    article does not bear out (a count, a name it does not use) gives way to the
+    article's first sentence: it is checked as a model's would be."""
+    return _borne_out(reader, _headline(reader, milestones), 20)
+
+
+def _borne_out(reader: ArticleReader, made: str, limit: int) -> str:
+    """``made``, if the article bears it out as a model's answer is checked; else the
+    article's first sentence that passes, else its first word (which always does)."""
+    explain = reader.request.prepared.explain_prose
+    if explain(made) is None:
+        return made
+    for sentence in lead_order(reader.news_sentences()) or reader.sentences:
+        own = words(sentence.text, limit)
+        if explain(own) is None:
+            return own
+    return first_word(reader.text) or made
+
+
+def _headline(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
     in_order = reader.news_sentences()
     for sentence in in_order:
         if not sentence.is_heading:
@@ -89,7 +115,9 @@ def headline(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
         # A roundup with no title of its own: its items' news, not one item's head.
         more = len(milestones) - 1
         items = "item" if more == 1 else "items"
-        return words(f"Roundup: {milestones[0]['title']} and {more} more {items}", 20)
+        # A count in words: a figure the article does not give would not be its own.
+        count = _NUMBER_WORDS[more] if more < len(_NUMBER_WORDS) else str(more)
+        return words(f"Roundup: {milestones[0]['title']} and {count} more {items}", 20)
     for sentence in lead_order(in_order)[:HEADLINE_WITHIN]:
         if _plain_heading(sentence, 4) and _names_the_news(reader, sentence.text):
             return words(sentence.text, 20)
@@ -113,7 +141,7 @@ def summary(reader: ArticleReader, milestones: list[dict[str, Any]]) -> str:
     # In the article's order (a sentence opening with a condition never first).
     chosen.sort(key=lambda t: (opening_kind(t) is not None, _position(reader.text, t)))
     joined = _RUN_TOGETHER.sub(r"\1 \2", " ".join(chosen))  # "review.The company" → apart
-    return words(joined, 80, TEXT_MAX_CHARS) if chosen else "No summary."
+    return _borne_out(reader, words(joined, 80, TEXT_MAX_CHARS) if chosen else "No summary.", 80)
 
 
 def _position(text: str, sentence: str) -> int:
