@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from schemas import MILESTONE_KINDS
 from service.engines.rules.lexicon import load_lexicon
 from service.prompt import PROMPTS_DIR
@@ -18,8 +20,9 @@ def test_the_rules_know_every_kind_of_the_schema_and_no_other() -> None:
     assert sorted(k.name for k in load_lexicon().kinds) == sorted(MILESTONE_KINDS)
 
 
-def test_the_prompt_defines_every_kind() -> None:
-    system = (PROMPTS_DIR / "extract" / "v1" / "system.txt").read_text()
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_the_prompt_defines_every_kind(version: str) -> None:
+    system = (PROMPTS_DIR / "extract" / version / "system.txt").read_text()
     assert [k for k in MILESTONE_KINDS if k not in system] == []
 
 
