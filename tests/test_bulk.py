@@ -195,6 +195,20 @@ def test_rerunning_skips_what_is_done_and_retry_errors_reruns_only_the_failures(
     assert calls >= 5
 
 
+def test_the_report_counts_the_requests_and_tokens_of_failed_items_too(
+    tmp_path: Path, bulk_env: None, model: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MILESTONES_MAX_REASKS", "1")
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "bad", "text": SEED_TEXTS[0]}])
+    route = model.post("/chat/completions").mock(return_value=completion('{"headline": "cut'))
+    result = bulk(str(source), "-o", str(tmp_path / "out.jsonl"), "--engine", "llm")
+    assert result.exit_code == 1
+    assert route.call_count == 2  # the answer and one re-ask, both invalid
+    table = " ".join(result.stderr.replace("│", " ").split())
+    assert "model requests 2" in table
+    assert "tokens (prompt / completion) 200 / 40" in table  # 2 x the stub's usage
+
+
 def test_a_429_storm_slows_the_run_down_and_loses_nothing(
     tmp_path: Path, bulk_env: None, model: respx.MockRouter
 ) -> None:

@@ -279,6 +279,11 @@ class BulkRun:
 
     def _failed(self, item: Item, error: Exception, errors: LineWriter) -> None:
         self.report.failed += 1
+        # What a failed item's model requests cost counts too (the errors carry it).
+        usage = getattr(error, "usage", None)
+        self.report.prompt_tokens += getattr(usage, "prompt_tokens", 0) or 0
+        self.report.completion_tokens += getattr(usage, "completion_tokens", 0) or 0
+        self.report.model_requests += getattr(error, "requests", 0) or 0
         errors.write(_error_line(item, error))
         self._tell(item, "failed")
 

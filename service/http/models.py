@@ -43,7 +43,10 @@ class SummaryPublic(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(description="The summary's id (GET /v1/summaries/{id}).")
+    id: str | None = Field(
+        description="The summary's id (GET /v1/summaries/{id}); null for a degraded answer "
+        "(the rules engine's, when the model failed), which is not stored."
+    )
     article_id: str | None = Field(description="The caller's id for the article, if sent.")
     source: str | None = Field(description="Where the article came from, as the caller said.")
     text: str | None = Field(

@@ -35,7 +35,7 @@ async def public_summary(
         raise DeadlineExceeded(f"no summary within the {seconds:g} s request deadline") from None
     record = outcome.record
     return SummaryPublic(
-        id=outcome.id,
+        id=None if record.meta.degraded else outcome.id,  # a degraded answer is not stored
         article_id=article.id,
         source=record.source,
         text=article.text if extracted else None,
