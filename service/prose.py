@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from functools import cached_property
 
 _WORD = re.compile(r"[^\W_](?:[\w'’.&/+-]*[^\W_])?")
 _DIGIT = re.compile(r"\d")
 _DEBRIS = frozenset("{}[]<>|\\`")
 _CUT = re.compile(r"[^\W\d_]{2,}(?:\.\.\.|…)")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*)$")
+_PARTS = re.compile(r"[-/.&+'’]")
+_OPENERS = frozenset('.!?:;"“(')
 STEM = 5
 # Content words must be mostly the article's: below this share, the prose is not about it.
 MIN_SHARE = 0.5
@@ -50,32 +51,32 @@ def _fold(word: str) -> str:
     return unicodedata.normalize("NFKC", word).casefold().strip(".'’")
 
 
-@dataclass(frozen=True)
 class ArticleWords:
-    """The article's words, as the checks compare them."""
+    """The article's words, as the checks compare them; what only some checks need (the
+    initials, the stems) is worked out when first asked."""
 
-    words: frozenset[str]
-    stems: frozenset[str]
-    marks: frozenset[str]  # the debris characters the article itself holds
-    # The initials of its runs of words: "clinical trial authorisation" makes "cta",
-    # "Food and Drug Administration" "fda" (capitalised words only, or all but the
-    # function words), so an acronym of what the article writes out is its word too.
-    initials: frozenset[str]
-    cut: frozenset[str]  # words cut off with "..." that the article itself writes
+    def __init__(self, text: str) -> None:
+        self._found: list[str] = _WORD.findall(text)
+        words = {_fold(w) for w in self._found}
+        words |= {p for w in words for p in _PARTS.split(w) if p}
+        self.words = frozenset(words)
+        self.marks = frozenset(c for c in _DEBRIS if c in text)  # debris it holds itself
+        self.cut = frozenset(_CUT.findall(text))  # words cut off with "..." it writes
 
     @classmethod
     def of(cls, text: str) -> ArticleWords:
-        found = _WORD.findall(text)
-        words = {_fold(w) for w in found}
-        parts = {p for w in words for p in re.split(r"[-/.&+'’]", w) if p}
-        words |= parts
-        return cls(
-            frozenset(words),
-            frozenset(w[:STEM] for w in words if len(w) >= 4),
-            frozenset(c for c in _DEBRIS if c in text),
-            frozenset(_initials(found)),
-            frozenset(_CUT.findall(text)),
-        )
+        return cls(text)
+
+    @cached_property
+    def stems(self) -> frozenset[str]:
+        return frozenset(w[:STEM] for w in self.words if len(w) >= 4)
+
+    @cached_property
+    def initials(self) -> frozenset[str]:
+        """The initials of its runs of words: "clinical trial authorisation" makes "cta",
+        "Food and Drug Administration" "fda" (capitalised words only, or all but the
+        function words), so an acronym of what the article writes out is its word too."""
+        return frozenset(_initials(self._found))
 
     def has(self, word: str) -> bool:
         folded = _fold(word)
@@ -85,7 +86,7 @@ class ArticleWords:
             if folded in self.initials or folded.removesuffix("s") in self.initials:
                 return True
         # "U.S.-based" or "CAR-T's": each part a word of the article.
-        parts = [p for p in re.split(r"[-/.&+'’]", folded) if p]
+        parts = [p for p in _PARTS.split(folded) if p]
         return bool(parts) and all(p in self.words or p in ("s", "based") for p in parts)
 
 
@@ -117,6 +118,14 @@ def _initials(words: list[str]) -> set[str]:
     return found
 
 
+def _opens_sentence(text: str, at: int) -> bool:
+    """Whether the word at ``at`` opens a sentence (a capital there names nothing)."""
+    back = at - 1
+    while back >= 0 and text[back].isspace():
+        back -= 1
+    return back < 0 or text[back] in _OPENERS
+
+
 def prose_problem(text: str, article: ArticleWords) -> str | None:
     """None when ``text`` (a headline or summary) is grounded in the article, else why
     not, in words the model can act on."""
@@ -135,7 +144,7 @@ def prose_problem(text: str, article: ArticleWords) -> str | None:
         folded = _fold(word)
         named = (
             bool(_DIGIT.search(word))
-            or (word[0].isupper() and not _SENTENCE_START.search(text[: match.start()]))
+            or (word[0].isupper() and not _opens_sentence(text, match.start()))
             or (len(word) > 1 and word.isupper())
         )
         if named and not article.has(word):

@@ -11,10 +11,10 @@ from schemas.v1 import TEXT_MAX_CHARS
 from service.cues import cued
 from service.engines.rules.entities import without_legal_form
 from service.engines.rules.page import YEAR, lead_order
-from service.prose import first_word
 from service.engines.rules.sentences import EVIDENCE_MAX_CHARS, Sentence
 from service.engines.rules.titles import fits, words
 from service.modality import opening_kind
+from service.prose import first_word
 
 if TYPE_CHECKING:
     from service.engines.rules.reader import ArticleReader
