@@ -370,6 +370,30 @@ async def test_api_keys_are_required_when_configured(
     assert right.status_code == 200 and health.status_code == 200
 
 
+async def test_readiness_checks_the_model_endpoint_when_asked_and_keeps_the_report(
+    client: httpx.AsyncClient, model: respx.MockRouter
+) -> None:
+    listed = model.get("/models").respond(
+        200, json={"data": [{"id": "test-model", "owned_by": "vllm"}]}
+    )
+    probes = model.post("/chat/completions").mock(
+        return_value=completion('{"headline": "x"', mode="json_schema")
+    )
+    with respx.mock(assert_all_called=False) as root:  # the server's own paths: not there
+        root.route(url__regex=r"^http://model\.test/(props|tokenize|extras/)").respond(404)
+        root.route().pass_through()
+        first = (await client.get("/readyz", params={"model": "true"})).json()
+    again = (await client.get("/readyz", params={"model": "true"})).json()
+    checks = first["checks"]
+    assert checks["model"] == "vLLM"
+    assert "json_schema" in checks["model_modes"]
+    assert "MILESTONES_MODE=json_schema" in checks["model_settings"]
+    assert again == first and listed.call_count == 1  # kept, not probed on every call
+    assert probes.call_count >= 3
+    plain = (await client.get("/readyz")).json()
+    assert "model" not in plain["checks"]
+
+
 async def test_health_readiness_schema_and_metrics(
     client: httpx.AsyncClient, model: respx.MockRouter
 ) -> None:
