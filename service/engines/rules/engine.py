@@ -74,18 +74,22 @@ class RulesEngine:
         reader = ArticleReader(article, self._lexicon)
         context = ValidationContext(article.prepared)
         milestones = []
+        checked: dict[int, ExtractedMilestone] = {}
         for candidate in merge(reader.milestones()):
             try:  # a milestone the rules got wrong is dropped, never the article
-                ExtractedMilestone.model_validate(candidate, context=context)
+                valid = ExtractedMilestone.model_validate(candidate, context=context)
             except ValidationError:
                 continue
             milestones.append(candidate)
+            checked[id(candidate)] = valid
         data = {
             "headline": headline(reader, milestones),
             "summary": summary(reader, milestones),
             "organisations": organisations(reader, milestones),
             "products": products(reader, milestones),
-            "milestones": distinct(milestones),
+            # Validated against the article above: not validated again (pydantic takes a
+            # model instance as it is), while the whole still is (distinct milestones).
+            "milestones": [checked[id(m)] for m in distinct(milestones)],
         }
         try:
             return Extraction.model_validate(data, context=context)
