@@ -121,8 +121,18 @@ class PreparedArticle:
 
     def explain_prose(self, text: str) -> str | None:
         """None when a headline or summary is grounded in the cleaned text, else why not
-        (``service.prose``)."""
-        return prose_problem(text, self._words)
+        (``service.prose``). Kept per text: the rules engine checks its own headline
+        before the validators check it again."""
+        checked = self._prose_checked
+        if text not in checked:
+            if len(checked) > 64:
+                checked.clear()
+            checked[text] = prose_problem(text, self._words)
+        return checked[text]
+
+    @cached_property
+    def _prose_checked(self) -> dict[str, str | None]:
+        return {}
 
     def claim_kind(self, quote: str) -> str | None:
         """None when the article states ``quote`` as fact; else what the quote stands in:

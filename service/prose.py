@@ -48,6 +48,8 @@ _COMMON = frozenset(
 
 
 def _fold(word: str) -> str:
+    if word.isascii():  # most words: NFKC changes nothing, casefold is lower
+        return word.lower().strip(".'")
     return unicodedata.normalize("NFKC", word).casefold().strip(".'’")
 
 
