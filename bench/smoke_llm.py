@@ -12,13 +12,15 @@ compiled from source):
 
 Then for each server, started on loopback with the shipped model: ``milestones doctor``'s
 checks (which modes work, the context, the settings to use); every seed summarised in
-each mode that works and in ``auto``, with the doctor's settings (the output budget
-capped at ``SMOKE_MAX_OUTPUT_TOKENS``, 1,024 by default, to bound the run on 2 cores);
-a mode the server refuses is sent one article, which must fail at once, unretried; and
-one article with a 64-token budget, whose cut-off answer must be reported after one
-request. Per mode it prints: articles answered, valid first answers, re-asks, mean
-latency, tokens, and how many served milestones' evidence or headlines are not the
-article's (which must be none). Exit 1 when a check fails.
+each mode that works, with the doctor's settings (the output budget capped at
+``SMOKE_MAX_OUTPUT_TOKENS``, 1,024 by default, to bound the run on 2 cores); the mode
+``auto`` picks, which must be one that works; each mode that fails in the doctor sent one
+article, which must fail cleanly (a refused request never sent twice) with the server
+alive; and one article with a 64-token budget, whose cut-off answer must be reported
+after one request. Per mode it prints: articles answered, valid first answers, re-asks,
+requests, mean seconds per article, tokens, the outcomes, and how many served
+milestones' evidence, headlines or summaries are not the article's (which must be none).
+Exit 1 when a check fails.
 
 The answers of a 135M model are poor; this proves the path, not the quality.
 """
@@ -34,6 +36,7 @@ import subprocess
 import sys
 import tarfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +45,7 @@ from service.article import Article, prepare
 from service.doctor import Report, diagnose, render
 from service.engines.base import ArticleRequest
 from service.engines.llm import LLMEngine
-from service.errors import MilestonesError
+from service.errors import MilestonesError, OutputIncomplete, ProviderRejected
 from service.settings import Settings
 from tests.doubles.fake_openai import free_port
 
@@ -204,17 +207,28 @@ class ModeRun:
     answered: int = 0
     first_valid: int = 0
     reasks: int = 0
+    requests: int = 0
     latencies: list[float] = field(default_factory=list)
     tokens: int = 0
     ungrounded: int = 0
-    errors: list[str] = field(default_factory=list)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    errors: list[tuple[str, MilestonesError]] = field(default_factory=list)
 
     def row(self) -> str:
         latency = f"{statistics.mean(self.latencies):.1f}" if self.latencies else "-"
+        outcomes = ", ".join(f"{n} {kind}" for kind, n in self.outcomes.most_common())
         return (
             f"| {self.mode} | {self.answered}/{self.articles} | {self.first_valid} | "
-            f"{self.reasks} | {latency} | {self.tokens} | {self.ungrounded} |"
+            f"{self.reasks} | {self.requests} | {latency} | {self.tokens} | {outcomes} | "
+            f"{self.ungrounded} |"
         )
+
+    def lines(self) -> list[str]:
+        return [
+            f"{name}: {error.kind} after {getattr(error, 'requests', 0)} request(s): "
+            f"{error.detail[:150]}"
+            for name, error in self.errors
+        ]
 
 
 def seeds() -> list[tuple[str, str]]:
@@ -254,16 +268,20 @@ async def summarise_all(settings: Settings, articles: list[tuple[str, str]], lab
             try:
                 run_ = await engine.extract(ArticleRequest(prepared))
             except MilestonesError as error:
-                requests = getattr(error, "requests", 0)
-                result.errors.append(
-                    f"{name}: {error.kind} after {requests} request(s): {error.detail[:160]}"
-                )
+                result.latencies.append(time.perf_counter() - started)
+                result.errors.append((name, error))
+                result.outcomes[error.kind] += 1
+                result.requests += getattr(error, "requests", 0)
+                attempts = getattr(error, "attempts", 0)
+                result.reasks += max(0, attempts - 1)
                 result.tokens += getattr(getattr(error, "usage", None), "total_tokens", 0)
                 continue
             result.latencies.append(time.perf_counter() - started)
+            result.outcomes["valid"] += 1
             result.answered += 1
             result.first_valid += run_.attempts == 1
             result.reasks += run_.attempts - 1
+            result.requests += run_.requests
             result.tokens += run_.usage.total_tokens
             extraction = run_.extraction
             result.ungrounded += sum(
@@ -278,48 +296,61 @@ async def summarise_all(settings: Settings, articles: list[tuple[str, str]], lab
     return result
 
 
+def _misbehaved(result: ModeRun) -> list[str]:
+    """What in a run breaks the path's promises: a refused request sent again (the cut-off
+    answer reported at once is checked by the 64-token run: one request)."""
+    found = []
+    for name, error in result.errors:
+        requests = getattr(error, "requests", 0)
+        if isinstance(error, ProviderRejected) and requests > 1:
+            found.append(f"{result.mode}: {name}: a refused request was sent {requests} times")
+    return found
+
+
 async def check_server(server: Server, failures: list[str]) -> list[ModeRun]:
     report = await diagnose(Settings(openai_base_url=server.base_url, model="smollm2"))
     say(render(report))
     runs: list[ModeRun] = []
     articles = seeds()
-    working = {p.mode.split(" ")[0] for p in report.probes if p.works}
-    refused = {p.mode.split(" ")[0] for p in report.probes if not p.works} - working
-    for mode in [*sorted(working), "auto"]:
+    working = sorted({p.mode.split(" ")[0] for p in report.probes if p.works})
+    failing = sorted({p.mode.split(" ")[0] for p in report.probes if not p.works} - set(working))
+    for mode in working:
         label = f"{server.name} · {mode}"
         say(f"summarising {len(articles)} seeds: {label}")
         result = await summarise_all(settings_for(server, report, mode), articles, label)
         runs.append(result)
+        failures += _misbehaved(result)
         if result.ungrounded:
             failures.append(f"{label}: {result.ungrounded} served fields not grounded")
         if not server.alive:
             failures.append(f"{label}: the server died")
             return runs
-    for mode in sorted(refused):
-        label = f"{server.name} · {mode} (refused)"
+    # auto: the mode it picks for this server must be one that works (it was run above).
+    picked = await LLMEngine(settings_for(server, report, "auto")).detect_mode()
+    say(f"{server.name} · auto picks {picked}")
+    if picked not in working:
+        failures.append(f"{server.name}: auto picks {picked}, which does not work there")
+    for mode in failing:  # one article: it must fail cleanly, once, the server alive
+        label = f"{server.name} · {mode} (fails in the doctor)"
         started = time.perf_counter()
         result = await summarise_all(settings_for(server, report, mode), articles[:1], label)
-        seconds = time.perf_counter() - started
         runs.append(result)
-        say(f"{label}: {result.errors[0] if result.errors else 'answered'} ({seconds:.1f} s)")
+        seconds = time.perf_counter() - started
+        say(f"{label}: {(result.lines() or ['answered'])[0]} ({seconds:.1f} s)")
+        failures += _misbehaved(result)
         if not server.alive:
             failures.append(f"{label}: the server died")
             return runs
-        if (
-            result.errors
-            and "after 1 request" not in result.errors[0]
-            and "invalid_output" not in result.errors[0]
-        ):
-            failures.append(f"{label}: a refused request was retried: {result.errors[0]}")
-    best = sorted(working)[0] if working else None
-    if best is not None:
-        label = f"{server.name} · {best}, 64 output tokens"
-        settings = settings_for(server, report, best, max_output_tokens=64)
+    if working:
+        label = f"{server.name} · {working[0]}, 64 output tokens"
+        settings = settings_for(server, report, working[0], max_output_tokens=64)
         result = await summarise_all(settings, articles[:1], label)
         runs.append(result)
-        say(f"{label}: {result.errors[0] if result.errors else 'answered within 64 tokens'}")
-        if result.errors and "incomplete_output after 1 request" not in result.errors[0]:
-            failures.append(f"{label}: a cut-off answer was not reported once: {result.errors[0]}")
+        say(f"{label}: {(result.lines() or ['answered within 64 tokens'])[0]}")
+        failures += _misbehaved(result)
+        cut = [e for _, e in result.errors if isinstance(e, OutputIncomplete)]
+        if result.errors and not (cut and getattr(cut[0], "requests", 0) == 1):
+            failures.append(f"{label}: a cut-off answer was not reported after one request")
     return runs
 
 
@@ -367,14 +398,14 @@ def main() -> None:
         finally:
             server.stop()
     say(
-        "\n| server · mode | answered | valid first answers | re-asks | mean s | tokens "
-        "| ungrounded |"
+        "\n| server · mode | answered | valid first answers | re-asks | requests | mean s "
+        "| tokens | outcomes | ungrounded |"
     )
-    say("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    say("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
     for result in runs:
         say(result.row())
     for result in runs:
-        for line in result.errors:
+        for line in result.lines():
             say(f"  {result.mode}: {line}")
     if failures:
         say("\nFAILED:\n" + "\n".join(f"- {f}" for f in failures))
