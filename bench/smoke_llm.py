@@ -326,7 +326,11 @@ async def check_server(server: Server, failures: list[str]) -> list[ModeRun]:
             failures.append(f"{label}: the server died")
             return runs
     # auto: the mode it picks for this server must be one that works (it was run above).
-    picked = await LLMEngine(settings_for(server, report, "auto")).detect_mode()
+    asking = LLMEngine(settings_for(server, report, "auto"))
+    try:
+        picked = await asking.detect_mode()
+    finally:
+        await asking.aclose()
     say(f"{server.name} · auto picks {picked}")
     if picked not in working:
         failures.append(f"{server.name}: auto picks {picked}, which does not work there")

@@ -272,12 +272,15 @@ def _suggest(report: Report, settings: Settings) -> None:
         output = wanted_output
         out["MILESTONES_MAX_OUTPUT_TOKENS"] = str(output)
     probe = next(p for p in report.probes if p.works)
-    if probe.seconds > 0 and (probe.prompt_tokens or probe.completion_tokens):
-        rate = (probe.prompt_tokens + probe.completion_tokens) / probe.seconds
-        # The whole request at the probe's pace (prompt reading is faster than writing,
-        # so this leans long), with half again for a busy machine.
-        expected = (instructions + TYPICAL_ARTICLE_TOKENS + output) / max(rate, 0.1)
-        timeout = max(60, math.ceil(expected * 1.5 / 10) * 10)
+    if probe.seconds > 0 and probe.completion_tokens:
+        # Writing at the probe's pace, all of its time counted as writing (so this leans
+        # long), and reading the prompt at four times that; twice it all for a busy
+        # machine. A local server gets two minutes at least: its pace varies with load.
+        writing = probe.completion_tokens / probe.seconds
+        reading = 4 * writing
+        expected = (instructions + TYPICAL_ARTICLE_TOKENS) / reading + output / writing
+        floor = 60 if is_openai(report.base_url) else 120
+        timeout = max(floor, math.ceil(expected * 2 / 10) * 10)
         out["MILESTONES_REQUEST_TIMEOUT_S"] = str(timeout)
         out["MILESTONES_DEADLINE_S"] = str(timeout * (settings.max_reasks + 1) + 30)
     at_once = report.slots or (1 if not is_openai(report.base_url) else None)
