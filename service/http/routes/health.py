@@ -40,7 +40,7 @@ async def healthz() -> Health:
     response_model=Health,
     summary="Ready to serve",
     responses={
-        **problem_responses(),
+        **problem_responses(400),
         503: {
             "description": "Not ready: the store is unreachable or the default engine "
             "cannot run (the detail lists the checks).",
