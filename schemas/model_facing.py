@@ -65,24 +65,25 @@ MAX_DEPTH = 5
 MAX_PROPERTIES = 100
 
 
-def _stripped(node: Any) -> Any:
+def without_keywords(node: Any, keywords: frozenset[str]) -> Any:
+    """A copy of a schema without ``keywords`` anywhere (the names of properties and
+    definitions are the schema's own fields, never keywords)."""
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
             if key in ("properties", "$defs") and isinstance(value, dict):
-                # Names here are the schema's own fields, never keywords.
-                out[key] = {name: _stripped(sub) for name, sub in value.items()}
-            elif key not in VALIDATION_ONLY:
-                out[key] = _stripped(value)
+                out[key] = {name: without_keywords(sub, keywords) for name, sub in value.items()}
+            elif key not in keywords:
+                out[key] = without_keywords(value, keywords)
         return out
     if isinstance(node, list):
-        return [_stripped(item) for item in node]
+        return [without_keywords(item, keywords) for item in node]
     return node
 
 
 @cache
 def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
-    return _stripped(model.model_json_schema())  # type: ignore[no-any-return]
+    return without_keywords(model.model_json_schema(), VALIDATION_ONLY)  # type: ignore[no-any-return]
 
 
 def model_schema(model: type[BaseModel] = Extraction) -> dict[str, Any]:

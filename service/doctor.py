@@ -24,8 +24,9 @@ from service.engines.modes import (
     RequestShape,
     is_openai,
     mode_for_owners,
+    server_for_owners,
 )
-from service.engines.transport import message_in
+from service.engines.transport import provider_said
 from service.prompt import load_prompt
 from service.settings import Settings
 
@@ -81,16 +82,9 @@ def _root(base_url: str) -> str:
 
 
 def _server_name(owners: list[str], base_url: str) -> str:
-    known = {
-        "llamacpp": "llama.cpp llama-server",
-        "me": "llama-cpp-python server",
-        "vllm": "vLLM",
-        "library": "Ollama",
-        "ollama": "Ollama",
-    }
-    for owner in owners:
-        if owner.casefold() in known:
-            return known[owner.casefold()]
+    known = server_for_owners(owners)
+    if known is not None:
+        return known.name
     if is_openai(base_url):
         return "OpenAI"
     return "an OpenAI-compatible server"
@@ -101,12 +95,7 @@ async def _json(client: httpx.AsyncClient, method: str, url: str, **kwargs: Any)
         response = await client.request(method, url, **kwargs)
     except httpx.HTTPError:
         return None
-    if response.status_code != 200:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
+    return _body(response) if response.status_code == 200 else None
 
 
 async def _server_facts(client: httpx.AsyncClient, report: Report, models: list[Any]) -> None:
@@ -191,13 +180,9 @@ async def _probe(
             time.perf_counter() - started,
         )
     seconds = time.perf_counter() - started
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
+    answer = _body(response)
     if response.status_code != 200 or not isinstance(answer, dict):
-        said = message_in(answer) or response.text[:200]
-        said = " ".join(str(said).split())[:200]
+        said = provider_said(answer, response.text)
         return Probe(label, False, f"HTTP {response.status_code}: {said}", seconds)
     works, detail = _shape_ok(shape.mode, answer)
     usage = answer.get("usage") or {}
@@ -329,7 +314,7 @@ async def diagnose(settings: Settings, *, timeout_s: float | None = None) -> Rep
                     "servers that serve one model answer with it anyway, others refuse"
                 )
         else:
-            said = " ".join(str(message_in(_safe_json(listed)) or listed.text[:200]).split())
+            said = provider_said(_body(listed), listed.text)
             report.notes.append(f"GET /models answered HTTP {listed.status_code}: {said}")
         report.server = _server_name(report.owners, base)
         await _server_facts(client, report, models)
@@ -349,7 +334,8 @@ async def diagnose(settings: Settings, *, timeout_s: float | None = None) -> Rep
     return report
 
 
-def _safe_json(response: httpx.Response) -> Any:
+def _body(response: httpx.Response) -> Any:
+    """The answer's JSON, or None when it is not JSON."""
     try:
         return response.json()
     except ValueError:

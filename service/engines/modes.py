@@ -25,10 +25,8 @@ from urllib.parse import urlsplit
 
 import instructor
 
-from schemas.model_facing import model_schema
-from service.settings import ModeName, ToolChoice
-
-__all__ = ["ModeName", "ToolChoice"]
+from schemas.model_facing import model_schema, without_keywords
+from service.settings import ToolChoice
 
 ConcreteMode = Literal["tools", "json_schema", "json_object"]
 CONCRETE_MODES: tuple[ConcreteMode, ...] = ("tools", "json_schema", "json_object")
@@ -36,15 +34,23 @@ CONCRETE_MODES: tuple[ConcreteMode, ...] = ("tools", "json_schema", "json_object
 TOOL_NAME = "Extraction"
 TOOL_DESCRIPTION = "The summary of the article: headline, summary, names and milestones."
 
-# Who owns the models in a server's ``GET /models`` answer, and the mode it takes best.
-# (llama-server: "llamacpp"; llama-cpp-python's server: "me"; vLLM: "vllm"; Ollama:
-# "library" or a namespace; LiteLLM and OpenAI: "openai", "system" and the like.)
-KNOWN_OWNERS: dict[str, ConcreteMode] = {
-    "llamacpp": "json_schema",
-    "me": "tools",
-    "vllm": "json_schema",
-    "library": "json_schema",
-    "ollama": "json_schema",
+
+@dataclass(frozen=True)
+class KnownServer:
+    """A server told by who owns the models it lists, and the mode it takes best."""
+
+    name: str
+    mode: ConcreteMode
+
+
+# Who owns the models in a server's ``GET /models`` answer. (LiteLLM and OpenAI answer
+# "openai", "system" and the like: nothing special known.)
+KNOWN_OWNERS: dict[str, KnownServer] = {
+    "llamacpp": KnownServer("llama.cpp llama-server", "json_schema"),
+    "me": KnownServer("llama-cpp-python server", "tools"),
+    "vllm": KnownServer("vLLM", "json_schema"),
+    "library": KnownServer("Ollama", "json_schema"),
+    "ollama": KnownServer("Ollama", "json_schema"),
 }
 
 # instructor's parsing for each mode: a tool call's arguments, or the message's content.
@@ -68,12 +74,18 @@ def is_openai(base_url: str | None) -> bool:
     return host == "api.openai.com" or host.endswith(".openai.azure.com")
 
 
-def mode_for_owners(owners: list[str]) -> ConcreteMode | None:
-    """The mode a server takes, from who owns the models it lists (None: not known)."""
+def server_for_owners(owners: list[str]) -> KnownServer | None:
+    """The server, from who owns the models it lists (None: not known)."""
     for owner in owners:
         if owner.casefold() in KNOWN_OWNERS:
             return KNOWN_OWNERS[owner.casefold()]
     return None
+
+
+def mode_for_owners(owners: list[str]) -> ConcreteMode | None:
+    """The mode a server takes, from who owns the models it lists (None: not known)."""
+    known = server_for_owners(owners)
+    return known.mode if known is not None else None
 
 
 @dataclass(frozen=True)
@@ -122,25 +134,8 @@ class RequestShape:
         return out
 
 
-def _without_descriptions(node: Any) -> Any:
-    """The schema's shape alone (the system prompt already says what each field is)."""
-    if isinstance(node, dict):
-        return {
-            k: (
-                {name: _without_descriptions(sub) for name, sub in v.items()}
-                if k in ("properties", "$defs")
-                else _without_descriptions(v)
-            )
-            for k, v in node.items()
-            if k != "description"
-        }
-    if isinstance(node, list):
-        return [_without_descriptions(item) for item in node]
-    return node
-
-
 def _with_schema_in_system(messages: list[Any], schema: dict[str, Any]) -> list[Any]:
-    shape = _without_descriptions(schema)
+    shape = without_keywords(schema, frozenset({"description"}))  # the prompt says what each is
     text = JSON_INSTRUCTION + json.dumps(shape, separators=(",", ":"), ensure_ascii=False)
     if messages and isinstance(messages[0], dict) and messages[0].get("role") == "system":
         first = dict(messages[0])

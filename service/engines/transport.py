@@ -90,17 +90,21 @@ _TRACEBACK = re.compile(r'\n\s*(?:File "|Traceback \(most recent call last\))')
 def provider_message(error: BaseException) -> str:
     """The provider's own words for a failed request: the ``error.message`` (or FastAPI's
     ``detail``) of its JSON body, else its text; never the SDK's dict dump."""
-    body = getattr(error, "body", None)
-    message = message_in(body)
-    if message is None:
-        response = getattr(error, "response", None)
-        try:
-            text = response.text if response is not None else ""
-        except Exception:  # noqa: BLE001 - a streamed or closed body: say what we know
-            text = ""
-        message = text.strip() or getattr(error, "message", None) or str(error)
-    # A server's traceback (llama-cpp-python appends one) is for its own logs.
-    message = _TRACEBACK.split(str(message), maxsplit=1)[0]
+    response = getattr(error, "response", None)
+    try:
+        text = response.text if response is not None else ""
+    except Exception:  # noqa: BLE001 - a streamed or closed body: say what we know
+        text = ""
+    fallback = getattr(error, "message", None) or str(error)
+    return provider_said(getattr(error, "body", None), text.strip() or fallback)
+
+
+def provider_said(body: Any, text: str) -> str:
+    """What a provider's answer says, in one line: the message of its JSON ``body``, else
+    its ``text``; a server's traceback (llama-cpp-python appends one) cut, as it is for
+    the server's own logs."""
+    message = message_in(body) or text.strip()
+    message = _TRACEBACK.split(message, maxsplit=1)[0]
     message = " ".join(message.split())
     return message if len(message) <= 300 else message[:297] + "..."
 
