@@ -1,5 +1,12 @@
-"""Input formats: HTML pages and IPTC ninjs documents, turned into an article.
+"""Input formats, in one registry: every format the service reads is one ``Format`` entry
+(its name, media types, file suffixes, converter and example), and every front end reads
+the registry — the HTTP body reader and its OpenAPI description, the page's form, the
+command line's files and help, the bulk reader. Adding a format is one ``register`` call
+with its converter.
 
+The converters of the built-in formats:
+
+- text: the article as sent.
 - HTML: the main text and metadata (title, publication date, canonical URL) are
   extracted with trafilatura; the extracted text is what ``evidence_span`` offsets then
   refer to, and responses include it.
@@ -11,7 +18,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import trafilatura
@@ -121,3 +131,135 @@ def from_ninjs(document: Any, *, source: str | None = None) -> Article:
         text = f"{headline.strip()}\n{text}"
     uri = document.get("uri")
     return Article(text, _date(created), source, uri if isinstance(uri, str) else None, None)
+
+
+# -- the registry ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Given:
+    """What the caller says of an article, beside its content: this wins over what the
+    document itself declares."""
+
+    published_at: date | None = None
+    url: str | None = None
+    source: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Format:
+    """One input format.
+
+    ``name``: the JSON field (and the page's form field) that carries it; ``json``: its
+    content is a JSON object, else a string; ``convert``: content and what the caller
+    says, to an ``Article`` (CPU work for extracting formats); ``extracted``: the text is
+    extracted from the content (answers then include it); ``label``: for people, in help
+    and on the page; ``pasted``: the start page has a box to paste it in; ``example``: a
+    file in ``service/http/examples`` for the OpenAPI description."""
+
+    name: str
+    label: str
+    media_types: tuple[str, ...]
+    suffixes: tuple[str, ...]
+    convert: Callable[[Any, Given], Article]
+    json: bool = False
+    extracted: bool = True
+    pasted: bool = False
+    description: str = ""
+    example: str | None = None
+
+    def accepts_file(self, name: str) -> bool:
+        """Whether a file of this name is in this format (by how its name ends)."""
+        lowered = name.lower()
+        return any(lowered.endswith(suffix) for suffix in self.suffixes)
+
+
+FORMATS: dict[str, Format] = {}
+
+
+def register(fmt: Format) -> Format:
+    """Add a format (or replace the one of its name): every front end reads it from now."""
+    FORMATS[fmt.name] = fmt
+    return fmt
+
+
+def unregister(name: str) -> None:
+    """Remove a format added with ``register`` (tests add made-up ones)."""
+    FORMATS.pop(name, None)
+
+
+def by_media_type(media_type: str) -> Format | None:
+    """The format a request body of this media type is in, if one is."""
+    return next((f for f in FORMATS.values() if media_type in f.media_types), None)
+
+
+def by_file_name(name: str) -> Format | None:
+    """The format a file of this name is in, by its longest matching suffix, if any."""
+    best: tuple[int, Format] | None = None
+    lowered = name.lower()
+    for fmt in FORMATS.values():
+        for suffix in fmt.suffixes:
+            if lowered.endswith(suffix) and (best is None or len(suffix) > best[0]):
+                best = (len(suffix), fmt)
+    return best[1] if best else None
+
+
+def file_format(path: Path) -> Format:
+    """The format of an article file: by its suffix, else plain text."""
+    return by_file_name(path.name) or FORMATS["text"]
+
+
+def all_suffixes() -> list[str]:
+    """Every file suffix some format reads, sorted."""
+    return sorted({s for f in FORMATS.values() for s in f.suffixes})
+
+
+def all_media_types() -> list[str]:
+    """Every media type some format reads, sorted."""
+    return sorted({m for f in FORMATS.values() for m in f.media_types})
+
+
+def _from_text(text: Any, given: Given) -> Article:
+    return Article(text, given.published_at, given.source, given.url, given.id)
+
+
+def _from_html(html: Any, given: Given) -> Article:
+    return from_html(
+        html, published_at=given.published_at, url=given.url, source=given.source,
+        article_id=given.id,
+    )  # fmt: skip
+
+
+def _from_ninjs_given(document: Any, given: Given) -> Article:
+    found = from_ninjs(document, source=given.source)
+    return Article(
+        found.text, given.published_at or found.published_at, given.source,
+        given.url or found.url, given.id,
+    )  # fmt: skip
+
+
+register(
+    Format(
+        "text", "plain text", ("text/plain",), (".txt", ".text", ".md"), _from_text,
+        extracted=False, pasted=True,
+        description="The article as published: plain text, any boilerplate.",
+        example="article.txt",
+    )
+)  # fmt: skip
+register(
+    Format(
+        "html", "an HTML page", ("text/html", "application/xhtml+xml"),
+        (".html", ".htm", ".xhtml"), _from_html,
+        description="The article's HTML page (its main text is extracted).",
+        example="article.html",
+    )
+)  # fmt: skip
+register(
+    Format(
+        "ninjs", "an IPTC ninjs document (JSON)", ("application/ninjs+json",),
+        (".ninjs.json", ".ninjs"), _from_ninjs_given, json=True, pasted=True,
+        description="An IPTC ninjs document (1.x, 2.x or 3.x).",
+        example="article.ninjs.json",
+    )
+)  # fmt: skip

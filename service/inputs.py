@@ -1,12 +1,12 @@
 """Inputs: an article in any format the service reads, and the one way to the article.
 
-``ArticleInput`` is the article as a caller hands it over: exactly one of ``text``,
-``html`` (a page: its main text is extracted) and ``ninjs`` (an IPTC ninjs document),
-with the caller's id, URL, source and publication date. ``to_article`` is the only
-conversion to an ``Article`` (``service.formats`` does the extracting). The HTTP body
-reader, the bulk row reader and the file reader below are thin adapters that build one.
-
-What is read, by media type and by file suffix, is listed here once.
+``ArticleInput`` is the article as a caller hands it over: its content in exactly one of
+the formats of ``service.formats.FORMATS`` (a field named by the format: ``text``,
+``html``, ``ninjs`` …), with the caller's id, URL, source and publication date.
+``to_article`` is the only conversion to an ``Article`` (the format's converter does the
+extracting). Four adapters build one: the HTTP body reader (``service.http.body``), the
+page's form (``service.web.forms``), the bulk row reader (``service.bulk.items``) and
+the file reader below (the command line's files and standard input).
 """
 
 from __future__ import annotations
@@ -20,46 +20,46 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from service import safe_json
 from service.article import Article, publication_date_problem
 from service.errors import InputError
-from service.formats import from_html, from_ninjs
+from service.formats import FORMATS, Format, Given, all_suffixes, by_file_name, file_format
 
-Form = Literal["text", "html", "ninjs"]
-# Request bodies by media type: the article alone in one form, or JSON naming its fields.
-BODY_MEDIA_TYPES: dict[str, Form | Literal["fields"]] = {
-    "text/plain": "text",
-    "text/html": "html",
-    "application/xhtml+xml": "html",
-    "application/ninjs+json": "ninjs",
-    "application/json": "fields",
-}
-# Files by suffix (a directory gives those it holds, sorted).
-FILE_SUFFIXES: dict[str, Form] = {
-    ".txt": "text",
-    ".text": "text",
-    ".md": "text",
-    ".html": "html",
-    ".htm": "html",
-}
+
+def format_names() -> str:
+    """The registered formats' names, for a message: "text, html and ninjs"."""
+    names = list(FORMATS)
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else ""
+
+
+def _formats_in_schema(schema: dict[str, Any]) -> None:
+    """The JSON Schema of an article: one property per registered format, and nothing
+    else beside the declared fields."""
+    formats = {
+        f.name: {
+            "anyOf": [{"type": "object"} if f.json else {"type": "string"}, {"type": "null"}],
+            "default": None,
+            "description": f.description or f.label,
+            "title": f.name.title(),
+        }
+        for f in FORMATS.values()
+    }
+    schema["properties"] = formats | schema.get("properties", {})
+    schema["additionalProperties"] = False
 
 
 class ArticleInput(BaseModel):
-    """An article to summarise: exactly one of ``text``, ``html`` and ``ninjs``, and what
-    the caller says of it."""
+    """An article to summarise: its content in exactly one format (``text``, ``html``,
+    ``ninjs`` or another registered one), and what the caller says of it."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Each registered format is a field of its name: extras, checked below, so that a
+    # format registered later is read like the built-in ones.
+    model_config = ConfigDict(extra="allow", json_schema_extra=_formats_in_schema)
 
-    text: str | None = Field(
-        default=None, description="The article as published: plain text, any boilerplate."
-    )
-    html: str | None = Field(default=None, description="The article's HTML page.")
-    ninjs: dict[str, Any] | None = Field(
-        default=None, description="An IPTC ninjs document (1.x, 2.x or 3.x)."
-    )
     published_at: date | None = Field(
         default=None,
         description="Publication date (or date-time), ISO 8601. Resolves 'today' and "
@@ -75,12 +75,21 @@ class ArticleInput(BaseModel):
 
     @model_validator(mode="after")
     def _one_body(self) -> ArticleInput:
-        given = [name for name in ("text", "html", "ninjs") if getattr(self, name) is not None]
+        extra = self.model_extra or {}
+        unknown = [name for name in extra if name not in FORMATS]
+        if unknown:
+            raise ValueError(f"unknown field {', '.join(unknown)}: send one of {format_names()}")
+        given = [name for name, value in extra.items() if value is not None]
         if len(given) != 1:
             raise ValueError(
-                "send exactly one of text, html and ninjs"
+                f"send exactly one of {format_names()}"
                 + (f" (got {', '.join(given)})" if given else "")
             )
+        fmt, content = FORMATS[given[0]], extra[given[0]]
+        if fmt.json and not isinstance(content, dict):
+            raise ValueError(f"{fmt.name} must be a JSON object ({fmt.label})")
+        if not fmt.json and not isinstance(content, str):
+            raise ValueError(f"{fmt.name} must be a string ({fmt.label})")
         return self
 
     @field_validator("published_at", mode="before")
@@ -101,36 +110,47 @@ class ArticleInput(BaseModel):
             raise ValueError(problem)
         return value
 
+    @classmethod
+    def of(cls, fmt: Format | str, content: Any, **said: Any) -> ArticleInput:
+        """The article ``content`` in format ``fmt``, with what the caller says of it."""
+        name = fmt if isinstance(fmt, str) else fmt.name
+        return cls.model_validate({name: content, **said})
+
+    @property
+    def format(self) -> Format:
+        """The format the article is in."""
+        extra = self.model_extra or {}
+        return FORMATS[next(name for name, value in extra.items() if value is not None)]
+
+    @property
+    def content(self) -> Any:
+        """The article as sent, in its format (a string, or a JSON object)."""
+        return (self.model_extra or {})[self.format.name]
+
+    @property
+    def text(self) -> str | None:
+        """The plain text sent, when the article came as plain text."""
+        return self.content if self.format.name == "text" else None
+
     @property
     def extracted(self) -> bool:
-        """Whether the text is extracted (from HTML or ninjs): spans then refer to that
+        """Whether the text is extracted (from HTML, ninjs …): spans then refer to that
         text, which answers include."""
-        return self.text is None
+        return self.format.extracted
 
     @property
     def content_hash(self) -> str:
         """What the article says, hashed: a changed article is a new item."""
-        content = self.text or self.html or json.dumps(self.ninjs, sort_keys=True)
+        content = self.content
+        if not isinstance(content, str):
+            content = json.dumps(content, sort_keys=True)
         return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
     def to_article(self) -> Article:
-        """The article: an HTML page's or ninjs document's text extracted first (CPU work:
-        run it off the event loop). What the caller says wins over what the document
-        declares."""
-        if self.html is not None:
-            return from_html(
-                self.html,
-                published_at=self.published_at,
-                url=self.url,
-                source=self.source,
-                article_id=self.id,
-            )
-        if self.ninjs is not None:
-            found = from_ninjs(self.ninjs, source=self.source)
-            published = self.published_at or found.published_at
-            return Article(found.text, published, self.source, self.url or found.url, self.id)
-        assert self.text is not None
-        return Article(self.text, self.published_at, self.source, self.url, self.id)
+        """The article: an extracting format's text extracted first (CPU work: run it off
+        the event loop). What the caller says wins over what the document declares."""
+        given = Given(self.published_at, self.url, self.source, self.id)
+        return self.format.convert(self.content, given)
 
 
 # What a file is, by its first bytes: formats that are not text, refused with their name.
@@ -239,9 +259,18 @@ def read_decoded(path: Path, *, id: str | None = None) -> tuple[ArticleInput, De
         decoded = decode(path.read_bytes(), str(path))
     except OSError as error:
         raise InputError(f"cannot read {path}: {error.strerror}") from error
-    form = FILE_SUFFIXES.get(path.suffix.lower(), "text")
-    article = ArticleInput.model_validate({form: decoded.text, "source": str(path), "id": id})
-    return article, decoded
+    return file_input(file_format(path), decoded.text, source=str(path), id=id), decoded
+
+
+def file_input(fmt: Format, text: str, **said: Any) -> ArticleInput:
+    """The article a file's text holds in format ``fmt`` (a JSON format's text parsed,
+    depth-limited)."""
+    if not fmt.json:
+        return ArticleInput.of(fmt, text, **said)
+    document = safe_json.loads(text)
+    if not isinstance(document, dict):
+        raise InputError(f"{fmt.label} must be a JSON object")
+    return ArticleInput.of(fmt, document, **said)
 
 
 def article_files(directory: Path) -> list[Path]:
@@ -249,7 +278,7 @@ def article_files(directory: Path) -> list[Path]:
     return sorted(
         p
         for p in directory.iterdir()
-        if p.is_file() and p.suffix.lower() in FILE_SUFFIXES and not p.name.startswith(".")
+        if p.is_file() and by_file_name(p.name) is not None and not p.name.startswith(".")
     )
 
 
@@ -278,7 +307,7 @@ def iter_sources(paths: list[str]) -> Iterator[Source]:
         if raw == "-":
             try:
                 decoded = decode(sys.stdin.buffer.read(), "standard input")
-                article = ArticleInput(text=decoded.text, source="-")
+                article = ArticleInput.of("text", decoded.text, source="-")
                 yield Source("-", article, encoding=decoded.encoding)
             except InputError as error:
                 yield Source("-", error=error)
@@ -287,7 +316,7 @@ def iter_sources(paths: list[str]) -> Iterator[Source]:
         if path.is_dir():
             files = article_files(path)
             if not files:
-                suffixes = ", ".join(sorted(FILE_SUFFIXES))
+                suffixes = ", ".join(all_suffixes())
                 yield Source(raw, error=InputError(f"{raw} holds no article files ({suffixes})"))
             yield from (_read(p) for p in files)
         elif path.exists():

@@ -11,8 +11,9 @@ import pytest
 from pydantic import ValidationError
 
 from service.bulk.items import iter_items
+from service.formats import all_suffixes
 from service.http.body import parse_article
-from service.inputs import FILE_SUFFIXES, ArticleInput, iter_sources
+from service.inputs import ArticleInput, iter_sources
 from tests.test_formats import as_html
 
 TEXT = "Acme Bio AG raised $5 million in a Series A round led by Delta Ventures."
@@ -56,12 +57,17 @@ def test_every_adapter_gives_the_same_article(tmp_path: Path) -> None:
     assert over_http[2].published_at == in_bulk[2].published_at == date(2025, 1, 2)
 
 
-def test_file_suffixes_and_body_media_types_are_listed_once() -> None:
+def test_file_suffixes_and_body_media_types_are_listed_once_in_the_registry() -> None:
     import service.bulk.items as bulk_items
     import service.http.body as body
+    import service.http.openapi as openapi
+    import service.web.forms as forms
+    import service.web.pages as pages
 
-    assert set(FILE_SUFFIXES) == {".txt", ".text", ".md", ".html", ".htm"}
-    for module in (bulk_items, body):
+    assert set(all_suffixes()) == {
+        ".txt", ".text", ".md", ".html", ".htm", ".xhtml", ".ninjs", ".ninjs.json"
+    }  # fmt: skip
+    for module in (bulk_items, body, openapi, forms, pages):
         source = Path(module.__file__ or "").read_text()
         assert '".html"' not in source and '"text/html"' not in source
 

@@ -17,8 +17,9 @@ from service.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from service.formats import FORMATS, all_media_types, by_media_type
 from service.http.models import SummaryCreate
-from service.inputs import BODY_MEDIA_TYPES, ArticleInput
+from service.inputs import ArticleInput
 from service.validate import describe_errors
 
 
@@ -73,42 +74,47 @@ class Parsed:
         return self.input.extracted
 
 
+# JSON naming the article's fields (``SummaryCreate``): the one body that is no format.
+FIELDS_MEDIA_TYPE = "application/json"
+
+
+def accepted_media_types() -> list[str]:
+    """Every media type an article body can have: each format's, and JSON fields."""
+    return sorted({FIELDS_MEDIA_TYPE, *all_media_types()})
+
+
 def parse_article(
     content_type: str, body: bytes, fields: type[SummaryCreate] = SummaryCreate
 ) -> Parsed:
-    """The article a request's body carries, by its Content-Type: text, HTML or ninjs
-    alone, or JSON naming its fields (as ``fields``: SummaryCreate, or JobCreate with its
-    callback URL). CPU work (an HTML page's text is extracted): callers run it with
-    ``off_loop``."""
+    """The article a request's body carries, by its Content-Type: one format's content
+    alone (``service.formats``), or JSON naming its fields (as ``fields``: SummaryCreate,
+    or JobCreate with its callback URL). CPU work (an HTML page's text is extracted):
+    callers run it with ``off_loop``."""
     media, charset = _media_type(content_type)
-    form = BODY_MEDIA_TYPES.get(media) or ("fields" if media.endswith("+json") else None)
-    if form is None:
-        accepted = ", ".join(sorted(BODY_MEDIA_TYPES))
+    fmt = by_media_type(media)
+    if fmt is None and media != FIELDS_MEDIA_TYPE and not media.endswith("+json"):
+        accepted = ", ".join(accepted_media_types())
         raise UnsupportedMediaType(
             f"Content-Type {media or 'none'} is not accepted: send one of {accepted}"
         )
     if charset not in (None, "utf-8", "utf8"):
         raise UnsupportedMediaType(f"charset {charset} is not accepted: send UTF-8")
-    if form == "text":
-        given: ArticleInput = ArticleInput(text=_utf8(body))
-    elif form == "html":
-        given = ArticleInput(html=_utf8(body))
+    if fmt is not None:
+        content: object = _json(body) if fmt.json else _utf8(body)
+        if fmt.json and not isinstance(content, dict):
+            raise InputError(f"{fmt.label} must be a JSON object")
+        given: ArticleInput = ArticleInput.of(fmt, content)
     else:
         data = _json(body)
-        if form == "ninjs":
-            if not isinstance(data, dict):
-                raise InputError("a ninjs document must be a JSON object")
-            given = ArticleInput(ninjs=data)
-        elif not isinstance(data, dict):
+        if not isinstance(data, dict):
             raise MalformedBody(
-                "the JSON body must be an object with a 'text', 'html' or 'ninjs' field"
+                f"the JSON body must be an object with a field of one format ({', '.join(FORMATS)})"
             )
-        else:
-            try:
-                given = fields.model_validate(data)
-            except ValidationError as error:
-                errors = describe_errors(error)
-                raise InvalidRequest("; ".join(errors), errors) from None
+        try:
+            given = fields.model_validate(data)
+        except ValidationError as error:
+            errors = describe_errors(error, "body")
+            raise InvalidRequest("; ".join(errors), errors) from None
     callback_url = getattr(given, "callback_url", None)
     return Parsed(given, given.to_article(), callback_url)
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from service.formats import FORMATS, Format
+from service.http.body import FIELDS_MEDIA_TYPE
 from service.http.models import Problem
 from service.http.problems import PROBLEM
 from service.http.state import INCOMING_PARAMETERS
@@ -24,32 +26,38 @@ def _example(name: str) -> str:
     return (EXAMPLES / name).read_text(encoding="utf-8")
 
 
+def _example_of(fmt: Format) -> Any:
+    """A format's example (a made-up article shipped with the package), as sent."""
+    if fmt.example is None:
+        return None
+    text = _example(fmt.example) if (EXAMPLES / fmt.example).exists() else fmt.example
+    return json.loads(text) if fmt.json else text
+
+
+# What the JSON body of each built-in format's example says beside the article.
+_SAID: dict[str, tuple[str, dict[str, str]]] = {
+    "text": (
+        "Plain text, with the caller's id and date",
+        {"id": "cms-1042", "published_at": "2026-03-03"},
+    ),
+    "html": (
+        "An HTML page (its main text is extracted; page chrome is dropped)",
+        {"url": "https://news.example.com/harbor-gene-series-a"},
+    ),
+    "ninjs": ("An IPTC ninjs document", {"source": "Example Wire"}),
+}
+
+
 def _json_examples(extra: dict[str, Any]) -> dict[str, Any]:
-    """The JSON body in each of its forms: text, an HTML page, a ninjs document."""
-    ninjs = json.loads(_example("article.ninjs.json"))
-    return {
-        "text": {
-            "summary": "Plain text, with the caller's id and date",
-            "value": {
-                "text": _example("article.txt"),
-                "id": "cms-1042",
-                "published_at": "2026-03-03",
-            }
-            | extra,
-        },
-        "html": {
-            "summary": "An HTML page (its main text is extracted; page chrome is dropped)",
-            "value": {
-                "html": _example("article.html"),
-                "url": "https://news.example.com/harbor-gene-series-a",
-            }
-            | extra,
-        },
-        "ninjs": {
-            "summary": "An IPTC ninjs document",
-            "value": {"ninjs": ninjs, "source": "Example Wire"} | extra,
-        },
-    }
+    """The JSON body in each of its forms: one example per format that has one."""
+    examples = {}
+    for fmt in FORMATS.values():
+        example = _example_of(fmt)
+        if example is None:
+            continue
+        summary, said = _SAID.get(fmt.name, (fmt.label[:1].upper() + fmt.label[1:], {}))
+        examples[fmt.name] = {"summary": summary, "value": {fmt.name: example} | said | extra}
+    return examples
 
 
 # What each problem status means, whichever route sends it.
@@ -83,32 +91,34 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+# The article bodies the routes take, by name: described when the description is made
+# (``describe``), so a format registered after the routes were declared is listed too.
+_ARTICLE_BODIES: dict[str, tuple[type[BaseModel], dict[str, Any]]] = {}
+ARTICLE_BODY = "x-milestones-article-body"
+
+
 def article_body(fields: type[BaseModel], **example: Any) -> dict[str, Any]:
-    """An article request body: JSON as ``fields``, or plain text, HTML or ninjs alone."""
-    return {
-        "parameters": INCOMING_PARAMETERS,
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": fields.model_json_schema(),
-                    "examples": _json_examples(example),
-                },
-                "text/plain": {
-                    "schema": {"type": "string", "description": "The article as plain text."},
-                    "example": _example("article.txt"),
-                },
-                "text/html": {
-                    "schema": {"type": "string", "description": "The article's HTML page."},
-                    "example": _example("article.html"),
-                },
-                "application/ninjs+json": {
-                    "schema": {"type": "object", "description": "An IPTC ninjs document."},
-                    "example": json.loads(_example("article.ninjs.json")),
-                },
-            },
-        },
+    """An article request body, for a route's ``openapi_extra``: JSON as ``fields``, or
+    one format's content alone (every media type of every registered format)."""
+    _ARTICLE_BODIES[fields.__name__] = (fields, example)
+    return {"parameters": INCOMING_PARAMETERS, ARTICLE_BODY: fields.__name__}
+
+
+def _request_body(fields: type[BaseModel], example: dict[str, Any]) -> dict[str, Any]:
+    content: dict[str, Any] = {
+        FIELDS_MEDIA_TYPE: {
+            "schema": fields.model_json_schema(),
+            "examples": _json_examples(example),
+        }
     }
+    for fmt in FORMATS.values():
+        schema = {"type": "object" if fmt.json else "string", "description": fmt.description}
+        sample = _example_of(fmt)
+        for media_type in fmt.media_types:
+            content[media_type] = {"schema": schema} | (
+                {"example": sample} if sample is not None else {}
+            )
+    return {"required": True, "content": content}
 
 
 API_DESCRIPTION = """\
@@ -179,6 +189,9 @@ def describe(spec: dict[str, Any]) -> dict[str, Any]:
     components.setdefault("securitySchemes", {})["bearer"] = BEARER
     for path, operations in spec.get("paths", {}).items():
         for operation in operations.values():
+            body = operation.pop(ARTICLE_BODY, None)
+            if body is not None:
+                operation["requestBody"] = _request_body(*_ARTICLE_BODIES[body])
             operation["security"] = [{"bearer": []}] if path.startswith("/v1/") else []
             _problem_for_422(operation)
             for status, response in operation.get("responses", {}).items():
