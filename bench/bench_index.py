@@ -34,7 +34,7 @@ from sqlalchemy.exc import OperationalError
 
 from schemas import SummaryRecord
 from schemas.v1 import MILESTONE_KINDS
-from service.http.app import create_app
+from service.app import create_app
 from service.index.names import name_key
 from service.index.query import Filters, Page, decode_cursor
 from service.settings import Settings

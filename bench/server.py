@@ -11,7 +11,7 @@ import uvicorn
 from fastapi import Request
 from fastapi.responses import Response
 
-from service.http.app import create_app
+from service.app import create_app
 from service.settings import Settings
 
 

@@ -1,4 +1,5 @@
-"""The HTTP service: routers assembled, errors mapped, metrics recorded."""
+"""The HTTP service assembled: the API's routers and the pages, errors mapped, metrics
+recorded. It stands above both front ends it serves (``service.http``, ``service.web``)."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@
     ├── RequestRefused               the request itself is refused
     │   ├── Unauthorized             no valid API key
     │   ├── CrossOrigin              a browser's write sent from another site or origin
+    │   ├── FormRefused              a page's form without its valid CSRF token
     │   ├── HostNotAllowed           a Host this service does not answer to (rebinding)
     │   ├── NotFound                 no such summary, job, route, product or organisation
     │   ├── IdempotencyKeyReused     a key sent again with another request
@@ -121,6 +122,12 @@ class CrossOrigin(RequestRefused):
     """A browser sent a write (a form, a fetch) from a page of another origin."""
 
     kind = "cross_origin"
+
+
+class FormRefused(RequestRefused):
+    """A page's form without its security token (CSRF), or with a stale one."""
+
+    kind = "form_refused"
 
 
 class HostNotAllowed(RequestRefused):

@@ -28,19 +28,17 @@ import json
 import logging
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from schemas import Meta, SummaryRecord
 from schemas.export import schema_hash
 from service import calls
 from service.article import Article, PreparedArticle, prepare
+from service.bounded import Bounded
 from service.engines import ArticleRequest, Engine, EngineRun
 from service.errors import Overloaded
 from service.ground import ground
@@ -48,6 +46,7 @@ from service.metrics import Metrics
 from service.offload import off_loop_for
 from service.settings import Settings
 from service.store import ArticleFacts, Store
+from service.store.summaries import parsed_record
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +83,6 @@ class Outcome:
     id: str
     record: SummaryRecord
     reused_from: str | None = None
-
-
-def parsed_record(record: str) -> SummaryRecord | None:
-    """A stored record, or None when it no longer fits the schema (it is made afresh)."""
-    try:
-        return SummaryRecord.model_validate_json(record)
-    except ValidationError:
-        return None
 
 
 def _served_again(
@@ -132,28 +123,11 @@ def assemble(
     return SummaryRecord(source=source, summary=summary, meta=meta)
 
 
-class _Recent:
-    """Summaries this process stored or read lately, parsed: a repeat of an article (with
-    other boilerplate around it) needs no store read. Bounded, and kept ``ttl_s``: a
-    no-cache refresh on another replica reaches this one within that time."""
-
-    def __init__(self, size: int = 1024, ttl_s: float = 300.0) -> None:
-        self._size = size
-        self._ttl_s = ttl_s
-        self._entries: OrderedDict[str, tuple[float, str, SummaryRecord]] = OrderedDict()
-
-    def get(self, key: str) -> tuple[str, SummaryRecord] | None:
-        entry = self._entries.get(key)
-        if entry is None or time.monotonic() - entry[0] > self._ttl_s:
-            return None
-        self._entries.move_to_end(key)
-        return entry[1], entry[2]
-
-    def put(self, key: str, id_: str, record: SummaryRecord) -> None:
-        self._entries[key] = (time.monotonic(), id_, record)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+def _recent() -> Bounded[str, tuple[str, SummaryRecord]]:
+    """Summaries this process stored or read lately (id and record, parsed) by cache
+    key: a repeat of an article (with other boilerplate around it) needs no store read.
+    Kept 300 s: a no-cache refresh on another replica reaches this one within that time."""
+    return Bounded(1024, ttl_s=300.0)
 
 
 @dataclass
@@ -176,7 +150,7 @@ class Summariser:
         self.settings = settings or Settings()
         self.metrics = metrics or Metrics()
         self._inflight: dict[str, asyncio.Future[None]] = {}
-        self._recent = _Recent()
+        self._recent = _recent()
         self._slots = asyncio.Semaphore(self.settings.max_model_calls)
         self._owner = uuid.uuid4().hex
 
@@ -269,7 +243,7 @@ class Summariser:
             if stored is None or record is None:
                 return None
             found = (stored.id, record)
-            self._recent.put(key, *found)
+            self._recent.put(key, found)
         again = await off_loop_for(len(article.text), _served_again, found[1], article, started)
         if again is None:
             return None
@@ -320,7 +294,7 @@ class Summariser:
                     rows,
                 )
                 claim.released = True
-                self._recent.put(key, summary_id(key), record)
+                self._recent.put(key, (summary_id(key), record))
             elif trace is not None:  # not stored (degraded, or no store): its calls still are
                 await self._log_calls(trace, key, engine, None)
             return Outcome(summary_id(key), record)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from schemas import EvidenceSpan, ExtractedMilestone, SummaryRecord
 from schemas.v1 import MilestoneKind, Status
 from service.errors import InvalidRequest
+from service.validate import describe_errors
 
 if TYPE_CHECKING:
     from service.store import Store
@@ -154,9 +155,7 @@ def _schema_problem(fields: dict[str, Any]) -> str | None:
     try:
         ExtractedMilestone.model_validate(fields)
     except ValidationError as error:
-        return "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'milestone'}: {e['msg']}" for e in error.errors()
-        )
+        return "; ".join(describe_errors(error, "milestone"))
     return None
 
 
@@ -188,7 +187,7 @@ def export_gold(store: Store, out: Path, articles: Path) -> tuple[int, list[str]
     """Write every summary's current review as a gold line to ``out``, and the text its
     spans refer to as ``articles/<summary id>.txt``; (lines written, summaries skipped
     because their text was not kept)."""
-    from service.pipeline import parsed_record
+    from service.store.summaries import parsed_record
 
     articles.mkdir(parents=True, exist_ok=True)
     out.parent.mkdir(parents=True, exist_ok=True)

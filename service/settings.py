@@ -26,6 +26,7 @@ from service.webhooks import decode_secret
 
 DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")
 EngineName = Literal["auto", "llm", "rules"]
+ENGINE_NAMES: tuple[str, ...] = get_args(EngineName)
 # How a model request asks for the schema (service/engines/modes.py says which is which).
 ModeName = Literal["auto", "tools", "json_schema", "json_object"]
 ToolChoice = Literal["named", "required"]

@@ -9,6 +9,7 @@ lines.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -38,15 +39,22 @@ def validate_extraction(data: Any, article: PreparedArticle) -> Extraction:
     return Extraction.model_validate(data, context=ValidationContext(article))
 
 
-def describe_errors(error: BaseException) -> list[str]:
-    """One readable line per problem in a failed parse or validation."""
+def describe_problems(problems: Iterable[Mapping[str, Any]], whole: str = "answer") -> list[str]:
+    """One readable line per problem of a validation (pydantic's or FastAPI's list):
+    where (the field's path, else ``whole``) and what."""
+    lines = []
+    for problem in problems:
+        where = ".".join(str(part) for part in problem.get("loc", ())) or whole
+        message = str(problem.get("msg", "")).removeprefix("Value error, ")
+        lines.append(f"{where}: {message}")
+    return lines
+
+
+def describe_errors(error: BaseException, whole: str = "answer") -> list[str]:
+    """One readable line per problem in a failed parse or validation (of a model's
+    answer, or with ``whole`` another name for the thing validated)."""
     if isinstance(error, ValidationError):
-        lines = []
-        for problem in error.errors(include_url=False):
-            where = ".".join(str(part) for part in problem["loc"]) or "answer"
-            message = str(problem["msg"]).removeprefix("Value error, ")
-            lines.append(f"{where}: {message}")
-        return lines
+        return describe_problems(error.errors(include_url=False), whole)
     if isinstance(error, json.JSONDecodeError):
         return [f"answer: not valid JSON ({error.msg} at position {error.pos})"]
     return [f"answer: {error}"]

@@ -21,7 +21,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from schemathesis import checks
 
-from service.http.app import create_app
+from service.app import create_app
 from service.settings import Settings
 from tests.hostile import SHAPES
 
@@ -239,7 +239,8 @@ def test_no_hostile_list_query_gets_a_server_error(
 @given(
     name=_any_text,
     path=st.sampled_from(["/v1/products/{}/timeline", "/v1/organisations/{}/timeline",
-                          "/v1/summaries/{}", "/v1/jobs/{}", "/v1/summaries/{}/attempts"]),
+                          "/v1/summaries/{}", "/v1/jobs/{}", "/v1/summaries/{}/calls",
+                          "/v1/summaries/{}/attempts"]),
 )  # fmt: skip
 @hypothesis_settings(
     max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None

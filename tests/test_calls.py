@@ -170,10 +170,12 @@ def test_after_summarise_against_a_model_that_answers_badly_first_logs_and_stats
         }
         made = runner.invoke(app, ["summarise", str(SEED), "--engine", "llm"], env=env)
     assert made.exit_code == 0, made.output
-    logs = runner.invoke(app, ["logs", "--failed"], env=env)
+    logs = runner.invoke(app, ["calls", "--failed"], env=env)
     assert logs.exit_code == 0, logs.output
     assert '{"headline": "cut off' in logs.stdout  # the rejected answer
     assert "error: answer: Invalid JSON: EOF while parsing" in logs.stdout  # its error
+    old_name = runner.invoke(app, ["logs", "--failed"], env=env)  # kept for a release
+    assert old_name.exit_code == 0 and old_name.stdout == logs.stdout
     stats = runner.invoke(app, ["stats", "--json"], env=env)
     [row] = [json.loads(line) for line in stats.stdout.splitlines()]
     assert (row["model"], row["extractions"], row["first_answer_validity"]) == ("fake-model", 1, 0)
@@ -182,17 +184,17 @@ def test_after_summarise_against_a_model_that_answers_badly_first_logs_and_stats
     assert "first answer valid" in shown.stdout and "0%" in shown.stdout
 
 
-def test_logs_and_stats_say_when_nothing_is_logged_and_refuse_a_bad_since() -> None:
+def test_calls_and_stats_say_when_nothing_is_logged_and_refuse_a_bad_since() -> None:
     from typer.testing import CliRunner
 
     from service.cli import app
 
     runner = CliRunner()
-    assert runner.invoke(app, ["logs"]).exit_code == 1
+    assert runner.invoke(app, ["calls"]).exit_code == 1
     assert runner.invoke(app, ["stats"]).exit_code == 1
-    wrong = runner.invoke(app, ["logs", "--since", "yesterday-ish"])
+    wrong = runner.invoke(app, ["calls", "--since", "yesterday-ish"])
     assert wrong.exit_code == 2 and "--since" in wrong.output
-    assert runner.invoke(app, ["logs", "--since", "7d"]).exit_code == 1
+    assert runner.invoke(app, ["calls", "--since", "7d"]).exit_code == 1
 
 
 async def test_the_llms_calls_are_logged_when_the_fallback_answered_instead(

@@ -102,9 +102,9 @@ def test_search_finds_stored_summaries_by_their_words(stored: Path) -> None:
         ["export", "-o", "out.csv", "--until", "9999-12-31"],  # not a traceback
         ["export", "-o", "out.csv", "--since", "0000-01-01"],
         ["search", "!!!"],
-        ["logs", "--since", "99999999d"],
+        ["calls", "--since", "99999999d"],
         ["stats", "--since", "99999999d"],
-        ["logs", "--since", "9999-12-31T23:59:59-14:00"],
+        ["calls", "--since", "9999-12-31T23:59:59-14:00"],
     ],
 )
 def test_a_wrong_option_is_exit_2_saying_what(args: list[str], tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from service.http.app import create_app
+from service.app import create_app
 from service.http.guard import host_name, is_loopback
 from service.settings import Settings
 

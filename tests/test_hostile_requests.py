@@ -13,7 +13,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from service.http.app import create_app
+from service.app import create_app
 from service.settings import Settings
 from tests.test_pages import token_in
 
@@ -111,6 +111,7 @@ async def test_no_name_or_id_in_a_path_gets_a_server_error(client: httpx.AsyncCl
             f"/products/{segment}",
             f"/organisations/{segment}",
             f"/v1/summaries/s_{segment}",
+            f"/v1/summaries/s_{segment}/calls",
             f"/v1/summaries/s_{segment}/attempts",
             f"/v1/summaries/s_{segment}/reviews",
             f"/v1/jobs/j_{segment}",

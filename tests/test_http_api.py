@@ -14,7 +14,7 @@ import pytest
 import respx
 from fastapi import FastAPI
 
-from service.http.app import create_app
+from service.app import create_app
 from service.settings import Settings
 from tests.articles import ARTICLE, VALID_ANSWER, answer
 from tests.model_stub import BASE_URL, completion, error, slow_completions
@@ -585,14 +585,14 @@ async def test_a_method_not_allowed_lists_every_method_of_the_path(
     assert response.headers["allow"] == "GET, POST"
 
 
-async def test_a_summarys_attempts_show_each_re_ask_with_its_errors(
+async def test_a_summarys_calls_show_each_re_ask_with_its_errors(
     client: httpx.AsyncClient, model: respx.MockRouter
 ) -> None:
     model.post("/chat/completions").mock(
         side_effect=[completion('{"headline": "cut off'), completion(VALID_ANSWER)]
     )
     made = (await client.post("/v1/summaries", json={"text": ARTICLE})).json()
-    response = await client.get(f"/v1/summaries/{made['id']}/attempts")
+    response = await client.get(f"/v1/summaries/{made['id']}/calls")
     assert response.status_code == 200, response.text
     first, second = response.json()
     assert (first["number"], first["outcome"], first["answer"]) == (
@@ -602,4 +602,6 @@ async def test_a_summarys_attempts_show_each_re_ask_with_its_errors(
     )
     assert first["errors"] and "Invalid JSON" in first["feedback"]
     assert (second["outcome"], second["errors"]) == ("valid", [])
-    assert_problem(await client.get("/v1/summaries/s_nothing/attempts"), 404, "not-found")
+    old_path = await client.get(f"/v1/summaries/{made['id']}/attempts")  # kept for a release
+    assert old_path.json() == response.json()
+    assert_problem(await client.get("/v1/summaries/s_nothing/calls"), 404, "not-found")

@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from openpyxl import load_workbook
 
-from service.http.app import create_app
+from service.app import create_app
 from service.index.sheets import MILESTONE_COLUMNS, XLSX_TYPE
 from service.settings import Settings
 

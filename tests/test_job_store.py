@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from service.app import create_app
 from service.errors import IdempotencyKeyReused
-from service.http.app import create_app
 from service.settings import Settings
 from service.store import Store
 from service.store.queue import DeliveryAttempt, JobQueue

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from service import webhooks
-from service.http.app import create_app
+from service.app import create_app
 from service.settings import Settings
 from service.store import Store
 from service.store.tables import jobs

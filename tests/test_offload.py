@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.http.app import create_app
+from service.app import create_app
 from service.offload import INLINE_MAX_CHARS, off_loop, off_loop_for
 from service.settings import Settings
 from tests.hostile import clauses

@@ -16,8 +16,8 @@ import respx
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
+from service.app import create_app
 from service.cli import app as cli
-from service.http.app import create_app
 from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -460,7 +460,7 @@ def test_rendered_pages_kept_are_bounded_by_count_and_characters() -> None:
     assert pages.get(("s", 4)) is None and pages.get(("big",)) == "y" * 95
 
 
-async def test_a_summary_made_by_the_model_shows_each_request_and_its_errors(
+async def test_a_summary_made_by_the_model_shows_each_call_and_its_errors(
     make_app: Callable[..., FastAPI],
 ) -> None:
     from tests.articles import ARTICLE, VALID_ANSWER
@@ -480,7 +480,7 @@ async def test_a_summary_made_by_the_model_shows_each_request_and_its_errors(
             page = await c.get(f"/summaries/{made['id']}")
     await app.state.service.aclose()
     assert page.status_code == 200
-    section = page.text[page.text.index('id="attempts-h"') :]
-    assert "Request 1: invalid" in section and "Request 2: valid" in section
+    section = page.text[page.text.index('id="calls-h"') :]
+    assert "Call 1: invalid" in section and "Call 2: valid" in section
     assert "Invalid JSON" in section  # the error it was told
     assert "&lt;b&gt;cut off" in section and "<b>cut off" not in section  # escaped

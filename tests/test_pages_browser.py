@@ -369,7 +369,7 @@ def llm_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield f"http://127.0.0.1:{port}"
 
 
-def test_the_model_requests_of_a_summary_read_in_the_page_at_any_width(
+def test_the_model_calls_of_a_summary_read_in_the_page_at_any_width(
     browser: Any, llm_service: str
 ) -> None:
     made = httpx.post(
@@ -378,11 +378,11 @@ def test_the_model_requests_of_a_summary_read_in_the_page_at_any_width(
     assert made.status_code == 200, made.text
     for width in (1280, 375):
         page, refused = open_offline(browser, f"{llm_service}/summaries/{made.json()['id']}", width)
-        requests = page.locator("ol.attempts > li")
+        requests = page.locator("ol.calls > li")
         assert requests.count() == 2 and refused == []
         first = requests.nth(0)
-        assert "Request 1: invalid" in first.inner_text()
-        assert "Invalid JSON" in first.locator(".attempt-errors").inner_text()
+        assert "Call 1: invalid" in first.inner_text()
+        assert "Invalid JSON" in first.locator(".call-errors").inner_text()
         first.locator("summary").click()  # the rejected answer, shown on demand
         assert '{"headline": "cut off' in first.locator("pre").inner_text()
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from openpyxl import load_workbook
 
-from service.http.app import create_app
+from service.app import create_app
 from service.settings import Settings
 from service.web.render import timeline_url
 from tests.index_data import keep, milestone

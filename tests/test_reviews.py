@@ -14,8 +14,8 @@ import pytest
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
+from service.app import create_app
 from service.cli import app as cli
-from service.http.app import create_app
 from service.settings import Settings
 
 ARTICLE = (

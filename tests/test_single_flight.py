@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import respx
 
+from service.app import create_app
 from service.article import Article
 from service.engines.llm import LLMEngine
-from service.http.app import create_app
 from service.metrics import Metrics
 from service.pipeline import Summariser
 from service.settings import Settings

@@ -18,7 +18,6 @@ import json
 import logging
 import tempfile
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 from schemas import SummaryRecord
 from service import calls
 from service.article import PreparedArticle
+from service.bounded import Bounded
 from service.bulk.items import Item
 from service.bulk.results import LineWriter, errors_path, read_lines
 from service.engines import ArticleRequest, BatchSettings, Engine, EngineRun
@@ -91,14 +91,11 @@ class RecentResults:
     """The last results of this run, to find near-duplicates among (bounded)."""
 
     def __init__(self, size: int = RECENT_RESULTS) -> None:
-        self._size = size
         # Compact: the sketch and the record's JSON (parsed again only on reuse).
-        self._entries: OrderedDict[str, tuple[frozenset[int], str]] = OrderedDict()
+        self._entries: Bounded[str, tuple[frozenset[int], str]] = Bounded(size)
 
     def add(self, item_id: str, text: str, record: SummaryRecord) -> None:
-        self._entries[item_id] = (_sketch(text), record.model_dump_json())
-        while len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+        self._entries.put(item_id, (_sketch(text), record.model_dump_json()))
 
     def most_similar(self, text: str) -> tuple[str, SummaryRecord] | None:
         sketch = _sketch(text)

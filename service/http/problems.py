@@ -27,6 +27,7 @@ from service.errors import (
     DeadlineExceeded,
     EngineUnavailable,
     ExtractionFailed,
+    FormRefused,
     HostNotAllowed,
     IdempotencyKeyReused,
     InputError,
@@ -45,6 +46,7 @@ from service.errors import (
     UnsupportedMediaType,
 )
 from service.metrics import Metrics
+from service.validate import describe_problems
 
 log = logging.getLogger("milestones.http")
 PROBLEM = "application/problem+json"
@@ -70,6 +72,7 @@ PROBLEMS: dict[type[MilestonesError], Problem] = {
         401, "unauthorized", "Unauthorized", headers=(("WWW-Authenticate", "Bearer"),)
     ),
     CrossOrigin: Problem(403, "cross-origin", "Cross-origin request refused"),
+    FormRefused: Problem(403, "form-refused", "Form refused"),
     NotFound: Problem(404, "not-found", "Not found"),
     HostNotAllowed: Problem(421, "host-not-allowed", "Host not allowed"),
     PayloadTooLarge: Problem(413, "payload-too-large", "Payload too large"),
@@ -183,7 +186,7 @@ def install(app: FastAPI, metrics: Metrics, retry_after_default: int) -> None:
     async def on_validation_error(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
         metrics.errors.labels("invalid_request").inc()
-        errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]
+        errors = describe_problems(error.errors(), "body")
         detail = "; ".join(errors)
         return document(422, "invalid-request", "Invalid request", detail, errors=errors).response()
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import OrderedDict
+
+from service.bounded import Bounded
 
 _SENTINEL = b'"latency_ms":-1.0'
 
@@ -19,9 +20,7 @@ class RecentResponses:
     """A bounded, time-limited map from a request's bytes to its cached answer."""
 
     def __init__(self, size: int = 2048, ttl_s: float = 300.0) -> None:
-        self._size = size
-        self._ttl_s = ttl_s
-        self._entries: OrderedDict[bytes, tuple[float, bytes, bytes]] = OrderedDict()
+        self._entries: Bounded[bytes, tuple[bytes, bytes]] = Bounded(size, ttl_s=ttl_s)
 
     @staticmethod
     def key(*parts: bytes) -> bytes:
@@ -36,11 +35,7 @@ class RecentResponses:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        stored_at, head, tail = entry
-        if time.monotonic() - stored_at > self._ttl_s:
-            del self._entries[key]
-            return None
-        self._entries.move_to_end(key)
+        head, tail = entry
         latency = round((time.perf_counter() - started) * 1000, 1)
         return b'%s"latency_ms":%s%s' % (head, repr(latency).encode(), tail)
 
@@ -49,7 +44,4 @@ class RecentResponses:
         head, found, tail = body_with_sentinel.partition(_SENTINEL)
         if not found:
             return
-        self._entries[key] = (time.monotonic(), head, tail)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+        self._entries.put(key, (head, tail))

@@ -8,7 +8,7 @@ import hmac
 import secrets
 import threading
 from dataclasses import dataclass, field
-from typing import Annotated, Any, cast, get_args
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 
@@ -27,7 +27,7 @@ from service.jobs.callbacks import CallbackPolicy
 from service.jobs.worker import JobWorker
 from service.metrics import Metrics
 from service.pipeline import Summariser
-from service.settings import EngineName, Settings
+from service.settings import ENGINE_NAMES, EngineName, Settings
 from service.store import Store
 
 
@@ -136,7 +136,6 @@ async def require_api_key(request: Request) -> None:
 
 AuthDep = Depends(require_api_key)
 
-ENGINE_NAMES: tuple[str, ...] = get_args(EngineName)
 IDEMPOTENCY_KEY_MAX = 200
 
 # The request parameters read_incoming reads itself, as the OpenAPI page shows them.

@@ -7,10 +7,14 @@ in an analyst's sheet (CSV injection); in XLSX every text cell is stored as text
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
+
+from starlette.responses import Response, StreamingResponse
 
 from service.errors import BadQuery
 from service.index.models import IndexedArticle, IndexedEvent, IndexedMilestone
@@ -132,3 +136,23 @@ SHEETS: dict[str, Sheet] = {
     "events": (EVENT_COLUMNS, event_row),
     "summaries": (ARTICLE_COLUMNS, article_row),
 }
+
+
+_NO_ROW = object()
+
+
+async def download(name: str, rows: Iterable[Any], fmt: str) -> Response:
+    """``rows`` (of the sheet ``name``) as a file: CSV streamed as the rows are read, or
+    XLSX built in a worker thread. The API's lists and the pages' downloads send it."""
+    columns, to_row = SHEETS[name]
+    # The first page is read now: a query the store refuses (BadQuery) is a problem
+    # document, not a stream cut off after its headers.
+    remaining = iter(rows)
+    first = await asyncio.to_thread(next, remaining, _NO_ROW)
+    read = remaining if first is _NO_ROW else itertools.chain([first], remaining)
+    cells = (to_row(row) for row in read)
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    if fmt == "csv":
+        return StreamingResponse(csv_lines(columns, cells), media_type=CSV_TYPE, headers=headers)
+    body = await asyncio.to_thread(xlsx_bytes, name, columns, cells)
+    return Response(body, media_type=XLSX_TYPE, headers=headers)

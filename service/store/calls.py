@@ -1,4 +1,4 @@
-"""The call log's table: one row per model request (``service.calls``)."""
+"""The call log's table: one row per model call (``service.calls``)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,14 @@ from sqlalchemy import Connection, case, delete, func, select
 from service.store.database import Database, utc
 from service.store.tables import calls
 
+# At most this many calls are shown for one summary or job, by the API and the pages
+# alike (re-asks are few; a refreshed summary's earlier extractions count too).
+CALLS_SHOWN = 200
+
 
 @dataclass(frozen=True)
 class LoggedCall:
-    """One stored model request."""
+    """One stored model call."""
 
     id: int
     extraction: str

@@ -36,6 +36,7 @@ from schemas import SummaryRecord
 from service.index.events import Member, merge
 from service.index.names import Curated, NameSpace, curated, learned_aliases, name_key
 from service.store.database import Database
+from service.store.summaries import parsed_record
 from service.store.tables import aliases, articles, events, milestones, name_forms, summaries
 
 # At most this many names share a key by learned aliases (a brand, an INN, a short INN,
@@ -430,9 +431,8 @@ class IndexWriter:
                 rows = conn.execute(missing, {"after": after}).all()
                 for row in rows:
                     after = row.id  # onwards, past records that no longer parse
-                    try:
-                        record = SummaryRecord.model_validate_json(row.record)
-                    except ValueError:
+                    record = parsed_record(row.record)
+                    if record is None:
                         continue  # no longer fits the schema: made afresh when asked for
                     self.write_in(conn, row.id, record, row.text, ArticleFacts())
                     done += 1

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, bindparam, select
 
+from schemas import SummaryRecord
 from service.store.database import Database
 from service.store.tables import summaries
+
+
+def parsed_record(record: str) -> SummaryRecord | None:
+    """A stored record (JSON), or None when it no longer fits the schema: the one reader
+    of stored records, for every caller (such a summary is made afresh when asked for)."""
+    try:
+        return SummaryRecord.model_validate_json(record)
+    except ValidationError:
+        return None
+
+
+def parsed_records(
+    rows: Iterable[tuple[str, str, datetime]],
+) -> Iterator[tuple[str, SummaryRecord, datetime]]:
+    """(id, record, when) of the rows whose record still fits the schema."""
+    for summary_id, raw, when in rows:
+        record = parsed_record(raw)
+        if record is not None:
+            yield summary_id, record, when
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import time
 
 from fastapi import Request, Response
 
-from service.http.state import LOCAL_CALLER, Service, service_of
+from service.http import LOCAL_CALLER, Service, service_of
 
 SESSION_COOKIE = "milestones_session"
 CSRF_COOKIE = "milestones_csrf"

@@ -16,7 +16,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from schemas import SummaryRecord
-from service.http.models import subjects_of
+from service.http import subjects_of
 from service.web import render
 from service.web.view import build_view
 

@@ -1,4 +1,4 @@
-"""The call log of a summary: the model requests that made it (``service.calls``)."""
+"""The call log of a summary: the model calls that made it (``service.calls``)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,9 @@ from fastapi import APIRouter
 from service.http.models import ModelCallPublic
 from service.http.openapi import problem_responses
 from service.http.state import AuthDep, ServiceDep, stored_summary
-from service.store.calls import LoggedCall
+from service.store.calls import CALLS_SHOWN, LoggedCall
 
 router = APIRouter(prefix="/v1", tags=["calls"], dependencies=[AuthDep])
-
-# At most this many calls are shown for one summary or job (re-asks are few; a refreshed
-# summary's earlier extractions count too).
-MAX_SHOWN = 200
 
 
 def public_call(call: LoggedCall) -> ModelCallPublic:
@@ -23,18 +19,25 @@ def public_call(call: LoggedCall) -> ModelCallPublic:
 
 
 @router.get(
-    "/summaries/{summary_id}/attempts",
-    summary="The model requests that made a summary",
+    "/summaries/{summary_id}/calls",
+    summary="The model calls that made a summary",
     response_model=list[ModelCallPublic],
     responses=problem_responses(401, 404, 503),
 )
-async def read_attempts(summary_id: str, service: ServiceDep) -> list[ModelCallPublic]:
-    """Every model request of the extractions that made the summary, oldest first: the
+@router.get(
+    "/summaries/{summary_id}/attempts",
+    summary="The model calls that made a summary (old path of /calls)",
+    response_model=list[ModelCallPublic],
+    responses=problem_responses(401, 404, 503),
+    deprecated=True,
+)
+async def read_calls(summary_id: str, service: ServiceDep) -> list[ModelCallPublic]:
+    """Every model call of the extractions that made the summary, oldest first: the
     raw answer, the validation errors fed back when it was re-asked, the HTTP status,
     transport tries and waits, tokens and latency. Empty when the rules engine made it
     or the call log is off (``MILESTONES_CALL_LOG``)."""
     await stored_summary(service, summary_id)
     found = await asyncio.to_thread(
-        service.store.calls.logs, summary_id=summary_id, limit=MAX_SHOWN
+        service.store.calls.logs, summary_id=summary_id, limit=CALLS_SHOWN
     )
     return [public_call(c) for c in found]

@@ -8,7 +8,6 @@ import asyncio
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response, StreamingResponse
 
 from schemas.v1 import MilestoneKind, Status
 from service.errors import NotFound
@@ -33,7 +32,7 @@ from service.index.query import (
     Sort,
     decode_cursor,
 )
-from service.index.sheets import CSV_TYPE, SHEETS, XLSX_TYPE, csv_lines, xlsx_bytes
+from service.index.sheets import XLSX_TYPE, download
 from service.store import Store
 from service.store.index import every
 
@@ -161,23 +160,11 @@ def wanted_format(request: Request, asked: ListFormat | None) -> ListFormat:
     return "json"
 
 
-async def download(name: str, listing: Any, filters: Filters, sort: Sort, fmt: str) -> Response:
-    """Every row ``listing`` selects as a file: CSV streamed (read a page at a time, in a
-    worker thread) or XLSX built off the event loop. The pages' downloads use it too."""
-    columns, to_row = SHEETS[name]
-    cells = (to_row(row) for row in every(listing, filters, sort))
-    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
-    if fmt == "csv":
-        return StreamingResponse(csv_lines(columns, cells), media_type=CSV_TYPE, headers=headers)
-    body = await asyncio.to_thread(xlsx_bytes, name, columns, cells)
-    return Response(body, media_type=XLSX_TYPE, headers=headers)
-
-
 async def _listing(request: Request, query: ListQuery, name: str, page: Any) -> Any:
     fmt = wanted_format(request, query.format)
     if fmt == "json":
         return await asyncio.to_thread(page, query.filters, query.page)
-    return await download(name, page, query.filters, query.page.sort, fmt)
+    return await download(name, every(page, query.filters, query.page.sort), fmt)
 
 
 def _downloads(example: dict[str, Any]) -> dict[int | str, dict[str, Any]]:

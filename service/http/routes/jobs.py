@@ -14,9 +14,10 @@ from service.http.idempotency import scoped_key
 from service.http.job_runner import JobRequest, public_job
 from service.http.models import JobCreate, JobPublic
 from service.http.openapi import article_body, problem_responses
-from service.http.routes.calls import MAX_SHOWN, public_call
+from service.http.routes.calls import public_call
 from service.http.state import AuthDep, IncomingDep, ServiceDep
 from service.offload import off_loop_for
+from service.store.calls import CALLS_SHOWN
 
 router = APIRouter(prefix="/v1", tags=["jobs"], dependencies=[AuthDep])
 
@@ -86,12 +87,12 @@ async def create_job(
 async def read_job(job_id: str, service: ServiceDep) -> Response:
     """The job's status (queued, running, succeeded, failed), its summary or problem
     document once it has ended, the log of its webhook deliveries, and the model
-    requests its runs made (the call log)."""
+    calls its runs made (the call log)."""
     job = await asyncio.to_thread(service.store.jobs.get, job_id)
     if job is None:
         raise NotFound(f"no job with id {job_id!r}")
     log = await asyncio.to_thread(service.store.jobs.deliveries, job_id)
-    made = await asyncio.to_thread(service.store.calls.logs, job_id=job_id, limit=MAX_SHOWN)
+    made = await asyncio.to_thread(service.store.calls.logs, job_id=job_id, limit=CALLS_SHOWN)
     public = public_job(job, log)
     public.model_calls = [public_call(c) for c in made]
     return Response(public.model_dump_json(), media_type="application/json")
