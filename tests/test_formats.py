@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from pydantic import ValidationError
 
 from schemas import SummaryRecord
 from service.article import Article
 from service.engines.rules import RulesEngine
 from service.errors import InputError
-from service.formats import from_html, from_ninjs
+from service.formats import (
+    Format,
+    Given,
+    by_file_name,
+    by_media_type,
+    from_html,
+    from_ninjs,
+    register,
+    unregister,
+)
+from service.inputs import ArticleInput
 from service.pipeline import summarise
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
@@ -129,3 +144,116 @@ def test_a_page_with_only_navigation_has_no_article() -> None:
     )
     with pytest.raises(InputError, match="only short fragments"):
         from_html(page)
+
+
+# -- adding a format: one entry, and every front end reads it ------------------------------
+
+WIRE_TEXT = (
+    "HEADLINE: Harbor Gene wins FDA Fast Track designation\n"
+    "BODY: Harbor Gene said on 3 March 2026 that the FDA granted Fast Track designation to "
+    "HG-101, its gene therapy for Fabry disease.\n"
+)
+
+
+def _from_wire(content: object, given: Given) -> Article:
+    """A made-up wire format: 'HEADLINE: …' and 'BODY: …' lines."""
+    assert isinstance(content, str)
+    fields = dict(line.split(": ", 1) for line in content.splitlines() if ": " in line)
+    if "BODY" not in fields:
+        raise InputError("a wire item has a BODY line")
+    text = f"{fields.get('HEADLINE', '')}\n{fields['BODY']}".strip()
+    return Article(text, given.published_at, given.source, given.url, given.id)
+
+
+@pytest.fixture
+def wire_format() -> Iterator[Format]:
+    fmt = register(
+        Format(
+            "wire", "a wire item (HEADLINE and BODY lines)", ("application/x-wire",),
+            (".wire",), _from_wire, pasted=True, description="A wire item.",
+            example=WIRE_TEXT,
+        )
+    )  # fmt: skip
+    yield fmt
+    unregister("wire")
+
+
+def _made_up_app(tmp_path: Path) -> FastAPI:
+    from service.app import create_app
+    from service.settings import Settings
+
+    return create_app(Settings(engine="rules", database_url=f"sqlite:///{tmp_path}/s.sqlite3"))
+
+
+def _kinds(answer: dict[str, Any]) -> set[str]:
+    return {m["kind"] for m in answer["summary"]["milestones"]}
+
+
+async def test_a_format_added_in_one_place_is_read_by_post_the_form_and_openapi(
+    wire_format: Format, tmp_path: Path
+) -> None:
+    import re
+
+    import httpx
+
+    app = _made_up_app(tmp_path)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        as_body = await client.post(
+            "/v1/summaries", content=WIRE_TEXT, headers={"content-type": "application/x-wire"}
+        )
+        as_field = await client.post("/v1/summaries", json={"wire": WIRE_TEXT})
+        spec = (await client.get("/openapi.json")).json()
+        start = await client.get("/")
+        token = re.search(r'name="csrf" value="([^"]+)"', start.text)
+        assert token is not None
+        pasted = await client.post("/", data={"wire": WIRE_TEXT, "csrf": token.group(1)})
+        uploaded = await client.post(
+            "/",
+            data={"csrf": token.group(1)},
+            files={"file": ("item.wire", WIRE_TEXT.encode(), "application/octet-stream")},
+        )
+        refused = await client.post(
+            "/v1/summaries",
+            content="HEADLINE: only",
+            headers={"content-type": "application/x-wire"},
+        )
+    await app.state.service.aclose()
+    for answer in (as_body, as_field):
+        assert answer.status_code == 200, answer.text
+        assert "designation" in _kinds(answer.json())
+        assert answer.json()["text"].startswith("Harbor Gene wins")  # extracted: included
+    assert refused.status_code == 422 and "BODY" in refused.json()["detail"]
+    body = spec["paths"]["/v1/summaries"]["post"]["requestBody"]["content"]
+    assert body["application/x-wire"]["example"] == WIRE_TEXT
+    assert "wire" in body["application/json"]["examples"]
+    assert "wire" in body["application/json"]["schema"]["properties"]
+    assert 'name="wire"' in start.text and ".wire" in start.text  # a box and the upload
+    for page in (pasted, uploaded):
+        assert page.status_code == 303, page.text
+        assert page.headers["location"].startswith("/summaries/")
+
+
+def test_a_format_added_in_one_place_is_read_by_the_cli(
+    wire_format: Format, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from service.cli import app as cli
+
+    item = tmp_path / "item.wire"
+    item.write_text(WIRE_TEXT, encoding="utf-8")
+    (tmp_path / "notes.unknown").write_text("not an article", encoding="utf-8")
+    ran = CliRunner().invoke(cli, ["summarise", "--json", "--no-store", str(tmp_path)])
+    assert ran.exit_code == 0, ran.output
+    [line] = [json.loads(line) for line in ran.stdout.splitlines()]  # .unknown left out
+    assert "designation" in {m["kind"] for m in line["summary"]["milestones"]}
+    assert line["source"] == str(tmp_path / "item.wire")
+
+
+def test_a_format_removed_is_no_longer_read(wire_format: Format) -> None:
+    unregister("wire")
+    assert by_media_type("application/x-wire") is None and by_file_name("a.wire") is None
+    with pytest.raises(ValidationError, match="unknown field wire"):
+        ArticleInput.model_validate({"wire": WIRE_TEXT})
+    register(wire_format)  # the fixture removes it again
