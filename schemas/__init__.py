@@ -1,10 +1,9 @@
 """The milestone summary schema, by version. v1 is the current one."""
 
+from schemas.checks import ARTICLE_KEY, ArticleContext
 from schemas.v1 import (
-    ARTICLE_KEY,
     MILESTONE_KINDS,
     SCHEMA_VERSION,
-    ArticleContext,
     ArticleSummary,
     EvidenceSpan,
     ExtractedMilestone,

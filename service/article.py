@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from schemas.v1 import EARLIEST_YEAR, LATEST_YEAR, Alignment, TokenUsage
+from schemas.checks import EARLIEST_YEAR, LATEST_YEAR
+from schemas.v1 import Alignment, TokenUsage
 from service.align import Aligner, Span
 from service.clean import CleanedText, clean
 from service.errors import InputError

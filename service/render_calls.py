@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from rich.console import Console
 from rich.table import Table
 
-from schemas.v1 import EARLIEST_YEAR, LATEST_YEAR
+from schemas.checks import EARLIEST_YEAR, LATEST_YEAR
 from service.settings import Settings
 from service.store.calls import CallStats, LoggedCall
 

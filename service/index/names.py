@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Literal
 
 NameSpace = Literal["product", "organisation"]
@@ -151,8 +152,16 @@ def parse_curated(data: dict[str, dict[str, list[str]]]) -> Curated:
     return Curated(display)
 
 
+AUTHORITIES = Path(__file__).resolve().parent.parent / "data" / "authorities.json"
+
+
 @cache
 def curated() -> Curated:
-    """The curated aliases shipped with the service (``service/index/aliases.json``)."""
-    raw = resources.files("service.index").joinpath("aliases.json").read_text("utf-8")
-    return parse_curated(json.loads(raw))
+    """The curated aliases shipped with the service: products and organisations from
+    ``service/index/aliases.json``, and every authority of ``service/data/authorities.json``
+    (the one list the rules engine reads too) by its names, displayed by its first."""
+    raw = json.loads(resources.files("service.index").joinpath("aliases.json").read_text("utf-8"))
+    known = json.loads(AUTHORITIES.read_text("utf-8"))["authorities"]
+    organisations = {a["names"][0]: a["names"][1:] for a in known}
+    raw["organisations"] = organisations | raw.get("organisations", {})
+    return parse_curated(raw)

@@ -15,7 +15,8 @@ import json
 from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
-from schemas.v1 import MILESTONE_KINDS, NAME_MAX_CHARS, STATUSES, parse_partial_date
+from schemas.checks import NAME_MAX_CHARS, parse_partial_date
+from schemas.v1 import MILESTONE_KINDS, STATUSES
 from service import safe_json
 from service.article import NUL
 from service.errors import BadQuery, UnusableJSON

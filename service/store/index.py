@@ -26,7 +26,8 @@ from sqlalchemy import (
     text,
 )
 
-from schemas.v1 import NAME_MAX_CHARS, EvidenceSpan, parse_partial_date
+from schemas.checks import NAME_MAX_CHARS, parse_partial_date
+from schemas.v1 import EvidenceSpan
 from service.article import NUL
 from service.errors import BadQuery
 from service.index.models import (

@@ -1,4 +1,5 @@
-"""The rules engine's word lists, loaded from ``data/*.json``, and matchers over them."""
+"""The rules engine's word lists, loaded from ``data/*.json`` (and the service's list of
+authorities), and matchers over them."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from service.engines.rules.names import (
 from service.identity import content_digest
 
 DATA = Path(__file__).resolve().parent / "data"
+# Regulators, agencies and funders: one list, shared with the index's aliases.
+AUTHORITIES = Path(__file__).resolve().parents[2] / "data" / "authorities.json"
 
 
 @dataclass(frozen=True)
@@ -275,9 +278,16 @@ FILES = (
 
 
 def load_lexicon(directory: Path | None = None) -> Lexicon:
-    """The word lists in ``directory`` (default: ``data/``). The files are read every
-    time; what they hold is parsed once."""
-    raw = tuple((directory or DATA).joinpath(file).read_bytes() for file in FILES)
+    """The word lists in ``directory`` (default: ``data/``, and the service's list of
+    authorities, ``service/data/authorities.json``). The files are read every time; what
+    they hold is parsed once."""
+    folder = directory or DATA
+
+    def path(file: str) -> Path:
+        shared = file == AUTHORITIES.name and not folder.joinpath(file).exists()
+        return AUTHORITIES if shared else folder.joinpath(file)
+
+    raw = tuple(path(file).read_bytes() for file in FILES)
     return _parsed(raw)
 
 

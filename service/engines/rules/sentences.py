@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from schemas.v1 import TEXT_MAX_CHARS
+from schemas.checks import TEXT_MAX_CHARS
 from service.cues import cued
 from service.engines.rules.memo import remembered
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from schemas.v1 import NAME_MAX_CHARS
+from schemas.checks import NAME_MAX_CHARS
 from service.cues import cued
 from service.engines.rules.entities import Entities
 from service.engines.rules.lexicon import Lexicon

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from schemas.v1 import TEXT_MAX_CHARS
+from schemas.checks import TEXT_MAX_CHARS
 from service.cues import cued
 from service.engines.rules.entities import without_legal_form
 from service.engines.rules.page import YEAR, lead_order
