@@ -6,6 +6,17 @@ For scripts: ``summarise_text`` / ``summarise_html`` (blocking) and ``asummarise
 The article's path: ``clean`` → ``prompt`` → model (``engines``) → ``validate`` →
 ``ground`` → ``store``, composed by ``pipeline.Summariser`` (``summarise`` for one
 article with no store).
+
+State that is not passed as an argument: three context variables, each set around one
+extraction (so concurrent extractions on one event loop never see each other's), and no
+other. ``service.calls._TRACE``: the call trace the LLM engine reports each model call
+to, set by ``Summariser`` around ``engine.extract`` and stored as the call log after it;
+``service.calls.ORIGIN``: where the extraction was asked from (a job's id, a bulk item's
+id), set by the job worker and the bulk runner, stored with each call;
+``service.engines.llm._LEDGER``: what the extraction's requests cost (tokens, requests,
+answers), set by the engine itself around one extraction and read into its ``Meta``.
+They cross layers that do not otherwise know of each other (the pipeline and the
+transport), which is why they are context, not arguments.
 """
 
 from importlib.metadata import PackageNotFoundError, version

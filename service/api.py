@@ -44,11 +44,11 @@ async def asummarise(
 ) -> SummaryRecord:
     """Summarise one article given in any form (text, HTML or ninjs)."""
     if engine is not None and not isinstance(engine, str):  # the caller's engine
-        return await summarise(await off_loop(article.to_article), engine)
+        return await summarise(await off_loop(article.to_article), engine, settings)
     settings = settings or load_settings()
     built = build_engine(choose(settings, engine), settings)
     try:
-        return await summarise(await off_loop(article.to_article), built)
+        return await summarise(await off_loop(article.to_article), built, settings)
     finally:
         await built.aclose()
 

@@ -19,6 +19,7 @@ messages whole. Answers and messages are cut at ``MILESTONES_CALL_LOG_MAX_CHARS`
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -64,6 +65,7 @@ class CallTrace:
         return any(c.outcome != "valid" for c in self.calls)
 
 
+# Two of the three context variables (all listed in ``service/__init__.py``).
 _TRACE: ContextVar[CallTrace | None] = ContextVar("milestones_call_trace", default=None)
 # Where an extraction was asked from: a job's id, a bulk run's item id (else None).
 ORIGIN: ContextVar[tuple[str, str] | None] = ContextVar("milestones_call_origin", default=None)
@@ -126,3 +128,52 @@ def messages_json(messages: list[dict[str, Any]], limit: int) -> str:
             entry["content"] = cut(entry["content"], limit)
         kept.append(entry)
     return json.dumps(kept, ensure_ascii=False, default=str)
+
+
+def call_rows(
+    trace: CallTrace,
+    key: str,
+    engine: tuple[str, str | None, str],
+    summary: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The call log's rows for one extraction by ``engine`` (its name, model and prompt
+    version), for ``service.store.calls``. When its summary is stored (with the text), a
+    first call's messages are a reference to the prompt version and the cache key, not
+    the article again; a failed extraction keeps them whole."""
+    name, model, version = engine
+    extraction = uuid.uuid4().hex
+    origin = ORIGIN.get()
+    rows = []
+    for call in trace.calls:
+        if summary is not None and call.number == 1:
+            messages = json.dumps([{"ref": f"prompt {version}, article {key}"}])
+        else:
+            messages = messages_json(call.messages, limit)
+        rows.append(
+            {
+                "extraction": extraction,
+                "number": call.number,
+                "at": call.at,
+                "summary_id": summary,
+                "article_key": key,
+                "job_id": origin[1] if origin and origin[0] == "job" else None,
+                "bulk_item": origin[1] if origin and origin[0] == "bulk" else None,
+                "engine": name,
+                "model": model,
+                "prompt_version": version,
+                "messages": messages,
+                "answer": cut(call.answer, limit),
+                "errors": json.dumps(call.errors, ensure_ascii=False),
+                "feedback": cut(call.feedback, limit),
+                "outcome": call.outcome,
+                "status": call.status,
+                "tries": call.tries,
+                "waited_s": call.waited_s,
+                "retry_after_s": call.retry_after_s,
+                "prompt_tokens": call.prompt_tokens,
+                "completion_tokens": call.completion_tokens,
+                "latency_ms": call.latency_ms,
+            }
+        )
+    return rows

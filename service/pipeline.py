@@ -17,14 +17,14 @@ included), HTTP summaries and jobs. For one article it runs:
 7. metrics, 8. the call log: every model request of the extraction, failed ones too
    (``service.calls``).
 
-Without a store (the CLI), steps 2 and 6 keep to the process.
+Without a store (the library's ``summarise``, the CLI's ``--no-store``), steps 2 and 6
+keep to the process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import time
 import uuid
@@ -44,7 +44,7 @@ from service.errors import Overloaded
 from service.ground import ground
 from service.metrics import Metrics
 from service.offload import off_loop_for
-from service.settings import Settings
+from service.settings import Settings, load_settings
 from service.store import ArticleFacts, Store
 from service.store.summaries import parsed_record
 
@@ -147,7 +147,7 @@ class Summariser:
         metrics: Metrics | None = None,
     ) -> None:
         self.store = store
-        self.settings = settings or Settings()
+        self.settings = settings or load_settings()
         self.metrics = metrics or Metrics()
         self._inflight: dict[str, asyncio.Future[None]] = {}
         self._recent = _recent()
@@ -311,7 +311,10 @@ class Summariser:
         mode = self.settings.call_log
         if mode == "off" or (mode == "errors" and not trace.failed()):
             return []
-        return call_rows(trace, key, engine, summary, self.settings.call_log_max_chars)
+        return calls.call_rows(
+            trace, key, (engine.name, engine.model, engine.version), summary,
+            self.settings.call_log_max_chars,
+        )  # fmt: skip
 
     async def _log_calls(
         self, trace: calls.CallTrace, key: str, engine: Engine, summary: str | None
@@ -373,50 +376,10 @@ class Summariser:
             self._slots.release()
 
 
-def call_rows(
-    trace: calls.CallTrace, key: str, engine: Engine, summary: str | None, limit: int
-) -> list[dict[str, Any]]:
-    """The call log's rows for one extraction. When its summary is stored (with the
-    text), a first request's messages are a reference to the prompt version and the
-    cache key, not the article again; a failed extraction keeps them whole."""
-    extraction = uuid.uuid4().hex
-    origin = calls.ORIGIN.get()
-    rows = []
-    for call in trace.calls:
-        if summary is not None and call.number == 1:
-            messages = json.dumps([{"ref": f"prompt {engine.version}, article {key}"}])
-        else:
-            messages = calls.messages_json(call.messages, limit)
-        rows.append(
-            {
-                "extraction": extraction,
-                "number": call.number,
-                "at": call.at,
-                "summary_id": summary,
-                "article_key": key,
-                "job_id": origin[1] if origin and origin[0] == "job" else None,
-                "bulk_item": origin[1] if origin and origin[0] == "bulk" else None,
-                "engine": engine.name,
-                "model": engine.model,
-                "prompt_version": engine.version,
-                "messages": messages,
-                "answer": calls.cut(call.answer, limit),
-                "errors": json.dumps(call.errors, ensure_ascii=False),
-                "feedback": calls.cut(call.feedback, limit),
-                "outcome": call.outcome,
-                "status": call.status,
-                "tries": call.tries,
-                "waited_s": call.waited_s,
-                "retry_after_s": call.retry_after_s,
-                "prompt_tokens": call.prompt_tokens,
-                "completion_tokens": call.completion_tokens,
-                "latency_ms": call.latency_ms,
-            }
-        )
-    return rows
-
-
-async def summarise(article: Article, engine: Engine) -> SummaryRecord:
+async def summarise(
+    article: Article, engine: Engine, settings: Settings | None = None
+) -> SummaryRecord:
     """Summarise one article with ``engine``, with no store: a grounded, schema-valid
-    record (what the CLI and the library's callers use)."""
-    return (await Summariser().summarise(article, engine)).record
+    record (what the library's callers and ``milestones summarise --no-store`` use), under
+    the caller's ``settings`` (else the environment's)."""
+    return (await Summariser(settings=settings).summarise(article, engine)).record

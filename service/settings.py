@@ -33,6 +33,13 @@ ToolChoice = Literal["named", "required"]
 _NAMED_KEY = re.compile(r"([A-Za-z][\w.@-]{0,63}):(\S+)")
 
 
+def _named(name: str, *old: str) -> AliasChoices:
+    """A setting's environment variable and its old names (kept for a release), and the
+    same as keyword arguments."""
+    names = (name, *old)
+    return AliasChoices(*(f"MILESTONES_{n.upper()}" for n in names), *names)
+
+
 class Settings(BaseSettings):
     """How milestones runs: which engine, which model, how hard to retry."""
 
@@ -111,14 +118,20 @@ class Settings(BaseSettings):
     job_poll_s: float = Field(default=1.0, gt=0)
     # Runs of a job in all (a transient failure, 503 or 504, is retried with backoff).
     job_max_attempts: int = Field(default=3, ge=1, le=20)
-    job_backoff_s: float = Field(default=5.0, ge=0)
+    job_backoff_initial_s: float = Field(
+        default=5.0, ge=0, validation_alias=_named("job_backoff_initial_s", "job_backoff_s")
+    )
     job_backoff_max_s: float = Field(default=300.0, ge=0)
     # Standard Webhooks signing secret, whsec_<base64>; callbacks are refused without it.
     webhook_secret: SecretStr | None = None
     webhook_timeout_s: float = Field(default=10.0, gt=0)
     # Delivery attempts in all, with exponential backoff between them (5 s, 10 s … 1 h).
     webhook_max_attempts: int = Field(default=10, ge=1, le=50)
-    webhook_backoff_s: float = Field(default=5.0, ge=0)
+    webhook_backoff_initial_s: float = Field(
+        default=5.0,
+        ge=0,
+        validation_alias=_named("webhook_backoff_initial_s", "webhook_backoff_s"),
+    )
     webhook_backoff_max_s: float = Field(default=3600.0, ge=0)
     webhook_concurrency: int = Field(default=8, ge=1, le=256)
     # Ended jobs (and their delivery logs and idempotency keys) are deleted after this.

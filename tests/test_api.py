@@ -91,3 +91,19 @@ async def test_html_twin_and_bad_settings(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("MILESTONES_MAX_REASKS", "many")
     with pytest.raises(InvalidSettings, match="MILESTONES_MAX_REASKS is 'many'"):
         summarise_text(SENTENCE)
+
+
+@pytest.mark.parametrize("engine", ["rules", "instance"])
+async def test_the_callers_settings_rule_the_whole_path_not_the_environments(
+    engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.engines.rules import RulesEngine
+    from service.settings import Settings
+
+    mine = Settings(engine="rules", max_model_calls=1)
+    monkeypatch.setenv("MILESTONES_MAX_MODEL_CALLS", "none")  # unreadable: must not be read
+    chosen = RulesEngine() if engine == "instance" else "rules"
+    record = await asummarise_text(SENTENCE, engine=chosen, settings=mine)  # type: ignore[arg-type]
+    assert [m.kind for m in record.summary.milestones] == ["designation"]
+    with pytest.raises(InvalidSettings):  # where no settings are given, the environment's
+        await asummarise_text(SENTENCE, engine="rules")

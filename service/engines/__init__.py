@@ -63,12 +63,13 @@ def build_engine(
     choice: EngineChoice,
     settings: Settings,
     *,
-    fallback: bool | None = None,
+    service: bool = False,
     gate: RequestGate | None = None,
 ) -> Engine:
     """Construct the chosen engine: every front end builds its engine here. An LLM engine
-    has the rules as fallback when ``fallback`` (default: ``settings.fallback``) is on;
-    ``gate`` paces its model requests (a bulk run's rate limiter)."""
+    has the rules as fallback when ``settings.fallback`` is on; unset, it is on for the
+    HTTP ``service`` only (decided here, nowhere else). ``gate`` paces its model requests
+    (a bulk run's rate limiter)."""
     from service.engines.fallback import FallbackEngine
     from service.engines.llm import LLMEngine
     from service.engines.rules import RulesEngine
@@ -76,5 +77,5 @@ def build_engine(
     if choice.name == "rules":
         return RulesEngine()
     llm = LLMEngine(settings, gate=gate)
-    use_fallback = bool(settings.fallback) if fallback is None else fallback
+    use_fallback = settings.fallback if settings.fallback is not None else service
     return FallbackEngine(llm, RulesEngine()) if use_fallback else llm

@@ -57,7 +57,8 @@ logging.getLogger("instructor").propagate = False
 # Schema every call); a model that already is its ResponseSchema is used as it is.
 RESPONSE_MODEL: type[Extraction] = instructor.response_schema(Extraction)
 
-# The ledger of the extraction under way in this task (what its requests cost).
+# The ledger of the extraction under way in this task (what its requests cost): one of
+# the three context variables, listed and explained in ``service/__init__.py``.
 _LEDGER: ContextVar[Ledger] = ContextVar("milestones_llm_ledger")
 
 # OpenAI-compatible local servers (vLLM, Ollama, llama.cpp) ignore the key, but the

@@ -26,10 +26,10 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
-    wait_random_exponential,
 )
 
 from schemas import TokenUsage
+from service.backoff import Backoff
 from service.calls import Call
 from service.errors import ProviderRejected, ProviderUnavailable, Spent
 
@@ -213,7 +213,7 @@ class TransportRetry:
         gate: RequestGate | None = None,
     ) -> None:
         self._retries = retries
-        self._backoff = wait_random_exponential(multiplier=initial_s, max=max_s)
+        self._backoff = Backoff(initial_s, max_s).wait()
         self._retry_after_max_s = retry_after_max_s
         self._sleep = asyncio.sleep if sleep is None else sleep
         self._gate = gate

@@ -81,8 +81,7 @@ class Service:
         with self._building:  # one engine per name, built once even by two threads
             if choice.name not in self.engines:
                 # The service answers with the rules when the LLM fails, unless told not to.
-                fallback = True if self.settings.fallback is None else self.settings.fallback
-                self.engines[choice.name] = build_engine(choice, self.settings, fallback=fallback)
+                self.engines[choice.name] = build_engine(choice, self.settings, service=True)
             self._by_request[requested] = self.engines[choice.name]
         return self.engines[choice.name]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 import uuid
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from service import calls
+from service.backoff import Backoff
 from service.errors import JobInterrupted
 from service.jobs.delivery import Deliverer
 from service.metrics import Metrics
@@ -30,7 +30,6 @@ from service.store.queue import DeliveryState, Job, JobQueue
 log = logging.getLogger("milestones.jobs")
 T = TypeVar("T")
 PURGE_EVERY_S = 3600.0  # how often a worker deletes jobs past their retention
-_jitter = random.Random()  # its own generator: the global one is left to the caller
 
 
 class JobHandler(Protocol):
@@ -62,11 +61,6 @@ async def _in_thread(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         raise
 
 
-def backoff(attempt: int, initial_s: float, cap_s: float) -> float:
-    """Exponential backoff with jitter before retry number ``attempt`` (1-based)."""
-    return float(min(cap_s, initial_s * 2 ** (attempt - 1)) * _jitter.uniform(0.8, 1.0))
-
-
 class JobWorker:
     """Runs jobs and sends webhooks for one replica."""
 
@@ -92,6 +86,10 @@ class JobWorker:
         self._sending: set[asyncio.Task[None]] = set()
         self._purged_at: float | None = None  # at start, then every PURGE_EVERY_S
         self._stopping = False
+        self._job_backoff = Backoff(settings.job_backoff_initial_s, settings.job_backoff_max_s)
+        self._webhook_backoff = Backoff(
+            settings.webhook_backoff_initial_s, settings.webhook_backoff_max_s
+        )
 
     def start(self) -> None:
         self._loop_task = asyncio.create_task(self._loop(), name="milestones-jobs")
@@ -192,7 +190,7 @@ class JobWorker:
             renewing.cancel()
             problem, transient = self.handler.problem(error)
             if transient and job.attempts < settings.job_max_attempts:
-                delay = backoff(job.attempts, settings.job_backoff_s, settings.job_backoff_max_s)
+                delay = self._job_backoff.before(job.attempts)
                 await _in_thread(self.jobs.requeue, job.id, self.owner, time.time() + delay)
                 log.info("job %s: transient failure, retry in %.1f s", job.id, delay)
                 self.metrics.jobs.labels("retried").inc()
@@ -234,7 +232,7 @@ class JobWorker:
             log.warning("job %s: webhook not delivered after %d attempts", job.id, number)
         else:
             state = "pending"
-            delay = backoff(number, settings.webhook_backoff_s, settings.webhook_backoff_max_s)
+            delay = self._webhook_backoff.before(number)
             retry_at = time.time() + delay
         await _in_thread(self.jobs.record_delivery, job.id, self.owner, attempt, state, retry_at)
         self.metrics.deliveries.labels("retrying" if state == "pending" else state).inc()

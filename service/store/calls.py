@@ -81,7 +81,7 @@ class CallStore:
         self.db = db
 
     def add(self, rows: list[dict[str, Any]]) -> None:
-        """Keep the rows of one extraction (``service.pipeline.call_rows`` builds them)."""
+        """Keep the rows of one extraction (``service.calls.call_rows`` builds them)."""
         if rows:
             with self.db.begin() as conn:
                 self.add_in(conn, rows)
