@@ -199,7 +199,7 @@ def article(
         }
     )
     published = date(rng.randint(2015, 2026), rng.randint(1, 12), rng.randint(1, 28))
-    return body, record, ArticleFacts(url=record.source, published=published)
+    return body, record, ArticleFacts(url=record.source, published_at=published)
 
 
 def fill(store: Store, seed: int = 7) -> tuple[list[str], list[str], float]:

@@ -110,7 +110,7 @@ async def overhead() -> dict[str, dict[str, float]]:
         text = path.read_text(encoding="utf-8")
         context = PreparedArticle(Article(text), clean(text))
         arguments = rules.read(ArticleRequest(context)).model_dump_json()
-        tag = hashlib.sha256(context.text.encode()).hexdigest()[:12].encode()
+        tag = hashlib.sha256(context.clean_text.encode()).hexdigest()[:12].encode()
         replies[tag] = json.dumps(
             {
                 "id": "x",
@@ -148,7 +148,7 @@ async def overhead() -> dict[str, dict[str, float]]:
     prompt = load_prompt("extract", "v1")
     articles = {path.name: Article(path.read_text(encoding="utf-8")) for path in SEEDS}
     messages = {  # what the model is sent for each, made before any timing
-        name: prompt.messages(PreparedArticle(a, clean(a.text)).text)
+        name: prompt.messages(PreparedArticle(a, clean(a.text)).clean_text)
         for name, a in articles.items()
     }
     times: dict[str, dict[str, list[float]]] = {

@@ -51,7 +51,7 @@ class ArticleContext(Protocol):
     """What the validators need to know of the article the answer is about."""
 
     @property
-    def published(self) -> date | None:
+    def published_at(self) -> date | None:
         """The publication date, when the caller gave one."""
 
     def explain_quote(self, quote: str) -> str | None:

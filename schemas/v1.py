@@ -248,7 +248,7 @@ class ExtractedMilestone(_Strict):
     @model_validator(mode="after")
     def _not_achieved_after_publication(self, info: ValidationInfo) -> ExtractedMilestone:
         article = article_from(info)
-        published = article.published if article is not None else None
+        published = article.published_at if article is not None else None
         if (
             self.status == "achieved"
             and self.date is not None

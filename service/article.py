@@ -94,12 +94,13 @@ class PreparedArticle:
         self._aligner = Aligner(cleaned.text)
 
     @property
-    def published(self) -> date | None:
+    def published_at(self) -> date | None:
         return self.article.published_at
 
     @cached_property
-    def text(self) -> str:
-        """The cleaned text without invisible characters: what the engines read."""
+    def clean_text(self) -> str:
+        """The cleaned text without invisible characters: what the engines read (the
+        article's ``text`` is what the caller sent)."""
         return visible(self.cleaned.text)
 
     @property
@@ -118,7 +119,7 @@ class PreparedArticle:
 
     @cached_property
     def _words(self) -> ArticleWords:
-        return ArticleWords.of(self.text)
+        return ArticleWords.of(self.clean_text)
 
     def explain_prose(self, text: str) -> str | None:
         """None when a headline or summary is grounded in the cleaned text, else why not

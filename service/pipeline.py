@@ -58,7 +58,7 @@ def cache_key(article: PreparedArticle, engine: Engine) -> str:
     """The hash naming a summary: normalised cleaned text, date, engine, model, prompt
     (or rules) version, what else of its settings changes an answer (endpoint, mode,
     temperature, output budget), and schema."""
-    published = article.published
+    published = article.published_at
     parts = [
         article.normalised_text,
         published.isoformat() if published else "",
@@ -186,7 +186,7 @@ class Summariser:
             break  # the leader's result was not stored (degraded): make our own
         if reuse is not None and (offered := reuse(article)) is not None:
             again = await off_loop_for(
-                len(article.text), _served_again, offered[1], article, started
+                len(article.clean_text), _served_again, offered[1], article, started
             )
             if again is not None:
                 return Outcome(summary_id(key), again, reused_from=offered[0])
@@ -244,7 +244,9 @@ class Summariser:
                 return None
             found = (stored.id, record)
             self._recent.put(key, found)
-        again = await off_loop_for(len(article.text), _served_again, found[1], article, started)
+        again = await off_loop_for(
+            len(article.clean_text), _served_again, found[1], article, started
+        )
         if again is None:
             return None
         self.metrics.hit()
@@ -276,12 +278,12 @@ class Summariser:
                         await self._log_calls(trace, key, engine, None)
                         raise
             record = await off_loop_for(
-                len(article.text), assemble, answer, article, engine, started
+                len(article.clean_text), assemble, answer, article, engine, started
             )
             self.metrics.made(record.meta)
             if self.store is not None and not record.meta.degraded:
                 sent = article.article
-                facts = ArticleFacts(sent.url, sent.source, article.published)
+                facts = ArticleFacts(sent.url, sent.source, article.published_at)
                 rows = self._call_rows(trace, key, engine, summary_id(key))
                 await asyncio.to_thread(  # + index it, + log its calls, + release the claim
                     self.store.keep,

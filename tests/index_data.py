@@ -97,6 +97,6 @@ def keep(
         record(text, *milestones, headline=headline),
         "test",
         text,
-        ArticleFacts(url=url, published=published),
+        ArticleFacts(url=url, published_at=published),
     )
     return sid

@@ -146,7 +146,7 @@ async def test_auto_asks_the_server_who_it_is_once_and_uses_its_mode(
     mode = "tools" if shape == "tools" else "json_schema"
     route = stub(model, completion(VALID_ANSWER, mode=mode), completion(VALID_ANSWER, mode=mode))
     await engine.extract(request_for())
-    await engine.extract(request_for("Another article. " + request_for().text))
+    await engine.extract(request_for("Another article. " + request_for().clean_text))
     assert models.call_count == 1
     body = sent(route.calls[0].request)
     assert shape in body

@@ -21,9 +21,9 @@ class ArticleRequest:
     deadline: float | None = None
 
     @property
-    def text(self) -> str:
+    def clean_text(self) -> str:
         """The cleaned text, invisible characters left out: what the engine reads."""
-        return self.prepared.text
+        return self.prepared.clean_text
 
     @property
     def published_at(self) -> date | None:

@@ -177,7 +177,9 @@ class LLMEngine:
         settings = self._settings
         body: dict[str, Any] = {
             "model": settings.model,
-            "messages": self._prompt.messages(article.text, article.published_at, article.source),
+            "messages": self._prompt.messages(
+                article.clean_text, article.published_at, article.source
+            ),
             "temperature": settings.temperature,
             "max_tokens": settings.max_output_tokens,
         }
@@ -261,7 +263,7 @@ class LLMEngine:
         """Ask the model for the article's extraction; typed errors when that fails."""
         ledger = Ledger()
         _LEDGER.set(ledger)  # (this task's: each extraction runs in a task of its own)
-        messages = self._prompt.messages(article.text, article.published_at, article.source)
+        messages = self._prompt.messages(article.clean_text, article.published_at, article.source)
         settings = self._settings
         now = asyncio.get_running_loop().time()
         deadline = now + settings.deadline_s

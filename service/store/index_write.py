@@ -52,7 +52,7 @@ class ArticleFacts:
 
     url: str | None = None
     source: str | None = None
-    published: date | None = None
+    published_at: date | None = None
 
 
 def outlet_of(url: str | None) -> str | None:
@@ -145,7 +145,7 @@ class IndexWriter:
             "url": url,
             "source": facts.source or record.source,
             "outlet": outlet_of(url),
-            "published_at": facts.published.isoformat() if facts.published else None,
+            "published_at": facts.published_at.isoformat() if facts.published_at else None,
             "headline": summary.headline,
             "summary": summary.summary,
             "engine": record.meta.engine,

@@ -166,7 +166,7 @@ class ArticleReader:
     def __init__(self, request: ArticleRequest, lexicon: Lexicon) -> None:
         self.request = request
         self.lexicon = lexicon
-        self.text = request.text
+        self.text = request.clean_text
         self.sentences = split_sentences(self.text)
         self.news = news(self.sentences, self.text)
         self.entities: Entities = find_entities(self.sentences, lexicon)
