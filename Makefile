@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser run serve test check bench smoke-llm lint types unit schemas fake-llm lock clean
+.PHONY: install browser run serve test check bench smoke-llm lint types unit schemas fake-llm docs lock clean
 
 # Quiet set-up: pip's and setuptools' chatter goes to .venv/install.log, shown on failure.
 $(STAMP): pyproject.toml constraints.txt
@@ -77,6 +77,11 @@ smoke-llm: $(STAMP)
 schemas: $(STAMP)
 	$(BIN)/python -m schemas
 
+# The docs as a site in site/ (MkDocs Material; offline, strict: a broken link or any
+# other warning fails). The README is its front page.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --quiet
+
 # A local OpenAI-compatible fake (answers with the rules engine's reading) on port 8089:
 #   OPENAI_BASE_URL=http://127.0.0.1:8089/v1 milestones summarise seeds/ --engine llm
 fake-llm: $(STAMP)
@@ -90,4 +95,4 @@ lock:
 	rm -rf $(VENV).lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info site

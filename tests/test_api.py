@@ -39,13 +39,15 @@ def test_the_modules_examples_run() -> None:
     assert tried > 0 and failures == 0
 
 
-def test_the_readmes_python_examples_run() -> None:
-    """Every ``>>>`` example in the README, as a reader would type it."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize("page", ["README.md", "docs/python-api.md"])
+def test_the_python_examples_of_the_docs_run(page: str) -> None:
+    """Every ``>>>`` example in the README and the Python API's page, as a reader would
+    type it."""
+    readme = (ROOT / page).read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
     examples = "\n".join(b for b in blocks if ">>>" in b)
-    assert examples, "the README shows the Python API"
-    test = doctest.DocTestParser().get_doctest(examples, {}, "README.md", "README.md", 0)
+    assert examples, f"{page} shows the Python API"
+    test = doctest.DocTestParser().get_doctest(examples, {}, page, page, 0)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
