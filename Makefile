@@ -38,11 +38,12 @@ serve: $(STAMP)
 
 test: lint types unit
 
-# The quick loop while working: lint, types, and the tests but the slow ones (child
-# processes, browsers, the wheel), stopping at the first failure.
+# The quick loop while working (under a minute): lint, types, and the tests but the slow
+# ones (child processes, servers on sockets, browsers, the wheel, the docs site), on both
+# cores, stopping at the first failure.
 check: lint types
 	$(BIN)/python -m schemas --check
-	$(BIN)/pytest -m "not slow" -x
+	$(BIN)/pytest -m "not slow" -x -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -53,7 +54,7 @@ types: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m schemas --check
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # Benchmarks (one run, ratios): the service's cached path against a bare endpoint, the
 # pipeline's own overhead per seed, latency percentiles; bulk throughput and memory; jobs;

@@ -103,3 +103,13 @@ def browser() -> Iterator[Any]:
     from tests.doubles.browser import launch
 
     yield from launch()
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With ``-m "not slow"`` (``make check``), a module that is slow as a whole
+    (``pytestmark = pytest.mark.slow``) is not even imported: its imports (a browser
+    driver, a fuzzer building its schema) are most of its cost."""
+    if config.getoption("markexpr", "") != "not slow" or collection_path.suffix != ".py":
+        return None
+    head = collection_path.read_text(encoding="utf-8")[:4000]
+    return True if "\npytestmark = pytest.mark.slow" in head else None

@@ -35,6 +35,9 @@ async def _public_dns(host: str, port: int) -> list[str]:
     return ["93.184.215.14"]
 
 
+# Fuzzing (schemathesis and hypothesis, thousands of requests): run by `make test`.
+pytestmark = pytest.mark.slow
+
 app = create_app(
     Settings(
         database_url=f"sqlite:///{_STORE}/fuzz.sqlite3",

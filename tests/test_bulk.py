@@ -277,6 +277,7 @@ def slow_fake() -> Iterator[str]:
         yield url
 
 
+@pytest.mark.slow  # a child process or a server on a socket
 def test_a_killed_run_resumes_with_one_whole_line_per_item_and_no_repeated_calls(
     tmp_path: Path, slow_fake: str
 ) -> None:

@@ -150,6 +150,7 @@ async def test_stats_give_first_answer_validity_attempts_failures_and_tokens(
 SEED = Path(__file__).parent.parent / "seeds" / "004_9443ce3100c31505.txt"
 
 
+@pytest.mark.slow  # a child process or a server on a socket
 def test_after_summarise_against_a_model_that_answers_badly_first_logs_and_stats_say_so(
     tmp_path: Path,
 ) -> None:

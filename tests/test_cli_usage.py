@@ -141,6 +141,7 @@ def test_an_unreachable_store_is_named_with_its_host_and_the_reason(
     assert "refused" in result.stderr.lower() and "hunter2" not in result.output
 
 
+@pytest.mark.slow  # a child process or a server on a socket
 @pytest.mark.parametrize(
     "args",
     [

@@ -14,6 +14,7 @@ from service.cli import app
 from tests.doubles.fake_openai import Limits, create_app, serving
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+pytestmark = pytest.mark.slow  # the fake provider serves on a socket
 
 
 @pytest.fixture
