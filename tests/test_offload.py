@@ -78,7 +78,10 @@ async def test_healthz_answers_while_a_long_one_line_article_is_summarised(
     await app.state.service.aclose()
     assert response.status_code == 200, response.text
     assert len(latencies) >= 3, "the summary ended too soon to probe /healthz meanwhile"
-    assert max(latencies) < 0.1, latencies
+    # A loop held by the article would keep a probe waiting for all of it (a second or
+    # more); a quarter of that leaves room for a machine busy with other tests (the
+    # benchmark measures the real figures: a p99 of about 20 ms).
+    assert max(latencies) < 0.25, latencies
 
 
 async def test_the_default_engine_is_built_before_serving_or_reported_when_it_cannot_be(

@@ -23,7 +23,10 @@ def on_files(files: Files, config: Any) -> Files:
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
-    if page.file.src_uri not in PAGES:
-        return markdown
-    markdown = re.sub(r"\]\(docs/", "](", markdown)
-    return markdown.replace("](CHANGELOG.md)", "](changelog.md)")
+    if page.file.src_uri in PAGES:  # written at the top: its links into docs/ are local
+        markdown = re.sub(r"\]\(docs/", "](", markdown)
+        return markdown.replace("](CHANGELOG.md)", "](changelog.md)")
+    # a page of docs/ linking up to the README or the changelog
+    return markdown.replace("](../CHANGELOG.md)", "](changelog.md)").replace(
+        "](../README.md)", "](index.md)"
+    )
