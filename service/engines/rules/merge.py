@@ -9,7 +9,7 @@ from typing import Any
 
 from service.cues import cued
 from service.engines.rules.entities import organisation_key
-from service.engines.rules.reader import FOLLOW_UP, Found
+from service.engines.rules.found import FOLLOW_UP, Found
 
 # At most this many milestones per article: a summary, not an index (and the work per
 # article stays linear in its length).

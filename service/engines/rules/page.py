@@ -9,8 +9,9 @@ from datetime import date
 
 from service.cues import cued
 from service.engines.rules.dates import find_dates
-from service.engines.rules.entities import Entities, is_excluded, looks_like_organisation
+from service.engines.rules.entities import Entities, is_excluded
 from service.engines.rules.lexicon import Lexicon
+from service.engines.rules.name_words import looks_like_organisation
 from service.engines.rules.sentences import Sentence, is_chrome
 from service.modality import injected, opening_kind, statement_kind
 

@@ -8,18 +8,44 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
-from typing import Any
 
-from service.cues import cued, fold
+from service.cues import fold
 from service.engines.base import ArticleRequest
+from service.engines.rules.chunks import candidate_chunks
 from service.engines.rules.dates import FoundDate, date_near, find_dates
 from service.engines.rules.entities import (
     Entities,
-    candidate_chunks,
     find_entities,
     is_excluded,
     is_person,
+)
+from service.engines.rules.found import (
+    AGENT,
+    ANAPHORA_SENTENCES,
+    ASIDE,
+    AUXILIARIES,
+    FOLLOW_UP,
+    INDICATION,
+    INVESTOR,
+    LAST_LINK,
+    LOCATIVE,
+    OPENING_PHRASE,
+    PRODUCT_ANAPHOR,
+    PRODUCTS_TOGETHER,
+    PRONOUN,
+    REPORTED,
+    ROLE_BETWEEN,
+    THE_PRODUCT,
+    TRIAL_NAME,
+    UNNAMED_PRODUCT,
+    Found,
+    about_advanced_therapy,
+    clause_around,
+    coordinated_parties,
+    counted_products,
+    first_after,
+    is_home,
+    nearest,
 )
 from service.engines.rules.lexicon import Lexicon
 from service.engines.rules.names import Mention
@@ -38,127 +64,6 @@ from service.engines.rules.triggers import (
 )
 from service.modality import clause_kind
 
-_OPENING_PHRASE = cued(
-    r"\s*(?:At|In|During|Following|After|Before|On|Under|Through|Since|Despite|According to|"
-    r"Earlier|Last|This)\b[^,]{0,120},\s*"
-)
-# What may stand between a subject and its verb ("Acme has been granted", "GoCo will").
-_AUXILIARIES = frozenset(
-    "has have had is are was were will would shall be been being today also now recently "
-    "previously officially successfully".split()
-)
-_PRONOUN = cued(r"\b(?:its|it|the company|we|our|they|their|the firm|the group)\b", re.I)
-# A clause reported by the one before it: "Acme said that …", "X confirmed that …".
-_REPORTED = cued(
-    r"\b(?:said|says|announc\w*|confirm\w*|report\w*|stat(?:ed|es)|not(?:ed|es)|reveal\w*|"
-    r"disclos\w*|explain\w*|add(?:ed|s)|indicat\w*|updat\w*)\b[^.;]{0,60}?\bthat\s*$",
-    re.I,
-)
-# "Cipla partner Stempeutics", "Novartis unit Sandoz": the second names who acts.
-_ROLE_BETWEEN = cued(
-    r"^\s*(?:partner|unit|subsidiary|affiliate|spin-?out|spin-?off|portfolio company|"
-    r"arm|division)\s+$",
-    re.I,
-)
-# What stands for a product already named: "it", "the drug", "the therapy".
-_PRODUCT_ANAPHOR = cued(
-    r"\b(?:it|its|the (?:drug|therapy|treatment|product|medicine|candidate|vaccine|preparation|"
-    r"cell therapy|gene therapy|programme|program|asset))\b",
-    re.I,
-)
-# What stands before a place, not a subject: "in Liverpool", "at Oxford".
-_LOCATIVE = cued(r"\b(?:in|at|from|near|across)\s+$")
-# What follows a trial's name: "the STEER study", "the HOPE-B trial".
-_TRIAL_NAME = cued(r"\s+(?:study|trial|program(?:me)?|cohort|registry)\b", re.I)
-# Where a clause's subject starts (a dash inside a noun phrase is no such place).
-_SUBJECT_START = cued(r"\bthat\s|;\s|:\s")
-# A verb of several subjects before a trigger: "A and B have been granted …".
-_PLURAL_VERB = cued(
-    r"\b(?:have|were|are)\s+(?:\w+\s+)?(?:been\s+)?\w+ed\b|\bhave\s+(?:received|won|got)\b"
-)
-# A company's product not named: "Hrain Bio's BCMA CAR-T cell", "Acme's gene therapy".
-_UNNAMED_PRODUCT = cued(
-    r"[’']s?\s+(?:[^\s.;]+\s+){0,5}?(?:therapy|cells?|drug|candidate|treatment|product)\b"
-)
-# "The drug", "the therapy": a product spoken of again, whose company the sentence before
-# names (not "it", which is the company as often).
-_THE_PRODUCT = cued(
-    r"\bthe (?:drug|therapy|treatment|product|medicine|candidate|vaccine|preparation|asset)\b",
-    re.I,
-)
-# An investor's name: never the company a product belongs to.
-_INVESTOR = cued(r"\b(?:Capital|Ventures|Partners|Fund|Investments?|Bank|Holdings)\b")
-# How far back the product "it" stands for is looked for, in sentences.
-ANAPHORA_SENTENCES = 4
-_AGENT = cued(r"^[^.;]{0,100}?\bby\s+(?:the\s+)?$")
-_INDICATION = cued(
-    r"(?:for (?:the )?treat(?:ment|ing) (?:of )?|aimed at treating |to treat |in patients with "
-    r"|for patients with |for )(?P<indication>[^.;,()\u201c\u201d]{3,90}?(?:cancers?|tumou?rs?|"
-    r"leuka?emias?|lymphomas?|myelomas?|carcinomas?|sarcomas?|gliomas?|glioblastoma|melanoma|"
-    r"disease|syndrome|dystrophy|atrophy|deficiency|disorders?|malignanc(?:y|ies)|spondylitis|"
-    r"arthritis|lupus|sclerosis|diabetes|failure|injury|ha?emophilia [AB]|ha?emophilia|"
-    r"an(?:a)?emia|thalassa?emia|neoplasms?))\b",
-    re.IGNORECASE,
-)
-_HOME_BEFORE = cued(
-    r"\b(?:founded|based|headquartered|located|listed|incorporated|registered|born)\s+"
-    r"(?:in|at)\s+(?:the\s+)?$",
-    re.IGNORECASE,
-)
-_HOME_AFTER = cued(r"-(?:based|headquartered)\b", re.IGNORECASE)
-_LAST_LINK = cued(r"\s(?:in|for|with)\s(?:patients with\s)?")
-FOLLOW_UP = cued(
-    r"^(?:This|The|These)\s+(?:\w+\s+){0,2}(?:IND|application|trial|study|designation|approval|"
-    r"funding|financing|grant|round|investment|deal|agreement|acquisition|licen[cs]e|"
-    r"certificate|facility|site|plant|transaction|merger|purchase|award|approval)\b",
-    re.I,
-)
-
-
-@dataclass(frozen=True)
-class Found:
-    """A milestone found in a sentence, before naming and deduplication."""
-
-    kind: str
-    sentence: Sentence
-    at: int  # trigger position in the sentence
-    index: int  # sentence number
-    fields: dict[str, Any]
-    explicit: bool  # the sentence names who reached it (not assumed from the article)
-    event: str = ""  # what names the event ("Orphan drug designation", "IND clearance")
-    distinct_by_name: bool = False  # its kind's events differ by name (designations)
-
-
-# Several products spoken of together: no one of them is the milestone's.
-_PRODUCTS_TOGETHER = cued(
-    r"\b(?:both|two|three|four|several|all|these|the)\s+(?:[\w-]+\s+)?(?:products|therapies|"
-    r"treatments|drugs|medicines|candidates)\b",
-    re.I,
-)
-
-
-# Where an aside opens after a trigger: a dash (its dates are its own).
-_ASIDE = re.compile(r"\s[\u2014\u2013]\s|\s-\s")
-
-
-# A count of products: "both products", "the two therapies", "three cell therapies".
-_COUNTS = {"both": 2, "two": 2, "three": 3, "four": 4}
-_PRODUCTS_COUNTED = cued(
-    r"\b(?:the\s+)?(?P<count>both|two|three|four)\s+(?:[\w-]+\s+){0,2}?(?:products|therapies|"
-    r"treatments|drugs|medicines)\b",
-    re.I,
-)
-
-
-def _first_after(mentions: list[Mention], at: int) -> Mention | None:
-    return next((m for m in mentions if m.start >= at), None)
-
-
-def _nearest(mentions: list[Mention], at: int) -> Mention | None:
-    if not mentions:
-        return None
-    return min(mentions, key=lambda m: (abs(m.start - at), m.start < at))
-
 
 class ArticleReader:
     """Reads one article: its sentences, names, and the milestones they state."""
@@ -172,7 +77,7 @@ class ArticleReader:
         self.entities: Entities = find_entities(self.sentences, lexicon)
         self.main = self.entities.main_organisation()
         self.sections = roundup_sections(self.sentences, self.text, self.entities, lexicon)
-        self.relevant = self._about_advanced_therapy()
+        self.relevant = about_advanced_therapy(self.sentences, self.sections, self.lexicon)
         # Publication date: the caller's, else a date standing on its own line at the top
         # ("14 Oct 2023", "Published: Dec. 7, 2017"), else the lead's dateline.
         self.published = request.published_at or date_line(self.sentences)
@@ -181,28 +86,6 @@ class ArticleReader:
         self._authorities: dict[str, list[Mention]] = {}
         self._regulators: dict[str, str] | None = None  # named in the article, by name
         self._written: set[str] = set()  # every authority's name as the article writes it
-
-    def _about_advanced_therapy(self) -> list[bool]:
-        """For each sentence, whether its page (on a roundup, its item) may be about an
-        advanced therapy: a page about creams and vaccines that names none states no
-        milestone of this field."""
-        texts = [s.text for s in self.sentences]
-        elsewhere = self.lexicon.about_another_field(texts)
-        if all(section is None for section in self.sections):
-            return [not elsewhere] * len(self.sentences)
-        # On a roundup, each item: about another field itself, or naming no advanced
-        # therapy on a page that is.
-        relevant: list[bool] = []
-        start = 0
-        for end in range(1, len(self.sentences) + 1):
-            if end == len(self.sentences) or self.sections[end] != self.sections[start]:
-                item = texts[start:end]
-                other = self.lexicon.about_another_field(item) or (
-                    elsewhere and not self.lexicon.about_advanced_therapy(item)
-                )
-                relevant += [not other] * (end - start)
-                start = end
-        return relevant
 
     def news_sentences(self) -> list[Sentence]:
         """The sentences that may be taken as news (``_news``)."""
@@ -229,7 +112,7 @@ class ArticleReader:
         while True:
             before = bisect_right(ends, end)  # the clause breaks that end by ``end``
             start = ends[before - 1] if before else 0
-            opener = _OPENING_PHRASE.match(sentence, start, end)
+            opener = OPENING_PHRASE.match(sentence, start, end)
             if opener:  # "At the ASH Annual Meeting, Trivane presented …": skip the setting
                 start = opener.end()
             region = sentence[start:end]
@@ -241,14 +124,14 @@ class ArticleReader:
             if orgs:
                 first = orgs[0]
                 for second in orgs[1:2]:  # "Cipla partner Stempeutics gets …": Stempeutics
-                    if _ROLE_BETWEEN.match(sentence, first.end, second.start):
+                    if ROLE_BETWEEN.match(sentence, first.end, second.start):
                         return second
                 return first
             named = self._unknown_subject(region, start, sentence)
             if named is not None:
                 return named
-            reported = _REPORTED.search(sentence, max(0, start - 100), start)
-            if not before or not (_PRONOUN.search(region) or reported):
+            reported = REPORTED.search(sentence, max(0, start - 100), start)
+            if not before or not (PRONOUN.search(region) or reported):
                 return None
             end = start - 1
             outward = True
@@ -259,12 +142,12 @@ class ArticleReader:
         if not chunks or region[chunks[-1].end :].strip()[:1] in (",", ":"):
             return None  # "Acme, …" is read elsewhere; "Key Points: …" is a label
         last = chunks[-1]
-        if any(w.lower() not in _AUXILIARIES for w in region[last.end :].split()):
+        if any(w.lower() not in AUXILIARIES for w in region[last.end :].split()):
             return None
-        if _LOCATIVE.search(region, max(0, last.start - 6), last.start):
+        if LOCATIVE.search(region, max(0, last.start - 6), last.start):
             return None  # "… Advanced Therapy Unit in Liverpool has …": a place
         mention = Mention(last.start + offset, last.end + offset, last.text)
-        if _TRIAL_NAME.match(sentence, mention.end):
+        if TRIAL_NAME.match(sentence, mention.end):
             return None  # "the STEER study": a trial's name
         products = set(self.entities.products)
         if is_excluded(last.text, self.lexicon, products) or is_person(sentence, mention):
@@ -287,11 +170,11 @@ class ArticleReader:
         """(organisation, authority mention, whether the sentence names the organisation).
         Unnamed, it is the organisation of the sentence's item on a roundup page, else
         the article's main organisation."""
-        lo, hi = self._clause(sentence, at)
+        lo, hi = clause_around(sentence, at)
         authorities = [m for m in self._authorities_in(sentence) if lo <= m.start < hi]
         agent = None  # "granted clearance by the CDE", "being established by CCRM Nordic"
         for mention in self._actors_in(sentence[at:]):
-            if _AGENT.match(sentence[at : at + mention.start]):
+            if AGENT.match(sentence[at : at + mention.start]):
                 agent = Mention(mention.start + at, mention.end + at, mention.text)
                 break
         subject = self._subject_organisation(sentence, at)
@@ -306,13 +189,13 @@ class ArticleReader:
                 organisation = candidate.text
         if organisation is None and subject is not None and subject is authority:
             # "The EMA has granted Acme AB a certificate": Acme AB reached the milestone.
-            recipient = _first_after(self.entities.organisations_in(sentence), at)
+            recipient = first_after(self.entities.organisations_in(sentence), at)
             if recipient is None:  # "A and B announced that the FDA granted …": A
                 announcers = self.entities.organisations_in(sentence[: subject.start])
                 recipient = announcers[0] if announcers else None
             organisation = recipient.text if recipient else None
         if authority is None:
-            authority = _nearest(authorities, at)
+            authority = nearest(authorities, at)
         authority = self._named(authority)
         if organisation is not None or index is None:
             return organisation, authority, organisation is not None
@@ -335,20 +218,20 @@ class ArticleReader:
         """Whether a sentence speaks of a company's product without naming it ("Hrain
         Bio's BCMA CAR-T cell"): an organisation's possessive before a therapy noun."""
         for mention in self.entities.organisations_in(sentence):
-            if _UNNAMED_PRODUCT.match(sentence, mention.end):
+            if UNNAMED_PRODUCT.match(sentence, mention.end):
                 return True
         return False
 
     def _owner_before(self, index: int) -> str | None:
         """The organisation a sentence speaking of "the drug" or "it" refers to: the first
         one (not an authority) the nearest sentence before it names, in the same item."""
-        if index == 0 or not _THE_PRODUCT.search(self.sentences[index].text):
+        if index == 0 or not THE_PRODUCT.search(self.sentences[index].text):
             return None
         for back in range(index - 1, max(-1, index - 1 - ANAPHORA_SENTENCES), -1):
             if self.sections[back] != self.sections[index]:
                 return None
             for mention in self.entities.organisations_in(self.sentences[back].text):
-                if self.lexicon.authority(mention.text) is None and not _INVESTOR.search(
+                if self.lexicon.authority(mention.text) is None and not INVESTOR.search(
                     mention.text
                 ):
                     return mention.text
@@ -427,12 +310,12 @@ class ArticleReader:
         "it" or "the therapy" stands for (the last named in the sentences before, in the
         same item of a roundup), else the article's only product (by any of its names)."""
         sentence = self.sentences[index]
-        product = _nearest(self.entities.products_in(sentence.text), at)
+        product = nearest(self.entities.products_in(sentence.text), at)
         if product is not None:
             return product.text
         if kind not in self.lexicon.product_kinds:
             return None
-        if _PRODUCT_ANAPHOR.search(sentence.text):
+        if PRODUCT_ANAPHOR.search(sentence.text):
             section = self.sections[index]
             for back in range(index - 1, max(-1, index - 1 - ANAPHORA_SENTENCES), -1):
                 if self.sections[back] != section:
@@ -445,7 +328,7 @@ class ArticleReader:
                     return None  # "Hrain Bio's BCMA CAR-T cell …": "the drug" has no name
         if len({self.entities.product_key(p) for p in self.entities.products}) == 1:
             return self.entities.products[0]
-        if _PRODUCTS_TOGETHER.search(sentence.text):
+        if PRODUCTS_TOGETHER.search(sentence.text):
             return None  # "Both products received …": no one of them
         # Of several, the one its paragraph is about: the last named in the sentences
         # before it, in the same paragraph ("Lumivo is … The study enrolled … No serious
@@ -461,30 +344,25 @@ class ArticleReader:
     def _indication(self, index: int, at: int) -> str | None:
         """The disease named after the trigger, else in a "This IND …" follow-up, else before."""
         sentence = self.sentences[index].text
-        found = _INDICATION.search(sentence, at)
+        found = INDICATION.search(sentence, at)
         if found is None and index + 1 < len(self.sentences):
             following = self.sentences[index + 1].text
             if FOLLOW_UP.match(following):
-                found = _INDICATION.search(following, 0, EVIDENCE_MAX_CHARS)
+                found = INDICATION.search(following, 0, EVIDENCE_MAX_CHARS)
         if found is None:
-            found = _INDICATION.search(sentence)
+            found = INDICATION.search(sentence)
         if found is None:
             return None
         # "for AB-101 in relapsed lymphoma": the disease is what follows the last "in".
-        indication = _LAST_LINK.split(found.group("indication"))[-1].strip()
+        indication = LAST_LINK.split(found.group("indication"))[-1].strip()
         return indication if fits(indication) else None
-
-    @staticmethod
-    def _clause(sentence: str, at: int) -> tuple[int, int]:
-        spans = clauses(sentence)
-        return spans[clause_of(spans, at)]
 
     def _date(self, index: int, at: int) -> str | None:
         """The date in the trigger's clause, else one a "The funding was announced on …"
         follow-up sentence gives."""
         sentence = self.sentences[index].text
-        lo, hi = self._clause(sentence, at)
-        aside = _ASIDE.search(sentence, at, hi)  # "… approved X — a first since 2006 —"
+        lo, hi = clause_around(sentence, at)
+        aside = ASIDE.search(sentence, at, hi)  # "… approved X — a first since 2006 —"
         found = date_near(
             sentence, at, self._dates_in(sentence), within=(lo, aside.start() if aside else hi)
         )
@@ -499,11 +377,11 @@ class ArticleReader:
             known = self.lexicon.authority(authority.text)
             if known is not None and known.jurisdiction:
                 return known.jurisdiction
-        lo, hi = self._clause(sentence, at)
+        lo, hi = clause_around(sentence, at)
         codes = {
             self.lexicon.country_code(p.text)
             for p in self.lexicon.places_in(sentence[lo:hi])
-            if not _is_home(sentence, lo + p.start, lo + p.end)
+            if not is_home(sentence, lo + p.start, lo + p.end)
         }
         codes.discard(None)
         return codes.pop() if len(codes) == 1 else None
@@ -568,11 +446,17 @@ class ArticleReader:
                 if organisation is None:
                     continue
                 parties = (
-                    self._coordinated(sentence.text, match.start())
-                    or (self._counted(kind, index, organisation) if product is None else [])
+                    coordinated_parties(sentence.text, match.start(), self.entities, self.lexicon)
+                    or (
+                        counted_products(
+                            kind, sentence.text, organisation, self.entities, self.lexicon
+                        )
+                        if product is None
+                        else []
+                    )
                     or [(organisation, product)]
                 )
-                lo, hi = self._clause(sentence.text, match.start())
+                lo, hi = clause_around(sentence.text, match.start())
                 window = sentence.text[max(lo, match.start() - 60) : min(hi, match.end() + 40)]
                 before = sentence.text[: match.start()]
                 found += [
@@ -611,50 +495,3 @@ class ArticleReader:
                     for organisation, product in parties
                 ]
         return found
-
-    def _counted(self, kind: str, index: int, organisation: str) -> list[tuple[str, str | None]]:
-        """The products a sentence counts ("Both products received …", "the two
-        therapies were approved"), when the article names exactly that many: one
-        milestone each, with its maker where the article says who made it."""
-        if kind not in self.lexicon.product_kinds:
-            return []
-        counted = _PRODUCTS_COUNTED.search(self.sentences[index].text)
-        if counted is None:
-            return []
-        by_key: dict[str, str] = {}
-        for name in self.entities.products:
-            by_key.setdefault(self.entities.product_key(name), name)
-        if len(by_key) != _COUNTS[counted.group("count").lower()]:
-            return []
-        return [
-            (self.entities.developers.get(key, organisation), name) for key, name in by_key.items()
-        ]
-
-    def _coordinated(self, sentence: str, at: int) -> list[tuple[str, str | None]]:
-        """Several subjects that reached one milestone together, each with its product:
-        "A's X and B's Y have been granted …" is A's milestone for X and B's for Y (a
-        plural verb before the trigger says so). Empty when the clause has one subject."""
-        opening = [m.end() for m in _SUBJECT_START.finditer(sentence, 0, at)]
-        region = sentence[opening[-1] if opening else 0 : at]
-        if not _PLURAL_VERB.search(region) or " and " not in region:
-            return []
-        parties: list[tuple[str, str | None]] = []
-        for conjunct in region.split(" and "):
-            orgs = [
-                m
-                for m in self.entities.organisations_in(conjunct)
-                if self.lexicon.authority(m.text) is None
-            ]
-            if not orgs:
-                return []
-            products = self.entities.products_in(conjunct)
-            parties.append((orgs[0].text, products[0].text if products else None))
-        return parties if len(parties) > 1 else []
-
-
-def _is_home(sentence: str, start: int, end: int) -> bool:
-    """Whether the place at ``start:end`` is where an organisation is from ("founded in
-    Toronto", "Boston-based"), not where a milestone is."""
-    return bool(
-        _HOME_BEFORE.search(sentence, max(0, start - 40), start) or _HOME_AFTER.match(sentence, end)
-    )
