@@ -50,7 +50,7 @@ def summary_panel(record: SummaryRecord, *, evidence: bool = False) -> Panel:
     meta = record.meta
     facts = [meta.engine, *([meta.model] if meta.model else []), meta.prompt_version]
     if meta.requests:
-        facts += [f"{meta.attempts} attempt(s)", f"{meta.usage.total_tokens} tokens"]
+        facts += [f"{meta.attempts} answer(s)", f"{meta.usage.total_tokens} tokens"]
     facts.append(f"{meta.latency_ms:.0f} ms")
     if meta.cached:
         facts.append("cached")

@@ -198,8 +198,8 @@ def meta_rows(record: SummaryRecord) -> list[tuple[str, str]]:
         rows.append(("Model", meta.model))
     rows += [
         ("Prompt", meta.prompt_version),
-        ("Attempts", str(meta.attempts)),
-        ("Model requests", str(meta.requests)),
+        ("Answers", str(meta.attempts)),  # schema v1 names them attempts
+        ("HTTP requests", str(meta.requests)),
         (
             "Tokens",
             f"{meta.usage.total_tokens:,} ({meta.usage.prompt_tokens:,} in, "
