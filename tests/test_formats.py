@@ -234,7 +234,7 @@ async def test_a_format_added_in_one_place_is_read_by_post_the_form_and_openapi(
         assert page.headers["location"].startswith("/summaries/")
 
 
-def test_a_format_added_in_one_place_is_read_by_the_cli(
+def test_a_format_added_in_one_place_is_read_by_the_cli_and_bulk_runs(
     wire_format: Format, tmp_path: Path
 ) -> None:
     from typer.testing import CliRunner
@@ -249,6 +249,13 @@ def test_a_format_added_in_one_place_is_read_by_the_cli(
     [line] = [json.loads(line) for line in ran.stdout.splitlines()]  # .unknown left out
     assert "designation" in {m["kind"] for m in line["summary"]["milestones"]}
     assert line["source"] == str(tmp_path / "item.wire")
+    out = tmp_path / "out" / "bulk.jsonl"
+    bulk = CliRunner().invoke(
+        cli, ["bulk", str(tmp_path), "-o", str(out), "--engine", "rules", "--no-progress"]
+    )
+    assert bulk.exit_code == 0, bulk.output
+    [row] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert "designation" in {m["kind"] for m in row["summary"]["milestones"]}
 
 
 def test_a_format_removed_is_no_longer_read(wire_format: Format) -> None:

@@ -484,3 +484,21 @@ async def test_a_summary_made_by_the_model_shows_each_call_and_its_errors(
     assert "Call 1: invalid" in section and "Call 2: valid" in section
     assert "Invalid JSON" in section  # the error it was told
     assert "&lt;b&gt;cut off" in section and "<b>cut off" not in section  # escaped
+
+
+async def test_a_pages_error_has_the_status_and_title_of_the_apis_problem_table(
+    client: httpx.AsyncClient,
+) -> None:
+    from service.errors import FormRefused, NotFound
+    from service.http.problems import PROBLEMS
+
+    missing = await client.get("/summaries/s_nothing")
+    refused = await client.post("/", data={"text": "Acme Bio raised $5 million.", "csrf": "x"})
+    api = await client.get("/v1/summaries/s_nothing")
+    for page, error in ((missing, NotFound), (refused, FormRefused)):
+        problem = PROBLEMS[error]
+        assert page.status_code == problem.status
+        assert page.headers["content-type"].startswith("text/html")
+        assert f"<h1>{problem.title}</h1>" in page.text
+    assert api.status_code == 404 and api.json()["title"] == PROBLEMS[NotFound].title
+    assert "There is no summary s_nothing." in missing.text
