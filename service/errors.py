@@ -7,6 +7,7 @@
     │   │                            text can (a lone surrogate, a number too long)
     │   ├── InvalidRequest           a request's fields are wrong (listed)
     │   ├── BadQuery                 a list's filter, sort, limit or cursor unusable
+    │   │   └── UnknownChoice        a kind or status that does not exist
     │   ├── PayloadTooLarge          a body over the size limit
     │   ├── UnsupportedMediaType     a content type or charset not accepted
     │   └── CallbackRefused          a callback URL the service will not call (SSRF)
@@ -86,6 +87,13 @@ class BadQuery(InputError):
     """A list's query parameter that cannot be used (a filter, sort, limit or cursor)."""
 
     kind = "bad_query"
+
+
+class UnknownChoice(BadQuery):
+    """A filter naming a milestone kind or status that does not exist (422, as the API's
+    own check of its parameters answers, on the pages and the command line alike)."""
+
+    kind = "unknown_choice"
 
 
 class PayloadTooLarge(InputError):

@@ -156,7 +156,9 @@ class Format:
     says, to an ``Article`` (CPU work for extracting formats); ``extracted``: the text is
     extracted from the content (answers then include it); ``label``: for people, in help
     and on the page; ``pasted``: the start page has a box to paste it in; ``example``: a
-    file in ``service/http/examples`` for the OpenAPI description."""
+    file in ``service/http/examples`` (or the content itself) for the OpenAPI
+    description, with ``example_summary`` saying what it shows and ``example_fields``
+    what the JSON form sends beside it."""
 
     name: str
     label: str
@@ -168,6 +170,8 @@ class Format:
     pasted: bool = False
     description: str = ""
     example: str | None = None
+    example_summary: str = ""
+    example_fields: tuple[tuple[str, str], ...] = ()
 
     def accepts_file(self, name: str) -> bool:
         """Whether a file of this name is in this format (by how its name ends)."""
@@ -244,7 +248,8 @@ register(
         "text", "plain text", ("text/plain",), (".txt", ".text", ".md"), _from_text,
         extracted=False, pasted=True,
         description="The article as published: plain text, any boilerplate.",
-        example="article.txt",
+        example="article.txt", example_summary="Plain text, with the caller's id and date",
+        example_fields=(("id", "cms-1042"), ("published_at", "2026-03-03")),
     )
 )  # fmt: skip
 register(
@@ -253,6 +258,8 @@ register(
         (".html", ".htm", ".xhtml"), _from_html,
         description="The article's HTML page (its main text is extracted).",
         example="article.html",
+        example_summary="An HTML page (its main text is extracted; page chrome is dropped)",
+        example_fields=(("url", "https://news.example.com/harbor-gene-series-a"),),
     )
 )  # fmt: skip
 register(
@@ -260,6 +267,7 @@ register(
         "ninjs", "an IPTC ninjs document (JSON)", ("application/ninjs+json",),
         (".ninjs.json", ".ninjs"), _from_ninjs_given, json=True, pasted=True,
         description="An IPTC ninjs document (1.x, 2.x or 3.x).",
-        example="article.ninjs.json",
+        example="article.ninjs.json", example_summary="An IPTC ninjs document",
+        example_fields=(("source", "Example Wire"),),
     )
 )  # fmt: skip

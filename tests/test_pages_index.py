@@ -64,6 +64,17 @@ async def test_the_milestones_table_filters_searches_and_pages(client: httpx.Asy
     assert bad.status_code == 400 and "date_from" in bad.text
 
 
+@pytest.mark.parametrize("query", ["kind=typo", "status=done"])
+async def test_a_kind_or_status_that_does_not_exist_is_a_422_on_pages_and_api_alike(
+    client: httpx.AsyncClient, query: str
+) -> None:
+    page = await client.get(f"/milestones?{query}")
+    api = await client.get(f"/v1/milestones?{query}")
+    download = await client.get(f"/milestones.csv?{query}")
+    assert page.status_code == api.status_code == download.status_code == 422
+    assert query.split("=")[1] in page.text and "Invalid request" in download.text
+
+
 async def test_the_table_pages_by_a_next_link(client: httpx.AsyncClient, tmp_path: Path) -> None:
     first = await client.get("/milestones", params={"sort": "date"})
     assert 'rel="next"' not in first.text  # 15 rows fit on one page of 50

@@ -34,20 +34,6 @@ def _example_of(fmt: Format) -> Any:
     return json.loads(text) if fmt.json else text
 
 
-# What the JSON body of each built-in format's example says beside the article.
-_SAID: dict[str, tuple[str, dict[str, str]]] = {
-    "text": (
-        "Plain text, with the caller's id and date",
-        {"id": "cms-1042", "published_at": "2026-03-03"},
-    ),
-    "html": (
-        "An HTML page (its main text is extracted; page chrome is dropped)",
-        {"url": "https://news.example.com/harbor-gene-series-a"},
-    ),
-    "ninjs": ("An IPTC ninjs document", {"source": "Example Wire"}),
-}
-
-
 def _json_examples(extra: dict[str, Any]) -> dict[str, Any]:
     """The JSON body in each of its forms: one example per format that has one."""
     examples = {}
@@ -55,8 +41,9 @@ def _json_examples(extra: dict[str, Any]) -> dict[str, Any]:
         example = _example_of(fmt)
         if example is None:
             continue
-        summary, said = _SAID.get(fmt.name, (fmt.label[:1].upper() + fmt.label[1:], {}))
-        examples[fmt.name] = {"summary": summary, "value": {fmt.name: example} | said | extra}
+        summary = fmt.example_summary or fmt.label[:1].upper() + fmt.label[1:]
+        value = {fmt.name: example} | dict(fmt.example_fields) | extra
+        examples[fmt.name] = {"summary": summary, "value": value}
     return examples
 
 

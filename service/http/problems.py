@@ -43,6 +43,7 @@ from service.errors import (
     ProviderRejected,
     ProviderUnavailable,
     Unauthorized,
+    UnknownChoice,
     UnsupportedMediaType,
 )
 from service.metrics import Metrics
@@ -78,6 +79,7 @@ PROBLEMS: dict[type[MilestonesError], Problem] = {
     PayloadTooLarge: Problem(413, "payload-too-large", "Payload too large"),
     UnsupportedMediaType: Problem(415, "unsupported-media-type", "Unsupported media type"),
     InvalidRequest: Problem(422, "invalid-request", "Invalid request"),
+    UnknownChoice: Problem(422, "invalid-request", "Invalid request"),
     IdempotencyKeyReused: Problem(422, "idempotency-key-reused", "Idempotency-Key reused"),
     CallbackRefused: Problem(422, "invalid-callback-url", "Callback URL refused"),
     CallbacksUnavailable: Problem(422, "callbacks-unavailable", "Callbacks unavailable"),

@@ -19,7 +19,7 @@ from schemas.checks import NAME_MAX_CHARS, parse_partial_date
 from schemas.v1 import MILESTONE_KINDS, STATUSES
 from service import safe_json
 from service.article import NUL
-from service.errors import BadQuery, UnusableJSON
+from service.errors import BadQuery, UnknownChoice, UnusableJSON
 
 Sort = Literal["date", "-date", "seen", "-seen"]
 SORTS: tuple[Sort, ...] = ("date", "-date", "seen", "-seen")
@@ -61,9 +61,9 @@ class Filters:
                     raise BadQuery(f"{field.name}: holds a NUL character (U+0000)")
         unknown = [k for k in self.kinds if k not in MILESTONE_KINDS]
         if unknown:
-            raise BadQuery(f"kind: no milestone kind {unknown[0]!r} (see GET /openapi.json)")
+            raise UnknownChoice(f"kind: no milestone kind {unknown[0]!r} (see GET /openapi.json)")
         if self.status is not None and self.status not in STATUSES:
-            raise BadQuery(f"status must be one of {', '.join(STATUSES)}, not {self.status!r}")
+            raise UnknownChoice(f"status must be one of {', '.join(STATUSES)}, not {self.status!r}")
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
             if value is not None:

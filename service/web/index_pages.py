@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from service.errors import BadQuery, NotFound
-from service.http import service_of
+from service.http import problem_of, service_of
 from service.index.names import NameSpace
 from service.index.sheets import download
 from service.offload import off_loop_for
@@ -47,7 +47,7 @@ async def milestones_page(request: Request, signed: SignedIn) -> Response:
         if found.next_cursor:
             context["next_page"] = query_string(form, cursor=found.next_cursor)
     except BadQuery as error:
-        context["error"], status = error.detail, 400
+        context["error"], status = error.detail, problem_of(error).status
     body = render.page(
         "milestones.html",
         form=form,
