@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from schemas import v2
 from schemas.v1 import SCHEMA_VERSION, ArticleSummary, Extraction, SummaryRecord
 
 SCHEMA_DIR = Path(__file__).resolve().parent
@@ -22,6 +23,9 @@ MODELS: dict[str, type[BaseModel]] = {
     f"extraction.{SCHEMA_VERSION}.json": Extraction,
     f"article_summary.{SCHEMA_VERSION}.json": ArticleSummary,
     f"summary_record.{SCHEMA_VERSION}.json": SummaryRecord,
+    f"extraction.{v2.SCHEMA_VERSION}.json": v2.Extraction,
+    f"article_summary.{v2.SCHEMA_VERSION}.json": v2.ArticleSummary,
+    f"summary_record.{v2.SCHEMA_VERSION}.json": v2.SummaryRecord,
 }
 
 

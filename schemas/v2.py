@@ -1,0 +1,84 @@
+"""Schema v2 of a milestone summary: v1, and on every milestone its ``details``.
+
+``details`` (``schemas.details.Details``) holds the facts of the milestone's own kind —
+which designation, which application, phase and registry ids, how much money in which
+round, a deal's terms — each null where the article does not state it, and each stated
+value found in the milestone's evidence (checked here, with the reason written for the
+model, as v1's checks are).
+
+v1 is a projection of v2: ``to_v1`` drops the details, and what is left is the v1 record
+field for field (v1 clients read exactly what they read before).
+"""
+
+from __future__ import annotations
+
+from pydantic import ConfigDict, Field, model_validator
+
+from schemas import v1
+from schemas.details import Details, every_field_required, ungrounded
+
+SCHEMA_VERSION = "v2"
+
+
+class ExtractedMilestone(v1.ExtractedMilestone):
+    """A milestone as the model writes it, with the facts of its kind."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=every_field_required)
+
+    details: Details = Field(
+        default_factory=Details,
+        description="The facts of the milestone's own kind (which designation, which "
+        "application, phase and registry ids, amount and round, a deal's terms, a "
+        "facility's type and place): null where the evidence does not state them.",
+    )
+
+    @model_validator(mode="after")
+    def _details_in_evidence(self) -> ExtractedMilestone:
+        problems = ungrounded(self.details, self.kind, self.evidence)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class Extraction(v1.Extraction):
+    """The summary of one article as the model writes it (v2)."""
+
+    milestones: list[ExtractedMilestone] = Field(  # type: ignore[assignment]
+        description="The milestones the article states, each with its evidence and details."
+    )
+
+
+class Milestone(v1.Milestone):
+    """A grounded milestone (v2): its evidence located in the article, and its details."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=every_field_required)
+
+    details: Details = Field(
+        default_factory=Details, description="The facts of the milestone's own kind."
+    )
+
+
+class ArticleSummary(v1.ArticleSummary):
+    """The grounded summary of one article (v2)."""
+
+    milestones: list[Milestone] = Field(  # type: ignore[assignment]
+        description="The milestones the article states, each grounded, with its details."
+    )
+
+
+class SummaryRecord(v1.SummaryRecord):
+    """One line of JSON Lines output (v2): an article's grounded summary with each
+    milestone's details, and how it was made."""
+
+    summary: ArticleSummary = Field(description="The article's grounded summary.")
+
+
+def to_v1(record: SummaryRecord) -> v1.SummaryRecord:
+    """The v1 record of a v2 one: the same fields, without the details."""
+    data = record.model_dump(exclude={"summary": {"milestones": {"__all__": {"details"}}}})
+    return v1.SummaryRecord.model_validate(data)
+
+
+def from_v1(record: v1.SummaryRecord) -> SummaryRecord:
+    """A v1 record read as v2 (a stored summary made before v2): no details stated."""
+    return SummaryRecord.model_validate(record.model_dump())
