@@ -92,7 +92,7 @@ async def overhead() -> dict[str, dict[str, float]]:
     import instructor
     import openai
 
-    from schemas import Extraction
+    from schemas.v1 import Extraction
     from service.article import Article, PreparedArticle
     from service.clean import clean
     from service.engines.base import ArticleRequest

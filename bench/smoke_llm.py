@@ -419,8 +419,8 @@ def main() -> None:
 
 
 def _schemas() -> dict[str, Any]:
-    from schemas import Extraction
     from schemas.model_facing import model_schema
+    from schemas.v1 import Extraction
 
     return {"sent": model_schema(), "full (with validation limits)": Extraction.model_json_schema()}
 

@@ -91,7 +91,7 @@ WORDING: dict[str, dict[str, str]] = {
         "series_c": r"\bseries c\b",
         "series_d": r"\bseries d\b",
         "series_e": r"\bseries [e-h]\b",
-        "grant": r"\bgrants?\b|\baward(?:ed|s)?\b",
+        "grant": r"\bgrant(?:s|ed)?\b|\baward(?:ed|s)?\b",
         "ipo": r"(?-i:\bIPO\b)|initial public offering|\blisting on\b",
         "placement": r"\bplacements?\b|\bprivate offering\b|(?-i:\bPIPE\b)",
         "debt": r"\bdebt\b|\bloans?\b|\bcredit facility\b|\bconvertible notes?\b",

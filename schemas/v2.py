@@ -12,12 +12,16 @@ field for field (v1 clients read exactly what they read before).
 
 from __future__ import annotations
 
+from typing import Any, Literal, get_args
+
 from pydantic import ConfigDict, Field, model_validator
 
 from schemas import v1
 from schemas.details import Details, every_field_required, ungrounded
 
 SCHEMA_VERSION = "v2"
+Version = Literal["v1", "v2"]
+VERSIONS: tuple[str, ...] = get_args(Version)
 
 
 class ExtractedMilestone(v1.ExtractedMilestone):
@@ -73,12 +77,35 @@ class SummaryRecord(v1.SummaryRecord):
     summary: ArticleSummary = Field(description="The article's grounded summary.")
 
 
-def to_v1(record: SummaryRecord) -> v1.SummaryRecord:
-    """The v1 record of a v2 one: the same fields, without the details."""
-    data = record.model_dump(exclude={"summary": {"milestones": {"__all__": {"details"}}}})
-    return v1.SummaryRecord.model_validate(data)
+def summary_v1(summary: v1.ArticleSummary) -> v1.ArticleSummary:
+    """The v1 summary of a v2 one: the same fields, without the milestones' details."""
+    data = summary.model_dump(exclude={"milestones": {"__all__": {"details"}}})
+    return v1.ArticleSummary.model_validate(data)
+
+
+def meta_v1(meta: v1.Meta) -> v1.Meta:
+    """How a summary was made, as v1 says it: the schema hash is v1's extraction's."""
+    from schemas.export import schema_hash  # the hashes are the export's
+
+    if meta.schema_hash == schema_hash(Extraction):
+        return meta.model_copy(update={"schema_hash": schema_hash(v1.Extraction)})
+    return meta
+
+
+def to_v1(record: v1.SummaryRecord) -> v1.SummaryRecord:
+    """The v1 record of a v2 one: the same fields, without the details, with v1's
+    schema hash (byte for byte what v1 gave for the same article)."""
+    return v1.SummaryRecord(
+        source=record.source, summary=summary_v1(record.summary), meta=meta_v1(record.meta)
+    )
 
 
 def from_v1(record: v1.SummaryRecord) -> SummaryRecord:
     """A v1 record read as v2 (a stored summary made before v2): no details stated."""
     return SummaryRecord.model_validate(record.model_dump())
+
+
+def json_in(record: v1.SummaryRecord, version: Version = "v2") -> dict[str, Any]:
+    """A record as JSON in ``version``: v2 as it is, v1 its projection."""
+    shown = to_v1(record) if version == "v1" else record
+    return shown.model_dump(mode="json")

@@ -15,16 +15,20 @@ Either way the output's ``evidence`` is the caller's own text at ``evidence_span
 
 from __future__ import annotations
 
-from schemas import ArticleSummary, EvidenceSpan, Extraction, Milestone
+from schemas import EvidenceSpan, v1
+from schemas.v1 import Extraction
+from schemas.v2 import ArticleSummary, Milestone
 from service.article import PreparedArticle
 from service.errors import ExtractionFailed
 
 
 def ground(
-    found: Extraction | ArticleSummary, article: PreparedArticle, *, again: bool = False
+    found: Extraction | v1.ArticleSummary, article: PreparedArticle, *, again: bool = False
 ) -> ArticleSummary | None:
-    """The grounded summary of ``found`` in ``article``. ``again``: ``found`` was grounded
-    in an earlier text; None when any of its evidence is not in this one word for word."""
+    """The grounded summary of ``found`` in ``article`` (schema v2: each milestone with
+    the details it was found with, none for an extraction of v1). ``again``: ``found``
+    was grounded in an earlier text; None when any of its evidence is not in this one
+    word for word."""
     original = article.cleaned.original
     milestones: list[Milestone] = []
     for i, milestone in enumerate(found.milestones):
@@ -43,11 +47,18 @@ def ground(
         }
         if isinstance(milestone, Milestone):  # grounded before: its alignment stays
             milestones.append(milestone.model_copy(update=placed))
-        else:
-            fields = milestone.model_dump() | placed | {"alignment": span.alignment}
-            milestones.append(Milestone.model_validate(fields))
-    if isinstance(found, ArticleSummary):
-        return found.model_copy(update={"milestones": milestones})
+            continue
+        fields = milestone.model_dump() | placed
+        if not isinstance(milestone, v1.Milestone):
+            fields["alignment"] = span.alignment
+        milestones.append(Milestone.model_validate(fields))
+    if isinstance(found, v1.ArticleSummary):
+        return ArticleSummary.model_construct(
+            **{name: getattr(found, name) for name in ("headline", "summary")},
+            organisations=found.organisations,
+            products=found.products,
+            milestones=milestones,
+        )
     # The rest of the extraction was validated with the article as it stands: kept as is.
     return ArticleSummary.model_construct(
         headline=found.headline,

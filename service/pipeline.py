@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas import Meta, SummaryRecord
+from schemas import Meta, SummaryRecord, v2
 from schemas.export import schema_hash
 from service import calls
 from service.article import Article, PreparedArticle, prepare
@@ -66,7 +66,7 @@ def cache_key(article: PreparedArticle, engine: Engine) -> str:
         engine.model or "",
         engine.version,
         engine.settings_key,
-        schema_hash(),
+        schema_hash(v2.Extraction),
     ]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -95,7 +95,7 @@ def _served_again(
     latency = round((time.perf_counter() - started) * 1000, 1)
     meta = record.meta.model_copy(update={"cached": True, "latency_ms": latency})
     source = article.article.source or article.article.url
-    return SummaryRecord(source=source, summary=summary, meta=meta)
+    return v2.SummaryRecord(source=source, summary=summary, meta=meta)
 
 
 def assemble(
@@ -109,7 +109,7 @@ def assemble(
         engine=producer.name,
         model=producer.model,
         prompt_version=producer.version,
-        schema_hash=schema_hash(),
+        schema_hash=schema_hash(v2.Extraction),
         attempts=run.attempts,
         requests=run.requests,
         usage=run.usage,
@@ -120,7 +120,7 @@ def assemble(
         degraded_reason=run.degraded_reason,
     )
     source = article.article.source or article.article.url
-    return SummaryRecord(source=source, summary=summary, meta=meta)
+    return v2.SummaryRecord(source=source, summary=summary, meta=meta)
 
 
 def _recent() -> Bounded[str, tuple[str, SummaryRecord]]:

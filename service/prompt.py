@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import ValidationError
 
 import prompts
-from schemas import Extraction
+from schemas.v1 import Extraction
 from service.article import Article, PreparedArticle
 from service.clean import clean
 from service.errors import PromptError

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from schemas import EvidenceSpan, ExtractedMilestone, SummaryRecord
-from schemas.v1 import MilestoneKind, Status
+from schemas import EvidenceSpan, SummaryRecord
+from schemas.v1 import ExtractedMilestone, MilestoneKind, Status
 from service.errors import InvalidRequest
 from service.validate import describe_errors
 

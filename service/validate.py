@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas import ARTICLE_KEY, Extraction
+from schemas import ARTICLE_KEY
+from schemas.v1 import Extraction
 from service.article import PreparedArticle
 
 

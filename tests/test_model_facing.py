@@ -10,8 +10,8 @@ import outlines_core.json_schema
 import pytest
 from pydantic import ValidationError
 
-from schemas import Extraction
 from schemas.model_facing import VALIDATION_ONLY, model_schema, portability_problems
+from schemas.v1 import Extraction
 from tests.articles import VALID_ANSWER
 
 

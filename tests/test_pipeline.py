@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 import respx
 
-from schemas import SummaryRecord
+from schemas import SummaryRecord, v2
 from schemas.export import schema_hash
 from service.align import normalise
 from service.article import Article
@@ -57,7 +57,7 @@ async def test_the_record_carries_its_meta(engine: LLMEngine, model: respx.MockR
     meta = record.meta
     assert (meta.engine, meta.model) == ("llm", "test-model")
     assert meta.prompt_version == load_prompt("extract", "v2").id  # extract/v2@<content hash>
-    assert meta.schema_hash == schema_hash()
+    assert meta.schema_hash == schema_hash(v2.Extraction)  # the record follows v2
     assert (meta.attempts, meta.requests, meta.usage.total_tokens) == (1, 1, 120)
     assert meta.cached is False and meta.latency_ms >= 0
     assert meta.created_at.endswith("+00:00")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas import SummaryRecord
+from schemas.v2 import Version, json_in
 from service import calls
 from service.article import PreparedArticle
 from service.bounded import Bounded
@@ -151,8 +152,10 @@ class BulkRun:
         batch: BatchSettings | None = None,
         on_item: Any = None,
         on_summary: Callable[[str, SummaryRecord, str], object] | None = None,
+        schema: Version = "v2",
     ) -> None:
         self.summariser = summariser
+        self.schema = schema
         self.engine = engine
         self.out = out
         self.errors = errors_path(out)
@@ -318,7 +321,7 @@ class BulkRun:
             self.report.completion_tokens += meta.usage.completion_tokens
             self.report.model_requests += meta.requests
             self.recent.add(item.id, prepared.normalised_text, record)
-        line = {"id": item.id, "content_hash": item.content_hash, **record.model_dump(mode="json")}
+        line = {"id": item.id, "content_hash": item.content_hash, **json_in(record, self.schema)}
         if item.extracted:
             line["text"] = prepared.article.text  # what the spans refer to
         if outcome.reused_from is not None:

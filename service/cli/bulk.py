@@ -11,11 +11,13 @@ import typer
 from service.cli.common import (
     EXIT_FAILED,
     EngineOption,
+    SchemaOption,
     app,
     configured,
     html_folder,
     missing_paths,
     open_store,
+    schema_version,
     stderr,
     usage_error,
 )
@@ -89,6 +91,7 @@ def bulk_command(
             "(self-contained files that open from disk).",
         ),
     ] = None,
+    schema: SchemaOption = "v2",
 ) -> None:
     """Summarise an archive into JSON Lines: resumable, rate-adaptive, failures kept apart."""
     from service.bulk.display import BulkProgress, print_bulk_report
@@ -97,6 +100,7 @@ def bulk_command(
     from service.bulk.results import errors_path
     from service.bulk.runner import BulkRun
 
+    version = schema_version(schema)
     missing_paths([source])
     gate = AdaptiveGate(concurrency, rpm=rpm, tpm=tpm)
     settings, _, chosen = configured(engine, gate=gate)
@@ -121,6 +125,7 @@ def bulk_command(
         batch=BatchSettings(poll_s=batch_poll_s) if batch_api else None,
         on_item=show.on_item if show else None,
         on_summary=pages.add if pages else None,
+        schema=version,
     )
 
     async def go() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, TypeVar, cast
 
 import typer
 from rich.console import Console
 
+from schemas.v2 import VERSIONS, Version
 from service import __version__
 from service.engines import Engine, EngineChoice, RequestGate, build_engine, choose
 from service.errors import ExtractionFailed, InvalidSettings, MilestonesError
@@ -58,6 +59,24 @@ def _commands(
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+
+SchemaOption = Annotated[
+    str,
+    typer.Option(
+        "--schema",
+        metavar="VERSION",
+        help="The schema of the JSON lines: v2 (each milestone with its details, the "
+        "default) or v1 (as before v2: the same fields without details).",
+    ),
+]
+
+
+def schema_version(value: str) -> Version:
+    """The schema version asked for, or exit 2 naming the ones there are."""
+    if value not in VERSIONS:
+        usage_error(f"--schema {value!r}: give one of {', '.join(VERSIONS)}")
+    return cast(Version, value)
 
 
 EngineOption = Annotated[

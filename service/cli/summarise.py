@@ -13,15 +13,18 @@ import typer
 from rich.console import Console
 
 from schemas import SummaryRecord
+from schemas.v2 import Version, json_in
 from service.cli.common import (
     EXIT_FAILED,
     EngineOption,
+    SchemaOption,
     app,
     configured,
     html_folder,
     missing_paths,
     open_store,
     report_failure,
+    schema_version,
     stderr,
     usage_error,
 )
@@ -46,6 +49,7 @@ async def _summarise_all(
     evidence: bool,
     pages: HtmlFolder | None = None,
     summariser: Summariser | None = None,
+    schema: Version = "v2",
 ) -> int:
     limit = asyncio.Semaphore(concurrency)
     stdout = Console(highlight=False)
@@ -83,7 +87,7 @@ async def _summarise_all(
                 await off_loop_for(len(text), pages.add, source.name, record, text)
             if as_json:
                 record, text = result
-                line = record.model_dump(mode="json")
+                line = json_in(record, schema)
                 if source.input is not None and source.input.extracted:
                     line["text"] = text  # the extracted text the spans refer to
                 sys.stdout.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
@@ -134,17 +138,19 @@ def summarise_command(
             "timeline, search and export read.",
         ),
     ] = False,
+    schema: SchemaOption = "v2",
 ) -> None:
     """Summarise articles: a table per article, or JSON Lines with --json. Summaries are
     kept in the store (DATABASE_URL) unless --no-store: a repeat is served from it, and
     timeline, search and export see them."""
     missing_paths(paths)
+    version = schema_version(schema)
     settings, _, chosen = configured(engine)
     sources = list(iter_sources(paths))
     pages = html_folder(html)
     summariser = None if no_store else Summariser(open_store(settings), settings)
     failures = asyncio.run(
-        _summarise_all(sources, chosen, concurrency, as_json, evidence, pages, summariser)
+        _summarise_all(sources, chosen, concurrency, as_json, evidence, pages, summariser, version)
     )
     if pages is not None:
         stderr.print(f"pages: {pages.close()}", markup=False)

@@ -7,7 +7,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from schemas import Extraction, TokenUsage
+from schemas import TokenUsage
+from schemas.v1 import Extraction
 from service.article import PreparedArticle
 
 

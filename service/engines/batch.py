@@ -20,7 +20,8 @@ from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
-from schemas import Extraction, TokenUsage
+from schemas import TokenUsage
+from schemas.v1 import Extraction
 from service.article import PreparedArticle
 from service.engines.base import ArticleRequest, BatchSettings, EngineRun
 from service.errors import ProviderError

@@ -26,7 +26,7 @@ import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from instructor.core.hooks import Hooks
 
-from schemas import Extraction
+from schemas.v1 import Extraction
 from service import calls
 from service.engines.base import ArticleRequest, EngineRun
 from service.engines.batch import ChatBatch

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas import ArticleSummary, Meta
+from schemas.v1 import ArticleSummary, Meta, SummaryRecord
+from schemas.v2 import meta_v1, summary_v1
 from service.calls import Outcome
 from service.inputs import ArticleInput
 
@@ -56,6 +57,18 @@ class SummaryPublic(BaseModel):
     summary: ArticleSummary = Field(description="The article's grounded summary.")
     subjects: list[Subject] = Field(default_factory=list, description="Tags for the CMS.")
     meta: Meta = Field(description="How the summary was made: engine, model, cost, time.")
+
+
+def public_v1(
+    record: SummaryRecord, id: str | None, article_id: str | None, text: str | None = None
+) -> SummaryPublic:
+    """A summary as the /v1 API answers it: schema v1 (the projection of the record)."""
+    summary = summary_v1(record.summary)
+    meta = meta_v1(record.meta)
+    return SummaryPublic(
+        id=id, article_id=article_id, source=record.source, text=text, summary=summary,
+        subjects=subjects_of(summary, meta), meta=meta,
+    )  # fmt: skip
 
 
 def _slug(name: str) -> str:

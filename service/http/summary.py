@@ -8,7 +8,7 @@ import asyncio
 from service.article import Article
 from service.engines import Engine
 from service.errors import DeadlineExceeded
-from service.http.models import SummaryPublic, subjects_of
+from service.http.models import SummaryPublic, public_v1
 from service.http.state import Service
 
 
@@ -34,12 +34,9 @@ async def public_summary(
     except TimeoutError:
         raise DeadlineExceeded(f"no summary within the {seconds:g} s request deadline") from None
     record = outcome.record
-    return SummaryPublic(
+    return public_v1(
+        record,
         id=None if record.meta.degraded else outcome.id,  # a degraded answer is not stored
         article_id=article.id,
-        source=record.source,
         text=article.text if extracted else None,
-        summary=record.summary,
-        subjects=subjects_of(record.summary, record.meta),
-        meta=record.meta,
     )

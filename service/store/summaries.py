@@ -10,16 +10,17 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Connection, bindparam, select
 
-from schemas import SummaryRecord
+from schemas import SummaryRecord, v2
 from service.store.database import Database
 from service.store.tables import summaries
 
 
 def parsed_record(record: str) -> SummaryRecord | None:
-    """A stored record (JSON), or None when it no longer fits the schema: the one reader
-    of stored records, for every caller (such a summary is made afresh when asked for)."""
+    """A stored record (JSON) as schema v2 (one stored before v2 reads with no details),
+    or None when it no longer fits the schema: the one reader of stored records, for
+    every caller (such a summary is made afresh when asked for)."""
     try:
-        return SummaryRecord.model_validate_json(record)
+        return v2.SummaryRecord.model_validate_json(record)
     except ValidationError:
         return None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import re
 import socket
@@ -78,15 +79,19 @@ class TokenBucket:
         return (1.0 - self.tokens) * 60.0 / self.rpm
 
 
-def rules_answer(messages: list[dict[str, Any]], engine: RulesEngine) -> str:
-    """The extraction a model would return, read by the rules engine from the request."""
+def rules_answer(messages: list[dict[str, Any]], engine: RulesEngine, details: bool = False) -> str:
+    """The extraction a model would return, read by the rules engine from the request:
+    with each milestone's details when the schema asked for asks for them."""
     user = next(m["content"] for m in messages if m.get("role") == "user")
     match = _ARTICLE.search(user)
     text = match.group("text") if match else user
     found = _PUBLISHED.search(user)
     published = date.fromisoformat(found.group(1)) if found else None
     request = ArticleRequest(PreparedArticle(Article(text, published), clean(text)))
-    return engine.read(request).model_dump_json()
+    extraction = engine.read(request)
+    if details:
+        return extraction.model_dump_json()
+    return extraction.model_dump_json(exclude={"milestones": {"__all__": {"details"}}})
 
 
 def create_app(limits: Limits) -> FastAPI:
@@ -122,7 +127,8 @@ def create_app(limits: Limits) -> FastAPI:
         if limits.bad_first and not asked_again:
             content = '{"headline": "cut off'
         else:
-            content = rules_answer(body["messages"], engine)
+            asked = json.dumps([body.get("tools"), body.get("response_format")])
+            content = rules_answer(body["messages"], engine, details='"details"' in asked)
         prompt_chars = sum(len(str(m.get("content") or "")) for m in body["messages"])
         if body.get("tools"):
             name = body["tools"][0]["function"]["name"]

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from schemas import ExtractedMilestone, Extraction
+from schemas.v2 import ExtractedMilestone, Extraction
 from service.engines.base import ArticleRequest, EngineRun
+from service.engines.rules.details import details_of
 from service.engines.rules.lexicon import Lexicon, load_lexicon
 from service.engines.rules.merge import distinct, merge
 from service.engines.rules.reader import ArticleReader
@@ -76,6 +77,8 @@ class RulesEngine:
         milestones = []
         checked: dict[int, ExtractedMilestone] = {}
         for candidate in merge(reader.milestones()):
+            found = details_of(candidate["kind"], candidate["evidence"], candidate["title"])
+            candidate["details"] = found.model_dump()
             try:  # a milestone the rules got wrong is dropped, never the article
                 valid = ExtractedMilestone.model_validate(candidate, context=context)
             except ValidationError:

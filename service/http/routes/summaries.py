@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from service.errors import IdempotencyKeyReused
 from service.http.body import parse_article
 from service.http.idempotency import scoped_key
-from service.http.models import SummaryCreate, SummaryPublic, subjects_of
+from service.http.models import SummaryCreate, SummaryPublic, public_v1
 from service.http.openapi import article_body, problem_responses
 from service.http.state import AuthDep, IncomingDep, ServiceDep, service_of, stored_summary
 from service.http.summary import public_summary
@@ -82,14 +82,7 @@ async def create_summary(request: Request, incoming: IncomingDep) -> Response:
 async def read_summary(summary_id: str, service: ServiceDep) -> Response:
     """The summary stored under this id, as it was first returned."""
     record = await stored_summary(service, summary_id)
-    body = SummaryPublic(
-        id=summary_id,
-        article_id=None,
-        source=record.source,
-        summary=record.summary,
-        subjects=subjects_of(record.summary, record.meta),
-        meta=record.meta,
-    )
+    body = public_v1(record, id=summary_id, article_id=None)
     return Response(body.model_dump_json(), media_type="application/json")
 
 
