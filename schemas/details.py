@@ -367,6 +367,18 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The detail that tells two milestones (and two events) of one kind, subject, authority
+# and date apart: a Fast Track and an orphan drug designation of one product are two.
+VARIANTS = {"designation": "designation", "regulatory_setback": "setback"}
+
+
+def variant_of(kind: str, details: Details) -> str | None:
+    """The value of the detail that tells milestones of ``kind`` apart, if stated."""
+    field = VARIANTS.get(kind)
+    value = getattr(details, field) if field else None
+    return str(value) if value is not None else None
+
+
 def ungrounded(details: Details, kind: str, evidence: str) -> list[str]:
     """Why ``details`` do not fit a milestone of ``kind`` whose evidence is ``evidence``:
     a field its kind does not hold, or a value the evidence does not state. Empty when

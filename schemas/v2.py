@@ -17,7 +17,7 @@ from typing import Any, Literal, get_args
 from pydantic import ConfigDict, Field, model_validator
 
 from schemas import v1
-from schemas.details import Details, every_field_required, ungrounded
+from schemas.details import Details, every_field_required, ungrounded, variant_of
 
 SCHEMA_VERSION = "v2"
 Version = Literal["v1", "v2"]
@@ -35,6 +35,11 @@ class ExtractedMilestone(v1.ExtractedMilestone):
         "application, phase and registry ids, amount and round, a deal's terms, a "
         "facility's type and place): null where the evidence does not state them.",
     )
+
+    def identity(self) -> tuple[str, ...]:
+        """What makes two milestones the same milestone: v1's fields, and the variant (a
+        designation's type)."""
+        return (*super().identity(), variant_of(self.kind, self.details) or "")
 
     @model_validator(mode="after")
     def _details_in_evidence(self) -> ExtractedMilestone:
@@ -60,6 +65,10 @@ class Milestone(v1.Milestone):
     details: Details = Field(
         default_factory=Details, description="The facts of the milestone's own kind."
     )
+
+    def identity(self) -> tuple[str, ...]:
+        """What makes two milestones the same milestone (see ``ExtractedMilestone``)."""
+        return (*super().identity(), variant_of(self.kind, self.details) or "")
 
 
 class ArticleSummary(v1.ArticleSummary):

@@ -37,8 +37,10 @@ def milestone(
     product: str | None = None,
     authority: str | None = None,
     jurisdiction: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
+        "details": details or {},
         "kind": kind,
         "status": status,
         "title": f"{kind} for {product or organisation}",

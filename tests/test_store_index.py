@@ -45,6 +45,24 @@ def store(store_url: str) -> Iterator[Store]:
     opened.close()
 
 
+def test_fast_track_and_orphan_drug_designations_of_one_product_are_two_events(
+    store: Store,
+) -> None:
+    first = "The FDA granted Orphan Drug Designation and Fast Track designation to HG-101."
+    later = "HG-101 holds orphan drug designation from the FDA."
+    fda = {"product": "HG-101", "authority": "FDA", "organisation": "Harbor Gene"}
+    keep(
+        store,
+        first,
+        milestone(first, details={"designation": "orphan_drug"}, **fda),
+        milestone(first, details={"designation": "fast_track"}, **fda),
+    )
+    keep(store, later, milestone(later, details={"designation": "orphan_drug"}, **fda))
+    events = store.index.events(Filters(product="HG-101"), Page()).items
+    assert sorted(len(e.sources) for e in events) == [1, 2]  # orphan drug twice, Fast Track
+    assert all(e.kind == "designation" for e in events)
+
+
 async def test_a_follow_up_in_other_words_joins_seed_004s_fast_track_designation(
     store: Store,
 ) -> None:
@@ -63,7 +81,7 @@ async def test_a_follow_up_in_other_words_joins_seed_004s_fast_track_designation
     assert {s.article.outlet for s in event.sources} == {None, "news.example.com"}
     assert event.authority == "U.S. Food and Drug Administration"  # curated: FDA and US FDA
     assert event.jurisdiction == "US"
-    assert event.matched_on == ["kind", "subject", "authority", "jurisdiction"]
+    assert event.matched_on == ["kind", "subject", "authority", "jurisdiction", "variant"]
     assert "undated: the only compatible event" in " ".join(s.joined for s in event.sources)
     assert set(timeline.names) == {"IMC002", "IMC-002"}
 

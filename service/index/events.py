@@ -4,7 +4,10 @@ The rule, applied to the milestones of one *group* (the same kind, and the same 
 or the same organisation when there is no product, after names are matched):
 
 - two milestones are *compatible* when their authorities agree or one is unknown, their
-  jurisdictions agree or one is unknown, and their dates agree at the less precise one's
+  jurisdictions agree or one is unknown, their variants agree or one is unknown (the
+  detail that tells events of one kind apart: a designation's type, so that Fast Track
+  and orphan drug designations of one product are two events; a setback's type), and
+  their dates agree at the less precise one's
   precision (``2023-04`` and ``2023-04-12`` agree; ``2023-04-12`` and ``2023-04-20`` do
   not) or one is undated;
 - milestones are taken most specific first (day, month, year, then undated; then those
@@ -40,6 +43,7 @@ class Member:
     date: str | None
     authority: str | None  # the authority's matched key
     jurisdiction: str | None
+    variant: str | None = None  # the detail that tells events of the kind apart
 
 
 def precision(value: str | None) -> int:
@@ -64,6 +68,7 @@ class Event:
     date: str | None = None
     authority: str | None = None
     jurisdiction: str | None = None
+    variant: str | None = None
     status: str = "planned"
 
     @property
@@ -79,6 +84,7 @@ class Event:
                 or self.jurisdiction is None
                 or m.jurisdiction == self.jurisdiction
             )
+            and (m.variant is None or self.variant is None or m.variant == self.variant)
             and dates_agree(m.date, self.date)
         )
 
@@ -89,6 +95,7 @@ class Event:
             self.date = m.date
         self.authority = self.authority or m.authority
         self.jurisdiction = self.jurisdiction or m.jurisdiction
+        self.variant = self.variant or m.variant
         if STATUS_RANK.get(m.status, 0) > STATUS_RANK.get(self.status, 0) or len(self.members) == 1:
             self.status = m.status
 
@@ -99,6 +106,8 @@ class Event:
             said.append("authority")
         if m.jurisdiction and self.jurisdiction:
             said.append("jurisdiction")
+        if m.variant and self.variant:
+            said.append("variant")
         if m.date and self.date:
             said.append("date" if m.date == self.date else f"date ({m.date} within {self.date})")
         elif not m.date:
@@ -110,14 +119,14 @@ class Event:
         if len(self.members) < 2:
             return []
         fields = ["kind", "subject"]
-        for name in ("authority", "jurisdiction", "date"):
+        for name in ("authority", "jurisdiction", "variant", "date"):
             if sum(1 for m in self.members if getattr(m, name)) >= 2:
                 fields.append(name)
         return fields
 
 
 def _order(m: Member) -> tuple[int, int, str, str]:
-    specific = (m.authority is not None) + (m.jurisdiction is not None)
+    specific = (m.authority is not None) + (m.jurisdiction is not None) + (m.variant is not None)
     return (-precision(m.date), -specific, m.date or "", m.id)
 
 

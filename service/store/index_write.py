@@ -32,7 +32,8 @@ from sqlalchemy import (
     update,
 )
 
-from schemas import SummaryRecord
+from schemas import Milestone, SummaryRecord
+from schemas.details import variant_of
 from service.index.events import Member, merge
 from service.index.names import Curated, NameSpace, curated, learned_aliases, name_key
 from service.store.database import Database
@@ -67,6 +68,16 @@ def _words(row: Any) -> str:
     """What a milestone's full-text entry holds."""
     parts = (row.title, row.evidence, row.organisation, row.product, row.authority, row.indication)
     return " ".join(p for p in parts if p)
+
+
+def _details_columns(milestone: Milestone) -> dict[str, str | None]:
+    """A milestone's details (schema v2) as the index keeps them: JSON, and its variant."""
+    details = getattr(milestone, "details", None)
+    if details is None:
+        return {"details": None, "variant": None}
+    variant = variant_of(milestone.kind, details)
+    stated = details.model_dump(mode="json", exclude_defaults=True)
+    return {"details": json.dumps(stated) if stated else None, "variant": variant}
 
 
 def _group(kind: str, product: str | None, organisation: str) -> str:
@@ -113,6 +124,7 @@ class IndexWriter:
             m.date,
             m.authority_canon,
             m.jurisdiction,
+            m.variant,
             m.group_key,
             m.event_id,
             m.joined,
@@ -223,6 +235,7 @@ class IndexWriter:
                     "span_end": m.evidence_span.end,
                     "alignment": m.alignment,
                     "group_key": group,
+                    **_details_columns(m),
                 }
             )
             if m.product and product_key:
@@ -377,7 +390,14 @@ class IndexWriter:
             space = "product" if subject.startswith("p:") else "organisation"
             merged = merge(
                 [
-                    Member(row.id, row.status, row.date, row.authority_canon, row.jurisdiction)
+                    Member(
+                        row.id,
+                        row.status,
+                        row.date,
+                        row.authority_canon,
+                        row.jurisdiction,
+                        row.variant,
+                    )  # fmt: skip
                     for row in members
                 ]
             )

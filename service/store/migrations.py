@@ -290,6 +290,16 @@ def m008_calls(conn: Connection) -> None:
 
 
 Migration = Callable[[Connection], None]
+
+
+def m009_milestone_details(conn: Connection) -> None:
+    """Milestones gain schema v2's ``details`` (JSON) and the ``variant`` that tells
+    events of one kind apart (a designation's type); rows indexed before stay null until
+    their article is summarised again."""
+    conn.execute(text("ALTER TABLE milestones ADD COLUMN details TEXT"))
+    conn.execute(text("ALTER TABLE milestones ADD COLUMN variant VARCHAR(40)"))
+
+
 MIGRATIONS: list[Migration] = [
     m001_summaries,
     m002_claims,
@@ -299,6 +309,7 @@ MIGRATIONS: list[Migration] = [
     m006_reviews,
     m007_index,
     m008_calls,
+    m009_milestone_details,
 ]
 
 

@@ -188,6 +188,8 @@ milestones = Table(
     Column("group_key", String(400), nullable=False, index=True),
     Column("event_id", String(60), index=True),
     Column("joined", Text),
+    Column("details", Text),  # schema v2's details, as JSON (null: indexed before v2)
+    Column("variant", String(40)),  # the detail that tells events of the kind apart
     Index("ix_milestones_kind_seq", "kind", "seq"),
     Index("ix_milestones_dates", "undated", "date_sort", "seq"),
 )
