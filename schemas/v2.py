@@ -24,7 +24,7 @@ Version = Literal["v1", "v2"]
 VERSIONS: tuple[str, ...] = get_args(Version)
 
 
-class ExtractedMilestone(v1.ExtractedMilestone):
+class ExtractedMilestoneV2(v1.ExtractedMilestone):
     """A milestone as the model writes it, with the facts of its kind."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=every_field_required)
@@ -42,22 +42,22 @@ class ExtractedMilestone(v1.ExtractedMilestone):
         return (*super().identity(), variant_of(self.kind, self.details) or "")
 
     @model_validator(mode="after")
-    def _details_in_evidence(self) -> ExtractedMilestone:
+    def _details_in_evidence(self) -> ExtractedMilestoneV2:
         problems = ungrounded(self.details, self.kind, self.evidence)
         if problems:
             raise ValueError("; ".join(problems))
         return self
 
 
-class Extraction(v1.Extraction):
+class ExtractionV2(v1.Extraction):
     """The summary of one article as the model writes it (v2)."""
 
-    milestones: list[ExtractedMilestone] = Field(  # type: ignore[assignment]
+    milestones: list[ExtractedMilestoneV2] = Field(  # type: ignore[assignment]
         description="The milestones the article states, each with its evidence and details."
     )
 
 
-class Milestone(v1.Milestone):
+class MilestoneV2(v1.Milestone):
     """A grounded milestone (v2): its evidence located in the article, and its details."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=every_field_required)
@@ -71,19 +71,19 @@ class Milestone(v1.Milestone):
         return (*super().identity(), variant_of(self.kind, self.details) or "")
 
 
-class ArticleSummary(v1.ArticleSummary):
+class ArticleSummaryV2(v1.ArticleSummary):
     """The grounded summary of one article (v2)."""
 
-    milestones: list[Milestone] = Field(  # type: ignore[assignment]
+    milestones: list[MilestoneV2] = Field(  # type: ignore[assignment]
         description="The milestones the article states, each grounded, with its details."
     )
 
 
-class SummaryRecord(v1.SummaryRecord):
+class SummaryRecordV2(v1.SummaryRecord):
     """One line of JSON Lines output (v2): an article's grounded summary with each
     milestone's details, and how it was made."""
 
-    summary: ArticleSummary = Field(description="The article's grounded summary.")
+    summary: ArticleSummaryV2 = Field(description="The article's grounded summary.")
 
 
 def summary_v1(summary: v1.ArticleSummary) -> v1.ArticleSummary:
@@ -96,7 +96,7 @@ def meta_v1(meta: v1.Meta) -> v1.Meta:
     """How a summary was made, as v1 says it: the schema hash is v1's extraction's."""
     from schemas.export import schema_hash  # the hashes are the export's
 
-    if meta.schema_hash == schema_hash(Extraction):
+    if meta.schema_hash == schema_hash(ExtractionV2):
         return meta.model_copy(update={"schema_hash": schema_hash(v1.Extraction)})
     return meta
 
@@ -109,12 +109,21 @@ def to_v1(record: v1.SummaryRecord) -> v1.SummaryRecord:
     )
 
 
-def from_v1(record: v1.SummaryRecord) -> SummaryRecord:
+def from_v1(record: v1.SummaryRecord) -> SummaryRecordV2:
     """A v1 record read as v2 (a stored summary made before v2): no details stated."""
-    return SummaryRecord.model_validate(record.model_dump())
+    return SummaryRecordV2.model_validate(record.model_dump())
 
 
 def json_in(record: v1.SummaryRecord, version: Version = "v2") -> dict[str, Any]:
     """A record as JSON in ``version``: v2 as it is, v1 its projection."""
     shown = to_v1(record) if version == "v1" else record
     return shown.model_dump(mode="json")
+
+
+# Named as the schema's other versions name them (the classes carry "V2" so that the
+# OpenAPI description, which lists v1's and v2's side by side, tells them apart).
+ExtractedMilestone = ExtractedMilestoneV2
+Extraction = ExtractionV2
+Milestone = MilestoneV2
+ArticleSummary = ArticleSummaryV2
+SummaryRecord = SummaryRecordV2

@@ -115,6 +115,7 @@ def create_app(
     )
     app.state.service = service
     app.include_router(summaries.router)
+    app.include_router(summaries.router_v2)
     app.include_router(reviews.router)
     app.include_router(calls.router)
     app.include_router(index.router)

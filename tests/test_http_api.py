@@ -605,3 +605,29 @@ async def test_a_summarys_calls_show_each_re_ask_with_its_errors(
     old_path = await client.get(f"/v1/summaries/{made['id']}/attempts")  # kept for a release
     assert old_path.json() == response.json()
     assert_problem(await client.get("/v1/summaries/s_nothing/calls"), 404, "not-found")
+
+
+SEED_004 = Path(__file__).resolve().parent.parent / "seeds" / "004_9443ce3100c31505.txt"
+
+
+async def test_v2_answers_each_milestones_details_and_v1_the_same_without_them(
+    client: httpx.AsyncClient,
+) -> None:
+    text = SEED_004.read_text(encoding="utf-8")
+    plain = {"content-type": "text/plain", "X-Milestones-Engine": "rules"}
+    v2 = (await client.post("/v2/summaries", content=text, headers=plain)).json()
+    v1 = (await client.post("/v1/summaries", content=text, headers=plain)).json()
+    designations = {
+        m["details"]["designation"]
+        for m in v2["summary"]["milestones"]
+        if m["kind"] == "designation"
+    }
+    assert designations == {"fast_track", "orphan_drug"}
+    assert all("details" not in m for m in v1["summary"]["milestones"])
+    for m in v2["summary"]["milestones"]:
+        m.pop("details")
+    assert v2["summary"] == v1["summary"] and v2["id"] == v1["id"]  # one stored summary
+    assert v1["meta"]["schema_hash"] != v2["meta"]["schema_hash"]  # each its schema's
+    stored = (await client.get(f"/v2/summaries/{v2['id']}")).json()
+    assert any(m["details"]["designation"] for m in stored["summary"]["milestones"])
+    assert_problem(await client.get("/v2/summaries/s_nothing"), 404, "not-found")

@@ -126,9 +126,10 @@ def test_the_v1_operations_ask_for_the_bearer_key_and_the_probes_do_not(
     }
     for path, operations in spec["paths"].items():
         for operation in operations.values():
-            expected = [{"bearer": []}] if path.startswith("/v1/") else []
+            keyed = path.startswith(("/v1/", "/v2/"))
+            expected = [{"bearer": []}] if keyed else []
             assert operation["security"] == expected, path
-            if path.startswith("/v1/"):
+            if keyed:
                 assert "401" in operation["responses"], path
 
 

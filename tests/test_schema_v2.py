@@ -34,7 +34,7 @@ def test_the_v2_schema_files_are_committed_beside_v1s() -> None:
 
 def test_the_model_is_asked_for_every_detail_each_null_when_not_stated() -> None:
     schema = v2.Extraction.model_json_schema()["$defs"]
-    assert "details" in schema["ExtractedMilestone"]["required"]
+    assert "details" in schema["ExtractedMilestoneV2"]["required"]
     assert set(schema["Details"]["required"]) == set(schema["Details"]["properties"])
     assert "details" not in json.dumps(v1.Extraction.model_json_schema())
 

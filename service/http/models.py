@@ -7,8 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas import v2
 from schemas.v1 import ArticleSummary, Meta, SummaryRecord
-from schemas.v2 import meta_v1, summary_v1
+from schemas.v2 import Version, meta_v1, summary_v1
 from service.calls import Outcome
 from service.inputs import ArticleInput
 
@@ -59,13 +60,31 @@ class SummaryPublic(BaseModel):
     meta: Meta = Field(description="How the summary was made: engine, model, cost, time.")
 
 
-def public_v1(
-    record: SummaryRecord, id: str | None, article_id: str | None, text: str | None = None
+class SummaryPublicV2(SummaryPublic):
+    """An article's grounded summary in schema v2 (each milestone with its details), its
+    id, and how it was made."""
+
+    summary: v2.ArticleSummary = Field(
+        description="The article's grounded summary, each milestone with its details."
+    )
+
+
+def public_of(
+    record: SummaryRecord,
+    id: str | None,
+    article_id: str | None,
+    text: str | None = None,
+    version: Version = "v1",
 ) -> SummaryPublic:
-    """A summary as the /v1 API answers it: schema v1 (the projection of the record)."""
-    summary = summary_v1(record.summary)
-    meta = meta_v1(record.meta)
-    return SummaryPublic(
+    """A summary as the API of ``version`` answers it: /v2 as it is, /v1 its projection
+    (byte for byte what v1 answered)."""
+    if version == "v2" and isinstance(record.summary, v2.ArticleSummary):
+        summary: ArticleSummary = record.summary
+        meta = record.meta
+        model: type[SummaryPublic] = SummaryPublicV2
+    else:
+        summary, meta, model = summary_v1(record.summary), meta_v1(record.meta), SummaryPublic
+    return model(
         id=id, article_id=article_id, source=record.source, text=text, summary=summary,
         subjects=subjects_of(summary, meta), meta=meta,
     )  # fmt: skip

@@ -115,7 +115,8 @@ says where.
 
 **Send** an article as JSON (`text`, `html` or `ninjs`, with your `id`, `url`,
 `published_at`), or as a `text/plain`, `text/html` or `application/ninjs+json` body.
-`POST /v1/summaries` answers at once; `POST /v1/jobs` answers `202` and POSTs the outcome
+`POST /v1/summaries` answers at once (`POST /v2/summaries`: schema v2, each milestone
+with its `details`); `POST /v1/jobs` answers `202` and POSTs the outcome
 to your `callback_url`, signed per [Standard Webhooks](https://www.standardwebhooks.com/)
 (see *Webhooks*).
 
@@ -179,7 +180,7 @@ def describe(spec: dict[str, Any]) -> dict[str, Any]:
             body = operation.pop(ARTICLE_BODY, None)
             if body is not None:
                 operation["requestBody"] = _request_body(*_ARTICLE_BODIES[body])
-            operation["security"] = [{"bearer": []}] if path.startswith("/v1/") else []
+            operation["security"] = [{"bearer": []}] if path.startswith(("/v1/", "/v2/")) else []
             _problem_for_422(operation)
             for status, response in operation.get("responses", {}).items():
                 if status.startswith(("4", "5")) and PROBLEM in response.get("content", {}):

@@ -1,14 +1,15 @@
 """An article to its public summary, within the request deadline: the path that
-``POST /v1/summaries`` and the job worker share."""
+``POST /v1/summaries``, ``POST /v2/summaries`` and the job worker share."""
 
 from __future__ import annotations
 
 import asyncio
 
+from schemas.v2 import Version
 from service.article import Article
 from service.engines import Engine
 from service.errors import DeadlineExceeded
-from service.http.models import SummaryPublic, public_v1
+from service.http.models import SummaryPublic, public_of
 from service.http.state import Service
 
 
@@ -19,6 +20,7 @@ async def public_summary(
     *,
     extracted: bool = False,
     refresh: bool = False,
+    version: Version = "v1",
 ) -> SummaryPublic:
     """The grounded summary of an article, from the cache or made now; with its text
     when that was ``extracted`` (from HTML or ninjs). The engine is told the request's
@@ -34,9 +36,10 @@ async def public_summary(
     except TimeoutError:
         raise DeadlineExceeded(f"no summary within the {seconds:g} s request deadline") from None
     record = outcome.record
-    return public_v1(
+    return public_of(
         record,
         id=None if record.meta.degraded else outcome.id,  # a degraded answer is not stored
         article_id=article.id,
         text=article.text if extracted else None,
+        version=version,
     )
