@@ -22,6 +22,13 @@ A predicted milestone matches a gold one when:
   ("2025-03" ~ "2025-03-21");
 - ``jurisdiction``, where the gold gives one, is equal.
 
+A gold milestone may give ``details`` (schema v2's, with amounts as ``{"value": …,
+"currency": …}``): on each matched pair whose gold gives them, every detail the gold
+states counts for detail recall (found when the prediction states the same value), and
+every detail the prediction states counts for detail precision (right when the gold
+states the same value; a detail the gold leaves out is wrong there: the gold's details
+are all the article states).
+
 Matching is one to one, greedy, in the gold's order. Precision counts every predicted
 milestone (matching a key or another gold milestone); recall is given for all gold
 milestones and for key ones. Grounded: the share of predicted milestones whose evidence
@@ -55,6 +62,7 @@ class GoldMilestone:
     product: tuple[str, ...] | None
     date: str | None
     jurisdiction: str | None
+    details: dict[str, Any] | None = None  # checked when given
 
     def describe(self) -> str:
         who = self.organisation[0] if self.organisation else "?"
@@ -91,6 +99,7 @@ def load_gold(path: Path) -> list[GoldArticle]:
                     product=_variants(m.get("product")),
                     date=m.get("date"),
                     jurisdiction=m.get("jurisdiction"),
+                    details=m.get("details"),
                 )
                 for m in raw["milestones"]
             )
@@ -145,6 +154,32 @@ def matches(predicted: Milestone, gold: GoldMilestone) -> bool:
     )
 
 
+def _detail_value(value: Any) -> Any:
+    """A detail as compared: an amount by value and currency, a list as a set of names."""
+    if isinstance(value, dict):
+        return (round(float(value.get("value", 0)), 2), value.get("currency"))
+    if isinstance(value, list):
+        return frozenset(_norm(str(v)) for v in value)
+    return value
+
+
+def score_details(predicted: Milestone, gold: GoldMilestone) -> tuple[int, int, int, int]:
+    """(details the gold states, those the prediction states alike, details the
+    prediction states, those the gold states alike) for a matched pair."""
+    if gold.details is None:
+        return 0, 0, 0, 0
+    details = getattr(predicted, "details", None)
+    said: dict[str, Any] = details.model_dump(mode="json", exclude_defaults=True) if details else {}
+    wanted = {k: v for k, v in gold.details.items() if v not in (None, [], {})}
+    found = sum(
+        1 for k, v in wanted.items() if k in said and _detail_value(said[k]) == _detail_value(v)
+    )
+    right = sum(
+        1 for k, v in said.items() if k in wanted and _detail_value(wanted[k]) == _detail_value(v)
+    )
+    return len(wanted), found, len(said), right
+
+
 @dataclass
 class ArticleScore:
     """How one article's summary compares with its gold."""
@@ -157,6 +192,10 @@ class ArticleScore:
     matched_key: int = 0
     grounded: int = 0
     in_boilerplate: int = 0
+    details_gold: int = 0  # details the gold states, on matched milestones
+    details_found: int = 0
+    details_predicted: int = 0  # details predicted, on matched milestones the gold details
+    details_right: int = 0
     missed: list[str] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
     error: str | None = None
@@ -186,6 +225,11 @@ def score_article(
         free.remove(hit)
         score.matched += 1
         score.matched_key += g.key
+        stated, found, said, right = score_details(predicted[hit], g)
+        score.details_gold += stated
+        score.details_found += found
+        score.details_predicted += said
+        score.details_right += right
     score.unmatched = [
         f"{predicted[i].kind} {predicted[i].organisation} {predicted[i].date or ''}".strip()
         for i in free
@@ -220,6 +264,11 @@ class EvalReport:
             "grounded_share": self._ratio(self._sum("grounded"), predicted),
             "in_boilerplate": self._sum("in_boilerplate"),
             "failed": sum(a.error is not None for a in self.articles),
+            "details_gold": self._sum("details_gold"),
+            "detail_precision": self._ratio(
+                self._sum("details_right"), self._sum("details_predicted")
+            ),
+            "detail_recall": self._ratio(self._sum("details_found"), self._sum("details_gold")),
         }
 
     def per_article(self) -> list[dict[str, Any]]:

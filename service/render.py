@@ -110,6 +110,12 @@ def print_eval_report(console: Console, report: EvalReport) -> None:
         f"grounded evidence: {_figure(o['grounded_share'])} of predicted milestones · "
         f"evidence in boilerplate: {o['in_boilerplate']} · failed articles: {o['failed']}"
     )
+    if o["details_gold"]:
+        console.print(
+            f"details: precision {_figure(o['detail_precision'])} · recall "
+            f"{_figure(o['detail_recall'])} ({o['details_gold']} stated in the gold, on the "
+            "milestones matched)"
+        )
     for row in report.per_article():
         for line in row["missed"]:
             console.print(f"  missed   {row['article']}: {line}", markup=False)

@@ -179,6 +179,20 @@ def test_the_rules_engine_keeps_its_figures_on_the_article_sets(name: str) -> No
     assert overall["grounded_share"] == 1.0 and overall["in_boilerplate"] == 0
 
 
+@pytest.mark.parametrize(("name", "articles"), [("seeds", SEEDS), ("details", DATA / "details")])
+def test_the_rules_fill_the_details_the_gold_states(name: str, articles: Path) -> None:
+    """Details (schema v2) scored on the milestones matched: every one the rules give is
+    the gold's, most of the gold's are found (``details/``: amounts in five currencies,
+    rounds, a registry id, phases, designations, an application and its review, a
+    pathway; written for this test)."""
+    report = run_eval(
+        str(DATA / f"{name}.gold.jsonl"), "--articles", str(articles), "--engine", "rules"
+    )
+    overall = report["overall"]
+    assert overall["details_gold"] >= 6
+    assert overall["detail_precision"] == 1.0 and overall["detail_recall"] >= 0.75
+
+
 def test_an_unknown_engine_is_a_usage_error_here_too() -> None:
     result = CliRunner().invoke(app, ["eval", str(DATA / "seeds.gold.jsonl"), "--engine", "magic"])
     assert result.exit_code == 2
