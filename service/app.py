@@ -17,7 +17,7 @@ from service.errors import MilestonesError
 from service.http import docs, openapi, problems
 from service.http.guard import Guard
 from service.http.job_runner import JobRunner
-from service.http.routes import calls, health, index, jobs, reviews, summaries
+from service.http.routes import aggregates, calls, health, index, jobs, reviews, summaries
 from service.http.routes.webhooks import describe_webhooks
 from service.http.state import Service
 from service.jobs.callbacks import CallbackPolicy, Resolve, resolve_host
@@ -119,6 +119,7 @@ def create_app(
     app.include_router(reviews.router)
     app.include_router(calls.router)
     app.include_router(index.router)
+    app.include_router(aggregates.router)
     app.include_router(jobs.router)
     app.include_router(health.router)
     describe_webhooks(app)

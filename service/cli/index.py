@@ -181,3 +181,75 @@ def search_command(
             print(article.model_dump_json())
     else:
         print_articles(Console(highlight=False), found)
+
+
+DetailOption = Annotated[Optional[str], typer.Option(metavar="VALUE")]  # noqa: UP045
+
+
+@app.command("aggregate", short_help="Stored milestones counted, and money summed, by group.")
+def aggregate_command(
+    by: Annotated[
+        str,
+        typer.Option(
+            metavar="DIMENSIONS",
+            help="Comma-separated: kind, year, quarter, jurisdiction, status, round, "
+            "designation, phase, application, currency.",
+        ),
+    ] = "kind,quarter",
+    sum_amounts: Annotated[
+        bool,
+        typer.Option("--sum", help="Sum the funding amounts too, per currency (no rates)."),
+    ] = False,
+    kind: KindOption = None,
+    status: StatusOption = None,
+    product: NameOption = None,
+    organisation: NameOption = None,
+    authority: NameOption = None,
+    jurisdiction: NameOption = None,
+    since: DateOption = None,
+    until: DateOption = None,
+    designation: DetailOption = None,
+    application: DetailOption = None,
+    phase: DetailOption = None,
+    round: DetailOption = None,
+    currency: DetailOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, a group each.")] = False,
+) -> None:
+    """Count the stored milestones the filters select per group of --by (and with --sum,
+    the amounts of money they state, summed per currency as the articles give them);
+    exit 1 when none matches."""
+    import json
+
+    from service.store.aggregates import dimensions_of
+
+    try:
+        dimensions = dimensions_of(by)
+    except MilestonesError as error:
+        usage_error(error)
+    filters = _filters(
+        kinds=tuple(kind or ()), status=status, product=product, organisation=organisation,
+        authority=authority, jurisdiction=jurisdiction, date_from=since, date_to=until,
+        designation=designation, application=application, phase=phase, round=round,
+        currency=currency,
+    )  # fmt: skip
+    rows = read_store(lambda store: store.index.aggregate(filters, dimensions, sum_amounts))
+    if not rows:
+        stderr.print("no stored milestone matches", markup=False)
+        raise typer.Exit(EXIT_FAILED)
+    if as_json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"milestones by {', '.join(dimensions)}", expand=False)
+    for name in rows[0]:
+        table.add_column(name, justify="right" if name in ("milestones", "amount") else "left")
+    for row in rows:
+        table.add_row(
+            *[
+                f"{v:,.2f}" if isinstance(v, float) else "–" if v is None else str(v)
+                for v in row.values()
+            ]
+        )
+    Console(highlight=False).print(table)

@@ -13,9 +13,17 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, fields, replace
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from schemas.checks import NAME_MAX_CHARS, parse_partial_date
+from schemas.details import (
+    CURRENCY_SIGNS,
+    REGISTRY_ID,
+    ApplicationType,
+    DesignationType,
+    Phase,
+    RoundType,
+)
 from schemas.v1 import MILESTONE_KINDS, STATUSES
 from service import safe_json
 from service.article import NUL
@@ -33,6 +41,17 @@ MAX_CURSOR_CHARS = 500
 _INT64 = range(-(2**63), 2**63)
 
 
+# The details a list filters by, and the values each takes (schema v2's).
+DETAIL_CHOICES: dict[str, tuple[str, ...]] = {
+    "designation": get_args(DesignationType),
+    "application": get_args(ApplicationType),
+    "phase": get_args(Phase),
+    "round": get_args(RoundType),
+    "currency": tuple(sorted(set(CURRENCY_SIGNS.values()))),
+}
+DETAIL_FILTERS = (*DETAIL_CHOICES, "registry_id", "amount_min", "amount_max")
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which rows: every field that is set must hold (several kinds: any of them)."""
@@ -47,12 +66,21 @@ class Filters:
     date_to: str | None = None  # as their first day (2023-04 is within 2023-04-01…)
     query: str | None = None  # full text (see ``fts_terms``)
     article: str | None = None  # a summary id
+    # Schema v2's details (a milestone matches when its details state the value).
+    designation: str | None = None
+    application: str | None = None
+    phase: str | None = None
+    round: str | None = None
+    registry_id: str | None = None
+    currency: str | None = None  # ISO 4217: the funding amount's
+    amount_min: float | None = None  # in units of ``currency`` (given with it)
+    amount_max: float | None = None
 
     def __post_init__(self) -> None:
         for field in fields(self):
             values = getattr(self, field.name)
             for value in values if isinstance(values, tuple) else (values,):
-                if value is None:
+                if value is None or isinstance(value, float | int):
                     continue
                 limit = MAX_CHARS.get(field.name, MAX_NAME_CHARS)
                 if len(value) > limit:
@@ -73,6 +101,22 @@ class Filters:
                     raise BadQuery(f"{name}: {error}") from None
         if self.query is not None and not fts_terms(self.query):
             raise BadQuery("q: the search needs at least one word (letters or digits)")
+        for name, allowed in DETAIL_CHOICES.items():
+            value = getattr(self, name)
+            if value is not None and value not in allowed:
+                raise UnknownChoice(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+        if self.registry_id is not None and not REGISTRY_ID.fullmatch(self.registry_id):
+            raise BadQuery(f"registry_id: {self.registry_id!r} is not a trial registry's id")
+        if (self.amount_min is not None or self.amount_max is not None) and not self.currency:
+            raise BadQuery("amount_min and amount_max are in a currency: give currency too")
+        for name in ("amount_min", "amount_max"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value < 1e15:
+                raise BadQuery(f"{name} must be between 0 and 1e15, not {value}")
+
+    def details_given(self) -> bool:
+        """Whether a filter on details is set (a milestone's, so events match by them)."""
+        return any(getattr(self, name) is not None for name in DETAIL_FILTERS)
 
 
 @dataclass(frozen=True)

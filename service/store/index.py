@@ -41,7 +41,16 @@ from service.index.models import (
     Timeline,
 )
 from service.index.names import NameSpace, name_key
-from service.index.query import Filters, Page, Sort, decode_cursor, encode_cursor, fts_terms
+from service.index.query import (
+    DETAIL_FILTERS,
+    Filters,
+    Page,
+    Sort,
+    decode_cursor,
+    encode_cursor,
+    fts_terms,
+)
+from service.store.aggregates import aggregate
 from service.store.database import utc
 from service.store.index_write import BATCH, IndexWriter
 from service.store.tables import (
@@ -139,7 +148,7 @@ class IndexStore(IndexWriter):
             where.append(self._fts_milestones(f.query))
         if f.article:
             where.append(m.summary_id == f.article)
-        return where
+        return where + _detail_conditions(f)
 
     def _paged(self, stmt: Select[Any], order: list[tuple[Any, bool]], page: Page) -> Select[Any]:
         if page.after is not None:
@@ -177,13 +186,22 @@ class IndexStore(IndexWriter):
             items=[_milestone(row) for row in rows], next_cursor=cursor
         )
 
+    def aggregate(self, f: Filters, by: tuple[str, ...], amounts: bool) -> list[dict[str, Any]]:
+        """The milestones ``f`` selects, counted (and their amounts summed per currency)
+        per group of ``by`` (``service.store.aggregates``)."""
+        with self.db.connect() as conn:
+            return aggregate(conn, self._milestone_conditions(conn, f), by, amounts)
+
     def _event_conditions(self, conn: Connection, f: Filters) -> list[ColumnElement[bool]]:
         e, m = events.c, milestones.c
         where = self._shared_conditions(conn, f, e)
         if f.product:
             key = self._canon_in(conn, "product", name_key(f.product))
             where += [e.subject_space == "product", e.subject == key]
-        by_source = Filters(organisation=f.organisation, query=f.query, article=f.article)
+        by_source = Filters(
+            organisation=f.organisation, query=f.query, article=f.article,
+            **{name: getattr(f, name) for name in DETAIL_FILTERS},
+        )  # fmt: skip
         source_where = self._milestone_conditions(conn, by_source)
         if source_where:
             where.append(e.id.in_(select(m.event_id).where(*source_where)))
@@ -394,6 +412,26 @@ class IndexStore(IndexWriter):
                 conn.scalar(select(func.count()).select_from(milestones)) or 0,
                 conn.scalar(select(func.count()).select_from(events)) or 0,
             )
+
+
+def _detail_conditions(f: Filters) -> list[ColumnElement[bool]]:
+    """The filters on schema v2's details, on the milestones' columns."""
+    m = milestones.c
+    where: list[ColumnElement[bool]] = []
+    if f.designation:
+        where += [m.kind == "designation", m.variant == f.designation]
+    for name in ("application", "phase", "round"):
+        if getattr(f, name):
+            where.append(getattr(m, name) == getattr(f, name))
+    if f.registry_id:
+        where.append(m.details.contains(json.dumps(f.registry_id)))
+    if f.currency:
+        where.append(m.amount_currency == f.currency)
+    if f.amount_min is not None:
+        where.append(m.amount_value >= f.amount_min)
+    if f.amount_max is not None:
+        where.append(m.amount_value <= f.amount_max)
+    return where
 
 
 def every(listing: Callable[[Filters, Page], ListPage[T]], f: Filters, sort: Sort) -> Iterator[T]:

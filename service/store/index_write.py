@@ -70,14 +70,27 @@ def _words(row: Any) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _details_columns(milestone: Milestone) -> dict[str, str | None]:
-    """A milestone's details (schema v2) as the index keeps them: JSON, and its variant."""
+DETAIL_COLUMNS = ("details", "variant", "application", "phase", "round", "amount_value",
+                  "amount_currency")  # fmt: skip
+
+
+def _details_columns(milestone: Milestone) -> dict[str, object]:
+    """A milestone's details (schema v2) as the index keeps them: JSON, its variant, and
+    the ones analysts filter, group and sum by."""
     details = getattr(milestone, "details", None)
     if details is None:
-        return {"details": None, "variant": None}
-    variant = variant_of(milestone.kind, details)
+        return dict.fromkeys(DETAIL_COLUMNS)
     stated = details.model_dump(mode="json", exclude_defaults=True)
-    return {"details": json.dumps(stated) if stated else None, "variant": variant}
+    amount = details.amount
+    return {
+        "details": json.dumps(stated) if stated else None,
+        "variant": variant_of(milestone.kind, details),
+        "application": details.application,
+        "phase": details.phase,
+        "round": details.round,
+        "amount_value": amount.value if amount else None,
+        "amount_currency": amount.currency if amount else None,
+    }
 
 
 def _group(kind: str, product: str | None, organisation: str) -> str:

@@ -293,11 +293,14 @@ Migration = Callable[[Connection], None]
 
 
 def m009_milestone_details(conn: Connection) -> None:
-    """Milestones gain schema v2's ``details`` (JSON) and the ``variant`` that tells
-    events of one kind apart (a designation's type); rows indexed before stay null until
-    their article is summarised again."""
-    conn.execute(text("ALTER TABLE milestones ADD COLUMN details TEXT"))
-    conn.execute(text("ALTER TABLE milestones ADD COLUMN variant VARCHAR(40)"))
+    """Milestones gain schema v2's ``details`` (JSON), the ``variant`` that tells events
+    of one kind apart (a designation's type), and the details analysts filter, group and
+    sum by as columns; rows indexed before stay null until summarised again."""
+    for column in (
+        "details TEXT", "variant VARCHAR(40)", "application VARCHAR(20)", "phase VARCHAR(12)",
+        "round VARCHAR(20)", "amount_value FLOAT", "amount_currency VARCHAR(3)",
+    ):  # fmt: skip
+        conn.execute(text(f"ALTER TABLE milestones ADD COLUMN {column}"))
 
 
 MIGRATIONS: list[Migration] = [

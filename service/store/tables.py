@@ -190,6 +190,12 @@ milestones = Table(
     Column("joined", Text),
     Column("details", Text),  # schema v2's details, as JSON (null: indexed before v2)
     Column("variant", String(40)),  # the detail that tells events of the kind apart
+    # The details analysts filter, group and sum by, as columns.
+    Column("application", String(20)),
+    Column("phase", String(12)),
+    Column("round", String(20)),
+    Column("amount_value", Float),
+    Column("amount_currency", String(3)),
     Index("ix_milestones_kind_seq", "kind", "seq"),
     Index("ix_milestones_dates", "undated", "date_sort", "seq"),
 )

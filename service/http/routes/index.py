@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from schemas.details import ApplicationType, DesignationType, Phase, RoundType
 from schemas.v1 import MilestoneKind, Status
 from service.errors import NotFound
 from service.http.openapi import problem_responses
@@ -39,6 +40,42 @@ from service.store.index import every
 router = APIRouter(prefix="/v1", tags=["index"], dependencies=[AuthDep])
 
 ListFormat = Literal["json", "csv", "xlsx"]
+
+
+class DetailsQuery:
+    """The filters on schema v2's details every list takes (a milestone matches when its
+    details state the value; an event when one of its sources does)."""
+
+    def __init__(
+        self,
+        designation: Annotated[
+            DesignationType | None, Query(description="The designation's type.")
+        ] = None,
+        application: Annotated[
+            ApplicationType | None, Query(description="The application (ind, bla, maa …).")
+        ] = None,
+        phase: Annotated[Phase | None, Query(description="The trial's phase (1, 1/2 …).")] = None,
+        round: Annotated[
+            RoundType | None, Query(description="The funding round (seed, series_a …).")
+        ] = None,
+        registry_id: Annotated[
+            str | None, Query(max_length=40, description="A trial registry id (NCT…).")
+        ] = None,
+        currency: Annotated[
+            str | None, Query(max_length=3, description="The amount's ISO 4217 currency.")
+        ] = None,
+        amount_min: Annotated[
+            float | None, Query(ge=0, le=1e15, description="At least this amount (currency).")
+        ] = None,
+        amount_max: Annotated[
+            float | None, Query(ge=0, le=1e15, description="At most this amount (currency).")
+        ] = None,
+    ) -> None:
+        self.given: dict[str, Any] = {
+            "designation": designation, "application": application, "phase": phase,
+            "round": round, "registry_id": registry_id, "currency": currency,
+            "amount_min": amount_min, "amount_max": amount_max,
+        }  # fmt: skip
 
 
 class ListQuery:
@@ -128,6 +165,7 @@ class ListQuery:
                 "as a download). Or ask by Accept: text/csv, or the XLSX media type."
             ),
         ] = None,
+        details: Annotated[DetailsQuery, Depends()] = None,  # type: ignore[assignment]
     ) -> None:
         self.filters = Filters(
             kinds=tuple(kind or ()),
@@ -139,6 +177,7 @@ class ListQuery:
             date_from=date_from,
             date_to=date_to,
             query=q,
+            **(details.given if details is not None else {}),
         )
         after = decode_cursor(cursor, sort) if cursor else None
         self.page = Page(sort=sort, limit=limit, after=after)
