@@ -112,3 +112,25 @@ def test_a_quarter_is_a_dated_milestones_and_sums_never_mix_currencies(store_url
         {"quarter": "2024-Q2", "currency": "EUR", "milestones": 1, "amount": 3e6,
          "with_amount": 1},
     ]  # fmt: skip
+
+
+def test_the_downloads_carry_the_details_and_the_json_lists_keep_v1s_shape(
+    bulk_out: tuple[Path, str], tmp_path: Path
+) -> None:
+    import csv
+
+    sheet = tmp_path / "funding.csv"
+    ran = CliRunner().invoke(cli, ["export", "-o", str(sheet), "--kind", "funding"])
+    assert ran.exit_code == 0, ran.output
+    with sheet.open(encoding="utf-8") as opened:
+        rows = list(csv.DictReader(opened))
+    rounds = {row["round"] for row in rows}
+    assert {"series_b", "grant", "placement"} <= rounds
+    larkspur = next(row for row in rows if row["organisation"] == "Larkspur Bio")
+    assert (float(larkspur["amount"]), larkspur["currency"]) == (85e6, "USD")
+    assert larkspur["investors"] == "Delta Ventures"
+    listed = CliRunner().invoke(
+        cli, ["export", "-o", str(tmp_path / "m.jsonl"), "--kind", "designation"]
+    )
+    assert listed.exit_code == 0
+    assert all("details" not in line for line in lines(tmp_path / "m.jsonl"))

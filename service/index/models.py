@@ -4,9 +4,9 @@ of the list endpoints, the exports and the pages)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from schemas.v1 import EvidenceSpan
 
@@ -58,6 +58,14 @@ class IndexedMilestone(_Out):
     evidence_span: EvidenceSpan = Field(description="Where the evidence stands in the text.")
     alignment: str = Field(description="exact, or fuzzy when the quote was re-aligned.")
     article: ArticleRef = Field(description="The article it is quoted from.")
+    # Schema v2's details (as stated, JSON): in the CSV and XLSX downloads, not in the
+    # /v1 lists' JSON, which keeps its shape.
+    _details: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """The milestone's details as stated (empty for a row indexed before v2)."""
+        return self._details
 
 
 class EventSource(_Out):

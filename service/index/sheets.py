@@ -30,7 +30,12 @@ MILESTONE_COLUMNS = [
     "id", "event_id", "kind", "status", "date", "title", "product", "organisation",
     "authority", "jurisdiction", "indication", "evidence", "span_start", "span_end",
     "alignment", "summary_id", "headline", "published_at", "outlet", "url",
+    # schema v2's details (empty for a milestone indexed before v2)
+    "designation", "application", "review", "phase", "registry_ids", "patients",
+    "pathway", "setback", "round", "amount", "currency", "investors", "counterparty",
+    "upfront", "total", "facility",
 ]  # fmt: skip
+_DETAIL_COLUMNS = MILESTONE_COLUMNS[MILESTONE_COLUMNS.index("designation") :]
 EVENT_COLUMNS = [
     "id", "kind", "status", "date", "product", "organisation", "authority", "jurisdiction",
     "sources", "matched_on", "progression", "first_published", "evidence", "urls",
@@ -42,13 +47,29 @@ ARTICLE_COLUMNS = [
 ]  # fmt: skip
 
 
+def _detail_cell(details: dict[str, Any], column: str) -> Any:
+    """A detail as a cell: an amount by its value (its currency in ``currency``; a
+    deal's terms as stated), a list joined by "; "."""
+    if column == "currency":
+        amount = details.get("amount")
+        return amount.get("currency") if isinstance(amount, dict) else None
+    value = details.get(column)
+    if column == "amount" and isinstance(value, dict):
+        return value.get("value")
+    if isinstance(value, dict):  # upfront, total
+        return value.get("stated")
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value) or None
+    return value
+
+
 def milestone_row(m: IndexedMilestone) -> list[Any]:
     a = m.article
     return [
         m.id, m.event_id, m.kind, m.status, m.date, m.title, m.product, m.organisation,
         m.authority, m.jurisdiction, m.indication, m.evidence, m.evidence_span.start,
         m.evidence_span.end, m.alignment, a.summary_id, a.headline, a.published_at,
-        a.outlet, a.url,
+        a.outlet, a.url, *[_detail_cell(m.details, c) for c in _DETAIL_COLUMNS],
     ]  # fmt: skip
 
 

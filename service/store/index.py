@@ -456,6 +456,12 @@ def _article_ref(row: Any) -> ArticleRef:
 
 
 def _milestone(row: Any) -> IndexedMilestone:
+    found = _indexed_milestone(row)
+    found._details = json.loads(row.details) if row.details else {}
+    return found
+
+
+def _indexed_milestone(row: Any) -> IndexedMilestone:
     return IndexedMilestone(
         id=row.id,
         event_id=row.event_id,
