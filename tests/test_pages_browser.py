@@ -349,6 +349,31 @@ def test_the_milestones_table_filters_by_form_and_downloads(
     page.close()
 
 
+def test_the_charts_page_draws_both_charts_at_any_width(
+    browser: Any, service: tuple[str, str]
+) -> None:
+    base, _ = service
+    for path in sorted((ROOT / "tests" / "data" / "details").glob("*.txt")):
+        made = httpx.post(f"{base}/v1/summaries", json={"text": path.read_text()}, timeout=30)
+        assert made.status_code == 200, made.text
+    for width in (1280, 375):
+        page, refused = open_offline(browser, f"{base}/charts", width)
+        charts = page.locator("figure.chart img")
+        assert charts.count() == 2 and refused == []
+        for i in range(2):  # each drawn: loaded, and shown at a width the page has room for
+            assert charts.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
+            box = charts.nth(i).bounding_box()
+            assert box is not None and 0 < box["width"] <= width
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+        page.locator("details summary").first.click()
+        assert page.locator("details table tbody tr").first.is_visible()
+        if width == 1280:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "charts-page.png"), full_page=True)
+        page.close()
+
+
 @pytest.fixture(scope="module")
 def llm_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The service with the LLM engine, against the fake model answering each article

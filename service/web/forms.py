@@ -207,13 +207,17 @@ def _addition(form: FormData, kind: str, text: str | None) -> dict[str, Any]:
 
 FILTER_FIELDS = ("q", "status", "product", "organisation", "authority", "jurisdiction",
                  "date_from", "date_to", "sort")  # fmt: skip
+# Schema v2's details, taken from the URL (``/milestones?designation=orphan_drug``).
+DETAIL_FIELDS = ("designation", "application", "phase", "round", "registry_id", "currency",
+                 "amount_min", "amount_max")  # fmt: skip
 PAGE_SIZE = 50
 
 
 def list_form(request: Request) -> dict[str, Any]:
     """The filter form's values, as sent (empty fields dropped)."""
     params = request.query_params
-    form: dict[str, Any] = {k: params.get(k, "").strip() or None for k in FILTER_FIELDS}
+    fields = (*FILTER_FIELDS, *DETAIL_FIELDS)
+    form: dict[str, Any] = {k: params.get(k, "").strip() or None for k in fields}
     form["kind"] = [k for k in params.getlist("kind") if k][: len(KINDS)]
     form["sort"] = form["sort"] or "-seen"
     return form
@@ -224,11 +228,18 @@ def list_query(form: dict[str, Any], cursor: str | None = None) -> tuple[Filters
     sort = form["sort"]
     if sort not in SORTS:
         raise BadQuery(f"sort must be one of {', '.join(SORTS)}")
+    details: dict[str, Any] = {k: form[k] for k in DETAIL_FIELDS}
+    for name in ("amount_min", "amount_max"):
+        if details[name] is not None:
+            try:
+                details[name] = float(details[name])
+            except ValueError:
+                raise BadQuery(f"{name} must be a number, not {details[name]!r}") from None
     filters = Filters(
         kinds=tuple(form["kind"]), status=form["status"], product=form["product"],
         organisation=form["organisation"], authority=form["authority"],
         jurisdiction=form["jurisdiction"], date_from=form["date_from"],
-        date_to=form["date_to"], query=form["q"],
+        date_to=form["date_to"], query=form["q"], **details,
     )  # fmt: skip
     after = decode_cursor(cursor, sort) if cursor else None
     return filters, Page(sort=cast(Sort, sort), limit=PAGE_SIZE, after=after)
