@@ -23,12 +23,14 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
 import prompts
+from schemas import v2
 from schemas.v1 import Extraction
+from schemas.v2 import VERSIONS, Version
 from service.article import Article, PreparedArticle
 from service.clean import clean
 from service.errors import PromptError
@@ -70,6 +72,12 @@ class Prompt:
     user: Template
     examples: tuple[Example, ...]
     digest: str  # of the files' content
+    schema: Version = "v1"  # the schema the model is asked for (``schema.txt``)
+
+    @property
+    def extraction(self) -> type[Extraction]:
+        """What the model is asked for: v1's extraction, or v2's (with details)."""
+        return v2.Extraction if self.schema == "v2" else Extraction
 
     @property
     def id(self) -> str:
@@ -107,7 +115,9 @@ def _render_examples(examples: tuple[Example, ...]) -> str:
     return "\n\n".join(blocks)
 
 
-def _load_examples(text: str, where: str) -> tuple[Example, ...]:
+def _load_examples(
+    text: str, where: str, model: type[Extraction] = Extraction
+) -> tuple[Example, ...]:
     try:
         raw: list[dict[str, Any]] = json.loads(text)
     except json.JSONDecodeError as error:
@@ -117,7 +127,7 @@ def _load_examples(text: str, where: str) -> tuple[Example, ...]:
         published = date.fromisoformat(item["published_at"]) if item.get("published_at") else None
         context = PreparedArticle(Article(item["article"], published), clean(item["article"]))
         try:
-            summary = validate_extraction(item["summary"], context)
+            summary = validate_extraction(item["summary"], context, model)
         except ValidationError as error:
             problems = "; ".join(describe_errors(error))
             raise PromptError(
@@ -128,6 +138,8 @@ def _load_examples(text: str, where: str) -> tuple[Example, ...]:
 
 
 FILES = ("system.txt", "user.txt", "examples.json")
+# Optional: the schema version the prompt asks for (v1 when there is none).
+SCHEMA_FILE = "schema.txt"
 # Bumped when the rendering of a prompt's files changes (examples as compact JSON: 2).
 _RENDERING = "render/2"
 
@@ -145,20 +157,32 @@ def load_prompt(
     try:
         raw = [folder.joinpath(file).read_bytes() for file in FILES]
         texts = [part.decode("utf-8") for part in raw]
+        schema_path = folder / SCHEMA_FILE
+        schema = schema_path.read_text("utf-8").strip() if schema_path.exists() else "v1"
     except (OSError, UnicodeDecodeError) as error:
         raise PromptError(f"{where}: {error}") from error
+    if schema not in VERSIONS:
+        raise PromptError(f"{where}/{SCHEMA_FILE}: {schema!r} is no schema ({', '.join(VERSIONS)})")
     # The files, how examples are rendered, and how many are sent name the prompt.
-    digest = content_digest([*raw, f"{_RENDERING};examples={examples}".encode()])
-    return _parsed(name, version, *texts, digest, examples)
+    digest = content_digest([*raw, f"{_RENDERING};examples={examples};{schema}".encode()])
+    return _parsed(name, version, *texts, digest, examples, cast(Version, schema))
 
 
 @cache
 def _parsed(
-    name: str, version: str, system: str, user: str, examples: str, digest: str, keep: int | None
+    name: str,
+    version: str,
+    system: str,
+    user: str,
+    examples: str,
+    digest: str,
+    keep: int | None,
+    schema: Version = "v1",
 ) -> Prompt:
     where = f"prompt {name}/{version}"
-    checked = _load_examples(examples, where)[:keep]
+    model = v2.Extraction if schema == "v2" else Extraction
+    checked = _load_examples(examples, where, model)[:keep]
     rendered = render(
         Template(system), {"examples": _render_examples(checked)}, f"{where}/system.txt"
     )
-    return Prompt(name, version, rendered, Template(user.rstrip("\n")), checked, digest)
+    return Prompt(name, version, rendered, Template(user.rstrip("\n")), checked, digest, schema)

@@ -35,9 +35,12 @@ class ValidationContext(dict[str, Any]):
         return False
 
 
-def validate_extraction(data: Any, article: PreparedArticle) -> Extraction:
-    """Validate an extraction given as Python data against the schema and the article."""
-    return Extraction.model_validate(data, context=ValidationContext(article))
+def validate_extraction(
+    data: Any, article: PreparedArticle, model: type[Extraction] = Extraction
+) -> Extraction:
+    """Validate an extraction given as Python data against the schema (``model``: v1's
+    extraction, or v2's) and the article."""
+    return model.model_validate(data, context=ValidationContext(article))
 
 
 def describe_problems(problems: Iterable[Mapping[str, Any]], whole: str = "answer") -> list[str]:

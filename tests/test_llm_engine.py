@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import json
 from datetime import date
+from typing import Any
 
 import httpx
 import pytest
 import respx
 
+from schemas import v2
 from service.article import Article, PreparedArticle
 from service.clean import clean
 from service.engines.base import ArticleRequest
@@ -292,3 +296,48 @@ async def test_a_condition_quoted_as_achieved_is_re_asked_and_may_stand_as_plann
     run = await engine.extract(request_for(text))
     assert "stands in a condition" in all_text(route.calls[1].request)
     assert run.extraction.milestones[0].status == "planned"
+
+
+def answer_with_details(**details: Any) -> dict[str, Any]:
+    data = copy.deepcopy(VALID_ANSWER)
+    data["milestones"][1]["details"] = details  # the £40 million Series B
+    return data
+
+
+async def test_prompt_v3_asks_for_the_details_of_schema_v2_and_takes_them(
+    settings: Settings, sleeps: Any, model: respx.MockRouter
+) -> None:
+    engine = LLMEngine(settings.model_copy(update={"prompt_version": "v3"}), sleep=sleeps)
+    amount = {"value": 40e6, "currency": "GBP", "stated": "£40 million"}
+    route = stub(model, completion(answer_with_details(amount=amount, round="series_b")))
+    run = await engine.extract(request_for())
+    body = sent(route.calls[0].request)
+    parameters = json.dumps(body["tools"][0]["function"]["parameters"])
+    assert '"details"' in parameters and '"designation"' in parameters
+    assert "details:" in body["messages"][0]["content"]  # the prompt defines them
+    funding = run.extraction.milestones[1]
+    assert isinstance(funding, v2.ExtractedMilestone)
+    assert funding.details.round == "series_b" and funding.details.amount is not None
+
+
+async def test_a_detail_the_evidence_does_not_state_is_re_asked_with_the_reason(
+    settings: Settings, sleeps: Any, model: respx.MockRouter
+) -> None:
+    engine = LLMEngine(settings.model_copy(update={"prompt_version": "v3"}), sleep=sleeps)
+    route = stub(
+        model,
+        completion(answer_with_details(round="series_c")),
+        completion(answer_with_details(round="series_b")),
+    )
+    run = await engine.extract(request_for())
+    assert route.call_count == 2 and run.attempts == 2
+    again = json.dumps(sent(route.calls[1].request)["messages"])
+    assert "the evidence does not say 'series_c'" in again
+
+
+async def test_prompt_v2_still_asks_for_schema_v1(
+    engine: LLMEngine, model: respx.MockRouter
+) -> None:
+    route = stub(model, completion(VALID_ANSWER))
+    await engine.extract(request_for())
+    assert '"details"' not in json.dumps(sent(route.calls[0].request)["tools"])

@@ -10,6 +10,7 @@ import outlines_core.json_schema
 import pytest
 from pydantic import ValidationError
 
+from schemas import v2
 from schemas.model_facing import VALIDATION_ONLY, model_schema, portability_problems
 from schemas.v1 import Extraction
 from tests.articles import VALID_ANSWER
@@ -55,6 +56,15 @@ def test_the_limits_stay_in_the_validators() -> None:
 
 def test_the_schema_sent_is_in_every_backends_subset() -> None:
     assert portability_problems(model_schema()) == []
+    assert portability_problems(model_schema(v2.Extraction)) == []  # prompt v3's
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_both_schemas_compile_in_the_grammar_engines(version: str) -> None:
+    schema = json.dumps(model_schema(v2.Extraction if version == "v2" else Extraction))
+    grammar = llguidance.grammar_from("json_schema", schema)
+    assert llguidance.LLMatcher.validate_grammar(grammar) == ""
+    assert "headline" in outlines_core.json_schema.build_regex_from_schema(schema)
 
 
 def test_the_portability_check_names_what_breaks() -> None:

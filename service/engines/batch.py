@@ -20,8 +20,7 @@ from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
-from schemas import TokenUsage
-from schemas.v1 import Extraction
+from schemas import TokenUsage, v2
 from service.article import PreparedArticle
 from service.engines.base import ArticleRequest, BatchSettings, EngineRun
 from service.errors import ProviderError
@@ -94,7 +93,10 @@ def parse_answer(answer: dict[str, Any] | None, context: PreparedArticle) -> Eng
         message = completion.choices[0].message
         calls = message.tool_calls or []
         raw = calls[0].function.arguments if calls else message.content  # type: ignore[union-attr]
-        extraction = Extraction.model_validate_json(raw or "", context=ValidationContext(context))
+        # v2 takes a v1 answer too (no details): one check for either prompt's answers.
+        extraction = v2.Extraction.model_validate_json(
+            raw or "", context=ValidationContext(context)
+        )
     except (ValidationError, IndexError, AttributeError, ValueError):
         return None
     usage = completion.usage

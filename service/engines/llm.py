@@ -26,6 +26,8 @@ import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from instructor.core.hooks import Hooks
 
+from schemas import v2
+from schemas.model_facing import model_schema
 from schemas.v1 import Extraction
 from service import calls
 from service.engines.base import ArticleRequest, EngineRun
@@ -55,7 +57,10 @@ logging.getLogger("instructor").propagate = False
 
 # instructor wraps a plain model in a new class on every call (and so rebuilds its JSON
 # Schema every call); a model that already is its ResponseSchema is used as it is.
-RESPONSE_MODEL: type[Extraction] = instructor.response_schema(Extraction)
+RESPONSE_MODELS: dict[type[Extraction], type[Extraction]] = {
+    model: instructor.response_schema(model) for model in (Extraction, v2.Extraction)
+}
+RESPONSE_MODEL = RESPONSE_MODELS[Extraction]
 
 # The ledger of the extraction under way in this task (what its requests cost): one of
 # the three context variables, listed and explained in ``service/__init__.py``.
@@ -94,6 +99,8 @@ class LLMEngine:
             settings.prompts_dir,
             examples=settings.prompt_examples,
         )
+        # The schema the model is sent: the prompt's (v1's extraction, or v2's).
+        self._schema = model_schema(self._prompt.extraction)
         # The mode, once known (auto: asked of the endpoint before the first request).
         self._shape: RequestShape | None = (
             None if settings.mode == "auto" else RequestShape(settings.mode, settings.tool_choice)
@@ -184,14 +191,15 @@ class LLMEngine:
             "max_tokens": settings.max_output_tokens,
         }
         # A batch goes to OpenAI's Batch API: auto means tools there.
-        return (self._shape or RequestShape("tools", settings.tool_choice)).apply(body)
+        shape = self._shape or RequestShape("tools", settings.tool_choice)
+        return shape.apply(body, self._schema)
 
     async def _send(self, **kwargs: Any) -> Any:
         """One chat-completions request, through the transport's retries; what it cost
         goes to the ledger of the article being extracted."""
         ledger = _LEDGER.get()
         assert self._shape is not None, "extract() resolves the mode before any request"
-        kwargs = self._shape.apply(kwargs)
+        kwargs = self._shape.apply(kwargs, self._schema)
         self._check_fits(kwargs, ledger)
         call = _logged_call(kwargs.get("messages") or [])
         started = time.perf_counter()
@@ -273,7 +281,7 @@ class LLMEngine:
             async with asyncio.timeout_at(deadline):
                 create = self._creates[(await self.shape()).mode]
                 extraction = await create(
-                    response_model=RESPONSE_MODEL,
+                    response_model=RESPONSE_MODELS[self._prompt.extraction],
                     hooks=_CALL_HOOKS,
                     messages=messages,
                     context=ValidationContext(article.prepared),
