@@ -61,3 +61,13 @@ async def test_the_milestones_table_takes_the_detail_filters_from_its_url(
     big = await client.get("/milestones?currency=USD&amount_min=50000000")
     assert "Larkspur" in big.text
     assert (await client.get("/milestones?amount_min=lots")).status_code == 400
+
+
+async def test_the_milestones_tables_form_offers_the_detail_filters(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/milestones?round=grant&currency=EUR")
+    for name in ("designation", "application", "phase", "round", "currency", "amount_min"):
+        assert f'name="{name}"' in page.text
+    assert '<option value="grant" selected>' in page.text
+    assert '<option value="EUR" selected>' in page.text

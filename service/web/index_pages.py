@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from service.errors import BadQuery, NotFound
 from service.http import problem_of, service_of
 from service.index.names import NameSpace
+from service.index.query import DETAIL_CHOICES
 from service.index.sheets import download
 from service.offload import off_loop_for
 from service.store.index import every
@@ -55,6 +56,7 @@ async def milestones_page(request: Request, signed: SignedIn) -> Response:
         kinds=KINDS,
         statuses=STATUS_LABELS,
         sorts=SORT_LABELS,
+        detail_choices=DETAIL_CHOICES,
         group=kind_group,
         label=kind_label,
         **page_context(request, service, signed),
