@@ -1,4 +1,4 @@
-"""The JSON Schema files generated from the models, and the hash that names them.
+"""The JSON Schema files generated from the models (their hash: ``schemas.hashes``).
 
 ``python -m schemas`` rewrites the committed files; ``python -m schemas --check``
 fails when they have drifted from the models.
@@ -6,11 +6,8 @@ fails when they have drifted from the models.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -29,21 +26,9 @@ MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def canonical_json(value: Any) -> str:
-    """Stable JSON text: sorted keys, no insignificant whitespace."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def render(model: type[BaseModel]) -> str:
     """The JSON Schema file's text for one model."""
     return json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
-
-
-@cache
-def schema_hash(model: type[BaseModel] = Extraction) -> str:
-    """Content hash of a model's JSON Schema (by default the one the model is asked for)."""
-    digest = hashlib.sha256(canonical_json(model.model_json_schema()).encode()).hexdigest()
-    return f"sha256:{digest[:16]}"
 
 
 def drifted(directory: Path = SCHEMA_DIR) -> list[str]:

@@ -18,6 +18,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from schemas import v1
 from schemas.details import Details, every_field_required, ungrounded, variant_of
+from schemas.hashes import schema_hash
 
 SCHEMA_VERSION = "v2"
 Version = Literal["v1", "v2"]
@@ -94,8 +95,6 @@ def summary_v1(summary: v1.ArticleSummary) -> v1.ArticleSummary:
 
 def meta_v1(meta: v1.Meta) -> v1.Meta:
     """How a summary was made, as v1 says it: the schema hash is v1's extraction's."""
-    from schemas.export import schema_hash  # the hashes are the export's
-
     if meta.schema_hash == schema_hash(ExtractionV2):
         return meta.model_copy(update={"schema_hash": schema_hash(v1.Extraction)})
     return meta

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from schemas import Meta, SummaryRecord, v2
-from schemas.export import schema_hash
+from schemas.hashes import schema_hash
 from service import calls
 from service.article import Article, PreparedArticle, prepare
 from service.bounded import Bounded

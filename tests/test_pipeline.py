@@ -8,7 +8,7 @@ import pytest
 import respx
 
 from schemas import SummaryRecord, v2
-from schemas.export import schema_hash
+from schemas.hashes import schema_hash
 from service.align import normalise
 from service.article import Article
 from service.engines.llm import LLMEngine

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from schemas.export import MODELS, SCHEMA_DIR, drifted, render, schema_hash
+from schemas.export import MODELS, SCHEMA_DIR, drifted, render
+from schemas.hashes import schema_hash
 from schemas.v1 import ArticleSummary, Extraction, SummaryRecord
 from tests.articles import VALID_ANSWER, answer, answer_with_milestone
 
