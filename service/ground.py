@@ -52,14 +52,8 @@ def ground(
         if not isinstance(milestone, v1.Milestone):
             fields["alignment"] = span.alignment
         milestones.append(Milestone.model_validate(fields))
-    if isinstance(found, v1.ArticleSummary):
-        return ArticleSummary.model_construct(
-            **{name: getattr(found, name) for name in ("headline", "summary")},
-            organisations=found.organisations,
-            products=found.products,
-            milestones=milestones,
-        )
-    # The rest of the extraction was validated with the article as it stands: kept as is.
+    # The rest (an extraction's, or a summary's grounded before) was validated with the
+    # article as it stands: kept as is.
     return ArticleSummary.model_construct(
         headline=found.headline,
         summary=found.summary,

@@ -124,7 +124,8 @@ async def charts_page(request: Request, signed: SignedIn) -> Response:
 async def milestones_chart(request: Request, signed: SignedIn) -> Response:
     rows = await _milestone_rows(request)
     by_kind = {kind_label(k): v for k, v in _series(rows, "kind", "milestones").items()}
-    svg = _chart("Milestones per quarter, by kind", _quarters(rows), by_kind)
+    title = "Milestones per quarter, by kind"
+    svg = await asyncio.to_thread(_chart, title, _quarters(rows), by_kind)  # CPU work
     return Response(svg, media_type=SVG, headers=SVG_HEADERS)
 
 
@@ -132,5 +133,6 @@ async def milestones_chart(request: Request, signed: SignedIn) -> Response:
 async def funding_chart(request: Request, signed: SignedIn) -> Response:
     currency, rows = await _money_rows(request)
     title = f"Money raised per quarter, by round ({currency or 'no amounts yet'})"
-    svg = _chart(title, _quarters(rows), _series(rows, "round", "amount"), money=True)
+    series = _series(rows, "round", "amount")
+    svg = await asyncio.to_thread(_chart, title, _quarters(rows), series, True)  # CPU work
     return Response(svg, media_type=SVG, headers=SVG_HEADERS)

@@ -73,11 +73,8 @@ def _uploaded(form: FormData) -> UploadFile | None:
 def article_of(form: FormData, limit: int) -> ArticleInput:
     """The article the form sends, in exactly one way: pasted in the box of a format
     that has one (``Format.pasted``), or uploaded as a file of any format's suffix."""
-    pasted = {
-        f.name: str(form.get(f.name) or "")
-        for f in FORMATS.values()
-        if f.pasted and str(form.get(f.name) or "").strip()
-    }
+    boxes = {f.name: str(form.get(f.name) or "") for f in FORMATS.values() if f.pasted}
+    pasted = {name: content for name, content in boxes.items() if content.strip()}
     upload = _uploaded(form)
     given = [FORMATS[name].label for name in pasted] + (["a file"] if upload else [])
     if len(given) != 1:

@@ -88,10 +88,8 @@ def details_of(kind: str, evidence: str, title: str = "") -> Details:
     fields = KIND_FIELDS.get(kind, ())
     values: dict[str, object] = {}
     for field in fields:
-        if field in WORDING and field != "facility":
+        if field in WORDING:
             values[field] = _one(field, evidence, title)
-    if "facility" in fields:
-        values["facility"] = _one("facility", evidence, title)
     if "phase" in fields:
         phases = phases_in(evidence)
         values["phase"] = phases[0] if len(phases) == 1 else None
