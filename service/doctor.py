@@ -251,7 +251,8 @@ def _suggest(report: Report, settings: Settings) -> None:
                 f"the context ({report.context_tokens} tokens) barely holds the prompt "
                 f"(about {instructions} tokens) and an article: give the model more "
                 "(llama.cpp: -c/--ctx-size per slot; Ollama: OLLAMA_CONTEXT_LENGTH) or send "
-                "fewer examples (MILESTONES_PROMPT_EXAMPLES=0)"
+                "fewer examples (MILESTONES_PROMPT_EXAMPLES=0) or ask for no details "
+                "(MILESTONES_PROMPT_VERSION=v2: a shorter prompt and schema)"
             )
     else:
         output = wanted_output

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     context_tokens: int | None = Field(default=None, ge=256)
 
     prompt: str = "extract"
-    prompt_version: str = "v2"
+    prompt_version: str = "v3"
     # How many of the prompt's few-shot examples are sent (default: all of them).
     prompt_examples: int | None = Field(default=None, ge=0)
     # Where prompt folders are read from (default: the ones shipped in prompts/).

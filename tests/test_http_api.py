@@ -542,7 +542,7 @@ async def test_a_prompt_file_edited_in_place_makes_the_next_request_a_miss(
     from service.prompt import PROMPTS_DIR
 
     prompts = tmp_path / "prompts"
-    shutil.copytree(PROMPTS_DIR / "extract" / "v2", prompts / "extract" / "v2")
+    shutil.copytree(PROMPTS_DIR / "extract" / "v3", prompts / "extract" / "v3")
     route = model.post("/chat/completions").mock(return_value=completion(VALID_ANSWER))
 
     async def post_twice() -> list[dict[str, Any]]:
@@ -556,12 +556,12 @@ async def test_a_prompt_file_edited_in_place_makes_the_next_request_a_miss(
 
     first = await post_twice()
     assert route.call_count == 1 and [m["cached"] for m in first] == [False, True]
-    system = prompts / "extract" / "v2" / "system.txt"
+    system = prompts / "extract" / "v3" / "system.txt"
     system.write_text(system.read_text() + "\nQuote the article exactly.\n")
     edited = await post_twice()
     assert route.call_count == 2 and [m["cached"] for m in edited] == [False, True]
     assert edited[0]["prompt_version"] != first[0]["prompt_version"]
-    assert edited[0]["prompt_version"].startswith("extract/v2@")
+    assert edited[0]["prompt_version"].startswith("extract/v3@")
 
 
 async def test_an_engine_header_is_checked_even_when_the_query_names_one(

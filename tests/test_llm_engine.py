@@ -335,9 +335,11 @@ async def test_a_detail_the_evidence_does_not_state_is_re_asked_with_the_reason(
     assert "the evidence does not say 'series_c'" in again
 
 
-async def test_prompt_v2_still_asks_for_schema_v1(
-    engine: LLMEngine, model: respx.MockRouter
+async def test_the_default_prompt_asks_for_schema_v2_and_prompt_v2_still_for_v1(
+    settings: Settings, engine: LLMEngine, model: respx.MockRouter
 ) -> None:
-    route = stub(model, completion(VALID_ANSWER))
+    route = stub(model, completion(VALID_ANSWER), completion(VALID_ANSWER))
     await engine.extract(request_for())
-    assert '"details"' not in json.dumps(sent(route.calls[0].request)["tools"])
+    await LLMEngine(settings.model_copy(update={"prompt_version": "v2"})).extract(request_for())
+    default, older = (json.dumps(sent(call.request)["tools"]) for call in route.calls)
+    assert '"details"' in default and '"details"' not in older

@@ -82,11 +82,11 @@ async def test_a_re_ask_that_would_not_fit_the_context_is_not_sent(
 ) -> None:
     engine = LLMEngine(
         settings.model_copy(
-            update={"context_tokens": 4000, "max_output_tokens": 1000, "mode": "tools"}
+            update={"context_tokens": 8000, "max_output_tokens": 1000, "mode": "tools"}
         )
     )
-    # The server counts 3,000 prompt tokens: the re-ask, longer, cannot fit 4,000 - 1,000.
-    long_usage = {"prompt_tokens": 3000, "completion_tokens": 40, "total_tokens": 3040}
+    # The server counts 7,000 prompt tokens: the re-ask, longer, cannot fit 8,000 - 1,000.
+    long_usage = {"prompt_tokens": 7000, "completion_tokens": 40, "total_tokens": 7040}
     bad = completion('{"headline": "cut', usage=long_usage)
     route = stub(model, bad, completion(VALID_ANSWER))
     with pytest.raises(ExtractionFailed, match="re-ask was not sent") as raised:

@@ -56,7 +56,7 @@ async def test_the_record_carries_its_meta(engine: LLMEngine, model: respx.MockR
     record = await summarise(Article(ARTICLE, published_at=date(2025, 2, 1), source="a"), engine)
     meta = record.meta
     assert (meta.engine, meta.model) == ("llm", "test-model")
-    assert meta.prompt_version == load_prompt("extract", "v2").id  # extract/v2@<content hash>
+    assert meta.prompt_version == load_prompt("extract", "v3").id  # extract/v3@<content hash>
     assert meta.schema_hash == schema_hash(v2.Extraction)  # the record follows v2
     assert (meta.attempts, meta.requests, meta.usage.total_tokens) == (1, 1, 120)
     assert meta.cached is False and meta.latency_ms >= 0
