@@ -92,7 +92,7 @@ async def overhead() -> dict[str, dict[str, float]]:
     import instructor
     import openai
 
-    from schemas.v1 import Extraction
+    from schemas import v2
     from service.article import Article, PreparedArticle
     from service.clean import clean
     from service.engines.base import ArticleRequest
@@ -104,12 +104,19 @@ async def overhead() -> dict[str, dict[str, float]]:
     from service.settings import Settings
     from service.store import Store
 
+    # The prompt the engine sends (the default, or MILESTONES_PROMPT_VERSION's) and the
+    # response model it asks for: the plain call gets the same messages and model.
+    prompt = load_prompt("extract", Settings(openai_api_key="k").prompt_version)
+    Extraction = prompt.extraction  # noqa: N806
+    asks_details = issubclass(Extraction, v2.Extraction)
     rules = RulesEngine()
     replies: dict[bytes, bytes] = {}
     for path in SEEDS:  # the model's answers, serialised before any timing
         text = path.read_text(encoding="utf-8")
         context = PreparedArticle(Article(text), clean(text))
-        arguments = rules.read(ArticleRequest(context)).model_dump_json()
+        extraction = rules.read(ArticleRequest(context))
+        drop = None if asks_details else {"milestones": {"__all__": {"details"}}}
+        arguments = extraction.model_dump_json(exclude=drop)
         tag = hashlib.sha256(context.clean_text.encode()).hexdigest()[:12].encode()
         replies[tag] = json.dumps(
             {
@@ -145,7 +152,6 @@ async def overhead() -> dict[str, dict[str, float]]:
             200, content=replies[tag], headers={"content-type": "application/json"}
         )
 
-    prompt = load_prompt("extract", "v1")
     articles = {path.name: Article(path.read_text(encoding="utf-8")) for path in SEEDS}
     messages = {  # what the model is sent for each, made before any timing
         name: prompt.messages(PreparedArticle(a, clean(a.text)).clean_text)

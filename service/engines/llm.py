@@ -39,6 +39,7 @@ from service.engines.modes import (
     is_openai,
     mode_for_owners,
 )
+from service.engines.ratelimits import HeaderPacer
 from service.engines.transport import Ledger, RequestGate, Sleep, TransportRetry
 from service.errors import (
     DeadlineExceeded,
@@ -83,6 +84,7 @@ class LLMEngine:
         http_client: httpx.AsyncClient | None = None,
         sleep: Sleep | None = None,
         gate: RequestGate | None = None,
+        pacer: HeaderPacer | None = None,
     ) -> None:
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
         self._settings = settings
@@ -122,6 +124,7 @@ class LLMEngine:
             retry_after_max_s=settings.retry_after_max_s,
             sleep=sleep,
             gate=gate,
+            pacer=pacer,
         )
 
     @property
@@ -205,7 +208,9 @@ class LLMEngine:
         started = time.perf_counter()
         try:
             response = await self._transport.send(
-                lambda: self._client.chat.completions.create(**kwargs), ledger, call
+                lambda: self._client.chat.completions.with_raw_response.create(**kwargs),
+                ledger,
+                call,
             )
         except MilestonesError:
             if call is not None:

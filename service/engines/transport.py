@@ -6,7 +6,8 @@ backoff and full jitter, or exactly the server's ``Retry-After`` when it sends o
 says the request itself is invalid or too long (local servers answer 500 for those). The
 openai client's own retries are off, so the two never multiply. A retry never repeats a
 request that got an answer: re-asks are the caller's business. Errors carry the
-provider's own message, not the SDK's dump of its body.
+provider's own message, not the SDK's dump of its body. Every request is first paced by
+the limits the provider announces in its answers' headers (``ratelimits.HeaderPacer``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import openai
 from tenacity import (
@@ -31,10 +32,21 @@ from tenacity import (
 from schemas import TokenUsage
 from service.backoff import Backoff
 from service.calls import Call
+from service.engines.ratelimits import HeaderPacer
 from service.errors import ProviderRejected, ProviderUnavailable, Spent
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class RawResponse(Protocol, Generic[T_co]):
+    """An answer with its headers (the openai SDK's ``with_raw_response``)."""
+
+    @property
+    def headers(self) -> Any: ...
+
+    def parse(self) -> T_co: ...
 
 
 class RequestGate(Protocol):
@@ -211,12 +223,14 @@ class TransportRetry:
         retry_after_max_s: float,
         sleep: Sleep | None = None,
         gate: RequestGate | None = None,
+        pacer: HeaderPacer | None = None,
     ) -> None:
         self._retries = retries
         self._backoff = Backoff(initial_s, max_s).wait()
         self._retry_after_max_s = retry_after_max_s
         self._sleep = asyncio.sleep if sleep is None else sleep
         self._gate = gate
+        self.pacer = pacer or HeaderPacer(sleep=self._sleep)
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
@@ -225,24 +239,38 @@ class TransportRetry:
             return min(asked, self._retry_after_max_s)
         return float(self._backoff(state))
 
-    async def _gated(self, request: Callable[[], Awaitable[T]]) -> T:
-        if self._gate is None:
-            return await request()
-        await self._gate.acquire()
-        limited, asked, tokens = False, None, 0
+    async def _gated(self, request: Callable[[], Awaitable[RawResponse[T]]]) -> T:
+        if self._gate is not None:
+            await self._gate.acquire()
+        limited, asked, tokens, headers = False, None, 0, None
         try:
-            response = await request()
+            ticket = await self.pacer.before()
+        except BaseException:
+            if self._gate is not None:
+                self._gate.release(False, None, 0)
+            raise
+        try:
+            raw = await request()
+            headers = raw.headers
+            response = raw.parse()
             usage = getattr(response, "usage", None)
             tokens = int(getattr(usage, "total_tokens", 0) or 0)
             return response
-        except openai.RateLimitError as error:
-            limited, asked = True, retry_after_seconds(error)
+        except openai.APIStatusError as error:
+            headers = error.response.headers
+            if isinstance(error, openai.RateLimitError):
+                limited, asked = True, retry_after_seconds(error)
             raise
         finally:
-            self._gate.release(limited, asked, tokens)
+            self.pacer.after(ticket, headers, tokens)
+            if self._gate is not None:
+                self._gate.release(limited, asked, tokens)
 
     async def send(
-        self, request: Callable[[], Awaitable[T]], ledger: Ledger, call: Call | None = None
+        self,
+        request: Callable[[], Awaitable[RawResponse[T]]],
+        ledger: Ledger,
+        call: Call | None = None,
     ) -> T:
         """Send ``request``, counting each try in ``ledger`` (and in ``call``, with the
         time waited between tries and the last status, for the call log); typed errors

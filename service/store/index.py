@@ -54,9 +54,9 @@ from service.store.aggregates import aggregate
 from service.store.database import utc
 from service.store.index_write import BATCH, IndexWriter
 from service.store.tables import (
-    PG_ARTICLE_TSV,
-    PG_MILESTONE_TSV,
-    PG_TEXT_TSV,
+    PG_ARTICLE_SEARCH,
+    PG_MILESTONE_SEARCH,
+    PG_TEXT_SEARCH,
     aliases,
     articles,
     events,
@@ -103,8 +103,8 @@ class IndexStore(IndexWriter):
             )
             return a.seq.in_(hits.columns(literal_column("rowid")))
         q = func.plainto_tsquery("english", " ".join(words))
-        in_text = select(summaries.c.id).where(literal_column(PG_TEXT_TSV).op("@@")(q))
-        return or_(literal_column(PG_ARTICLE_TSV).op("@@")(q), a.summary_id.in_(in_text))
+        in_text = select(summaries.c.id).where(literal_column(PG_TEXT_SEARCH).op("@@")(q))
+        return or_(literal_column(PG_ARTICLE_SEARCH).op("@@")(q), a.summary_id.in_(in_text))
 
     def _fts_milestones(self, query: str) -> ColumnElement[bool]:
         words = fts_terms(query)
@@ -115,7 +115,7 @@ class IndexStore(IndexWriter):
             ).bindparams(q=match)
             return milestones.c.seq.in_(hits.columns(literal_column("rowid")))
         q = func.plainto_tsquery("english", " ".join(words))
-        return literal_column(PG_MILESTONE_TSV).op("@@")(q)
+        return literal_column(PG_MILESTONE_SEARCH).op("@@")(q)
 
     def _shared_conditions(self, conn: Connection, f: Filters, c: Any) -> list[ColumnElement[bool]]:
         """The filters milestones and events answer alike (columns ``c`` of either

@@ -303,6 +303,31 @@ def m009_milestone_details(conn: Connection) -> None:
         conn.execute(text(f"ALTER TABLE milestones ADD COLUMN {column}"))
 
 
+def m010_stored_search_vectors(conn: Connection) -> None:
+    """PostgreSQL: full-text search reads a stored tsvector column per table (indexed
+    with GIN) instead of an index on an expression, which a query that filters or sorts
+    by other columns first had to compute again for every candidate row. SQLite's FTS5
+    tables are unchanged."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table, expression in (
+        ("articles", "to_tsvector('english', coalesce(headline, '') || ' ' || "
+         "coalesce(summary, ''))"),
+        ("summaries", "to_tsvector('english', coalesce(text, ''))"),
+        ("milestones", "to_tsvector('english', title || ' ' || evidence || ' ' || "
+         "organisation || ' ' || coalesce(product, '') || ' ' || coalesce(authority, '') "
+         "|| ' ' || coalesce(indication, ''))"),
+    ):  # fmt: skip
+        conn.execute(text(f"DROP INDEX IF EXISTS ix_{table}_search"))
+        conn.execute(
+            text(
+                f"ALTER TABLE {table} ADD COLUMN search tsvector "
+                f"GENERATED ALWAYS AS ({expression}) STORED"
+            )
+        )
+        conn.execute(text(f"CREATE INDEX ix_{table}_search ON {table} USING gin (search)"))
+
+
 MIGRATIONS: list[Migration] = [
     m001_summaries,
     m002_claims,
@@ -313,6 +338,7 @@ MIGRATIONS: list[Migration] = [
     m007_index,
     m008_calls,
     m009_milestone_details,
+    m010_stored_search_vectors,
 ]
 
 

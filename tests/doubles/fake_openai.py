@@ -2,8 +2,12 @@
 
 It answers ``POST /v1/chat/completions`` with a real reading of the article it is sent
 (the rules engine's), shaped as the request asks: a tool call when it sends ``tools``,
-JSON content otherwise. Options: a fixed latency, and a requests-per-minute limit over
-which it answers 429 with ``Retry-After``. ``GET /stats`` counts what it saw.
+JSON content otherwise. Options: a fixed latency, and requests- and tokens-per-minute
+limits over which it answers 429 with ``Retry-After``. Every answer, 429s included,
+announces the limits as OpenAI does (``x-ratelimit-limit-requests``,
+``x-ratelimit-remaining-requests``, ``x-ratelimit-reset-requests`` and the ``-tokens``
+twins; resets written "1s", "120ms", "1m0s"), unless ``--no-rate-headers``. ``GET
+/stats`` counts what it saw.
 
     python -m tests.doubles.fake_openai --port 8089 --latency-ms 50 --rpm 600
 """
@@ -41,6 +45,9 @@ class Limits:
 
     latency_s: float = 0.0
     rpm: int | None = None
+    tpm: int | None = None
+    # Announce the limits in every answer's headers, as OpenAI does.
+    rate_headers: bool = True
     # Answer each article's first request with JSON cut off (a re-ask gets the real one).
     bad_first: bool = False
 
@@ -54,10 +61,10 @@ class Stats:
 
 @dataclass
 class TokenBucket:
-    """A provider's rate limit: ``rpm`` requests a minute, refilled continuously, with one
-    second's worth of burst."""
+    """A provider's rate limit: ``per_minute`` units (requests or tokens) a minute,
+    refilled continuously, with one second's worth of burst."""
 
-    rpm: int
+    per_minute: int
     tokens: float = 0.0
     updated: float = field(default_factory=time.monotonic)
 
@@ -66,17 +73,39 @@ class TokenBucket:
 
     @property
     def capacity(self) -> float:
-        return max(1.0, self.rpm / 60.0)
+        return max(1.0, self.per_minute / 60.0)
 
-    def take(self) -> float | None:
-        """None when a request may pass, else the seconds until one may."""
+    def _refill(self) -> None:
         now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rpm / 60.0)
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.per_minute / 60)
         self.updated = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
+
+    def take(self, units: float = 1.0) -> float | None:
+        """None when ``units`` may pass (taken), else the seconds until they may."""
+        self._refill()
+        units = min(units, self.capacity)
+        if self.tokens >= units:
+            self.tokens -= units
             return None
-        return (1.0 - self.tokens) * 60.0 / self.rpm
+        return (units - self.tokens) * 60.0 / self.per_minute
+
+    def headers(self, name: str) -> dict[str, str]:
+        """OpenAI's headers for this limit: the limit, what remains, when it is full."""
+        self._refill()
+        full_in = (self.capacity - self.tokens) * 60.0 / self.per_minute
+        return {
+            f"x-ratelimit-limit-{name}": str(self.per_minute),
+            f"x-ratelimit-remaining-{name}": str(int(self.tokens)),
+            f"x-ratelimit-reset-{name}": go_duration(full_in),
+        }
+
+
+def go_duration(seconds: float) -> str:
+    """A duration as OpenAI writes it: "20ms", "1.5s", "1m0s"."""
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}m{rest:g}s" if minutes else f"{round(rest, 3):g}s"
 
 
 def rules_answer(messages: list[dict[str, Any]], engine: RulesEngine, details: bool = False) -> str:
@@ -100,10 +129,25 @@ def create_app(limits: Limits) -> FastAPI:
     engine = RulesEngine()
     stats = Stats()
 
-    bucket = TokenBucket(limits.rpm) if limits.rpm else None
+    requests = TokenBucket(limits.rpm) if limits.rpm else None
+    tokens = TokenBucket(limits.tpm) if limits.tpm else None
 
-    def over_limit() -> float | None:
-        return bucket.take() if bucket is not None else None
+    def over_limit(cost: int) -> float | None:
+        waits = [
+            wait
+            for bucket, units in ((requests, 1.0), (tokens, float(cost)))
+            if bucket is not None and (wait := bucket.take(units)) is not None
+        ]
+        return max(waits) if waits else None
+
+    def announced() -> dict[str, str]:
+        if not limits.rate_headers:
+            return {}
+        out: dict[str, str] = {}
+        for bucket, name in ((requests, "requests"), (tokens, "tokens")):
+            if bucket is not None:
+                out.update(bucket.headers(name))
+        return out
 
     @app.get("/stats")
     async def get_stats() -> dict[str, int]:
@@ -112,15 +156,16 @@ def create_app(limits: Limits) -> FastAPI:
     @app.post("/v1/chat/completions")
     async def completions(request: Request) -> JSONResponse:
         stats.requests += 1
-        wait = over_limit()
+        body = await request.json()
+        prompt_chars = sum(len(str(m.get("content") or "")) for m in body["messages"])
+        wait = over_limit(prompt_chars // 4)  # tokens counted as they come, like OpenAI's
         if wait is not None:
             stats.rate_limited += 1
             return JSONResponse(
                 {"error": {"message": "rate limit reached", "type": "rate_limit"}},
                 status_code=429,
-                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+                headers={"Retry-After": str(max(1, math.ceil(wait))), **announced()},
             )
-        body = await request.json()
         if limits.latency_s:
             await asyncio.sleep(limits.latency_s)
         asked_again = any(m.get("role") in ("assistant", "tool") for m in body["messages"])
@@ -129,7 +174,6 @@ def create_app(limits: Limits) -> FastAPI:
         else:
             asked = json.dumps([body.get("tools"), body.get("response_format")])
             content = rules_answer(body["messages"], engine, details='"details"' in asked)
-        prompt_chars = sum(len(str(m.get("content") or "")) for m in body["messages"])
         if body.get("tools"):
             name = body["tools"][0]["function"]["name"]
             message: dict[str, Any] = {
@@ -156,7 +200,8 @@ def create_app(limits: Limits) -> FastAPI:
                 "model": body.get("model", "fake"),
                 "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
                 "usage": usage,
-            }
+            },
+            headers=announced(),
         )
 
     return app
@@ -204,11 +249,23 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--rpm", type=int, default=None, help="requests per minute; 429 above")
+    parser.add_argument("--tpm", type=int, default=None, help="tokens per minute; 429 above")
+    parser.add_argument(
+        "--no-rate-headers",
+        action="store_true",
+        help="announce no limits in the headers (OpenAI's x-ratelimit-* are sent by default)",
+    )
     parser.add_argument(
         "--bad-first", action="store_true", help="answer each article badly first, then well"
     )
     args = parser.parse_args()
-    limits = Limits(latency_s=args.latency_ms / 1000, rpm=args.rpm, bad_first=args.bad_first)
+    limits = Limits(
+        latency_s=args.latency_ms / 1000,
+        rpm=args.rpm,
+        tpm=args.tpm,
+        rate_headers=not args.no_rate_headers,
+        bad_first=args.bad_first,
+    )
     uvicorn.run(create_app(limits), host=args.host, port=args.port, log_level="warning")
 
 
