@@ -26,6 +26,8 @@ def test_a_fresh_database_has_the_expected_tables_and_columns(store_url: str) ->
     with store.database.connect() as conn:
         inspector = inspect(conn)
         for table, columns in EXPECTED_COLUMNS.items():
+            if table == "summaries" and conn.dialect.name == "postgresql":
+                columns = columns | {"search"}  # the stored tsvector (m010)
             assert {c["name"] for c in inspector.get_columns(table)} == columns
     store.close()
 
