@@ -95,6 +95,24 @@ async def test_events_and_timelines_answer_to_any_name(client: httpx.AsyncClient
     assert missing.json()["type"].endswith("not-found")
 
 
+async def test_a_timeline_is_paged_by_cursor_like_the_lists(client: httpx.AsyncClient) -> None:
+    path = "/v1/organisations/Immunofoco/timeline"
+    whole = (await client.get(path)).json()
+    assert whole["next_cursor"] is None
+    ids, params = [], {"limit": "3"}
+    while True:
+        page = (await client.get(path, params=params)).json()
+        assert len(page["events"]) <= 3 and page["name"] == whole["name"]
+        ids += [e["id"] for e in page["events"]]
+        if page["next_cursor"] is None:
+            break
+        params = {"limit": "3", "cursor": page["next_cursor"]}
+    assert ids == [e["id"] for e in whole["events"]]
+    bad = await client.get(path, params={"cursor": "bm90LWEtY3Vyc29y"})
+    assert bad.status_code == 400 and "cursor" in bad.json()["detail"]
+    assert (await client.get(path, params={"limit": "0"})).status_code == 422
+
+
 async def test_csv_by_format_or_accept_parses_and_holds_every_selected_row(
     client: httpx.AsyncClient,
 ) -> None:

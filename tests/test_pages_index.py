@@ -115,6 +115,24 @@ async def test_a_products_timeline_lists_its_events_with_links_to_the_evidence(
     assert (await client.get("/products/NOPE")).status_code == 404
 
 
+async def test_a_long_timeline_page_links_to_its_later_events(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("service.web.index_pages.TIMELINE_LIMIT", 3)
+    shown, address = 0, "/organisations/Immunofoco"
+    while True:
+        page = await client.get(address)
+        assert page.status_code == 200
+        shown += page.text.count('class="card')
+        later = re.search(r'href="(\?cursor=[^"]+)" rel="next"', page.text)
+        if later is None:
+            break
+        assert "Continued" not in page.text or shown > 3
+        address = "/organisations/Immunofoco" + html.unescape(later.group(1))
+    assert shown == 7  # 3 + 3 + 1: every event once
+    assert (await client.get("/organisations/Immunofoco?cursor=x")).status_code == 400
+
+
 # Names that a link made by plain URL-encoding would send elsewhere: "/" stays a path
 # separator, "/../" climbs out, "?" and "#" end the path, "%" starts an escape.
 SLASHED = ["Acme/Beta Therapeutics", "Slash/../Bio", "Query?Bio#1", "Percent%2FBio", ".."]

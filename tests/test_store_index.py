@@ -301,6 +301,38 @@ def test_pages_never_repeat_or_skip_a_row_while_new_rows_arrive(store: Store, so
     assert [rank[i] for i in seen] == sorted(rank[i] for i in seen)  # in order
 
 
+def test_a_long_timeline_comes_in_pages_that_join_into_the_whole_in_date_order(
+    store: Store,
+) -> None:
+    for n in range(13):  # thirteen events of one product: dated (in no order) and undated
+        when = None if n % 5 == 4 else f"20{10 + (n * 7) % 13:02d}"
+        text = f"Helix Bio reported milestone {n} of HX-7 ({when or 'no date'})."
+        kind = ["funding", "trial_start", "designation", "partnership"][n % 4]
+        keep(store, text, milestone(text, kind=kind, date=when, product="HX-7"))
+    whole = store.index.timeline("product", "HX-7", Page(sort="date", limit=500))
+    assert whole is not None and whole.next_cursor is None and len(whole.events) == 13
+    dated = [e.date for e in whole.events if e.date]
+    assert dated == sorted(dated) and all(e.date is None for e in whole.events[len(dated) :])
+    pages, page = [], Page(sort="date", limit=4)
+    while True:
+        found = store.index.timeline("product", "HX-7", page)
+        assert found is not None and found.names == ["HX-7"]
+        pages.append([e.id for e in found.events])
+        if found.next_cursor is None:
+            break
+        page = page.following(decode_cursor(found.next_cursor, "date"))
+    assert [len(p) for p in pages] == [4, 4, 4, 1]
+    assert [i for p in pages for i in p] == [e.id for e in whole.events]
+    # an events list's cursor (three values, not four) is not a timeline's
+    listing = store.index.events(Filters(), Page(sort="date", limit=1))
+    assert listing.next_cursor is not None
+    with pytest.raises(BadQuery, match="not a cursor this service gave out"):
+        store.index.timeline(
+            "product", "HX-7", Page(sort="date", after=decode_cursor(listing.next_cursor, "date"))
+        )
+    assert store.index.timeline("product", "HX-8", page) is None  # nothing for that name
+
+
 def test_a_cursor_from_elsewhere_is_refused() -> None:
     with pytest.raises(BadQuery):
         decode_cursor("not-a-cursor", "date")

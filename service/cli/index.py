@@ -21,6 +21,7 @@ from service.errors import MilestonesError
 
 if TYPE_CHECKING:
     from service.index.models import ListPage, Timeline
+    from service.index.names import NameSpace
     from service.index.query import Filters, Page, Sort
     from service.store import Store
 
@@ -145,11 +146,26 @@ def timeline_command(
 ) -> None:
     """The events of a product or organisation in date order (undated last), each with
     the articles that reported it; exit 1 when the store holds none."""
+    from service.index.query import MAX_LIMIT, Page, decode_cursor
     from service.render import print_timeline
 
     def timeline(store: Store) -> Timeline | None:
-        found = None if organisation else store.index.timeline("product", name)
-        return found or store.index.timeline("organisation", name)
+        space: NameSpace = "organisation" if organisation else "product"
+        found = store.index.timeline(space, name)
+        if found is None and space == "product":
+            space, found = "organisation", store.index.timeline("organisation", name)
+        while found is not None and found.next_cursor:  # every page, printed as one
+            following = Page(
+                sort="date",
+                limit=MAX_LIMIT,
+                after=decode_cursor(found.next_cursor, "date"),
+            )
+            more = store.index.timeline(space, name, following)
+            assert more is not None  # the name has events: a later page may be empty
+            found = found.model_copy(
+                update={"events": found.events + more.events, "next_cursor": more.next_cursor}
+            )
+        return found
 
     found = read_store(timeline)
     if found is None:

@@ -116,6 +116,10 @@ class Timeline(_Out):
     kind: str = Field(description="product or organisation")
     names: list[str] = Field(description="Every way the articles write it.")
     events: list[IndexedEvent] = Field(description="Its events, dated ones in date order.")
+    next_cursor: str | None = Field(
+        default=None,
+        description="The cursor of the next page of events (null on the last page).",
+    )
 
 
 T = TypeVar("T")

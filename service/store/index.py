@@ -89,6 +89,9 @@ def _after(order: Sequence[tuple[Any, bool]], key: Sequence[Any]) -> ColumnEleme
 
 T = TypeVar("T")
 
+# A timeline's page, unless the caller asks for another size (at most ``MAX_LIMIT``).
+TIMELINE_LIMIT = 100
+
 
 class IndexStore(IndexWriter):
     """The index: written with every summary, read by the lists, timelines and exports."""
@@ -329,26 +332,29 @@ class IndexStore(IndexWriter):
                 shown[key] = min(forms, key=lambda f: (-forms[f], f))
         return shown
 
-    def timeline(self, space: NameSpace, name: str, limit: int = 1000) -> Timeline | None:
-        """A product's or organisation's events in date order (undated last); None when
-        the index holds none (a name no entity could have: too long, or holding NUL)."""
+    def timeline(self, space: NameSpace, name: str, page: Page | None = None) -> Timeline | None:
+        """A page of a product's or organisation's events in date order (undated last;
+        ``TIMELINE_LIMIT`` events unless ``page`` says, its cursor the next page's);
+        None when the index holds none (a name no entity could have: too long, or
+        holding NUL); no events when none follow the cursor."""
         if len(name) > NAME_MAX_CHARS or NUL in name:
             return None
+        page = page or Page(sort="date", limit=TIMELINE_LIMIT)
         e, m = events.c, milestones.c
+        order = [(e.undated, False), (e.date_sort, False), (e.first_seq, False), (e.id, False)]
         with self.db.connect() as conn:
             key = self._canon_in(conn, space, name_key(name))
             if space == "product":
                 where = and_(e.subject_space == "product", e.subject == key)
             else:
                 where = e.id.in_(select(m.event_id).where(m.organisation_canon == key))
-            rows = conn.execute(
-                select(events)
-                .where(where)
-                .order_by(e.undated, e.date_sort, e.first_seq, e.id)
-                .limit(limit)
-            ).all()
-            if not rows:
+            rows = conn.execute(self._paged(select(events).where(where), order, page)).all()
+            if not rows and (
+                page.after is None or conn.scalar(select(e.id).where(where).limit(1)) is None
+            ):
                 return None
+            more = len(rows) > page.limit
+            rows = rows[: page.limit]
             items = self._events_in(conn, rows)
             shown = self._display_in(conn, space, {key})
             keys = [
@@ -368,7 +374,13 @@ class IndexStore(IndexWriter):
                     )
                 )
             )
-        return Timeline(name=shown.get(key, name), kind=space, names=forms, events=items)
+        cursor = None
+        if more:
+            last = rows[-1]
+            cursor = encode_cursor(page.sort, tuple(getattr(last, c.name) for c, _ in order))
+        return Timeline(
+            name=shown.get(key, name), kind=space, names=forms, events=items, next_cursor=cursor
+        )
 
     def articles(self, f: Filters, page: Page) -> ListPage[IndexedArticle]:
         a = articles.c

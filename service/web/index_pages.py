@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -14,10 +15,10 @@ from fastapi.responses import Response
 from service.errors import BadQuery, NotFound
 from service.http import problem_of, service_of
 from service.index.names import NameSpace
-from service.index.query import DETAIL_CHOICES
+from service.index.query import DETAIL_CHOICES, Page, decode_cursor
 from service.index.sheets import download
 from service.offload import off_loop_for
-from service.store.index import every
+from service.store.index import TIMELINE_LIMIT, every
 from service.web import render
 from service.web.access import SignedIn, html, page_context, pages_router
 from service.web.forms import list_form, list_query, query_string
@@ -76,15 +77,24 @@ async def milestones_download(fmt: str, request: Request, signed: SignedIn) -> R
 
 async def _timeline_page(request: Request, signed: str, space: NameSpace, name: str) -> Response:
     service = service_of(request)
-    found = await asyncio.to_thread(service.store.index.timeline, space, name)
+    cursor = request.query_params.get("cursor")
+    after = decode_cursor(cursor, "date") if cursor else None  # a 400 page when not ours
+    page = Page(sort="date", limit=TIMELINE_LIMIT, after=after)
+    found = await asyncio.to_thread(service.store.index.timeline, space, name, page)
     if found is None:
         raise NotFound(f"Nothing is stored for the {space} {name}.")
+    later = None
+    if found.next_cursor:  # this page's address (the name as it came), the next cursor
+        named = [("name", name)] if "name" in request.query_params else []
+        later = "?" + urlencode([*named, ("cursor", found.next_cursor)])
     body = await off_loop_for(
         sum(len(s.evidence) for e in found.events for s in e.sources),
         render.page,
         "timeline.html",
         timeline=found,
         others=[n for n in found.names if n != found.name],
+        later=later,
+        continued=after is not None,
         statuses=STATUS_LABELS,
         group=kind_group,
         label=kind_label,

@@ -35,7 +35,7 @@ from service.index.query import (
 )
 from service.index.sheets import XLSX_TYPE, download
 from service.store import Store
-from service.store.index import every
+from service.store.index import TIMELINE_LIMIT, every
 
 router = APIRouter(prefix="/v1", tags=["index"], dependencies=[AuthDep])
 
@@ -285,6 +285,7 @@ TIMELINE_EXAMPLE = {
     "kind": "product",
     "names": ["IMC-002", "IMC002"],
     "events": EVENT_EXAMPLE["items"],
+    "next_cursor": None,
 }
 SUMMARY_LIST_EXAMPLE = {
     "items": [
@@ -341,8 +342,28 @@ async def list_events(request: Request, query: ListDep, service: ServiceDep) -> 
     return await _listing(request, query, "events", service.store.index.events)
 
 
-async def _timeline(store: Store, space: NameSpace, name: str) -> Timeline:
-    found = await asyncio.to_thread(store.index.timeline, space, name)
+class TimelineQuery:
+    """A timeline's page: its size and where it starts."""
+
+    def __init__(
+        self,
+        limit: Annotated[
+            int, Query(ge=1, le=MAX_LIMIT, description="Events per page.")
+        ] = TIMELINE_LIMIT,
+        cursor: Annotated[
+            str | None,
+            Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous page."),
+        ] = None,
+    ) -> None:
+        after = decode_cursor(cursor, "date") if cursor else None
+        self.page = Page(sort="date", limit=limit, after=after)
+
+
+TimelineDep = Annotated[TimelineQuery, Depends()]
+
+
+async def _timeline(store: Store, space: NameSpace, name: str, page: Page) -> Timeline:
+    found = await asyncio.to_thread(store.index.timeline, space, name, page)
     if found is None:
         raise NotFound(f"no milestones are stored for the {space} {name!r}")
     return found
@@ -354,13 +375,13 @@ async def _timeline(store: Store, space: NameSpace, name: str) -> Timeline:
     response_model=Timeline,
     responses={
         200: {"content": {"application/json": {"example": TIMELINE_EXAMPLE}}},
-        **problem_responses(401, 404, 503),
+        **problem_responses(400, 401, 404, 503),
     },
 )
-async def product_timeline(name: str, service: ServiceDep) -> Timeline:
+async def product_timeline(name: str, query: TimelineDep, service: ServiceDep) -> Timeline:
     """What happened to a product, named by any of its names: its events in date order
-    (undated last), each with every article that reported it."""
-    return await _timeline(service.store, "product", name)
+    (undated last), each with every article that reported it; paged by cursor."""
+    return await _timeline(service.store, "product", name, query.page)
 
 
 @router.get(
@@ -380,10 +401,10 @@ async def product_timeline(name: str, service: ServiceDep) -> Timeline:
                 }
             }
         },
-        **problem_responses(401, 404, 503),
+        **problem_responses(400, 401, 404, 503),
     },
 )
-async def organisation_timeline(name: str, service: ServiceDep) -> Timeline:
+async def organisation_timeline(name: str, query: TimelineDep, service: ServiceDep) -> Timeline:
     """What happened to an organisation (the events its milestones belong to), in date
-    order, undated last."""
-    return await _timeline(service.store, "organisation", name)
+    order, undated last; paged by cursor."""
+    return await _timeline(service.store, "organisation", name, query.page)
