@@ -283,6 +283,9 @@ def queries(
         "events, an organisation, by date": timed(
             lambda: index.events(Filters(organisation=rng.choice(organisations)), Page(sort="date"))
         ),
+        "events, a kind, by date": timed(
+            lambda: index.events(Filters(kinds=(rng.choice(MILESTONE_KINDS),)), Page(sort="date"))
+        ),
         "events, kind + status": timed(
             lambda: index.events(
                 Filters(kinds=(rng.choice(MILESTONE_KINDS),), status="achieved"), Page()

@@ -24,6 +24,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union,
 )
 
 from schemas.checks import NAME_MAX_CHARS, parse_partial_date
@@ -96,7 +97,10 @@ TIMELINE_LIMIT = 100
 class IndexStore(IndexWriter):
     """The index: written with every summary, read by the lists, timelines and exports."""
 
-    def _fts_articles(self, query: str) -> ColumnElement[bool]:
+    def _fts_articles(self, query: str) -> list[ColumnElement[bool]]:
+        """Conditions of which an article matching ``query`` meets one: SQLite's one FTS5
+        table holds headline, summary and text; PostgreSQL's vectors are two, the
+        headline's and summary's (articles) and the text's (summaries)."""
         a = articles.c
         words = fts_terms(query)
         if self.sqlite:
@@ -104,10 +108,10 @@ class IndexStore(IndexWriter):
             hits = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q").bindparams(
                 q=match
             )
-            return a.seq.in_(hits.columns(literal_column("rowid")))
+            return [a.seq.in_(hits.columns(literal_column("rowid")))]
         q = func.plainto_tsquery("english", " ".join(words))
         in_text = select(summaries.c.id).where(literal_column(PG_TEXT_SEARCH).op("@@")(q))
-        return or_(literal_column(PG_ARTICLE_SEARCH).op("@@")(q), a.summary_id.in_(in_text))
+        return [literal_column(PG_ARTICLE_SEARCH).op("@@")(q), a.summary_id.in_(in_text)]
 
     def _fts_milestones(self, query: str) -> ColumnElement[bool]:
         words = fts_terms(query)
@@ -389,8 +393,6 @@ class IndexStore(IndexWriter):
         order = [(a.seq, page.sort == "-seen")]
         with self.db.connect() as conn:
             where: list[ColumnElement[bool]] = []
-            if f.query:
-                where.append(self._fts_articles(f.query))
             if f.date_from:
                 where.append(a.published_at >= _date_bound(f.date_from, end=False))
             if f.date_to:
@@ -408,6 +410,16 @@ class IndexStore(IndexWriter):
             inner = self._milestone_conditions(conn, by_milestone)
             if inner:
                 where.append(a.summary_id.in_(select(milestones.c.summary_id).where(*inner)))
+            matches = self._fts_articles(f.query) if f.query else []
+            if len(matches) > 1:
+                # Either of two vectors: a page of each, in order, then the page of
+                # their union. An OR of the two would read every match of both before
+                # ordering; a page of one can walk the order and stop (common words) or
+                # read its index (rare ones), whichever the planner finds cheaper.
+                pages = [self._paged(select(a.seq).where(*where, m), order, page) for m in matches]
+                where = [a.seq.in_(union(*pages))]
+            else:
+                where += matches
             rows = conn.execute(self._paged(select(articles).where(*where), order, page)).all()
         more = len(rows) > page.limit
         rows = rows[: page.limit]

@@ -198,6 +198,7 @@ milestones = Table(
     Column("amount_currency", String(3)),
     Index("ix_milestones_kind_seq", "kind", "seq"),
     Index("ix_milestones_dates", "undated", "date_sort", "seq"),
+    Index("ix_milestones_kind_dates", "kind", "undated", "date_sort", "seq"),
 )
 # Events: a group's milestones merged (``service.index.events``), rewritten whenever a
 # milestone joins or leaves their group. ``first_seq``: their first source's ``seq``.
@@ -220,6 +221,7 @@ events = Table(
     Column("matched_on", Text, nullable=False),
     Index("ix_events_kind_seq", "kind", "first_seq"),
     Index("ix_events_dates", "undated", "date_sort", "id"),
+    Index("ix_events_kind_dates", "kind", "undated", "date_sort", "id"),
     Index("ix_events_first_seq", "first_seq"),
 )
 # Aliases: a name's key and the key it shares with its aliases (only keys that differ).
