@@ -90,3 +90,12 @@ def clauses(size: int) -> str:
 
 
 SHAPES["clauses"] = clauses
+
+
+def long_word(size: int) -> str:
+    """One word as long as the article (no space, no line end), a cut-off word first."""
+    head = "Acme Bio cut its news... "
+    return head + ("Glioblastoma" * (size // 12 + 1))[: max(0, size - len(head))]
+
+
+SHAPES["long_word"] = long_word

@@ -56,6 +56,16 @@ def test_the_initials_are_read_in_one_pass_over_the_words() -> None:
     assert "abg" in words.initials and len(words.initials) < 50
 
 
+def test_a_word_the_article_itself_cuts_off_is_its_own_and_a_long_word_is_read_once() -> None:
+    own = ArticleWords.of("Kestrel said the trial continu... and ended (a quote cut off).")
+    assert prose_problem("Kestrel trial continu... ended", own) is None  # its own cut word
+    assert "cut off" in (prose_problem("Kestrel trial ende... continu...", own) or "")
+    # One "word" of 200,000 letters after a cut word: found from its first letter only,
+    # not tried again at each (which cost the word's length squared: minutes at 200 KB).
+    long = ArticleWords.of("News cut... " + "Glioblastoma" * 16_700)
+    assert long.cut == frozenset({"cut..."})
+
+
 async def test_a_garbage_answer_from_the_feedback_is_re_asked_not_served(
     engine: LLMEngine, model: respx.MockRouter
 ) -> None:
