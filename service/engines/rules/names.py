@@ -121,18 +121,23 @@ _FOLDS_ALIKE = re.compile(r"[\x00-\xb4\xb6-\u024f\u2010-\u2027]*")
 
 
 class _Index:
-    """Names by their first word (folded), each word's names longest first: a text is
-    searched for the names whose first word it holds, as written (``folded``: without
-    case)."""
+    """Names by their first word (folded), each word's names by length, longest first: a
+    text is searched for the names whose first word it holds, as written (``folded``:
+    without case). At a place, one look per length, not one per name: names sharing a
+    first word ("CT-00001" … "CT-02000") would make every place cost them all."""
 
     def __init__(self, names: list[str], folded: bool) -> None:
         self.folded = folded
-        by_first: dict[str, set[str]] = {}
+        by_first: dict[str, dict[int, set[str]]] = {}
         for name in names:
             first = _WORD.match(fold(name))
             assert first is not None  # names opening with a word only (``NameSet``)
-            by_first.setdefault(first.group(), set()).add(fold(name) if folded else name)
-        self.by_first = {w: sorted(n, key=len, reverse=True) for w, n in by_first.items()}
+            written = fold(name) if folded else name
+            by_first.setdefault(first.group(), {}).setdefault(len(written), set()).add(written)
+        self.by_first = {
+            w: [(size, frozenset(n)) for size, n in sorted(by_size.items(), reverse=True)]
+            for w, by_size in by_first.items()
+        }
         self.firsts = frozenset(self.by_first)
 
     def find(self, text: str, folded: str, words: frozenset[str]) -> list[Mention]:
@@ -141,13 +146,13 @@ class _Index:
         found: dict[int, Mention] = {}
         searched = folded if self.folded else text
         for word in self.firsts & words:
-            names = self.by_first[word]
+            by_size = self.by_first[word]
             at = folded.find(word)
             while at >= 0:
                 if at not in found:
-                    for name in names:
-                        end = at + len(name)
-                        if searched.startswith(name, at) and _stands_alone(text, at, end):
+                    for size, names in by_size:
+                        end = at + size
+                        if searched[at:end] in names and _stands_alone(text, at, end):
                             found[at] = Mention(at, end, text[at:end])
                             break
                 at = folded.find(word, at + 1)
