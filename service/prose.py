@@ -61,8 +61,9 @@ class ArticleWords:
 
     def __init__(self, text: str) -> None:
         self._found: list[str] = _WORD.findall(text)
-        words = {_fold(w) for w in self._found}
-        words |= {p for w in words for p in _PARTS.split(w) if p}
+        # ``_fold`` of each word, inline for ASCII words (most): no call per word
+        words = {w.lower().strip(".'") if w.isascii() else _fold(w) for w in self._found}
+        words |= {p for w in words if not w.isalnum() for p in _PARTS.split(w) if p}
         self.words = frozenset(words)
         self.marks = frozenset(c for c in _DEBRIS if c in text)  # debris it holds itself
         self.cut = frozenset(_cut_words(text))  # words cut off with "..." it writes

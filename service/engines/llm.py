@@ -225,7 +225,8 @@ class LLMEngine:
             ledger.add_usage(
                 usage.prompt_tokens or 0, usage.completion_tokens or 0, usage.total_tokens or 0
             )
-            if usage.prompt_tokens:
+            if usage.prompt_tokens and self._settings.context_tokens is not None:
+                # only what fits a known context reads it (``_check_fits``)
                 ledger.last_prompt_tokens = usage.prompt_tokens
                 ledger.last_prompt_chars = _size(kwargs)
         if call is not None:

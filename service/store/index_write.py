@@ -14,6 +14,7 @@ Reading is ``service.store.index``.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -64,10 +65,10 @@ def outlet_of(url: str | None) -> str | None:
     return host[:200] or None
 
 
-def _words(row: Any) -> str:
-    """What a milestone's full-text entry holds."""
-    parts = (row.title, row.evidence, row.organisation, row.product, row.authority, row.indication)
-    return " ".join(p for p in parts if p)
+def _words(row: Mapping[Any, Any]) -> str:
+    """What a milestone's full-text entry holds (its row's values, or a row's mapping)."""
+    parts = ("title", "evidence", "organisation", "product", "authority", "indication")
+    return " ".join(row[p] for p in parts if row[p])
 
 
 DETAIL_COLUMNS = ("details", "variant", "application", "phase", "round", "amount_value",
@@ -149,6 +150,7 @@ class IndexWriter:
         )
         self._article_by_id = select(articles).where(articles.c.summary_id == bindparam("sid"))
         self._milestones_of = select(milestones).where(m.summary_id == bindparam("sid"))
+        self._insert_milestones = milestones.insert().returning(m.seq, sort_by_parameter_order=True)
 
     # -- writing --------------------------------------------------------------------------
 
@@ -256,14 +258,14 @@ class IndexWriter:
             forms.add(("organisation", organisation_key, m.organisation[:300]))
             if m.authority and authority_key:
                 forms.add(("organisation", authority_key, m.authority[:300]))
-        if rows:
+        if rows and self.sqlite:  # the full-text entries need the rows' seqs
+            seqs = conn.scalars(self._insert_milestones, rows).all()
+            conn.execute(
+                text("INSERT INTO milestones_fts(rowid, words) VALUES (:seq, :words)"),
+                [{"seq": seq, "words": _words(row)} for seq, row in zip(seqs, rows, strict=True)],
+            )
+        elif rows:
             conn.execute(milestones.insert(), rows)
-            if self.sqlite:
-                stored = conn.execute(self._milestones_of, {"sid": summary_id}).all()
-                conn.execute(
-                    text("INSERT INTO milestones_fts(rowid, words) VALUES (:seq, :words)"),
-                    [{"seq": row.seq, "words": _words(row)} for row in stored],
-                )
         self._count_forms_in(conn, forms, +1)
         self._regroup_in(conn, touched)
 
@@ -295,7 +297,7 @@ class IndexWriter:
                         "INSERT INTO milestones_fts(milestones_fts, rowid, words) "
                         "VALUES ('delete', :seq, :words)"
                     ),
-                    [{"seq": row.seq, "words": _words(row)} for row in rows],
+                    [{"seq": row.seq, "words": _words(row._mapping)} for row in rows],
                 )
         forms: set[tuple[NameSpace, str, str]] = set()
         for row in rows:
