@@ -22,7 +22,7 @@ from service.pipeline import Summariser
 from service.store import Store
 from service.store.database import pool_for
 from service.store.migrations import MIGRATIONS, migrate
-from service.store.tables import summaries
+from service.store.tables import name_forms, summaries
 from tests.index_data import keep, milestone, record
 
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -403,6 +403,28 @@ def test_a_summary_indexed_again_replaces_its_rows(store: Store) -> None:
     assert store.index.count() == (1, 1, 1)
     assert store.index.milestones(Filters(query="IND"), Page()).items == []
     assert len(store.index.milestones(Filters(query="plant"), Page()).items) == 1
+
+
+def test_a_summary_indexed_again_counts_each_way_of_writing_a_name_once(store: Store) -> None:
+    text = "Acme Bio got an IND for AC-1. ACME BIO opened a plant in 2024. A third line."
+    ind = milestone("Acme Bio got an IND for AC-1.", kind="trial_authorisation",
+                    organisation="Acme Bio", product="AC-1")  # fmt: skip
+    keep(store, "Acme Bio raised money for AC 1 in 2023.",
+         milestone("Acme Bio raised money for AC 1 in 2023.", kind="funding",
+                   organisation="Acme Bio", product="AC 1"))  # fmt: skip
+    keep(store, text, ind)
+    keep(store, text, ind)  # the same again: nothing counted twice
+    plant = milestone("ACME BIO opened a plant in 2024.", kind="facility",
+                      organisation="ACME BIO", product="AC-1")  # fmt: skip
+    keep(store, text, plant)  # again, the name now written in capitals
+
+    def forms() -> dict[str, int]:
+        with store.database.connect() as conn:
+            return {f: n for f, n in conn.execute(select(name_forms.c.form, name_forms.c.articles))}
+
+    assert forms() == {"Acme Bio": 1, "ACME BIO": 1, "AC-1": 1, "AC 1": 1}
+    keep(store, text, ind)  # and back: "ACME BIO" is no longer written anywhere
+    assert forms() == {"Acme Bio": 2, "AC-1": 1, "AC 1": 1}
 
 
 OLD_TEXT = "Acme got an IND for AC-1 in 2024."

@@ -164,7 +164,7 @@ class IndexWriter:
     ) -> None:
         """Index a summary (before it is stored, in the same transaction): replaces the
         article's rows if it was indexed before."""
-        touched = self._remove_in(conn, summary_id)
+        touched, old_forms = self._remove_in(conn, summary_id)
         summary = record.summary
         url = facts.url or (record.source if outlet_of(record.source) else None)
         values = {
@@ -266,14 +266,19 @@ class IndexWriter:
             )
         elif rows:
             conn.execute(milestones.insert(), rows)
-        self._count_forms_in(conn, forms, +1)
+        # Re-indexed: only the ways of writing names that changed are counted again.
+        self._count_forms_in(conn, old_forms - forms, -1)
+        self._count_forms_in(conn, forms - old_forms, +1)
         self._regroup_in(conn, touched)
 
-    def _remove_in(self, conn: Connection, summary_id: str) -> set[str]:
-        """Drop an article's index rows; the groups its milestones were in."""
+    def _remove_in(
+        self, conn: Connection, summary_id: str
+    ) -> tuple[set[str], set[tuple[NameSpace, str, str]]]:
+        """Drop an article's index rows; the groups its milestones were in, and the ways
+        of writing names they counted (the caller uncounts those the new rows lack)."""
         article = conn.execute(select(articles).where(articles.c.summary_id == summary_id)).first()
         if article is None:
-            return set()
+            return set(), set()
         rows = conn.execute(self._milestones_of, {"sid": summary_id}).all()
         if self.sqlite:
             body = conn.execute(
@@ -306,10 +311,9 @@ class IndexWriter:
             forms.add(("organisation", row.organisation_key, row.organisation[:300]))
             if row.authority and row.authority_key:
                 forms.add(("organisation", row.authority_key, row.authority[:300]))
-        self._count_forms_in(conn, forms, -1)
         conn.execute(delete(milestones).where(milestones.c.summary_id == summary_id))
         conn.execute(delete(articles).where(articles.c.summary_id == summary_id))
-        return {row.group_key for row in rows}
+        return {row.group_key for row in rows}, forms
 
     def _count_forms_in(
         self, conn: Connection, forms: set[tuple[NameSpace, str, str]], step: int
