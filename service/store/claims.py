@@ -17,30 +17,27 @@ class ClaimStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         # Built once: a claim is taken for every article made, on the request's path.
-        self._lapsed = delete(claims).where(
-            claims.c.cache_key == bindparam("key"), claims.c.expires_at < bindparam("now")
-        )
         self._release = delete(claims).where(
             claims.c.cache_key == bindparam("key"), claims.c.owner == bindparam("owner")
         )
-        # RETURNING says exactly whether this insert won (rowcount does not, on every
-        # driver, for ON CONFLICT DO NOTHING).
-        self._take = (
-            db.insert(claims)
-            .values(
-                cache_key=bindparam("key"), owner=bindparam("owner"), expires_at=bindparam("until")
-            )
-            .on_conflict_do_nothing(index_elements=[claims.c.cache_key])
-            .returning(claims.c.owner)
+        # One statement: a new claim is inserted, a lapsed one taken over, a live one
+        # left (the update's WHERE fails, so nothing is returned). RETURNING says exactly
+        # whether it won (rowcount does not, on every driver, for ON CONFLICT).
+        take = db.insert(claims).values(
+            cache_key=bindparam("key"), owner=bindparam("owner"), expires_at=bindparam("until")
         )
+        self._take = take.on_conflict_do_update(
+            index_elements=[claims.c.cache_key],
+            set_={"owner": take.excluded.owner, "expires_at": take.excluded.expires_at},
+            where=claims.c.expires_at < bindparam("now"),
+        ).returning(claims.c.owner)
 
     def claim(self, cache_key: str, owner: str, ttl_s: float) -> bool:
         """Take the claim on an article unless another owner holds a live one."""
         now = time.time()
         with self.db.begin() as conn:
-            conn.execute(self._lapsed, {"key": cache_key, "now": now})
             taken = conn.execute(
-                self._take, {"key": cache_key, "owner": owner, "until": now + ttl_s}
+                self._take, {"key": cache_key, "owner": owner, "until": now + ttl_s, "now": now}
             ).first()
             return taken is not None
 
