@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import (
     Connection,
+    and_,
     bindparam,
     delete,
     exists,
@@ -121,9 +122,15 @@ class IndexWriter:
             )
             .values(articles=f.articles + bindparam("b_articles"))
         )
-        self._learned = select(aliases.c.key, aliases.c.canonical).where(
-            aliases.c.space == bindparam("space"),
-            aliases.c.key.in_(bindparam("keys", expanding=True)),
+        a = aliases.c
+        self._learned = select(a.space, a.key, a.canonical).where(
+            or_(
+                and_(a.space == "product", a.key.in_(bindparam("product", expanding=True))),
+                and_(
+                    a.space == "organisation",
+                    a.key.in_(bindparam("organisation", expanding=True)),
+                ),
+            )
         )
         self._class_sizes = select(func.count()).where(
             aliases.c.space == bindparam("space"),
@@ -148,7 +155,11 @@ class IndexWriter:
             .where(m.id == bindparam("mid"))
             .values(event_id=bindparam("event"), joined=bindparam("why"))
         )
-        self._article_by_id = select(articles).where(articles.c.summary_id == bindparam("sid"))
+        self._article_and_text = (
+            select(articles, summaries.c.text)
+            .outerjoin(summaries, summaries.c.id == articles.c.summary_id)
+            .where(articles.c.summary_id == bindparam("sid"))
+        )
         self._milestones_of = select(milestones).where(m.summary_id == bindparam("sid"))
         self._insert_milestones = milestones.insert().returning(m.seq, sort_by_parameter_order=True)
 
@@ -206,7 +217,7 @@ class IndexWriter:
             wanted["organisation"].add(name_key(m.organisation))
             if m.authority:
                 wanted["organisation"].add(name_key(m.authority))
-        canon = {space: self._canons_in(conn, space, keys) for space, keys in wanted.items()}
+        canon = self._canons_of(conn, wanted)
 
         def matched(space: NameSpace, name: str | None) -> tuple[str | None, str | None]:
             if name is None:
@@ -276,14 +287,12 @@ class IndexWriter:
     ) -> tuple[set[str], set[tuple[NameSpace, str, str]]]:
         """Drop an article's index rows; the groups its milestones were in, and the ways
         of writing names they counted (the caller uncounts those the new rows lack)."""
-        article = conn.execute(select(articles).where(articles.c.summary_id == summary_id)).first()
+        article = conn.execute(self._article_and_text, {"sid": summary_id}).first()
         if article is None:
             return set(), set()
         rows = conn.execute(self._milestones_of, {"sid": summary_id}).all()
         if self.sqlite:
-            body = conn.execute(
-                select(summaries.c.text).where(summaries.c.id == summary_id)
-            ).scalar()
+            body = article.text  # FTS5 deletes a contentless row by its words
             conn.execute(
                 text(
                     "INSERT INTO articles_fts(articles_fts, rowid, headline, summary, body) "
@@ -330,12 +339,30 @@ class IndexWriter:
 
     def _canons_in(self, conn: Connection, space: NameSpace, keys: set[str]) -> dict[str, str]:
         """The shared key of each name key: curated, learned, or its own (one read)."""
-        found = {key: self.curated.canonical(space, key) for key in keys}
-        open_keys = sorted(key for key, shared in found.items() if shared is None)
-        learned: dict[str, str] = {}
-        if open_keys:
-            learned = dict(conn.execute(self._learned, {"space": space, "keys": open_keys}).all())
-        return {key: shared or learned.get(key, key) for key, shared in found.items()}
+        return self._canons_of(conn, {space: keys})[space]
+
+    def _canons_of(
+        self, conn: Connection, wanted: dict[NameSpace, set[str]]
+    ) -> dict[NameSpace, dict[str, str]]:
+        """``_canons_in`` for the keys of every space at once: one read for all."""
+        found = {
+            space: {key: self.curated.canonical(space, key) for key in keys}
+            for space, keys in wanted.items()
+        }
+        open_keys = {
+            space: sorted(key for key, shared in by_key.items() if shared is None)
+            for space, by_key in found.items()
+        }
+        learned: dict[tuple[str, str], str] = {}
+        if any(open_keys.values()):
+            asked = {"product": open_keys.get("product", []),
+                     "organisation": open_keys.get("organisation", [])}  # fmt: skip
+            for space, key, shared in conn.execute(self._learned, asked):
+                learned[(space, key)] = shared
+        return {
+            space: {key: shared or learned.get((space, key), key) for key, shared in by_key.items()}
+            for space, by_key in found.items()
+        }
 
     def _canon_in(self, conn: Connection, space: NameSpace, key: str) -> str:
         """The key a name shares with its aliases: curated, learned, or its own."""
