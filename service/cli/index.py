@@ -146,7 +146,7 @@ def timeline_command(
 ) -> None:
     """The events of a product or organisation in date order (undated last), each with
     the articles that reported it; exit 1 when the store holds none."""
-    from service.index.query import MAX_LIMIT, Page, decode_cursor
+    from service.index.query import MAX_LIMIT, timeline_page
     from service.render import print_timeline
 
     def timeline(store: Store) -> Timeline | None:
@@ -155,11 +155,7 @@ def timeline_command(
         if found is None and space == "product":
             space, found = "organisation", store.index.timeline("organisation", name)
         while found is not None and found.next_cursor:  # every page, printed as one
-            following = Page(
-                sort="date",
-                limit=MAX_LIMIT,
-                after=decode_cursor(found.next_cursor, "date"),
-            )
+            following = timeline_page(found.next_cursor, MAX_LIMIT)
             more = store.index.timeline(space, name, following)
             assert more is not None  # the name has events: a later page may be empty
             found = found.model_copy(

@@ -137,6 +137,16 @@ class Page:
         return replace(self, after=key)
 
 
+# A timeline's page, unless the caller asks for another size (at most ``MAX_LIMIT``).
+TIMELINE_LIMIT = 100
+
+
+def timeline_page(cursor: str | None = None, limit: int = TIMELINE_LIMIT) -> Page:
+    """A page of a timeline (in date order): ``limit`` events, after ``cursor`` (a
+    timeline's ``next_cursor``) if there is one; a 400 for a cursor not ours."""
+    return Page(sort="date", limit=limit, after=decode_cursor(cursor, "date") if cursor else None)
+
+
 def encode_cursor(sort: str, key: tuple[Any, ...]) -> str:
     raw = json.dumps([sort, list(key)], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

@@ -50,6 +50,7 @@ from service.index.query import (
     decode_cursor,
     encode_cursor,
     fts_terms,
+    timeline_page,
 )
 from service.store.aggregates import aggregate
 from service.store.database import utc
@@ -89,9 +90,6 @@ def _after(order: Sequence[tuple[Any, bool]], key: Sequence[Any]) -> ColumnEleme
 
 
 T = TypeVar("T")
-
-# A timeline's page, unless the caller asks for another size (at most ``MAX_LIMIT``).
-TIMELINE_LIMIT = 100
 
 
 class IndexStore(IndexWriter):
@@ -168,6 +166,17 @@ class IndexStore(IndexWriter):
         ordering = [col.desc() if desc else col.asc() for col, desc in order]
         return stmt.order_by(*ordering).limit(page.limit + 1)
 
+    @staticmethod
+    def _cut(
+        rows: Sequence[Any], order: list[tuple[Any, bool]], page: Page
+    ) -> tuple[Sequence[Any], str | None]:
+        """The page's rows (``_paged`` read one more) and the cursor of the next page,
+        made of the last row's sort values (None when no row follows)."""
+        if len(rows) <= page.limit:
+            return rows, None
+        rows = rows[: page.limit]
+        return rows, encode_cursor(page.sort, tuple(getattr(rows[-1], c.name) for c, _ in order))
+
     def milestones(self, f: Filters, page: Page) -> ListPage[IndexedMilestone]:
         m, a = milestones.c, articles.c
         order = {
@@ -182,13 +191,9 @@ class IndexStore(IndexWriter):
                 .join(articles, a.summary_id == m.summary_id)
                 .where(*self._milestone_conditions(conn, f))
             )
-            rows = conn.execute(self._paged(stmt, order, page)).all()
-        more = len(rows) > page.limit
-        rows = rows[: page.limit]
-        cursor = None
-        if more:
-            last = rows[-1]
-            cursor = encode_cursor(page.sort, tuple(getattr(last, c.name) for c, _ in order))
+            rows, cursor = self._cut(
+                conn.execute(self._paged(stmt, order, page)).all(), order, page
+            )
         return ListPage[IndexedMilestone](
             items=[_milestone(row) for row in rows], next_cursor=cursor
         )
@@ -224,14 +229,10 @@ class IndexStore(IndexWriter):
         }[page.sort]
         with self.db.connect() as conn:
             stmt = select(events).where(*self._event_conditions(conn, f))
-            rows = conn.execute(self._paged(stmt, order, page)).all()
-            more = len(rows) > page.limit
-            rows = rows[: page.limit]
+            rows, cursor = self._cut(
+                conn.execute(self._paged(stmt, order, page)).all(), order, page
+            )
             items = self._events_in(conn, rows)
-        cursor = None
-        if more:
-            last = rows[-1]
-            cursor = encode_cursor(page.sort, tuple(getattr(last, c.name) for c, _ in order))
         return ListPage[IndexedEvent](items=items, next_cursor=cursor)
 
     def _events_in(self, conn: Connection, rows: Sequence[Any]) -> list[IndexedEvent]:
@@ -343,7 +344,7 @@ class IndexStore(IndexWriter):
         holding NUL); no events when none follow the cursor."""
         if len(name) > NAME_MAX_CHARS or NUL in name:
             return None
-        page = page or Page(sort="date", limit=TIMELINE_LIMIT)
+        page = page or timeline_page()
         e, m = events.c, milestones.c
         order = [(e.undated, False), (e.date_sort, False), (e.first_seq, False), (e.id, False)]
         with self.db.connect() as conn:
@@ -357,8 +358,7 @@ class IndexStore(IndexWriter):
                 page.after is None or conn.scalar(select(e.id).where(where).limit(1)) is None
             ):
                 return None
-            more = len(rows) > page.limit
-            rows = rows[: page.limit]
+            rows, cursor = self._cut(rows, order, page)
             items = self._events_in(conn, rows)
             shown = self._display_in(conn, space, {key})
             keys = [
@@ -378,10 +378,6 @@ class IndexStore(IndexWriter):
                     )
                 )
             )
-        cursor = None
-        if more:
-            last = rows[-1]
-            cursor = encode_cursor(page.sort, tuple(getattr(last, c.name) for c, _ in order))
         return Timeline(
             name=shown.get(key, name), kind=space, names=forms, events=items, next_cursor=cursor
         )
@@ -421,9 +417,7 @@ class IndexStore(IndexWriter):
             else:
                 where += matches
             rows = conn.execute(self._paged(select(articles).where(*where), order, page)).all()
-        more = len(rows) > page.limit
-        rows = rows[: page.limit]
-        cursor = encode_cursor(page.sort, (rows[-1].seq,)) if more else None
+        rows, cursor = self._cut(rows, order, page)
         return ListPage[IndexedArticle](
             items=[_indexed_article(r) for r in rows], next_cursor=cursor
         )

@@ -15,10 +15,10 @@ from fastapi.responses import Response
 from service.errors import BadQuery, NotFound
 from service.http import problem_of, service_of
 from service.index.names import NameSpace
-from service.index.query import DETAIL_CHOICES, Page, decode_cursor
+from service.index.query import DETAIL_CHOICES, TIMELINE_LIMIT, timeline_page
 from service.index.sheets import download
 from service.offload import off_loop_for
-from service.store.index import TIMELINE_LIMIT, every
+from service.store.index import every
 from service.web import render
 from service.web.access import SignedIn, html, page_context, pages_router
 from service.web.forms import list_form, list_query, query_string
@@ -78,8 +78,7 @@ async def milestones_download(fmt: str, request: Request, signed: SignedIn) -> R
 async def _timeline_page(request: Request, signed: str, space: NameSpace, name: str) -> Response:
     service = service_of(request)
     cursor = request.query_params.get("cursor")
-    after = decode_cursor(cursor, "date") if cursor else None  # a 400 page when not ours
-    page = Page(sort="date", limit=TIMELINE_LIMIT, after=after)
+    page = timeline_page(cursor, TIMELINE_LIMIT)  # a 400 page for a cursor not ours
     found = await asyncio.to_thread(service.store.index.timeline, space, name, page)
     if found is None:
         raise NotFound(f"Nothing is stored for the {space} {name}.")
@@ -94,7 +93,7 @@ async def _timeline_page(request: Request, signed: str, space: NameSpace, name: 
         timeline=found,
         others=[n for n in found.names if n != found.name],
         later=later,
-        continued=after is not None,
+        continued=page.after is not None,
         statuses=STATUS_LABELS,
         group=kind_group,
         label=kind_label,

@@ -28,14 +28,16 @@ from service.index.query import (
     MAX_CURSOR_CHARS,
     MAX_LIMIT,
     MAX_NAME_CHARS,
+    TIMELINE_LIMIT,
     Filters,
     Page,
     Sort,
     decode_cursor,
+    timeline_page,
 )
 from service.index.sheets import XLSX_TYPE, download
 from service.store import Store
-from service.store.index import TIMELINE_LIMIT, every
+from service.store.index import every
 
 router = APIRouter(prefix="/v1", tags=["index"], dependencies=[AuthDep])
 
@@ -355,8 +357,7 @@ class TimelineQuery:
             Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous page."),
         ] = None,
     ) -> None:
-        after = decode_cursor(cursor, "date") if cursor else None
-        self.page = Page(sort="date", limit=limit, after=after)
+        self.page = timeline_page(cursor, limit)
 
 
 TimelineDep = Annotated[TimelineQuery, Depends()]
