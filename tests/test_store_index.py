@@ -22,7 +22,7 @@ from service.pipeline import Summariser
 from service.store import Store
 from service.store.database import pool_for
 from service.store.migrations import MIGRATIONS, migrate
-from service.store.tables import name_forms, summaries
+from service.store.tables import milestones, name_forms, summaries
 from tests.index_data import keep, milestone, record
 
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -403,6 +403,44 @@ def test_a_summary_indexed_again_replaces_its_rows(store: Store) -> None:
     assert store.index.count() == (1, 1, 1)
     assert store.index.milestones(Filters(query="IND"), Page()).items == []
     assert len(store.index.milestones(Filters(query="plant"), Page()).items) == 1
+
+
+def test_a_summary_indexed_again_rewrites_only_what_changed(store: Store) -> None:
+    text = "Acme got an IND for AC-1 in 2024. Acme opened a plant in 2024."
+    ind = milestone("Acme got an IND for AC-1 in 2024.", kind="trial_authorisation")
+    plant = milestone("Acme opened a plant in 2024.", kind="facility")
+    sid = keep(store, text, ind, plant)
+    other = "Beta raised money in 2025."
+    keep(store, other, milestone(other, kind="funding", organisation="Beta"))
+
+    def rows() -> dict[str, tuple[int, str | None]]:
+        with store.database.connect() as conn:
+            found = conn.execute(select(milestones.c.id, milestones.c.seq, milestones.c.event_id))
+            return {mid: (seq, event) for mid, seq, event in found}
+
+    (article,) = store.index.articles(Filters(organisation="Immunofoco"), Page()).items
+    before = rows()
+    keep(store, text, ind, plant)  # refreshed, the same: every row stays as it was
+    assert store.index.articles(Filters(organisation="Immunofoco"), Page()).items == [article]
+    assert rows() == before
+
+    # Refreshed with the plant now planned and another headline: that row alone is new.
+    keep(store, text, ind, {**plant, "status": "planned"}, headline="Acme plans a plant")
+    after = rows()
+    ind_id, plant_id = f"{sid}:0", f"{sid}:1"
+    assert after[ind_id] == before[ind_id]
+    assert after[plant_id][0] > max(before.values())[0]  # written again, after the other
+    (again,) = store.index.articles(Filters(organisation="Immunofoco"), Page()).items
+    assert (again.first_seen, again.headline) == (article.first_seen, "Acme plans a plant")
+    assert [
+        m.status for m in store.index.milestones(Filters(kinds=("facility",)), Page()).items
+    ] == ["planned"]
+    assert len(store.index.articles(Filters(query="plans"), Page()).items) == 1
+    assert [a.headline for a in store.index.articles(Filters(query="News"), Page()).items] == [
+        "News"  # the other article's: the refreshed one's old headline is gone
+    ]
+    assert len(store.index.milestones(Filters(query="plant"), Page()).items) == 1
+    assert store.index.count() == (2, 3, 3)
 
 
 def test_a_summary_indexed_again_counts_each_way_of_writing_a_name_once(store: Store) -> None:

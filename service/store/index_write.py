@@ -1,12 +1,14 @@
 """The index's writing side: an article's summary indexed in the summary's own
 transaction (``write_in``), and summaries stored before the index backfilled.
 
-1. its previous index rows go, if it is re-indexed (a forced refresh);
-2. the article row and its full-text entry;
-3. aliases the article writes in apposition join their names (``service.index.names``):
+1. the article row and its full-text entry (re-indexed, by a forced refresh: only what
+   changed is written again);
+2. aliases the article writes in apposition join their names (``service.index.names``):
    milestones already stored under either name move to the shared key;
-4. its milestones, each with its names matched and its group (kind and subject);
-5. every group touched is merged again into events (``service.index.events``).
+3. its milestones, each with its names matched and its group (kind and subject)
+   (re-indexed: the rows that changed or went are deleted, the ones that changed or came
+   are inserted, the rest stay with their seqs and events);
+4. every group touched is merged again into events (``service.index.events``).
 
 Reading is ``service.store.index``.
 """
@@ -14,7 +16,7 @@ Reading is ``service.store.index``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -99,6 +101,27 @@ def _group(kind: str, product: str | None, organisation: str) -> str:
     return f"{kind}|p:{product}" if product else f"{kind}|o:{organisation}"
 
 
+@dataclass(frozen=True)
+class _Indexed:
+    """An article's rows in the index: its article row (with the summary's text) and its
+    milestones' rows."""
+
+    article: Any
+    milestones: Sequence[Mapping[Any, Any]]
+
+
+def _forms_of(rows: Sequence[Mapping[Any, Any]]) -> set[tuple[NameSpace, str, str]]:
+    """The ways of writing names that milestone rows count."""
+    forms: set[tuple[NameSpace, str, str]] = set()
+    for row in rows:
+        if row["product"] and row["product_key"]:
+            forms.add(("product", row["product_key"], row["product"][:300]))
+        forms.add(("organisation", row["organisation_key"], row["organisation"][:300]))
+        if row["authority"] and row["authority_key"]:
+            forms.add(("organisation", row["authority_key"], row["authority"][:300]))
+    return forms
+
+
 class IndexWriter:
     """Writes the index: articles, milestones, events, aliases and name forms."""
 
@@ -175,7 +198,8 @@ class IndexWriter:
     ) -> None:
         """Index a summary (before it is stored, in the same transaction): replaces the
         article's rows if it was indexed before."""
-        touched, old_forms = self._remove_in(conn, summary_id)
+        old = self._old_in(conn, summary_id)
+        touched: set[str] = set()
         summary = record.summary
         url = facts.url or (record.source if outlet_of(record.source) else None)
         values = {
@@ -188,23 +212,8 @@ class IndexWriter:
             "summary": summary.summary,
             "engine": record.meta.engine,
             "milestones": len(summary.milestones),
-            "first_seen": datetime.now(UTC),
         }
-        key = conn.execute(articles.insert().values(**values)).inserted_primary_key
-        assert key is not None
-        if self.sqlite:
-            conn.execute(
-                text(
-                    "INSERT INTO articles_fts(rowid, headline, summary, body) "
-                    "VALUES (:seq, :headline, :summary, :body)"
-                ),
-                {
-                    "seq": key[0],
-                    "headline": summary.headline,
-                    "summary": summary.summary,
-                    "body": body or "",
-                },
-            )
+        self._article_in(conn, old, values, body or "")
         names = [p.name for p in summary.products] + [
             m.product for m in summary.milestones if m.product
         ]
@@ -225,15 +234,13 @@ class IndexWriter:
             key = name_key(name)
             return key, canon[space][key]
 
-        rows = []
-        forms: set[tuple[NameSpace, str, str]] = set()
+        rows: list[dict[str, Any]] = []
         for position, m in enumerate(summary.milestones):
             product_key, product_canon = matched("product", m.product)
             organisation_key, organisation_canon = matched("organisation", m.organisation)
             authority_key, authority_canon = matched("organisation", m.authority)
             assert organisation_key is not None and organisation_canon is not None
             group = _group(m.kind, product_canon, organisation_canon)
-            touched.add(group)
             rows.append(
                 {
                     "id": f"{summary_id}:{position}",
@@ -264,65 +271,94 @@ class IndexWriter:
                     **_details_columns(m),
                 }
             )
-            if m.product and product_key:
-                forms.add(("product", product_key, m.product[:300]))
-            forms.add(("organisation", organisation_key, m.organisation[:300]))
-            if m.authority and authority_key:
-                forms.add(("organisation", authority_key, m.authority[:300]))
-        if rows and self.sqlite:  # the full-text entries need the rows' seqs
-            seqs = conn.scalars(self._insert_milestones, rows).all()
-            conn.execute(
-                text("INSERT INTO milestones_fts(rowid, words) VALUES (:seq, :words)"),
-                [{"seq": seq, "words": _words(row)} for seq, row in zip(seqs, rows, strict=True)],
-            )
-        elif rows:
-            conn.execute(milestones.insert(), rows)
+        touched |= self._milestones_in(conn, old.milestones if old else [], rows)
         # Re-indexed: only the ways of writing names that changed are counted again.
+        forms, old_forms = _forms_of(rows), _forms_of(old.milestones) if old else set()
         self._count_forms_in(conn, old_forms - forms, -1)
         self._count_forms_in(conn, forms - old_forms, +1)
         self._regroup_in(conn, touched)
 
-    def _remove_in(
-        self, conn: Connection, summary_id: str
-    ) -> tuple[set[str], set[tuple[NameSpace, str, str]]]:
-        """Drop an article's index rows; the groups its milestones were in, and the ways
-        of writing names they counted (the caller uncounts those the new rows lack)."""
+    def _old_in(self, conn: Connection, summary_id: str) -> _Indexed | None:
+        """What the index holds of an article already (it is being refreshed), if any."""
         article = conn.execute(self._article_and_text, {"sid": summary_id}).first()
         if article is None:
-            return set(), set()
+            return None
         rows = conn.execute(self._milestones_of, {"sid": summary_id}).all()
-        if self.sqlite:
-            body = article.text  # FTS5 deletes a contentless row by its words
-            conn.execute(
-                text(
-                    "INSERT INTO articles_fts(articles_fts, rowid, headline, summary, body) "
-                    "VALUES ('delete', :seq, :headline, :summary, :body)"
-                ),
-                {
-                    "seq": article.seq,
-                    "headline": article.headline,
-                    "summary": article.summary,
-                    "body": body or "",
-                },
+        return _Indexed(article, [row._mapping for row in rows])
+
+    def _article_in(
+        self, conn: Connection, old: _Indexed | None, values: dict[str, Any], body: str
+    ) -> None:
+        """Insert the article's row and its full-text entry; or, refreshed, change only
+        what changed (its seq and when it was first seen stay)."""
+        if old is None:
+            values = {**values, "first_seen": datetime.now(UTC)}
+            key = conn.execute(articles.insert().values(**values)).inserted_primary_key
+            assert key is not None
+            if self.sqlite:
+                self._article_words_in(conn, key[0], values["headline"], values["summary"], body)
+            return
+        was = old.article
+        changed = {k: v for k, v in values.items() if was._mapping[k] != v}
+        if changed:
+            conn.execute(update(articles).where(articles.c.seq == was.seq).values(**changed))
+        words = (values["headline"], values["summary"], body)
+        if self.sqlite and words != (was.headline, was.summary, was.text or ""):
+            self._article_words_in(
+                conn, was.seq, was.headline, was.summary, was.text or "", drop=True
             )
-            if rows:
+            self._article_words_in(conn, was.seq, *words)
+
+    def _article_words_in(
+        self, conn: Connection, seq: int, headline: str, summary: str, body: str, drop: bool = False
+    ) -> None:
+        """SQLite: add (or, ``drop``, delete) an article's full-text entry (FTS5 deletes a
+        contentless row by its words)."""
+        command = "'delete', " if drop else ""
+        column = "articles_fts, " if drop else ""
+        conn.execute(
+            text(
+                f"INSERT INTO articles_fts({column}rowid, headline, summary, body) "
+                f"VALUES ({command}:seq, :headline, :summary, :body)"
+            ),
+            {"seq": seq, "headline": headline, "summary": summary, "body": body},
+        )
+
+    def _milestones_in(
+        self, conn: Connection, old: Sequence[Mapping[Any, Any]], rows: list[dict[str, Any]]
+    ) -> set[str]:
+        """Write an article's milestone rows where they differ from its ``old`` ones (all
+        of them, the first time): rows that changed or went are deleted, rows that changed
+        or came are inserted, rows the same as before stay as they are (with their seq and
+        their event). The groups whose members changed (to merge again)."""
+        fresh = {row["id"]: row for row in rows}
+        kept = {
+            row["id"]
+            for row in old
+            if row["id"] in fresh and all(row[k] == v for k, v in fresh[row["id"]].items())
+        }
+        stale = [row for row in old if row["id"] not in kept]
+        added = [row for row in rows if row["id"] not in kept]
+        if stale:
+            if self.sqlite:
                 conn.execute(
                     text(
                         "INSERT INTO milestones_fts(milestones_fts, rowid, words) "
                         "VALUES ('delete', :seq, :words)"
                     ),
-                    [{"seq": row.seq, "words": _words(row._mapping)} for row in rows],
+                    [{"seq": row["seq"], "words": _words(row)} for row in stale],
                 )
-        forms: set[tuple[NameSpace, str, str]] = set()
-        for row in rows:
-            if row.product and row.product_key:
-                forms.add(("product", row.product_key, row.product[:300]))
-            forms.add(("organisation", row.organisation_key, row.organisation[:300]))
-            if row.authority and row.authority_key:
-                forms.add(("organisation", row.authority_key, row.authority[:300]))
-        conn.execute(delete(milestones).where(milestones.c.summary_id == summary_id))
-        conn.execute(delete(articles).where(articles.c.summary_id == summary_id))
-        return {row.group_key for row in rows}, forms
+            ids: Any = [row["id"] for row in stale]
+            conn.execute(delete(milestones).where(milestones.c.id.in_(ids)))
+        if added and self.sqlite:  # the full-text entries need the rows' seqs
+            seqs = conn.scalars(self._insert_milestones, added).all()
+            conn.execute(
+                text("INSERT INTO milestones_fts(rowid, words) VALUES (:seq, :words)"),
+                [{"seq": s, "words": _words(row)} for s, row in zip(seqs, added, strict=True)],
+            )
+        elif added:
+            conn.execute(milestones.insert(), added)
+        return {row["group_key"] for row in stale} | {row["group_key"] for row in added}
 
     def _count_forms_in(
         self, conn: Connection, forms: set[tuple[NameSpace, str, str]], step: int
