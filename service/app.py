@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from service import __version__
+from service.egress import CallbackPolicy, Resolve, resolve_host
 from service.errors import MilestonesError
 from service.http import docs, openapi, problems
 from service.http.guard import Guard
@@ -20,7 +21,6 @@ from service.http.job_runner import JobRunner
 from service.http.routes import aggregates, calls, health, index, jobs, reviews, summaries
 from service.http.routes.webhooks import describe_webhooks
 from service.http.state import Service
-from service.jobs.callbacks import CallbackPolicy, Resolve, resolve_host
 from service.jobs.delivery import Deliverer
 from service.jobs.worker import JobWorker
 from service.metrics import Metrics

@@ -10,7 +10,10 @@
     │   │   └── UnknownChoice        a kind or status that does not exist
     │   ├── PayloadTooLarge          a body over the size limit
     │   ├── UnsupportedMediaType     a content type or charset not accepted
-    │   └── CallbackRefused          a callback URL the service will not call (SSRF)
+    │   ├── CallbackRefused          a callback URL the service will not call (SSRF)
+    │   ├── FetchRefused             a page or feed URL the service will not fetch (SSRF)
+    │   └── FetchFailed              the page or feed could not be fetched or read as one
+    │       └── FetchUnavailable     unreachable, timed out or failing (transient)
     ├── RequestRefused               the request itself is refused
     │   ├── Unauthorized             no valid API key
     │   ├── CrossOrigin              a browser's write sent from another site or origin
@@ -112,6 +115,27 @@ class CallbackRefused(InputError):
     """A callback URL the service will not call."""
 
     kind = "callback_refused"
+
+
+class FetchRefused(InputError):
+    """A page or feed URL the service will not fetch (not https, not public …)."""
+
+    kind = "fetch_refused"
+
+
+class FetchFailed(InputError):
+    """The page or feed at a URL could not be had as one: an answer of 4xx, over the size
+    limit, too many redirects, not a format the service reads."""
+
+    kind = "fetch_failed"
+
+
+class FetchUnavailable(FetchFailed):
+    """The page's server could not be reached, timed out or answered 5xx: it may answer
+    later."""
+
+    kind = "fetch_unavailable"
+    transient = True
 
 
 class RequestRefused(MilestonesError):

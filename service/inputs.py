@@ -80,6 +80,8 @@ class ArticleInput(BaseModel):
         if unknown:
             raise ValueError(f"unknown field {', '.join(unknown)}: send one of {format_names()}")
         given = [name for name, value in extra.items() if value is not None]
+        if not given and self.url:
+            return self  # only a URL: the page is fetched (service.fetch), then read
         if len(given) != 1:
             raise ValueError(
                 f"send exactly one of {format_names()}"
@@ -117,10 +119,19 @@ class ArticleInput(BaseModel):
         return cls.model_validate({name: content, **said})
 
     @property
-    def format(self) -> Format:
-        """The format the article is in."""
+    def to_fetch(self) -> str | None:
+        """The URL to fetch the article from, when only a URL was given."""
         extra = self.model_extra or {}
-        return FORMATS[next(name for name, value in extra.items() if value is not None)]
+        return None if any(v is not None for v in extra.values()) else self.url
+
+    @property
+    def format(self) -> Format:
+        """The format the article is in (InputError when it is only a URL, not fetched)."""
+        extra = self.model_extra or {}
+        given = next((name for name, value in extra.items() if value is not None), None)
+        if given is None:
+            raise InputError(f"only a URL was given ({self.url}): the page must be fetched")
+        return FORMATS[given]
 
     @property
     def content(self) -> Any:
@@ -141,7 +152,7 @@ class ArticleInput(BaseModel):
     @property
     def content_hash(self) -> str:
         """What the article says, hashed: a changed article is a new item."""
-        content = self.content
+        content = self.url if self.to_fetch else self.content
         if not isinstance(content, str):
             content = json.dumps(content, sort_keys=True)
         return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:16]

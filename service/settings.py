@@ -147,6 +147,15 @@ class Settings(BaseSettings):
     # Callback URLs: https only, public addresses only, unless these allow more (SSRF).
     allow_http_callbacks: bool = False
     allow_private_callbacks: bool = False
+    # -- fetching pages and feeds (service.fetch) -----------------------------------------
+    # The same rules as callbacks (SSRF), allowed more by their own settings.
+    allow_http_fetches: bool = False
+    allow_private_fetches: bool = False
+    # A page or feed over this many bytes (after decompression) is refused.
+    fetch_max_bytes: int = Field(default=5_000_000, ge=10_000)
+    # The whole fetch (connection, redirects, body) within this many seconds.
+    fetch_timeout_s: float = Field(default=20.0, gt=0)
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20)
 
     # -- bulk runs ----------------------------------------------------------------------
     # US dollars per million tokens, (input, output), by model; MILESTONES_PRICES as JSON

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from service import egress as callbacks
+from service.egress import CallbackPolicy, PinnedTransport
 from service.errors import CallbackRefused
-from service.jobs import callbacks
-from service.jobs.callbacks import CallbackPolicy, PinnedTransport
 from tests.doubles.receiver import Received, receiving
 
 

@@ -27,6 +27,9 @@ from service.errors import (
     DeadlineExceeded,
     EngineUnavailable,
     ExtractionFailed,
+    FetchFailed,
+    FetchRefused,
+    FetchUnavailable,
     FormRefused,
     HostNotAllowed,
     IdempotencyKeyReused,
@@ -83,6 +86,9 @@ PROBLEMS: dict[type[MilestonesError], Problem] = {
     IdempotencyKeyReused: Problem(422, "idempotency-key-reused", "Idempotency-Key reused"),
     CallbackRefused: Problem(422, "invalid-callback-url", "Callback URL refused"),
     CallbacksUnavailable: Problem(422, "callbacks-unavailable", "Callbacks unavailable"),
+    FetchRefused: Problem(422, "fetch-refused", "URL refused"),
+    FetchFailed: Problem(422, "fetch-failed", "Page could not be fetched"),
+    FetchUnavailable: Problem(502, "fetch-unavailable", "Page unavailable"),
     InputError: Problem(422, "invalid-article", "Invalid article"),
     OutputIncomplete: Problem(
         502, "incomplete-model-output", "Incomplete model output", listed=True

@@ -13,6 +13,7 @@ from typing import Annotated, Any, cast
 from fastapi import Depends, Request
 
 from schemas import SummaryRecord
+from service.egress import CallbackPolicy
 from service.engines import Engine, build_engine, choose
 from service.errors import (
     ConfigurationError,
@@ -23,7 +24,6 @@ from service.errors import (
 )
 from service.http.body import read_limited
 from service.http.recent import RecentResponses
-from service.jobs.callbacks import CallbackPolicy
 from service.jobs.worker import JobWorker
 from service.metrics import Metrics
 from service.pipeline import Summariser

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import httpx
 
 from service import webhooks
+from service.egress import CallbackPolicy, PinnedTransport
 from service.errors import CallbackRefused
-from service.jobs.callbacks import CallbackPolicy, PinnedTransport
 from service.store.queue import DeliveryAttempt
 
 USER_AGENT = "milestones-webhooks/1"

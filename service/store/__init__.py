@@ -22,6 +22,7 @@ from schemas import SummaryRecord
 from service.store.calls import CallStore
 from service.store.claims import ClaimStore
 from service.store.database import Database
+from service.store.fetches import FetchStore
 from service.store.idempotency import IdempotencyStore
 from service.store.index import IndexStore
 from service.store.index_write import ArticleFacts
@@ -57,6 +58,7 @@ class Store:
         self.reviews = ReviewStore(self.database)
         self.calls = CallStore(self.database)
         self.index = IndexStore(self.database)
+        self.fetches = FetchStore(self.database)
         self.index.backfill()
 
     def keep(

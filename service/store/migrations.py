@@ -338,6 +338,37 @@ def m011_kind_by_date(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX ix_events_kind_dates ON events (kind, undated, date_sort, id)"))
 
 
+def m012_fetches(conn: Connection) -> None:
+    """Pages fetched by URL (their validators, for a conditional GET, and the summary
+    made of them) and feeds' items seen (so that each is summarised once)."""
+    meta = MetaData()
+    Table(
+        "fetches",
+        meta,
+        Column("url_key", String(64), primary_key=True),
+        Column("url", Text, nullable=False),
+        Column("final_url", Text, nullable=False),
+        Column("etag", String(500)),
+        Column("last_modified", String(100)),
+        Column("summary_id", String(40)),
+        Column("fetched_at", DateTime(timezone=True), nullable=False),
+    )
+    Table(
+        "feed_items",
+        meta,
+        Column("feed_key", String(64), primary_key=True),
+        Column("item_key", String(64), primary_key=True),
+        Column("feed_url", Text, nullable=False),
+        Column("link", Text),
+        Column("content_hash", String(64), nullable=False),
+        Column("summary_id", String(40)),
+        Column("error", Text),
+        Column("attempts", Integer, nullable=False),
+        Column("seen_at", DateTime(timezone=True), nullable=False),
+    )
+    meta.create_all(conn)
+
+
 MIGRATIONS: list[Migration] = [
     m001_summaries,
     m002_claims,
@@ -350,6 +381,7 @@ MIGRATIONS: list[Migration] = [
     m009_milestone_details,
     m010_stored_search_vectors,
     m011_kind_by_date,
+    m012_fetches,
 ]
 
 

@@ -242,6 +242,35 @@ name_forms = Table(
     Column("articles", Integer, nullable=False),
 )
 
+# Pages fetched by URL (by the URL's hash): the validators of the last answer (for a
+# conditional GET) and the summary made of it.
+fetches = Table(
+    "fetches",
+    metadata,
+    Column("url_key", String(64), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("final_url", Text, nullable=False),
+    Column("etag", String(500)),
+    Column("last_modified", String(100)),
+    Column("summary_id", String(40)),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+)
+# Feeds' items seen (the feed's and the item's keys: hashes of its URL and of its guid or
+# link), the hash of what the item said, and the summary made of it (or why none was).
+feed_items = Table(
+    "feed_items",
+    metadata,
+    Column("feed_key", String(64), primary_key=True),
+    Column("item_key", String(64), primary_key=True),
+    Column("feed_url", Text, nullable=False),
+    Column("link", Text),
+    Column("content_hash", String(64), nullable=False),
+    Column("summary_id", String(40)),
+    Column("error", Text),
+    Column("attempts", Integer, nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
 # Full-text search over each article's headline, summary and text. SQLite: an FTS5
 # index holding no copy of the text (contentless; its row ids are ``articles.seq``).
 # PostgreSQL: a stored, generated tsvector column (``search``) on each table, with a GIN

@@ -1,0 +1,148 @@
+"""Pages fetched by URL and feeds' items seen: what makes a fetch conditional and a feed
+item summarised once, across restarts and replicas."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+
+from service.store.database import Database
+from service.store.tables import feed_items, fetches
+
+# A feed item taken and not done within this (its taker stopped) may be taken again, and
+# one whose summarising failed is tried this many times in all.
+ITEM_LEASE = timedelta(minutes=15)
+ITEM_ATTEMPTS = 3
+
+
+def url_key(url: str) -> str:
+    """The key a URL (or a feed item's guid) is stored under."""
+    return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """What the last fetch of a URL left: its validators and the summary made of it."""
+
+    url: str
+    final_url: str
+    etag: str | None
+    last_modified: str | None
+    summary_id: str | None
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class SeenItem:
+    """A feed item seen before: what it said (hashed) and what became of it."""
+
+    content_hash: str
+    summary_id: str | None
+    error: str | None
+
+
+class FetchStore:
+    """The fetches and feed_items tables."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def last(self, url: str) -> FetchRecord | None:
+        with self.db.connect() as conn:
+            row = conn.execute(select(fetches).where(fetches.c.url_key == url_key(url))).first()
+        if row is None:
+            return None
+        return FetchRecord(
+            row.url, row.final_url, row.etag, row.last_modified, row.summary_id, row.fetched_at
+        )
+
+    def remember(
+        self,
+        url: str,
+        final_url: str,
+        etag: str | None,
+        last_modified: str | None,
+        summary_id: str | None,
+        fetched_at: datetime | None = None,
+    ) -> None:
+        """Keep what a fetch of ``url`` answered (replacing what an earlier one did)."""
+        values = {
+            "url_key": url_key(url),
+            "url": url,
+            "final_url": final_url,
+            "etag": (etag or "")[:500] or None,
+            "last_modified": (last_modified or "")[:100] or None,
+            "summary_id": summary_id,
+            "fetched_at": fetched_at or datetime.now(UTC),
+        }
+        upsert = self.db.insert(fetches).values(**values)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[fetches.c.url_key],
+            set_={k: upsert.excluded[k] for k in values if k != "url_key"},
+        )
+        with self.db.begin() as conn:
+            conn.execute(upsert)
+
+    def seen(self, feed_url: str, item: str) -> SeenItem | None:
+        """A feed's item (by its guid or link), if it was seen before."""
+        c = feed_items.c
+        query = select(c.content_hash, c.summary_id, c.error).where(
+            c.feed_key == url_key(feed_url), c.item_key == url_key(item)
+        )
+        with self.db.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else SeenItem(row.content_hash, row.summary_id, row.error)
+
+    def take(self, feed_url: str, item: str, link: str | None, content_hash: str) -> bool:
+        """Claim a feed's item for summarising if it is new, its content changed, or an
+        earlier try left no summary (its taker stopped, or it failed: a few times in
+        all): True for the one caller (of every replica) that takes it."""
+        c = feed_items.c
+        now = datetime.now(UTC)
+        values = {
+            "feed_key": url_key(feed_url),
+            "item_key": url_key(item),
+            "feed_url": feed_url,
+            "link": link,
+            "content_hash": content_hash,
+            "summary_id": None,
+            "error": None,
+            "attempts": 1,
+            "seen_at": now,
+        }
+        insert = self.db.insert(feed_items).values(**values)
+        changed = c.content_hash != insert.excluded.content_hash
+        take = insert.on_conflict_do_update(
+            index_elements=[c.feed_key, c.item_key],
+            set_={
+                **{k: insert.excluded[k] for k in ("content_hash", "link", "seen_at")},
+                "summary_id": None,
+                "error": None,
+                "attempts": c.attempts + 1,
+            },
+            where=or_(
+                changed,
+                and_(
+                    c.summary_id.is_(None),
+                    c.attempts < ITEM_ATTEMPTS,
+                    or_(c.error.is_not(None), c.seen_at < now - ITEM_LEASE),
+                ),
+            ),
+        ).returning(c.item_key)
+        with self.db.begin() as conn:
+            return conn.execute(take).first() is not None
+
+    def done(
+        self, feed_url: str, item: str, summary_id: str | None, error: str | None = None
+    ) -> None:
+        """Say what became of a feed's item taken: its summary, or why it has none."""
+        c = feed_items.c
+        with self.db.begin() as conn:
+            conn.execute(
+                feed_items.update()
+                .where(c.feed_key == url_key(feed_url), c.item_key == url_key(item))
+                .values(summary_id=summary_id, error=(error or "")[:2000] or None)
+            )
