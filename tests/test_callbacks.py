@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from service import egress as callbacks
 from service.egress import CallbackPolicy, PinnedTransport
 from service.errors import CallbackRefused
 from tests.doubles.receiver import Received, receiving
@@ -88,8 +87,11 @@ async def test_the_connection_goes_to_the_address_that_was_checked(
         checked.append(str(address))
         return True
 
-    monkeypatch.setattr(callbacks, "_public", every_address_public)
-    policy = CallbackPolicy(allow_http=True, resolve=answering("127.0.0.1").resolve)
+    policy = CallbackPolicy(
+        allow_http=True,
+        resolve=answering("127.0.0.1").resolve,
+        is_public=every_address_public,
+    )
     async with httpx.AsyncClient(transport=PinnedTransport(policy)) as client:
         response = await client.post(f"http://receiver.invalid:{port}/hook")
     assert (

@@ -115,7 +115,8 @@ async def test_a_page_over_the_size_limit_is_refused_even_when_it_comes_compress
         site.pages["/big"] = Page(b"<p>" + b"x" * 200_000 + b"</p>")
         with pytest.raises(FetchFailed, match="the limit is 100000"):
             await small.fetch(site.url("/big"))
-        # 20 MB of zeros in 20 KB of gzip (under the limit as sent): stopped at the limit, never decompressed whole.
+        # 20 MB of zeros in 20 KB of gzip (under the limit as sent): stopped at the limit,
+        # never decompressed whole.
         site.pages["/bomb"] = Page(b"\0" * 20_000_000, gzip=True)
         assert len(gzip.compress(site.pages["/bomb"].body)) < 50_000
         with pytest.raises(FetchFailed, match="over the limit of 100000 bytes"):
@@ -129,7 +130,11 @@ async def test_a_page_over_the_size_limit_is_refused_even_when_it_comes_compress
     [
         (Page(b"gone", status=404), FetchFailed, "answered 404"),
         (Page(b"down", status=503), FetchUnavailable, "answered 503: it may answer later"),
-        (Page(b"%PDF-1.7 ...", type="application/pdf"), FetchFailed, "the page is not a text file: it is a PDF"),
+        (
+            Page(b"%PDF-1.7 ...", type="application/pdf"),
+            FetchFailed,
+            "the page is not a text file: it is a PDF",
+        ),
         (
             Page(
                 b'<?xml version="1.0"?><rss version="2.0"><channel></channel></rss>',
