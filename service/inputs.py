@@ -313,8 +313,14 @@ def _read(path: Path) -> Source:
 
 def iter_sources(paths: list[str]) -> Iterator[Source]:
     """Each article named by ``paths``: a directory gives its article files, sorted;
-    ``-`` is standard input (plain text)."""
+    ``-`` is standard input (plain text); an http(s) URL a page to fetch."""
     for raw in paths:
+        if raw.lower().startswith(("http://", "https://")):  # a page, fetched later
+            try:
+                yield Source(raw, ArticleInput(url=raw, source=raw))
+            except ValueError as error:  # pydantic's ValidationError: too long a URL
+                yield Source(raw, error=InputError(f"{raw[:200]}: not a usable URL ({error})"))
+            continue
         if raw == "-":
             try:
                 decoded = decode(sys.stdin.buffer.read(), "standard input")

@@ -113,9 +113,15 @@ def configured(
     return settings, choice, engine
 
 
+def is_url(path: str) -> bool:
+    """Whether a command-line argument names a page by its URL."""
+    return path.lower().startswith(("http://", "https://"))
+
+
 def missing_paths(paths: list[str]) -> None:
-    """Exit 2 naming every path that does not exist (``-`` is standard input)."""
-    missing = [p for p in paths if p != "-" and not Path(p).exists()]
+    """Exit 2 naming every path that does not exist (``-`` is standard input, an
+    http(s) URL a page to fetch)."""
+    missing = [p for p in paths if p != "-" and not is_url(p) and not Path(p).exists()]
     if missing:
         usage_error("; ".join(f"no such file or directory: {p}" for p in missing))
 

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from schemas import SummaryRecord
 from schemas.v2 import Version, json_in
+from service.by_url import summarise_url
 from service.cli.common import (
     EXIT_FAILED,
     EngineOption,
@@ -31,6 +32,7 @@ from service.cli.common import (
 from service.engines import Engine
 from service.errors import InputError, MilestonesError
 from service.evaluate import evaluate, load_gold, read_records
+from service.fetch import Fetcher
 from service.formats import all_suffixes
 from service.inputs import Source, iter_sources
 from service.offload import off_loop, off_loop_for
@@ -54,12 +56,18 @@ async def _summarise_all(
     limit = asyncio.Semaphore(concurrency)
     stdout = Console(highlight=False)
     path = summariser or Summariser()
+    fetcher: Fetcher | None = None
 
     async def one(source: Source) -> tuple[SummaryRecord, str] | MilestonesError:
+        nonlocal fetcher
         if source.input is None:
             return source.error or InputError("unreadable")
         async with limit:
             try:
+                if source.input.to_fetch:  # a page by its URL: fetched, then read
+                    fetcher = fetcher or Fetcher(path.settings)
+                    made = await summarise_url(path, engine, fetcher, source.input)
+                    return made.record, made.text
                 article = await off_loop(source.input.to_article)
                 return (await path.summarise(article, engine)).record, article.text
             except MilestonesError as error:
@@ -88,7 +96,7 @@ async def _summarise_all(
             if as_json:
                 record, text = result
                 line = json_in(record, schema)
-                if source.input is not None and source.input.extracted:
+                if source.input is not None and (source.input.to_fetch or source.input.extracted):
                     line["text"] = text  # the extracted text the spans refer to
                 sys.stdout.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
                 sys.stdout.flush()
@@ -97,6 +105,8 @@ async def _summarise_all(
     finally:
         await engine.aclose()
         await path.aclose()
+        if fetcher is not None:
+            await fetcher.aclose()
     return failures
 
 
@@ -106,7 +116,8 @@ def summarise_command(
         list[str],
         typer.Argument(
             help=f"Article files ({', '.join(all_suffixes())}; other names are read as "
-            "plain text), directories of them, or - (plain text on standard input).",
+            "plain text), directories of them, - (plain text on standard input), or "
+            "https:// URLs of pages to fetch.",
             metavar="PATH",
         ),
     ],

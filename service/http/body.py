@@ -60,7 +60,7 @@ class Parsed:
     for a job, the callback URL in the JSON body."""
 
     input: ArticleInput
-    article: Article
+    article: Article | None  # None: only a URL was given, and the page is to be fetched
     callback_url: str | None = None
 
     @property
@@ -71,7 +71,7 @@ class Parsed:
     @property
     def extracted(self) -> bool:
         """Whether the text was extracted (from HTML or ninjs): answers then include it."""
-        return self.input.extracted
+        return self.input.to_fetch is not None or self.input.extracted
 
 
 # JSON naming the article's fields (``SummaryCreate``): the one body that is no format.
@@ -116,7 +116,7 @@ def parse_article(
             errors = describe_errors(error, "body")
             raise InvalidRequest("; ".join(errors), errors) from None
     callback_url = getattr(given, "callback_url", None)
-    return Parsed(given, given.to_article(), callback_url)
+    return Parsed(given, None if given.to_fetch else given.to_article(), callback_url)
 
 
 def _json(body: bytes) -> object:

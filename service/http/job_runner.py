@@ -43,8 +43,10 @@ class JobRequest(BaseModel):
 
     @classmethod
     def of(cls, parsed: Parsed, engine: str, refresh: bool) -> JobRequest:
-        """A parsed request, with the engine chosen for it now (kept across restarts)."""
+        """A parsed request, with the engine chosen for it now (kept across restarts);
+        its article read already (a page given by URL fetched)."""
         article = parsed.article
+        assert article is not None, "a page given by its URL is fetched before it is queued"
         return cls.model_validate(
             {
                 "text": article.text,

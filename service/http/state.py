@@ -22,6 +22,7 @@ from service.errors import (
     NotFound,
     Unauthorized,
 )
+from service.fetch import Fetcher
 from service.http.body import read_limited
 from service.http.recent import RecentResponses
 from service.jobs.worker import JobWorker
@@ -43,6 +44,7 @@ class Service:
     callbacks: CallbackPolicy = field(default_factory=CallbackPolicy)
     recent: RecentResponses = field(default_factory=RecentResponses)
     worker: JobWorker | None = None
+    _fetcher: Fetcher | None = None
     engines: dict[str, Engine] = field(default_factory=dict)
     _by_request: dict[str | None, Engine] = field(default_factory=dict)
     _building: threading.Lock = field(default_factory=threading.Lock)
@@ -93,7 +95,15 @@ class Service:
             return known
         return await asyncio.to_thread(self.engine, requested)
 
+    def fetcher(self) -> Fetcher:
+        """The fetcher of pages by URL (under the fetch policy), made when first needed."""
+        if self._fetcher is None:
+            self._fetcher = Fetcher(self.settings)
+        return self._fetcher
+
     async def aclose(self) -> None:
+        if self._fetcher is not None:
+            await self._fetcher.aclose()
         if self.worker is not None:
             await self.worker.stop()
             self.worker = None

@@ -16,6 +16,7 @@ from service.http.models import JobCreate, JobPublic
 from service.http.openapi import article_body, problem_responses
 from service.http.routes.calls import public_call
 from service.http.state import AuthDep, IncomingDep, ServiceDep
+from service.http.summary import fetched
 from service.offload import off_loop_for
 from service.store.calls import CALLS_SHOWN
 
@@ -58,6 +59,8 @@ async def create_job(
                 "so it sends no callbacks: poll GET /v1/jobs/{id} instead"
             )
         await service.callbacks.check(callback)
+    parsed = await fetched(service, parsed)  # only a URL: the page, fetched now
+    assert parsed.article is not None
     # An empty or boilerplate-only article is refused now, not later.
     await service.summariser.prepare(parsed.article)
     wanted = JobRequest.of(parsed, chosen.name, refresh).model_dump_json()

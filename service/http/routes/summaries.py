@@ -16,7 +16,7 @@ from service.http.idempotency import scoped_key
 from service.http.models import SummaryCreate, SummaryPublic, SummaryPublicV2, public_of
 from service.http.openapi import article_body, problem_responses
 from service.http.state import AuthDep, IncomingDep, ServiceDep, service_of, stored_summary
-from service.http.summary import public_summary
+from service.http.summary import public_summary, url_summary
 from service.offload import off_loop_for
 
 router = APIRouter(prefix="/v1", tags=["summaries"], dependencies=[AuthDep])
@@ -80,11 +80,14 @@ async def _create(request: Request, incoming: IncomingDep, version: Version) -> 
         return Response(repeat, media_type="application/json")
     content_type = request.headers.get("content-type", "")
     parsed = await off_loop_for(len(raw), parse_article, content_type, raw)
-    body = await public_summary(
-        service, parsed.article, chosen, extracted=parsed.extracted, refresh=refresh,
-        version=version,
-    )  # fmt: skip
-    if not body.meta.degraded:
+    if parsed.article is None:  # only a URL: the page fetched (conditionally), then read
+        body = await url_summary(service, parsed.input, chosen, refresh=refresh, version=version)
+    else:
+        body = await public_summary(
+            service, parsed.article, chosen, extracted=parsed.extracted, refresh=refresh,
+            version=version,
+        )  # fmt: skip
+    if not body.meta.degraded and parsed.article is not None:
         # Exact repeats get this answer from memory, marked cached, latency written afresh.
         repeat_meta = body.meta.model_copy(update={"cached": True, "latency_ms": -1.0})
         repeat_body = body.model_copy(update={"meta": repeat_meta})
