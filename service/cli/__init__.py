@@ -9,11 +9,22 @@ order ``--help`` lists them.
 """
 
 # ruff: noqa: I001 (the order of these imports is the order of the commands in --help)
-from service.cli import summarise, bulk, serve, index, calls, tools
+from service.cli import summarise, watch, bulk, serve, index, calls, tools
 from service.cli.common import app
 from service.cli.serve import bind_refusal
 
-__all__ = ["app", "bind_refusal", "bulk", "calls", "index", "main", "serve", "summarise", "tools"]
+__all__ = [
+    "app",
+    "bind_refusal",
+    "bulk",
+    "calls",
+    "index",
+    "main",
+    "serve",
+    "summarise",
+    "tools",
+    "watch",
+]
 
 
 def main() -> None:

@@ -12,9 +12,9 @@ from sqlalchemy import and_, or_, select
 from service.store.database import Database
 from service.store.tables import feed_items, fetches
 
-# A feed item taken and not done within this (its taker stopped) may be taken again, and
-# one whose summarising failed is tried this many times in all.
-ITEM_LEASE = timedelta(minutes=15)
+# A feed item taken and left with no summary (its taker stopped, or its summarising
+# failed) is taken again after this, on a later pass, and tried this many times in all.
+ITEM_LEASE = timedelta(minutes=10)
 ITEM_ATTEMPTS = 3
 
 
@@ -98,8 +98,8 @@ class FetchStore:
 
     def take(self, feed_url: str, item: str, link: str | None, content_hash: str) -> bool:
         """Claim a feed's item for summarising if it is new, its content changed, or an
-        earlier try left no summary (its taker stopped, or it failed: a few times in
-        all): True for the one caller (of every replica) that takes it."""
+        earlier try left no summary a while ago (its taker stopped, or it failed: a few
+        times in all): True for the one caller (of every replica) that takes it."""
         c = feed_items.c
         now = datetime.now(UTC)
         values = {
@@ -128,7 +128,7 @@ class FetchStore:
                 and_(
                     c.summary_id.is_(None),
                     c.attempts < ITEM_ATTEMPTS,
-                    or_(c.error.is_not(None), c.seen_at < now - ITEM_LEASE),
+                    c.seen_at < now - ITEM_LEASE,
                 ),
             ),
         ).returning(c.item_key)
