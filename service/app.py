@@ -18,7 +18,16 @@ from service.errors import MilestonesError
 from service.http import docs, openapi, problems
 from service.http.guard import Guard
 from service.http.job_runner import JobRunner
-from service.http.routes import aggregates, calls, health, index, jobs, reviews, summaries
+from service.http.routes import (
+    aggregates,
+    calls,
+    health,
+    index,
+    jobs,
+    reviews,
+    searches,
+    summaries,
+)
 from service.http.routes.webhooks import describe_webhooks
 from service.http.state import Service
 from service.jobs.delivery import Deliverer
@@ -121,6 +130,8 @@ def create_app(
     app.include_router(index.router)
     app.include_router(aggregates.router)
     app.include_router(jobs.router)
+    app.include_router(searches.router)
+    app.include_router(searches.feeds)
     app.include_router(health.router)
     describe_webhooks(app)
     docs.install(app)

@@ -37,4 +37,5 @@ def test_only_what_may_succeed_later_is_transient() -> None:
         "DeadlineExceeded",
         "Overloaded",
         "StoreUnavailable",
+        "FetchUnavailable",
     }

@@ -23,6 +23,7 @@ from service.http.problems import for_error
 from service.http.state import Service
 from service.http.summary import public_summary
 from service.settings import EngineName
+from service.store.alerts import ALERT_JOB
 from service.store.queue import DeliveryAttempt, Job
 
 log = logging.getLogger("milestones.jobs")
@@ -91,6 +92,8 @@ class JobRunner:
         return problem, isinstance(error, MilestonesError) and error.transient
 
     def payload(self, job: Job) -> bytes:
+        if job.id.startswith(ALERT_JOB):  # a saved search's alert: its body, made then
+            return (job.result or "{}").encode()
         event = WebhookEvent(
             type="job.succeeded" if job.status == "succeeded" else "job.failed",
             timestamp=job.finished_at or datetime.now(UTC),

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from schemas import SummaryRecord
+from service.store.alerts import AlertStore
 from service.store.calls import CallStore
 from service.store.claims import ClaimStore
 from service.store.database import Database
@@ -59,6 +60,7 @@ class Store:
         self.calls = CallStore(self.database)
         self.index = IndexStore(self.database)
         self.fetches = FetchStore(self.database)
+        self.alerts = AlertStore(self.database, self.index)
         self.index.backfill()
 
     def keep(
@@ -72,10 +74,11 @@ class Store:
         calls: list[dict[str, Any]] | None = None,
     ) -> None:
         """Store a summary made under a claim, with the text its spans refer to, index
-        it, log the model ``calls`` that made it, and release the claim, in one
-        transaction."""
+        it, fire the saved searches' alerts it causes, log the model ``calls`` that made
+        it, and release the claim, in one transaction."""
         with self.database.begin() as conn:
-            self.index.write_in(conn, summary_id, record, text, facts or ArticleFacts())
+            touched = self.index.write_in(conn, summary_id, record, text, facts or ArticleFacts())
+            self.alerts.fire_in(conn, touched)
             data = record.model_dump_json()
             self.summaries.put_in(conn, summary_id, key, data, record.meta.engine, text)
             if calls:

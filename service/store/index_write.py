@@ -195,9 +195,10 @@ class IndexWriter:
         record: SummaryRecord,
         body: str | None,
         facts: ArticleFacts,
-    ) -> None:
+    ) -> set[str]:
         """Index a summary (before it is stored, in the same transaction): replaces the
-        article's rows if it was indexed before."""
+        article's rows if it was indexed before. The groups merged again (whose events
+        may have come or changed)."""
         old = self._old_in(conn, summary_id)
         touched: set[str] = set()
         summary = record.summary
@@ -277,6 +278,7 @@ class IndexWriter:
         self._count_forms_in(conn, old_forms - forms, -1)
         self._count_forms_in(conn, forms - old_forms, +1)
         self._regroup_in(conn, touched)
+        return touched
 
     def _old_in(self, conn: Connection, summary_id: str) -> _Indexed | None:
         """What the index holds of an article already (it is being refreshed), if any."""

@@ -338,9 +338,10 @@ def m011_kind_by_date(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX ix_events_kind_dates ON events (kind, undated, date_sort, id)"))
 
 
-def m012_fetches(conn: Connection) -> None:
+def m012_watching(conn: Connection) -> None:
     """Pages fetched by URL (their validators, for a conditional GET, and the summary
-    made of them) and feeds' items seen (so that each is summarised once)."""
+    made of them), feeds' items seen (so that each is summarised once), the feeds the
+    service polls, saved searches and the alerts they fired."""
     meta = MetaData()
     Table(
         "fetches",
@@ -366,6 +367,48 @@ def m012_fetches(conn: Connection) -> None:
         Column("attempts", Integer, nullable=False),
         Column("seen_at", DateTime(timezone=True), nullable=False),
     )
+    Table(
+        "saved_searches",
+        meta,
+        Column("id", String(40), primary_key=True),
+        Column("name", String(200), nullable=False),
+        Column("filters", Text, nullable=False),
+        Column("callback_url", Text),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("opened_seq", Integer, nullable=False),
+    )
+    Table(
+        "alerts",
+        meta,
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        Column("search_id", String(40), nullable=False),
+        Column("event_id", String(200), nullable=False),
+        Column("root", String(200), nullable=False),
+        Column("group_key", String(400), nullable=False),
+        Column("members", Text, nullable=False),
+        Column("state", String(64), nullable=False),
+        Column("change", String(20), nullable=False),
+        Column("event", Text, nullable=False),
+        Column("at", DateTime(timezone=True), nullable=False),
+        Index("ux_alerts_state", "search_id", "root", "state", unique=True),
+        Index("ix_alerts_group", "search_id", "group_key"),
+    )
+    Table(
+        "feeds",
+        meta,
+        Column("id", String(40), primary_key=True),
+        Column("url", Text, nullable=False),
+        Column("url_key", String(64), nullable=False, unique=True),
+        Column("name", String(200)),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("next_poll", Float, nullable=False),
+        Column("poll_owner", String(64)),
+        Column("poll_expires", Float),
+        Column("failures", Integer, nullable=False),
+        Column("last_error", Text),
+        Column("last_polled_at", DateTime(timezone=True)),
+        Column("state", String(12), nullable=False),
+    )
     meta.create_all(conn)
 
 
@@ -381,7 +424,7 @@ MIGRATIONS: list[Migration] = [
     m009_milestone_details,
     m010_stored_search_vectors,
     m011_kind_by_date,
-    m012_fetches,
+    m012_watching,
 ]
 
 

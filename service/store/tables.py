@@ -270,6 +270,55 @@ feed_items = Table(
     Column("attempts", Integer, nullable=False),
     Column("seen_at", DateTime(timezone=True), nullable=False),
 )
+# Saved searches: an index filter (JSON) with a name, the callback its alerts are sent to,
+# and the last alert seen on its page (what is new since it was last opened).
+saved_searches = Table(
+    "saved_searches",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("filters", Text, nullable=False),
+    Column("callback_url", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("opened_seq", Integer, nullable=False),
+)
+# Alerts: a saved search's event that came or changed (its state: a hash of its facts),
+# once per state; ``event`` is the event as it stood (JSON). An event's id can change as
+# sources join it (it is its first source's), so alerts on one event are chained by
+# their members: ``root`` is the event id of the chain's first alert.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("search_id", String(40), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("root", String(200), nullable=False),
+    Column("group_key", String(400), nullable=False),
+    Column("members", Text, nullable=False),
+    Column("state", String(64), nullable=False),
+    Column("change", String(20), nullable=False),
+    Column("event", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ux_alerts_state", "search_id", "root", "state", unique=True),
+    Index("ix_alerts_group", "search_id", "group_key"),
+)
+# Feeds the service polls (the job worker of any replica, one at a time per feed).
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("url_key", String(64), nullable=False, unique=True),
+    Column("name", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("next_poll", Float, nullable=False),
+    Column("poll_owner", String(64)),
+    Column("poll_expires", Float),
+    Column("failures", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("last_polled_at", DateTime(timezone=True)),
+    Column("state", String(12), nullable=False),
+)
 
 # Full-text search over each article's headline, summary and text. SQLite: an FTS5
 # index holding no copy of the text (contentless; its row ids are ``articles.seq``).

@@ -18,6 +18,7 @@ from service.http.routes.calls import public_call
 from service.http.state import AuthDep, IncomingDep, ServiceDep
 from service.http.summary import fetched
 from service.offload import off_loop_for
+from service.store.alerts import ALERT_JOB
 from service.store.calls import CALLS_SHOWN
 
 router = APIRouter(prefix="/v1", tags=["jobs"], dependencies=[AuthDep])
@@ -92,7 +93,7 @@ async def read_job(job_id: str, service: ServiceDep) -> Response:
     document once it has ended, the log of its webhook deliveries, and the model
     calls its runs made (the call log)."""
     job = await asyncio.to_thread(service.store.jobs.get, job_id)
-    if job is None:
+    if job is None or job.id.startswith(ALERT_JOB):  # an alert's delivery: see its search
         raise NotFound(f"no job with id {job_id!r}")
     log = await asyncio.to_thread(service.store.jobs.deliveries, job_id)
     made = await asyncio.to_thread(service.store.calls.logs, job_id=job_id, limit=CALLS_SHOWN)
