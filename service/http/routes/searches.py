@@ -136,7 +136,7 @@ async def create_search(given: SearchCreate, service: ServiceDep) -> SearchPubli
     "/searches",
     summary="The saved searches",
     response_model=list[SearchPublic],
-    responses=problem_responses(401, 503),
+    responses=problem_responses(400, 401, 503),
 )
 async def list_searches(service: ServiceDep) -> list[SearchPublic]:
     """Every saved search, oldest first."""
@@ -148,7 +148,7 @@ async def list_searches(service: ServiceDep) -> list[SearchPublic]:
     "/searches/{search_id}",
     summary="A saved search",
     response_model=SearchPublic,
-    responses=problem_responses(401, 404, 503),
+    responses=problem_responses(400, 401, 404, 503),
 )
 async def read_search(search_id: str, service: ServiceDep) -> SearchPublic:
     return public_search(service, await _search(service, search_id))
@@ -158,7 +158,7 @@ async def read_search(search_id: str, service: ServiceDep) -> SearchPublic:
     "/searches/{search_id}",
     summary="Delete a saved search and its alerts",
     status_code=204,
-    responses=problem_responses(401, 404, 503),
+    responses=problem_responses(400, 401, 404, 503),
 )
 async def delete_search(search_id: str, service: ServiceDep) -> Response:
     await _search(service, search_id)
@@ -170,7 +170,7 @@ async def delete_search(search_id: str, service: ServiceDep) -> Response:
     "/searches/{search_id}/alerts",
     summary="A saved search's alerts, newest first",
     response_model=list[AlertPublic],
-    responses=problem_responses(401, 404, 422, 503),
+    responses=problem_responses(400, 401, 404, 422, 503),
 )
 async def read_alerts(
     search_id: str,
@@ -206,7 +206,7 @@ async def _fed(service: Service, search_id: str, token: str) -> SavedSearch:
 @feeds.get(
     "/feeds/{search_id}.atom",
     summary="A saved search's alerts as an Atom feed",
-    responses=problem_responses(404, 503),
+    responses=problem_responses(400, 404, 422, 503),
 )
 async def atom_feed(
     search_id: str, request: Request, service: ServiceDep, token: str = Query(max_length=64)
@@ -221,7 +221,7 @@ async def atom_feed(
 @feeds.get(
     "/feeds/{search_id}.ics",
     summary="A saved search's dated planned milestones as an iCalendar feed",
-    responses=problem_responses(404, 503),
+    responses=problem_responses(400, 404, 422, 503),
 )
 async def ics_feed(
     search_id: str, request: Request, service: ServiceDep, token: str = Query(max_length=64)
