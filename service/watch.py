@@ -22,7 +22,7 @@ from typing import Any
 import feedparser
 
 from schemas import SummaryRecord
-from service.article import publication_date_problem
+from service.article import NUL, publication_date_problem
 from service.by_url import summarise_url
 from service.engines import Engine
 from service.errors import FetchFailed, InputError, MilestonesError
@@ -84,8 +84,8 @@ def items_of(parsed: Any) -> list[FeedItem]:
     """The items of a parsed feed that can be told apart (a guid or a link)."""
     found = []
     for entry in list(parsed.entries)[:MAX_ITEMS]:
-        link = entry.get("link") or None
-        key = (entry.get("id") or link or "").strip()
+        link = (entry.get("link") or "").replace(NUL, "").strip() or None
+        key = (entry.get("id") or link or "").replace(NUL, "").strip()
         if not key:
             continue
         contents = [c.get("value", "") for c in entry.get("content", []) if c.get("value")]

@@ -140,6 +140,8 @@ async def test_the_calendar_holds_planned_milestones_and_moves_them_when_they_ha
         ({"name": "x", "filters": {"kind": "miracle"}}, "no milestone kind"),
         ({"name": "x", "filters": {"date_from": "9999-01"}}, "date_from"),
         ({"name": "x", "filters": {"product": ["a", "b"]}}, "product must be a string"),
+        ({"name": "x\u0000y", "filters": {}}, "no control characters"),
+        ({"name": "x", "filters": {"q": "a\u0000"}}, "NUL"),
     ],
 )
 async def test_a_search_no_list_could_run_is_refused(

@@ -144,5 +144,5 @@ class FetchStore:
             conn.execute(
                 feed_items.update()
                 .where(c.feed_key == url_key(feed_url), c.item_key == url_key(item))
-                .values(summary_id=summary_id, error=(error or "")[:2000] or None)
+                .values(summary_id=summary_id, error=(error or "").replace("\0", "")[:2000] or None)
             )

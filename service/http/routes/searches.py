@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.errors import CallbacksUnavailable, NotFound
 from service.feeds_out import atom, icalendar
@@ -45,6 +45,15 @@ class SearchCreate(BaseModel):
     callback_url: str | None = Field(
         default=None, max_length=2048, description="https URL each alert is POSTed to, signed."
     )
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ValueError("a name holds no control characters (NUL, line breaks …)")
+        if not value.strip():
+            raise ValueError("a name is more than white space")
+        return value.strip()
 
 
 class SearchPublic(BaseModel):
