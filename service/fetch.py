@@ -161,7 +161,8 @@ class Fetcher:
 
 
 def media_type(raw: str) -> tuple[str, str | None]:
-    """A Content-Type's media type (lower case) and charset, if it names one."""
+    """A Content-Type's media type and charset (lower case), if it names one: of a
+    fetched page, and of a request's body."""
     media, _, params = raw.partition(";")
     charset = None
     for param in params.split(";"):

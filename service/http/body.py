@@ -17,6 +17,7 @@ from service.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from service.fetch import media_type
 from service.formats import FORMATS, all_media_types, by_media_type
 from service.http.models import SummaryCreate
 from service.inputs import ArticleInput
@@ -35,16 +36,6 @@ async def read_limited(request: Request, limit: int) -> bytes:
             raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _media_type(raw: str) -> tuple[str, str | None]:
-    media, _, params = raw.partition(";")
-    charset = None
-    for param in params.split(";"):
-        name, _, value = param.strip().partition("=")
-        if name.lower() == "charset":
-            charset = value.strip().strip('"').lower()
-    return media.strip().lower(), charset
 
 
 def _utf8(body: bytes) -> str:
@@ -90,7 +81,7 @@ def parse_article(
     alone (``service.formats``), or JSON naming its fields (as ``fields``: SummaryCreate,
     or JobCreate with its callback URL). CPU work (an HTML page's text is extracted):
     callers run it with ``off_loop``."""
-    media, charset = _media_type(content_type)
+    media, charset = media_type(content_type)
     fmt = by_media_type(media)
     if fmt is None and media != FIELDS_MEDIA_TYPE and not media.endswith("+json"):
         accepted = ", ".join(accepted_media_types())
