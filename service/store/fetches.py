@@ -35,15 +35,6 @@ class FetchRecord:
     fetched_at: datetime
 
 
-@dataclass(frozen=True)
-class SeenItem:
-    """A feed item seen before: what it said (hashed) and what became of it."""
-
-    content_hash: str
-    summary_id: str | None
-    error: str | None
-
-
 class FetchStore:
     """The fetches and feed_items tables."""
 
@@ -85,16 +76,6 @@ class FetchStore:
         )
         with self.db.begin() as conn:
             conn.execute(upsert)
-
-    def seen(self, feed_url: str, item: str) -> SeenItem | None:
-        """A feed's item (by its guid or link), if it was seen before."""
-        c = feed_items.c
-        query = select(c.content_hash, c.summary_id, c.error).where(
-            c.feed_key == url_key(feed_url), c.item_key == url_key(item)
-        )
-        with self.db.connect() as conn:
-            row = conn.execute(query).first()
-        return None if row is None else SeenItem(row.content_hash, row.summary_id, row.error)
 
     def take(self, feed_url: str, item: str, link: str | None, content_hash: str) -> bool:
         """Claim a feed's item for summarising if it is new, its content changed, or an
