@@ -20,6 +20,7 @@ from service.fetch import Fetched, Fetcher, Validators, article_input
 from service.inputs import ArticleInput
 from service.offload import off_loop
 from service.pipeline import Outcome, Summariser
+from service.store.fetches import FetchRecord
 from service.store.summaries import parsed_record
 
 
@@ -56,11 +57,12 @@ async def summarise_url(
     if last is not None and last.summary_id is not None:
         validators = Validators(last.etag, last.last_modified)
     fetched = await fetcher.fetch(url, validators)
-    if fetched.not_modified:
-        served = await _stored(summariser, fetched, last.summary_id if last else None)
+    if fetched.not_modified and last is not None:
+        served = await _stored(summariser, fetched, last)
         if served is not None:
             return served
-        fetched = await fetcher.fetch(url)  # the summary is gone: the page again, whole
+    if fetched.not_modified:  # the summary is gone (or none was asked for): the page, whole
+        fetched = await fetcher.fetch(url)
     page = await off_loop(article_input, fetched, given)
     article = await off_loop(page.to_article)
     outcome = await summariser.summarise(article, engine, refresh=refresh)
@@ -77,11 +79,11 @@ async def summarise_url(
     return FromURL(outcome, article.text, True)
 
 
-async def _stored(
-    summariser: Summariser, fetched: Fetched, summary_id: str | None
-) -> FromURL | None:
-    """The summary made of the last full answer, served for a 304 (None if it is gone)."""
+async def _stored(summariser: Summariser, fetched: Fetched, last: FetchRecord) -> FromURL | None:
+    """The summary made of the ``last`` full answer, served for a 304 (None if it is
+    gone); the fetch time kept, and any validators the 304 renewed."""
     store = summariser.store
+    summary_id = last.summary_id
     if store is None or summary_id is None:
         return None
     stored = await asyncio.to_thread(store.summaries.get_by_id, summary_id)
@@ -89,13 +91,12 @@ async def _stored(
     if stored is None or record is None:
         return None
     meta = record.meta.model_copy(update={"cached": True, "latency_ms": 0.0})
-    last = await asyncio.to_thread(store.fetches.last, fetched.url)
     await asyncio.to_thread(
         store.fetches.remember,
         fetched.url,
-        last.final_url if last else fetched.final_url,
-        fetched.validators.etag or (last.etag if last else None),
-        fetched.validators.last_modified or (last.last_modified if last else None),
+        last.final_url,
+        fetched.validators.etag or last.etag,
+        fetched.validators.last_modified or last.last_modified,
         summary_id,
         fetched.fetched_at,
     )
