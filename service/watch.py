@@ -26,7 +26,7 @@ from service.article import NUL, publication_date_problem
 from service.by_url import summarise_url
 from service.engines import Engine
 from service.errors import FetchFailed, InputError, MilestonesError
-from service.fetch import Fetcher, Validators, text_of
+from service.fetch import Fetched, Fetcher, Validators, text_of
 from service.inputs import ArticleInput
 from service.offload import off_loop
 from service.pipeline import Summariser
@@ -80,13 +80,16 @@ def _date(entry: Any) -> date | None:
     return None if publication_date_problem(when) else when
 
 
-def items_of(parsed: Any) -> list[FeedItem]:
-    """The items of a parsed feed that can be told apart (a guid or a link)."""
-    found = []
+def items_of(parsed: Any) -> tuple[list[FeedItem], list[str]]:
+    """The items of a parsed feed that can be told apart (a guid or a link), and why
+    each of the others was skipped."""
+    found, skipped = [], []
     for entry in list(parsed.entries)[:MAX_ITEMS]:
         link = (entry.get("link") or "").replace(NUL, "").strip() or None
         key = (entry.get("id") or link or "").replace(NUL, "").strip()
         if not key:
+            title = (entry.get("title") or "untitled")[:80]
+            skipped.append(f"an item with no guid and no link ({title})")
             continue
         contents = [c.get("value", "") for c in entry.get("content", []) if c.get("value")]
         content = max(contents, key=len) if contents else entry.get("summary", "") or ""
@@ -94,12 +97,18 @@ def items_of(parsed: Any) -> list[FeedItem]:
         said = "\n".join([title, link or "", content])
         digest = hashlib.sha256(said.encode("utf-8", "surrogatepass")).hexdigest()
         found.append(FeedItem(key[:2000], link, title, content, _date(entry), digest))
-    return found
+    return found, skipped
 
 
-def parse_feed(body: bytes, content_type: str) -> Any:
-    """The feed in ``body`` (feedparser's result); FetchFailed when it holds no feed."""
-    parsed = feedparser.parse(body, response_headers={"content-type": content_type})
+def parse_feed(fetched: Fetched) -> Any:
+    """The feed a fetched body holds (feedparser's result); FetchFailed when it is not
+    text (an image, an archive: said so) or holds no feed. CPU work: run it off the loop."""
+    try:
+        text_of(fetched)
+    except InputError as error:
+        raise FetchFailed(f"{fetched.final_url}: {error.detail}") from None
+    headers = {"content-type": fetched.media_type or "application/xml"}
+    parsed = feedparser.parse(fetched.body, response_headers=headers)
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception")
         raise FetchFailed(f"not an RSS or Atom feed{f' ({reason})' if reason else ''}")
@@ -121,18 +130,8 @@ async def watch_feed(
     if fetched.not_modified:
         result.not_modified = True
         return result
-    try:
-        text_of(fetched)  # a feed is text: an image or archive is refused saying so
-    except InputError as error:
-        raise FetchFailed(f"{fetched.final_url}: {error.detail}") from None
-    parsed = await off_loop(parse_feed, fetched.body, fetched.media_type or "application/xml")
-    items = items_of(parsed)
+    items, result.skipped = await off_loop(lambda: items_of(parse_feed(fetched)))
     result.items = len(items)
-    result.skipped = [
-        f"an item with no guid and no link ({(e.get('title') or 'untitled')[:80]})"
-        for e in list(parsed.entries)[:MAX_ITEMS]
-        if not (e.get("id") or e.get("link"))
-    ]
     for item in items:
         taken = await asyncio.to_thread(
             store.fetches.take, url, item.key, item.link, item.content_hash
