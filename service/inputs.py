@@ -311,11 +311,16 @@ def _read(path: Path) -> Source:
         return Source(str(path), error=error)
 
 
+def is_url(name: str) -> bool:
+    """Whether a name given for an article (or a feed's link) is a page's http(s) URL."""
+    return name.lower().startswith(("http://", "https://"))
+
+
 def iter_sources(paths: list[str]) -> Iterator[Source]:
     """Each article named by ``paths``: a directory gives its article files, sorted;
     ``-`` is standard input (plain text); an http(s) URL a page to fetch."""
     for raw in paths:
-        if raw.lower().startswith(("http://", "https://")):  # a page, fetched later
+        if is_url(raw):  # a page, fetched later
             try:
                 yield Source(raw, ArticleInput(url=raw, source=raw))
             except ValueError as error:  # pydantic's ValidationError: too long a URL

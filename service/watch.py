@@ -27,7 +27,7 @@ from service.by_url import summarise_url
 from service.engines import Engine
 from service.errors import FetchFailed, InputError, MilestonesError
 from service.fetch import Fetched, Fetcher, Validators, text_of
-from service.inputs import ArticleInput
+from service.inputs import ArticleInput, is_url
 from service.offload import off_loop
 from service.pipeline import Summariser
 from service.store import Store
@@ -163,7 +163,7 @@ async def _summarise_item(
 ) -> ItemDone:
     said: dict[str, Any] = {"source": feed, "published_at": item.published}
     try:
-        if item.link and item.link.lower().startswith(("http://", "https://")):
+        if item.link and is_url(item.link):
             made = await summarise_url(
                 summariser, engine, fetcher, ArticleInput(url=item.link, **said)
             )

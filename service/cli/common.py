@@ -14,6 +14,7 @@ from schemas.v2 import VERSIONS, Version
 from service import __version__
 from service.engines import Engine, EngineChoice, RequestGate, build_engine, choose
 from service.errors import ExtractionFailed, InvalidSettings, MilestonesError
+from service.inputs import is_url
 from service.settings import EngineName, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -111,11 +112,6 @@ def configured(
         usage_error(error)
     stderr.print(f"engine: {choice.name} ({choice.reason})", markup=False)
     return settings, choice, engine
-
-
-def is_url(path: str) -> bool:
-    """Whether a command-line argument names a page by its URL."""
-    return path.lower().startswith(("http://", "https://"))
 
 
 def missing_paths(paths: list[str]) -> None:

@@ -14,7 +14,6 @@ from service.cli.common import (
     EngineOption,
     app,
     configured,
-    is_url,
     open_store,
     report_failure,
     stderr,
@@ -23,6 +22,7 @@ from service.cli.common import (
 from service.engines import Engine
 from service.errors import MilestonesError
 from service.fetch import Fetcher
+from service.inputs import is_url
 from service.pipeline import Summariser
 from service.watch import FeedPass, watch_feed
 
