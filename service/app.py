@@ -16,11 +16,13 @@ from service import __version__
 from service.egress import CallbackPolicy, Resolve, resolve_host
 from service.errors import MilestonesError
 from service.http import docs, openapi, problems
+from service.http.feed_poller import FeedPoller
 from service.http.guard import Guard
 from service.http.job_runner import JobRunner
 from service.http.routes import (
     aggregates,
     calls,
+    feeds,
     health,
     index,
     jobs,
@@ -106,6 +108,7 @@ def create_app(
                 deliverer,
                 metrics,
                 call_log=service.store.calls,
+                feeds=FeedPoller(service),
             )
             service.worker.start()
         yield
@@ -130,6 +133,7 @@ def create_app(
     app.include_router(index.router)
     app.include_router(aggregates.router)
     app.include_router(jobs.router)
+    app.include_router(feeds.router)
     app.include_router(searches.router)
     app.include_router(searches.feeds)
     app.include_router(health.router)

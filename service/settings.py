@@ -156,6 +156,15 @@ class Settings(BaseSettings):
     # The whole fetch (connection, redirects, body) within this many seconds.
     fetch_timeout_s: float = Field(default=20.0, gt=0)
     fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    # -- feeds the service polls (POST /v1/feeds; the job worker of each replica) -------
+    # How often a feed is read, unless it was registered with its own interval.
+    feed_interval_s: float = Field(default=900.0, ge=1)
+    # Feeds one replica polls at once; 0: this replica polls none.
+    feed_polls_at_once: int = Field(default=2, ge=0, le=64)
+    # A failing feed is read again after its interval, then twice as long each time up to
+    # this; after this many failures in a row it is stopped (until resumed).
+    feed_backoff_max_s: float = Field(default=21600.0, ge=0)
+    feed_max_failures: int = Field(default=8, ge=1, le=1000)
 
     # -- bulk runs ----------------------------------------------------------------------
     # US dollars per million tokens, (input, output), by model; MILESTONES_PRICES as JSON

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import calendar
 import hashlib
+import html
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 import feedparser
 
 from schemas import SummaryRecord
-from service.article import NUL, publication_date_problem
+from service.article import NUL, Article, publication_date_problem
 from service.by_url import summarise_url
 from service.engines import Engine
 from service.errors import FetchFailed, InputError, MilestonesError
@@ -100,6 +101,13 @@ def items_of(parsed: Any) -> tuple[list[FeedItem], list[str]]:
     return found, skipped
 
 
+def carried(item: FeedItem, said: dict[str, Any]) -> Article:
+    """The article an item carries (its title and content, as HTML), for an item with no
+    link to fetch; InputError, or pydantic's ValueError, when it holds none. CPU work."""
+    heading = f"<h1>{html.escape(item.title)}</h1>" if item.title else ""
+    return ArticleInput.of("html", heading + item.content, **said).to_article()
+
+
 def parse_feed(fetched: Fetched) -> Any:
     """The feed a fetched body holds (feedparser's result); FetchFailed when it is not
     text (an image, an archive: said so) or holds no feed. CPU work: run it off the loop."""
@@ -115,6 +123,43 @@ def parse_feed(fetched: Fetched) -> Any:
     return parsed
 
 
+@dataclass(frozen=True)
+class FeedRead:
+    """A feed fetched and read: its items (None when it answered 304: nothing new)."""
+
+    fetched: Fetched
+    items: list[FeedItem] | None
+    skipped: list[str]
+
+
+async def read_feed(store: Store, fetcher: Fetcher, url: str) -> FeedRead:
+    """The feed at ``url``, fetched conditionally (the validators of the last pass that
+    went through) and parsed off the loop: FetchRefused, FetchFailed or FetchUnavailable
+    when it cannot be had."""
+    last = await asyncio.to_thread(store.fetches.last, url)
+    validators = Validators(last.etag, last.last_modified) if last else None
+    fetched = await fetcher.fetch(url, validators)
+    if fetched.not_modified:
+        return FeedRead(fetched, None, [])
+    items, skipped = await off_loop(lambda: items_of(parse_feed(fetched)))
+    return FeedRead(fetched, items, skipped)
+
+
+async def read_through(store: Store, read: FeedRead) -> None:
+    """Keep a feed's validators, once every item of a pass is through (a pass cut short
+    is read again in full)."""
+    fetched = read.fetched
+    await asyncio.to_thread(
+        store.fetches.remember,
+        fetched.url,
+        fetched.final_url,
+        fetched.validators.etag,
+        fetched.validators.last_modified,
+        None,
+        fetched.fetched_at,
+    )
+
+
 async def watch_feed(
     summariser: Summariser, engine: Engine, fetcher: Fetcher, url: str
 ) -> FeedPass:
@@ -123,33 +168,21 @@ async def watch_feed(
     pass's ``done``."""
     store = summariser.store
     assert store is not None, "watching needs a store: it remembers the items seen"
-    last = await asyncio.to_thread(store.fetches.last, url)
-    validators = Validators(last.etag, last.last_modified) if last else None
-    fetched = await fetcher.fetch(url, validators)
-    result = FeedPass(url)
-    if fetched.not_modified:
+    read = await read_feed(store, fetcher, url)
+    result = FeedPass(url, skipped=read.skipped)
+    if read.items is None:
         result.not_modified = True
         return result
-    items, result.skipped = await off_loop(lambda: items_of(parse_feed(fetched)))
-    result.items = len(items)
-    for item in items:
+    result.items = len(read.items)
+    for item in read.items:
         taken = await asyncio.to_thread(
-            store.fetches.take, url, item.key, item.link, item.content_hash
+            store.fetches.take, url, item.key, item.link, item.content_hash, item.title
         )
         if not taken:
             result.seen += 1
             continue
         result.done.append(await _summarise_item(summariser, engine, fetcher, store, url, item))
-    # Validators kept only once every item is through: a pass cut short is read again.
-    await asyncio.to_thread(
-        store.fetches.remember,
-        url,
-        fetched.final_url,
-        fetched.validators.etag,
-        fetched.validators.last_modified,
-        None,
-        fetched.fetched_at,
-    )
+    await read_through(store, read)
     return result
 
 
@@ -169,8 +202,7 @@ async def _summarise_item(
             )
             outcome = made.outcome
         else:
-            given = ArticleInput.of("html", f"<h1>{item.title}</h1>{item.content}", **said)
-            article = await off_loop(given.to_article)
+            article = await off_loop(carried, item, said)
             outcome = await summariser.summarise(article, engine)
     except MilestonesError as error:
         await asyncio.to_thread(

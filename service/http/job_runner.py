@@ -3,6 +3,7 @@ worker runs it (as POST /v1/summaries would), and its public form."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, date, datetime
 
@@ -21,7 +22,8 @@ from service.http.models import (
 )
 from service.http.problems import for_error
 from service.http.state import Service
-from service.http.summary import public_summary
+from service.http.summary import public_summary, url_summary
+from service.inputs import ArticleInput
 from service.settings import EngineName
 from service.store.alerts import ALERT_JOB
 from service.store.queue import DeliveryAttempt, Job
@@ -31,9 +33,10 @@ log = logging.getLogger("milestones.jobs")
 
 class JobRequest(BaseModel):
     """What a job keeps of its request: the article as converted (an HTML page's text
-    already extracted), and the options."""
+    already extracted), or the URL of the page to fetch when it runs (a feed's item),
+    the feed and item it came from, and the options."""
 
-    text: str
+    text: str = ""
     published_at: date | None = None
     source: str | None = None
     url: str | None = None
@@ -41,6 +44,9 @@ class JobRequest(BaseModel):
     extracted: bool = False
     engine: EngineName
     refresh: bool = False
+    fetch_url: str | None = None  # fetched when the job runs
+    feed: str | None = None  # the feed (its URL) and the item (its guid or link) it is
+    feed_item: str | None = None
 
     @classmethod
     def of(cls, parsed: Parsed, engine: str, refresh: bool) -> JobRequest:
@@ -73,14 +79,26 @@ class JobRunner:
 
     async def run(self, request: str) -> str:
         wanted = JobRequest.model_validate_json(request)
-        engine = await self.service.engine_for(wanted.engine)
-        public = await public_summary(
-            self.service,
-            wanted.article(),
-            engine,
-            extracted=wanted.extracted,
-            refresh=wanted.refresh,
-        )
+        service = self.service
+        engine = await service.engine_for(wanted.engine)
+        if wanted.fetch_url is not None:
+            page = ArticleInput(
+                url=wanted.fetch_url, source=wanted.source, published_at=wanted.published_at
+            )
+            public = await url_summary(service, page, engine, refresh=wanted.refresh)
+        else:
+            public = await public_summary(
+                service,
+                wanted.article(),
+                engine,
+                extracted=wanted.extracted,
+                refresh=wanted.refresh,
+            )
+        if wanted.feed is not None and wanted.feed_item is not None:
+            unstored = None if public.id else "the model failed and the rules answered: not stored"
+            await asyncio.to_thread(
+                service.store.fetches.done, wanted.feed, wanted.feed_item, public.id, unstored
+            )
         return public.model_dump_json()
 
     def problem(self, error: BaseException) -> tuple[str, bool]:

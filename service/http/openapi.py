@@ -138,6 +138,14 @@ TAGS = [
         "(one milestone reported by several articles) listed, filtered, searched and "
         "downloaded (CSV, XLSX); a product's or organisation's timeline.",
     },
+    {
+        "name": "feeds",
+        "description": "RSS and Atom feeds the service polls; each new item summarised.",
+    },
+    {
+        "name": "searches",
+        "description": "Saved searches and their alerts: webhook, Atom, iCalendar.",
+    },
     {"name": "operations", "description": "Health, readiness and metrics, without a key."},
 ]
 

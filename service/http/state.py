@@ -16,6 +16,7 @@ from schemas import SummaryRecord
 from service.egress import CallbackPolicy
 from service.engines import Engine, build_engine, choose
 from service.errors import (
+    CallbacksUnavailable,
     ConfigurationError,
     EngineUnavailable,
     InvalidRequest,
@@ -94,6 +95,16 @@ class Service:
         if known is not None:
             return known
         return await asyncio.to_thread(self.engine, requested)
+
+    async def check_callback(self, url: str, instead: str) -> None:
+        """Refuse a callback URL this service would not send to (CallbackRefused), or any
+        when it has no signing secret (CallbacksUnavailable, saying what to do ``instead``)."""
+        if self.settings.webhook_secret is None:
+            raise CallbacksUnavailable(
+                "this service has no webhook signing secret (MILESTONES_WEBHOOK_SECRET), "
+                f"so it sends no callbacks: {instead}"
+            )
+        await self.callbacks.check(url)
 
     def fetcher(self) -> Fetcher:
         """The fetcher of pages by URL (under the fetch policy), made when first needed."""

@@ -1,4 +1,5 @@
-"""The job worker: takes jobs from the store, runs them, and delivers their webhooks.
+"""The job worker: takes jobs from the store, runs them, delivers their webhooks, and
+polls the registered feeds that are due.
 
 One runs in each replica of the service (in the app's lifespan). It polls the store,
 and is woken at once when its own replica queues a job or finishes one. A job runs
@@ -49,6 +50,18 @@ class JobHandler(Protocol):
         ...
 
 
+class FeedPolling(Protocol):
+    """What the worker needs to poll the registered feeds (``service.http.feed_poller``)."""
+
+    def due(self, owner: str, limit: int) -> list[Any]:
+        """Feeds due now, taken for ``owner`` (blocking)."""
+        ...
+
+    async def poll(self, feed: Any, owner: str) -> object:
+        """Read a feed taken, queue its new items' jobs and record the poll."""
+        ...
+
+
 async def _in_thread(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """A blocking store call, in a thread. If the caller is cancelled meanwhile, the call
     is let finish before the cancellation goes on: a thread cannot be stopped, and the
@@ -72,8 +85,10 @@ class JobWorker:
         deliverer: Deliverer | None,
         metrics: Metrics | None = None,
         call_log: CallStore | None = None,
+        feeds: FeedPolling | None = None,
     ) -> None:
         self.jobs = jobs
+        self.feeds = feeds
         self.call_log = call_log  # purged of calls past their retention, with the jobs
         self.handler = handler
         self.settings = settings
@@ -84,6 +99,7 @@ class JobWorker:
         self._loop_task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
         self._sending: set[asyncio.Task[None]] = set()
+        self._polling: set[asyncio.Task[None]] = set()
         self._purged_at: float | None = None  # at start, then every PURGE_EVERY_S
         self._stopping = False
         self._job_backoff = Backoff(settings.job_backoff_initial_s, settings.job_backoff_max_s)
@@ -104,7 +120,7 @@ class JobWorker:
             self._stopping = True  # the loop ends between two looks at the store
             self.wake()
             await asyncio.gather(self._loop_task, return_exceptions=True)
-        tasks = self._running | self._sending
+        tasks = self._running | self._sending | self._polling
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -155,6 +171,19 @@ class JobWorker:
             due = await _in_thread(self.jobs.claim_deliveries, self.owner, free, lease)
             for job in due:
                 self._spawn(self._sending, self._deliver(job, self.deliverer))
+        free = settings.feed_polls_at_once - len(self._polling)
+        if self.feeds is not None and free > 0:
+            for feed in await _in_thread(self.feeds.due, self.owner, free):
+                self._spawn(self._polling, self._poll(self.feeds, feed))
+
+    async def _poll(self, feeds: FeedPolling, feed: object) -> None:
+        try:
+            await feeds.poll(feed, self.owner)
+        except asyncio.CancelledError:
+            raise  # stopping: the feed's lease lapses, and it is polled again then
+        except Exception:
+            # A bug, or the store down: the lease lapses and the feed is polled again.
+            log.exception("a feed poll failed unexpectedly")
 
     def _spawn(self, tasks: set[asyncio.Task[None]], work: object) -> None:
         task: asyncio.Task[None] = asyncio.create_task(work)  # type: ignore[arg-type]

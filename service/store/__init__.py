@@ -23,6 +23,7 @@ from service.store.alerts import AlertStore
 from service.store.calls import CallStore
 from service.store.claims import ClaimStore
 from service.store.database import Database
+from service.store.feeds import FeedStore
 from service.store.fetches import FetchStore
 from service.store.idempotency import IdempotencyStore
 from service.store.index import IndexStore
@@ -60,6 +61,7 @@ class Store:
         self.calls = CallStore(self.database)
         self.index = IndexStore(self.database)
         self.fetches = FetchStore(self.database)
+        self.feeds = FeedStore(self.database)
         self.alerts = AlertStore(self.database, self.index)
         self.index.backfill()
 

@@ -4,13 +4,14 @@ item summarised once, across restarts and replicas."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Connection, and_, case, or_, select
 
 from service.store.database import Database
-from service.store.tables import feed_items, fetches
+from service.store.tables import feed_items, fetches, jobs
 
 # A feed item taken and left with no summary (its taker stopped, or its summarising
 # failed) is taken again after this, on a later pass, and tried this many times in all.
@@ -77,10 +78,21 @@ class FetchStore:
         with self.db.begin() as conn:
             conn.execute(upsert)
 
-    def take(self, feed_url: str, item: str, link: str | None, content_hash: str) -> bool:
+    def take(
+        self,
+        feed_url: str,
+        item: str,
+        link: str | None,
+        content_hash: str,
+        title: str | None = None,
+        queue: Callable[[Connection], str] | None = None,
+    ) -> bool:
         """Claim a feed's item for summarising if it is new, its content changed, or an
         earlier try left no summary a while ago (its taker stopped, or it failed: a few
-        times in all): True for the one caller (of every replica) that takes it."""
+        times in all): True for the one caller (of every replica) that takes it. With
+        ``queue``, the job that summarises it is queued in the same transaction (``queue``
+        writes it and gives its id), and the item is not taken again while that job is
+        queued or running."""
         c = feed_items.c
         now = datetime.now(UTC)
         values = {
@@ -88,33 +100,52 @@ class FetchStore:
             "item_key": url_key(item),
             "feed_url": feed_url,
             "link": link,
+            "title": (title or "")[:1000] or None,
             "content_hash": content_hash,
             "summary_id": None,
             "error": None,
+            "job_id": None,
             "attempts": 1,
             "seen_at": now,
         }
         insert = self.db.insert(feed_items).values(**values)
         changed = c.content_hash != insert.excluded.content_hash
+        job_running = (
+            select(jobs.c.id)
+            .where(jobs.c.id == c.job_id, jobs.c.status.in_(("queued", "running")))
+            .exists()
+        )
         take = insert.on_conflict_do_update(
             index_elements=[c.feed_key, c.item_key],
             set_={
-                **{k: insert.excluded[k] for k in ("content_hash", "link", "seen_at")},
+                **{k: insert.excluded[k] for k in ("content_hash", "link", "title", "seen_at")},
                 "summary_id": None,
                 "error": None,
-                "attempts": c.attempts + 1,
+                "job_id": None,
+                "attempts": case((changed, 1), else_=c.attempts + 1),
             },
-            where=or_(
-                changed,
-                and_(
-                    c.summary_id.is_(None),
-                    c.attempts < ITEM_ATTEMPTS,
-                    c.seen_at < now - ITEM_LEASE,
+            where=and_(
+                ~job_running,
+                or_(
+                    changed,
+                    and_(
+                        c.summary_id.is_(None),
+                        c.attempts < ITEM_ATTEMPTS,
+                        c.seen_at < now - ITEM_LEASE,
+                    ),
                 ),
             ),
         ).returning(c.item_key)
         with self.db.begin() as conn:
-            return conn.execute(take).first() is not None
+            if conn.execute(take).first() is None:
+                return False
+            if queue is not None:
+                conn.execute(
+                    feed_items.update()
+                    .where(c.feed_key == values["feed_key"], c.item_key == values["item_key"])
+                    .values(job_id=queue(conn))
+                )
+            return True
 
     def done(
         self, feed_url: str, item: str, summary_id: str | None, error: str | None = None

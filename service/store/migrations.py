@@ -412,6 +412,17 @@ def m012_watching(conn: Connection) -> None:
     meta.create_all(conn)
 
 
+def m013_polled_feeds(conn: Connection) -> None:
+    """Feeds the service polls say where each item's webhook goes, how often they are
+    read and what their last poll found; a feed's item keeps its title and the job that
+    summarises it (an item is not taken again while its job is queued or running)."""
+    for column in ("callback_url TEXT", "interval_s FLOAT", "last_items INTEGER",
+                   "last_new INTEGER"):  # fmt: skip
+        conn.execute(text(f"ALTER TABLE feeds ADD COLUMN {column}"))
+    for column in ("title TEXT", "job_id VARCHAR(40)"):
+        conn.execute(text(f"ALTER TABLE feed_items ADD COLUMN {column}"))
+
+
 MIGRATIONS: list[Migration] = [
     m001_summaries,
     m002_claims,
@@ -425,6 +436,7 @@ MIGRATIONS: list[Migration] = [
     m010_stored_search_vectors,
     m011_kind_by_date,
     m012_watching,
+    m013_polled_feeds,
 ]
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, case, delete, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, case, delete, insert, or_, select, update
 
 from service.errors import IdempotencyKeyReused
 from service.store.database import Database, utc
@@ -99,7 +99,6 @@ class JobQueue:
         request; the key and the job are written in one transaction, so two requests
         racing with one key make one job."""
         job_id = "j_" + uuid.uuid4().hex
-        now = datetime.now(UTC)
         with self.db.begin() as conn:
             if idempotency_key is not None:
                 named = self.keys.bind(conn, *idempotency_key, job_id)
@@ -108,22 +107,28 @@ class JobQueue:
                     if row is not None:
                         return _job(row), False
                     raise IdempotencyKeyReused()  # the key names no job
-            row = conn.execute(
-                insert(jobs)
-                .values(
-                    id=job_id,
-                    status="queued",
-                    request=request,
-                    callback_url=callback_url,
-                    attempts=0,
-                    run_after=time.time(),
-                    created_at=now,
-                    delivery="none",
-                    delivery_attempts=0,
-                )
-                .returning(*jobs.c)
-            ).one()
-        return _job(row), True
+            return self.enqueue_in(conn, request, callback_url, job_id), True
+
+    def enqueue_in(
+        self, conn: Connection, request: str, callback_url: str | None, job_id: str | None = None
+    ) -> Job:
+        """Queue a job in ``conn``'s transaction (with what else it writes)."""
+        row = conn.execute(
+            insert(jobs)
+            .values(
+                id=job_id or "j_" + uuid.uuid4().hex,
+                status="queued",
+                request=request,
+                callback_url=callback_url,
+                attempts=0,
+                run_after=time.time(),
+                created_at=datetime.now(UTC),
+                delivery="none",
+                delivery_attempts=0,
+            )
+            .returning(*jobs.c)
+        ).one()
+        return _job(row)
 
     def get(self, job_id: str) -> Job | None:
         with self.db.connect() as conn:

@@ -269,6 +269,8 @@ feed_items = Table(
     Column("error", Text),
     Column("attempts", Integer, nullable=False),
     Column("seen_at", DateTime(timezone=True), nullable=False),
+    Column("title", Text),
+    Column("job_id", String(40)),  # the job summarising it, when a polled feed's
 )
 # Saved searches: an index filter (JSON) with a name, the callback its alerts are sent to,
 # and the last alert seen on its page (what is new since it was last opened).
@@ -317,7 +319,11 @@ feeds = Table(
     Column("failures", Integer, nullable=False),
     Column("last_error", Text),
     Column("last_polled_at", DateTime(timezone=True)),
-    Column("state", String(12), nullable=False),
+    Column("state", String(12), nullable=False),  # active, or stopped (failed too often)
+    Column("callback_url", Text),  # each item's job's webhook
+    Column("interval_s", Float),
+    Column("last_items", Integer),  # items the last poll read, and how many were new
+    Column("last_new", Integer),
 )
 
 # Full-text search over each article's headline, summary and text. SQLite: an FTS5

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from service.errors import CallbacksUnavailable, InvalidRequest, NotFound
+from service.errors import InvalidRequest, NotFound
 from service.http.body import parse_article
 from service.http.idempotency import scoped_key
 from service.http.job_runner import JobRequest, public_job
@@ -45,7 +45,6 @@ async def create_job(
     ``callback_url``, the outcome is POSTed there, signed per Standard Webhooks, and
     retried with backoff while the receiver fails. The same ``Idempotency-Key`` with the
     same request gives the same job back; with another request, 422."""
-    settings = service.settings
     chosen, refresh, raw = incoming.engine, incoming.refresh, incoming.body
     content_type = request.headers.get("content-type", "")
     parsed = await off_loop_for(len(raw), parse_article, content_type, raw, JobCreate)
@@ -54,12 +53,7 @@ async def create_job(
         raise InvalidRequest(detail, [detail])
     callback = parsed.callback_url or callback_url
     if callback is not None:
-        if settings.webhook_secret is None:
-            raise CallbacksUnavailable(
-                "this service has no webhook signing secret (MILESTONES_WEBHOOK_SECRET), "
-                "so it sends no callbacks: poll GET /v1/jobs/{id} instead"
-            )
-        await service.callbacks.check(callback)
+        await service.check_callback(callback, "poll GET /v1/jobs/{id} instead")
     parsed = await fetched(service, parsed)  # only a URL: the page, fetched now
     assert parsed.article is not None
     # An empty or boilerplate-only article is refused now, not later.

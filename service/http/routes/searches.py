@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from service.errors import CallbacksUnavailable, NotFound
+from service.errors import NotFound
 from service.feeds_out import atom, icalendar
 from service.http.openapi import problem_responses
 from service.http.state import AuthDep, Service, ServiceDep
@@ -129,12 +129,8 @@ async def create_search(given: SearchCreate, service: ServiceDep) -> SearchPubli
     feed, POSTed to ``callback_url`` (signed per Standard Webhooks, retried like jobs'
     webhooks), and for dated planned events in the iCalendar feed."""
     if given.callback_url is not None:
-        if service.settings.webhook_secret is None:
-            raise CallbacksUnavailable(
-                "this service has no webhook signing secret (MILESTONES_WEBHOOK_SECRET), "
-                "so it sends no callbacks: read the search's alerts or its Atom feed instead"
-            )
-        await service.callbacks.check(given.callback_url)
+        instead = "read the search's alerts or its Atom feed instead"
+        await service.check_callback(given.callback_url, instead)
     made = await asyncio.to_thread(
         service.store.alerts.create, given.name, given.filters, given.callback_url
     )
