@@ -37,7 +37,7 @@ from service.settings import ENGINE_NAMES, EngineName
 from service.store.calls import CALLS_SHOWN, LoggedCall
 from service.store.summaries import parsed_records
 from service.validate import describe_errors
-from service.web import access, charts, index_pages, render
+from service.web import access, charts, index_pages, render, watching
 from service.web.access import SignedIn, html, page_context, pages_router, shown_name
 from service.web.forms import article_of, read_form, review_of
 from service.web.security import csrf_token
@@ -57,6 +57,7 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(index_pages.router)
     app.include_router(charts.router)
+    app.include_router(watching.router)
     app.include_router(access.router)
     app.mount("/static", StaticFiles(directory=render.STATIC), name="static")
 
