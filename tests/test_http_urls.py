@@ -126,3 +126,58 @@ def test_the_command_line_summarises_a_url_among_files_and_says_what_it_could_no
     assert [line["source"] for line in lines] == [site.url("/news/nw-201"), str(article)]
     assert "NW-201" in lines[0]["text"]
     assert "fetch_failed" in result.stderr and "answered 404" in result.stderr
+
+
+def test_bulk_rows_with_only_a_url_are_fetched_and_a_page_that_cannot_be_had_is_an_error_line(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MILESTONES_ALLOW_HTTP_FETCHES", "true")
+    monkeypatch.setenv("MILESTONES_ALLOW_PRIVATE_FETCHES", "true")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/bulk.sqlite3")
+    site.pages["/news/nw-201"] = Page(PAGE)
+    site.pages["/gone"] = Page(b"gone", status=404)
+    rows = [
+        {"id": "page", "url": site.url("/news/nw-201"), "source": "Northwind newsroom"},
+        {"id": "gone", "url": site.url("/gone")},
+        {"id": "plain", "text": "Harbour Gene Therapies raised $40 million in a Series B."},
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out.jsonl"
+    args = ["bulk", str(source), "-o", str(out), "--engine", "rules", "--no-progress"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1  # one item failed
+    done = {line["id"]: line for line in map(json.loads, out.read_text().splitlines())}
+    assert set(done) == {"page", "plain"}
+    page = done["page"]
+    assert any(m["kind"] == "trial_authorisation" for m in page["summary"]["milestones"])
+    for m in page["summary"]["milestones"]:  # the spans refer to the page's text, given
+        span = m["evidence_span"]
+        assert page["text"][span["start"] : span["end"]] == m["evidence"]
+    (failed,) = map(json.loads, (tmp_path / "out.errors.jsonl").read_text().splitlines())
+    assert failed["id"] == "gone" and failed["kind"] == "fetch_failed"
+    assert "404" in failed["detail"]
+
+    again = CliRunner().invoke(cli, args)  # resumed: what is done is not fetched again
+    assert again.exit_code == 1 and site.hits("/news/nw-201") == [200]
+
+
+async def test_the_start_page_summarises_a_page_given_by_its_url(
+    client: httpx.AsyncClient, site: Site
+) -> None:
+    from tests.test_pages import token_in
+
+    site.pages["/news/nw-201"] = Page(PAGE)
+    site.pages["/gone"] = Page(b"gone", status=404)
+    csrf = token_in((await client.get("/")).text)
+    made = await client.post(
+        "/", data={"url": site.url("/news/nw-201"), "engine": "rules", "csrf": csrf}
+    )
+    assert made.status_code == 303, made.text
+    page = await client.get(made.headers["location"])
+    assert page.status_code == 200 and "NW-201" in page.text and 'class="ev' in page.text
+    refused = await client.post("/", data={"url": site.url("/gone"), "csrf": csrf})
+    assert refused.status_code == 422 and "404" in refused.text
+    assert f'value="{site.url("/gone")}"' in refused.text  # the form keeps what was given
+    nothing = await client.post("/", data={"url": " ", "csrf": csrf})
+    assert nothing.status_code in (400, 422) and "give its page" in nothing.text

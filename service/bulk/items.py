@@ -48,9 +48,15 @@ class Item:
         return self.input.content_hash if self.input is not None else ""
 
     @property
+    def to_fetch(self) -> str | None:
+        """The URL of the page to fetch, when the row gave only a URL."""
+        return self.input.to_fetch if self.input is not None else None
+
+    @property
     def extracted(self) -> bool:
-        """Whether the text is extracted (from HTML or ninjs): spans refer to that text."""
-        return self.input is not None and self.input.extracted
+        """Whether the text is extracted (from HTML or ninjs, or from a page fetched by
+        its URL): spans refer to that text."""
+        return self.input is not None and (self.to_fetch is not None or self.input.extracted)
 
     def article(self) -> Article:
         """The article (an HTML page's or ninjs document's text extracted first)."""

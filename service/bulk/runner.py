@@ -32,6 +32,7 @@ from service.bulk.items import Item
 from service.bulk.results import LineWriter, errors_path, read_lines
 from service.engines import ArticleRequest, BatchSettings, Engine, EngineRun
 from service.errors import ConfigurationError, ExtractionFailed, InputError, MilestonesError
+from service.fetch import Fetcher, article_input
 from service.offload import off_loop, off_loop_for
 from service.pipeline import Summariser
 
@@ -171,6 +172,7 @@ class BulkRun:
         self.recent = RecentResults()
         self._succeeded: set[str] = set()
         self._places: dict[str, str] = {}  # each id's place in the input, where first seen
+        self.fetcher: Fetcher | None = None  # for rows given by URL (made when first needed)
 
     async def run(self, items: Iterator[Item]) -> BulkReport:
         done = done_keys(self.out)
@@ -199,6 +201,8 @@ class BulkRun:
         finally:
             results.close()
             errors.close()
+            if self.fetcher is not None:
+                await self.fetcher.aclose()
             compact_errors(self.errors, self._succeeded | {key[0] for key in done})
             self.report.wall_s = time.perf_counter() - self.report.started
         return self.report
@@ -271,11 +275,24 @@ class BulkRun:
             self.on_item(item, outcome, self.report)
 
     async def _prepare(self, item: Item) -> PreparedArticle:
-        """The item's article, its text extracted (HTML, ninjs) and cleaned, once."""
+        """The item's article (a row with only a URL: the page fetched, under the fetch
+        policy), its text extracted (HTML, ninjs) and cleaned, once."""
         if item.error is not None:
             raise InputError(item.error)
-        article = await off_loop(item.article) if item.extracted else item.article()
+        if item.to_fetch is not None:
+            assert item.input is not None
+            fetched = await self._fetcher().fetch(item.to_fetch)
+            page = await off_loop(article_input, fetched, item.input)
+            article = await off_loop(page.to_article)
+        else:
+            article = await off_loop(item.article) if item.extracted else item.article()
         return await self.summariser.prepare(article)
+
+    def _fetcher(self) -> Fetcher:
+        """The fetcher of the rows given by URL, made when the first one comes."""
+        if self.fetcher is None:
+            self.fetcher = Fetcher(self.summariser.settings)
+        return self.fetcher
 
     def _failed(self, item: Item, error: Exception, errors: LineWriter) -> None:
         self.report.failed += 1

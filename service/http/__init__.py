@@ -6,7 +6,7 @@ from service.http.job_runner import public_job
 from service.http.models import subjects_of
 from service.http.problems import problem_of
 from service.http.state import LOCAL_CALLER, Service, ServiceDep, service_of
-from service.http.summary import public_summary
+from service.http.summary import public_summary, url_summary
 
 __all__ = [
     "LOCAL_CALLER",
@@ -17,4 +17,5 @@ __all__ = [
     "public_summary",
     "service_of",
     "subjects_of",
+    "url_summary",
 ]

@@ -76,11 +76,12 @@ def article_of(form: FormData, limit: int) -> ArticleInput:
     boxes = {f.name: str(form.get(f.name) or "") for f in FORMATS.values() if f.pasted}
     pasted = {name: content for name, content in boxes.items() if content.strip()}
     upload = _uploaded(form)
+    url = str(form.get("url") or "").strip() or None
     given = [FORMATS[name].label for name in pasted] + (["a file"] if upload else [])
-    if len(given) != 1:
+    if len(given) > 1 or not (given or url):
         ways = ", ".join(f"paste {f.label}" for f in FORMATS.values() if f.pasted)
         raise InputError(
-            f"give the article one way: {ways} or upload a file"
+            f"give the article one way: {ways}, upload a file or give its page's URL"
             + (f" (got {' and '.join(given)})" if given else "")
         )
     published = str(form.get("published_at") or "").strip()
@@ -89,6 +90,8 @@ def article_of(form: FormData, limit: int) -> ArticleInput:
     except ValueError:
         raise InputError(f"the publication date {published!r} is not a date (YYYY-MM-DD)") from None
     try:
+        if not given:  # only the page's URL: fetched (under the fetch policy), then read
+            return ArticleInput(url=url, published_at=when)
         if upload is not None:
             data = upload.file.read(limit + 1)
             if len(data) > limit:
@@ -97,7 +100,7 @@ def article_of(form: FormData, limit: int) -> ArticleInput:
             fmt = by_file_name(name) or FORMATS["text"]
             return file_input(fmt, decode(data, name).text, source=name, published_at=when)
         ((name, content),) = pasted.items()
-        return file_input(FORMATS[name], content, published_at=when)
+        return file_input(FORMATS[name], content, published_at=when, url=url)
     except ValidationError as error:
         raise InputError("; ".join(describe_errors(error, "article"))) from None
 

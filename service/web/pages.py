@@ -30,7 +30,15 @@ from schemas import SummaryRecord
 from service.bounded import Bounded
 from service.errors import InputError, InvalidRequest, MilestonesError, NotFound
 from service.formats import FORMATS, all_suffixes
-from service.http import Service, problem_of, public_job, public_summary, service_of, subjects_of
+from service.http import (
+    Service,
+    problem_of,
+    public_job,
+    public_summary,
+    service_of,
+    subjects_of,
+    url_summary,
+)
 from service.offload import off_loop_for
 from service.reviews import ReviewIn, check
 from service.settings import ENGINE_NAMES, EngineName
@@ -120,15 +128,22 @@ async def submit(request: Request, signed: SignedIn) -> Response:
     service = service_of(request)
     form = await read_form(request, service.settings.max_body_bytes)
     pasted = [f.name for f in FORMATS.values() if f.pasted]
-    kept = {k: form.get(k) for k in (*pasted, "published_at", "engine")}
+    kept = {k: form.get(k) for k in (*pasted, "url", "published_at", "engine")}
     requested = str(form.get("engine") or service.settings.engine)
     try:
         if requested not in ENGINE_NAMES:
             raise InputError(f"choose an engine: {', '.join(ENGINE_NAMES)}")
         engine = await service.engine_for(cast(EngineName, requested))
         article_input = article_of(form, service.settings.max_body_bytes)
-        article = await off_loop_for(service.settings.max_body_bytes, article_input.to_article)
-        summary = await public_summary(service, article, engine, extracted=article_input.extracted)
+        if article_input.to_fetch:  # only a URL: the page fetched (conditionally), then read
+            summary = await url_summary(service, article_input, engine)
+            text = summary.text or ""
+        else:
+            limit = service.settings.max_body_bytes
+            article = await off_loop_for(limit, article_input.to_article)
+            extracted = article_input.extracted
+            summary = await public_summary(service, article, engine, extracted=extracted)
+            text = article.text
     except MilestonesError as error:
         return await start_page(request, service, signed, form=kept, error=error)
     finally:
@@ -137,7 +152,7 @@ async def submit(request: Request, signed: SignedIn) -> Response:
         return RedirectResponse(f"/summaries/{summary.id}", status_code=303)
     record = SummaryRecord(source=summary.source, summary=summary.summary, meta=summary.meta)
     body = await off_loop_for(
-        len(article.text), _summary_html, request, None, record, article.text, signed, service
+        len(text), _summary_html, request, None, record, text, signed, service
     )
     return html(request, body)
 
