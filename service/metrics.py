@@ -75,6 +75,16 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+        self.feed_polls = Counter(
+            "milestones_feed_polls",
+            "Polls of registered feeds by this replica: read, unchanged (304), failed or "
+            "stopped (failed once too often)",
+            ["outcome"],
+            registry=r,
+        )
+        self.feed_items = Counter(
+            "milestones_feed_items", "Feed items new or changed, queued as jobs", registry=r
+        )
 
     def hit(self) -> None:
         self.cache.labels("hit").inc()

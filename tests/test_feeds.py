@@ -199,6 +199,9 @@ async def test_a_failing_feed_is_put_off_longer_each_time_then_stopped_and_resum
         assert shown["state"] == "stopped" and shown["next_poll_at"] is None
         assert "fetch-unavailable" in shown["last_error"]
 
+        metrics = (await client.get("/metrics")).text
+        assert 'milestones_feed_polls_total{outcome="failed"} 1.0' in metrics
+        assert 'milestones_feed_polls_total{outcome="stopped"} 1.0' in metrics
         resumed = await client.post(f"/v1/feeds/{feed_id}/poll")
         assert resumed.json()["state"] == "active" and resumed.json()["failures"] == 0
         assert len(await asyncio.to_thread(poller.due, "me", 5)) == 1

@@ -75,12 +75,16 @@ class FeedPoller:
                 retry_in=retry_in(feed, settings.feed_backoff_max_s),
                 max_failures=settings.feed_max_failures,
             )
-            if polled is not None and polled.state == "stopped":
+            stopped = polled is not None and polled.state == "stopped"
+            service.metrics.feed_polls.labels("stopped" if stopped else "failed").inc()
+            if polled is not None and stopped:
                 log.warning(
                     "feed %s (%s) stopped after %d failures in a row: %s",
                     feed.id, feed.url, polled.failures, polled.last_error,
                 )  # fmt: skip
             return polled
+        service.metrics.feed_polls.labels("unchanged" if read.items is None else "read").inc()
+        service.metrics.feed_items.inc(new)
         if new and service.worker is not None:
             service.worker.wake()
         items = feed.last_items if read.items is None else len(read.items)
