@@ -55,3 +55,16 @@ async def off_loop_for(length: int, step: Callable[P, T], *args: P.args, **kwarg
     if length < INLINE_MAX_CHARS:
         return step(*args, **kwargs)
     return await off_loop(step, *args, **kwargs)
+
+
+async def store_call(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """A blocking store call, in a thread (``asyncio.to_thread``). If the caller is
+    cancelled meanwhile (its replica stopping), the call is let finish before the
+    cancellation goes on: a thread cannot be stopped, and the store may be closed right
+    after (a connection still out would then leak)."""
+    work = asyncio.ensure_future(asyncio.to_thread(call, *args, **kwargs))
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        await asyncio.wait([work])
+        raise

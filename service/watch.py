@@ -12,7 +12,6 @@ recorded with why, and tried again on later passes a few times in all.
 
 from __future__ import annotations
 
-import asyncio
 import calendar
 import hashlib
 import html
@@ -29,7 +28,7 @@ from service.engines import Engine
 from service.errors import FetchFailed, InputError, MilestonesError
 from service.fetch import Fetched, Fetcher, Validators, text_of
 from service.inputs import ArticleInput, is_url
-from service.offload import off_loop
+from service.offload import off_loop, store_call
 from service.pipeline import Summariser
 from service.store import Store
 
@@ -136,7 +135,7 @@ async def read_feed(store: Store, fetcher: Fetcher, url: str) -> FeedRead:
     """The feed at ``url``, fetched conditionally (the validators of the last pass that
     went through) and parsed off the loop: FetchRefused, FetchFailed or FetchUnavailable
     when it cannot be had."""
-    last = await asyncio.to_thread(store.fetches.last, url)
+    last = await store_call(store.fetches.last, url)
     validators = Validators(last.etag, last.last_modified) if last else None
     fetched = await fetcher.fetch(url, validators)
     if fetched.not_modified:
@@ -149,7 +148,7 @@ async def read_through(store: Store, read: FeedRead) -> None:
     """Keep a feed's validators, once every item of a pass is through (a pass cut short
     is read again in full)."""
     fetched = read.fetched
-    await asyncio.to_thread(
+    await store_call(
         store.fetches.remember,
         fetched.url,
         fetched.final_url,
@@ -175,7 +174,7 @@ async def watch_feed(
         return result
     result.items = len(read.items)
     for item in read.items:
-        taken = await asyncio.to_thread(
+        taken = await store_call(
             store.fetches.take, url, item.key, item.link, item.content_hash, item.title
         )
         if not taken:
@@ -205,13 +204,11 @@ async def _summarise_item(
             article = await off_loop(carried, item, said)
             outcome = await summariser.summarise(article, engine)
     except MilestonesError as error:
-        await asyncio.to_thread(
-            store.fetches.done, feed, item.key, None, f"{error.kind}: {error.detail}"
-        )
+        await store_call(store.fetches.done, feed, item.key, None, f"{error.kind}: {error.detail}")
         return ItemDone(item, error=error)
     except ValueError as error:  # an item's values no article takes (pydantic's error)
         failure = InputError(f"the item cannot be read as an article: {error}")
-        await asyncio.to_thread(store.fetches.done, feed, item.key, None, failure.detail)
+        await store_call(store.fetches.done, feed, item.key, None, failure.detail)
         return ItemDone(item, error=failure)
-    await asyncio.to_thread(store.fetches.done, feed, item.key, outcome.id)
+    await store_call(store.fetches.done, feed, item.key, outcome.id)
     return ItemDone(item, outcome.id, outcome.record)

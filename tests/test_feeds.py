@@ -166,8 +166,30 @@ async def test_two_replicas_on_one_store_summarise_each_item_once(
         with store.database.connect() as conn:
             queued = conn.execute(select(func.count()).select_from(jobs)).scalar_one()
         assert queued == 6  # one job per item, whichever replica polled
-    hits = site.hits("/atom.xml")
-    assert hits[0] == 200 and set(hits[1:]) <= {304}  # read in full once
+        hits = site.hits("/atom.xml")
+        assert hits[0] == 200 and set(hits[1:]) <= {304}  # read in full once
+
+        # One entry updated (the feed too): summarised again, once; the others not.
+        before = {i["title"]: i["summary_id"] for i in found}
+        entries[0] = atom_entry("urn:harbour:1", "Harbour news 1 (updated)", FUNDING)
+        site.pages["/atom.xml"] = Page(atom(*entries), type="application/atom+xml", etag='"a2"')
+        for client in (one, other, one, other):
+            await client.post(f"/v1/feeds/{feed['id']}/poll")
+
+        def updated(items: list[Any]) -> bool:
+            titles = {i["title"]: i for i in items}
+            fresh = titles.get("Harbour news 1 (updated)")
+            return settled(6)(items) and fresh is not None and fresh["state"] == "summarised"
+
+        found = (await until(items_where(other, feed, updated), timeout=20))["items"]
+        after = {i["title"]: i["summary_id"] for i in found}
+        assert after["Harbour news 1 (updated)"] != before["Harbour news 1"]
+        assert {t: after[t] for t in before if t != "Harbour news 1"} == {
+            t: v for t, v in before.items() if t != "Harbour news 1"
+        }
+        with store.database.connect() as conn:
+            queued = conn.execute(select(func.count()).select_from(jobs)).scalar_one()
+        assert queued == 7
 
 
 async def test_a_failing_feed_is_put_off_longer_each_time_then_stopped_and_resumed(

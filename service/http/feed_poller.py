@@ -15,7 +15,6 @@ is resumed (``POST /v1/feeds/{id}/poll``).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 
@@ -26,7 +25,7 @@ from service.http.job_runner import JobRequest
 from service.http.problems import problem_of
 from service.http.state import Service
 from service.inputs import is_url
-from service.offload import off_loop
+from service.offload import off_loop, store_call
 from service.store.feeds import Feed
 from service.watch import FeedItem, carried, read_feed, read_through
 
@@ -67,7 +66,7 @@ class FeedPoller:
                 await read_through(store, read)
         except MilestonesError as error:
             log.info("feed %s (%s): %s", feed.id, feed.url, error.detail)
-            polled = await asyncio.to_thread(
+            polled = await store_call(
                 store.feeds.polled,
                 feed,
                 owner,
@@ -88,7 +87,7 @@ class FeedPoller:
         if new and service.worker is not None:
             service.worker.wake()
         items = feed.last_items if read.items is None else len(read.items)
-        return await asyncio.to_thread(store.feeds.polled, feed, owner, items=items, new=new)
+        return await store_call(store.feeds.polled, feed, owner, items=items, new=new)
 
     async def _take(self, feed: Feed, item: FeedItem) -> int:
         """1 if ``item`` was new (or changed) and its job is queued, else 0."""
@@ -101,13 +100,13 @@ class FeedPoller:
             try:
                 article = await off_loop(carried, item, {"published_at": item.published})
             except (InputError, ValueError) as error:
-                taken = await asyncio.to_thread(
+                taken = await store_call(
                     store.fetches.take, feed.url, item.key, item.link, item.content_hash,
                     item.title,
                 )  # fmt: skip
                 if taken:
                     why = getattr(error, "detail", None) or f"the item is no article: {error}"
-                    await asyncio.to_thread(store.fetches.done, feed.url, item.key, None, why)
+                    await store_call(store.fetches.done, feed.url, item.key, None, why)
                 return 0
             wanted = JobRequest.model_validate(
                 {**said, "text": article.text, "url": None, "extracted": True}
@@ -117,7 +116,7 @@ class FeedPoller:
         def queue(conn: Connection) -> str:
             return store.jobs.enqueue_in(conn, request, feed.callback_url).id
 
-        taken = await asyncio.to_thread(
+        taken = await store_call(
             store.fetches.take, feed.url, item.key, item.link, item.content_hash, item.title,
             queue,
         )  # fmt: skip

@@ -15,21 +15,20 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from service import calls
 from service.backoff import Backoff
 from service.errors import JobInterrupted
 from service.jobs.delivery import Deliverer
 from service.metrics import Metrics
+from service.offload import store_call
 from service.settings import Settings
 from service.store.calls import CallStore
 from service.store.queue import DeliveryState, Job, JobQueue
 
 log = logging.getLogger("milestones.jobs")
-T = TypeVar("T")
 PURGE_EVERY_S = 3600.0  # how often a worker deletes jobs past their retention
 
 
@@ -60,18 +59,6 @@ class FeedPolling(Protocol):
     async def poll(self, feed: Any, owner: str) -> object:
         """Read a feed taken, queue its new items' jobs and record the poll."""
         ...
-
-
-async def _in_thread(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """A blocking store call, in a thread. If the caller is cancelled meanwhile, the call
-    is let finish before the cancellation goes on: a thread cannot be stopped, and the
-    store may be closed right after (a connection still out would then leak)."""
-    work = asyncio.ensure_future(asyncio.to_thread(call, *args, **kwargs))
-    try:
-        return await asyncio.shield(work)
-    except asyncio.CancelledError:
-        await asyncio.wait([work])
-        raise
 
 
 class JobWorker:
@@ -151,29 +138,29 @@ class JobWorker:
         if self._purged_at is None or time.monotonic() - self._purged_at > PURGE_EVERY_S:
             self._purged_at = time.monotonic()
             cutoff = datetime.now(UTC) - timedelta(days=settings.job_retention_days)
-            gone = await _in_thread(self.jobs.purge, cutoff)
+            gone = await store_call(self.jobs.purge, cutoff)
             if gone:
                 log.info("deleted %d jobs that ended before %s", gone, cutoff.isoformat())
             if self.call_log is not None:
                 since = datetime.now(UTC) - timedelta(days=settings.call_log_retention_days)
-                gone = await _in_thread(self.call_log.purge, since)
+                gone = await store_call(self.call_log.purge, since)
                 if gone:
                     log.info("deleted %d logged model calls from before %s", gone, since)
         free = settings.job_workers - len(self._running)
         if free > 0:
-            taken = await _in_thread(self.jobs.claim, self.owner, free, settings.job_lease_s)
+            taken = await store_call(self.jobs.claim, self.owner, free, settings.job_lease_s)
             for job in taken:
                 self._spawn(self._running, self._run(job))
         free = settings.webhook_concurrency - len(self._sending)
         if self.deliverer is not None and free > 0:
             # Held longer than one attempt can take, so no other replica sends it too.
             lease = settings.job_lease_s + settings.webhook_timeout_s
-            due = await _in_thread(self.jobs.claim_deliveries, self.owner, free, lease)
+            due = await store_call(self.jobs.claim_deliveries, self.owner, free, lease)
             for job in due:
                 self._spawn(self._sending, self._deliver(job, self.deliverer))
         free = settings.feed_polls_at_once - len(self._polling)
         if self.feeds is not None and free > 0:
-            for feed in await _in_thread(self.feeds.due, self.owner, free):
+            for feed in await store_call(self.feeds.due, self.owner, free):
                 self._spawn(self._polling, self._poll(self.feeds, feed))
 
     async def _poll(self, feeds: FeedPolling, feed: object) -> None:
@@ -203,7 +190,7 @@ class JobWorker:
                 f"the job was interrupted {job.attempts - 1} times without finishing"
             )
             problem, _ = self.handler.problem(interrupted)
-            await _in_thread(self.jobs.finish, job.id, self.owner, problem=problem)
+            await store_call(self.jobs.finish, job.id, self.owner, problem=problem)
             return
         renewing = asyncio.create_task(self._renew(job.id))
         calls.ORIGIN.set(("job", job.id))  # the call log says which job asked (this task's)
@@ -212,7 +199,7 @@ class JobWorker:
         except asyncio.CancelledError:
             # This replica is stopping: the job goes back to the queue, attempt uncounted.
             renewing.cancel()
-            await _in_thread(self.jobs.requeue, job.id, self.owner, time.time(), counts=False)
+            await store_call(self.jobs.requeue, job.id, self.owner, time.time(), counts=False)
             self.metrics.jobs.labels("requeued").inc()
             raise
         except Exception as error:
@@ -220,15 +207,15 @@ class JobWorker:
             problem, transient = self.handler.problem(error)
             if transient and job.attempts < settings.job_max_attempts:
                 delay = self._job_backoff.before(job.attempts)
-                await _in_thread(self.jobs.requeue, job.id, self.owner, time.time() + delay)
+                await store_call(self.jobs.requeue, job.id, self.owner, time.time() + delay)
                 log.info("job %s: transient failure, retry in %.1f s", job.id, delay)
                 self.metrics.jobs.labels("retried").inc()
                 return
-            finished = await _in_thread(self.jobs.finish, job.id, self.owner, problem=problem)
+            finished = await store_call(self.jobs.finish, job.id, self.owner, problem=problem)
             outcome = "failed"
         else:
             renewing.cancel()
-            finished = await _in_thread(self.jobs.finish, job.id, self.owner, result=result)
+            finished = await store_call(self.jobs.finish, job.id, self.owner, result=result)
             outcome = "succeeded"
         if finished:
             self.metrics.jobs.labels(outcome).inc()
@@ -240,7 +227,7 @@ class JobWorker:
         while True:
             await asyncio.sleep(lease / 3)
             try:
-                held = await _in_thread(self.jobs.renew, job_id, self.owner, lease)
+                held = await store_call(self.jobs.renew, job_id, self.owner, lease)
             except Exception:
                 log.exception("job %s: could not renew its lease (will try again)", job_id)
                 continue
@@ -263,5 +250,5 @@ class JobWorker:
             state = "pending"
             delay = self._webhook_backoff.before(number)
             retry_at = time.time() + delay
-        await _in_thread(self.jobs.record_delivery, job.id, self.owner, attempt, state, retry_at)
+        await store_call(self.jobs.record_delivery, job.id, self.owner, attempt, state, retry_at)
         self.metrics.deliveries.labels("retrying" if state == "pending" else state).inc()
