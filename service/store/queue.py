@@ -135,6 +135,14 @@ class JobQueue:
             row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
         return _job(row) if row is not None else None
 
+    def get_many(self, job_ids: list[str]) -> dict[str, Job]:
+        """The jobs of ``job_ids`` that exist, by id (one read)."""
+        if not job_ids:
+            return {}
+        with self.db.connect() as conn:
+            rows = conn.execute(select(jobs).where(jobs.c.id.in_(job_ids))).all()
+        return {row.id: _job(row) for row in rows}
+
     def deliveries(self, job_id: str) -> list[DeliveryAttempt]:
         """The delivery log of a job, oldest first."""
         with self.db.connect() as conn:

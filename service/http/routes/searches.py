@@ -23,6 +23,7 @@ from service.feeds_out import atom, icalendar
 from service.http.openapi import problem_responses
 from service.http.state import AuthDep, Service, ServiceDep
 from service.store.alerts import ALERT_JOB, Alert, SavedSearch
+from service.store.queue import Job
 
 router = APIRouter(prefix="/v1", tags=["searches"], dependencies=[AuthDep])
 feeds = APIRouter(tags=["searches"])
@@ -187,15 +188,17 @@ async def read_alerts(
     webhook delivery."""
     search = await _search(service, search_id)
     found = await asyncio.to_thread(service.store.alerts.alerts, search.id, after, limit)
-    return [await _public_alert(service, search, a) for a in found]
+    sent = {}
+    if search.callback_url:  # the alerts' webhooks (finished jobs), read at once
+        ids = [f"{ALERT_JOB}{a.seq}" for a in found]
+        sent = await asyncio.to_thread(service.store.jobs.get_many, ids)
+    return [_public_alert(a, sent.get(f"{ALERT_JOB}{a.seq}")) for a in found]
 
 
-async def _public_alert(service: Service, search: SavedSearch, alert: Alert) -> AlertPublic:
+def _public_alert(alert: Alert, job: Job | None) -> AlertPublic:
     webhook = None
-    if search.callback_url:
-        job = await asyncio.to_thread(service.store.jobs.get, f"{ALERT_JOB}{alert.seq}")
-        if job is not None:
-            webhook = DeliveryState(state=job.delivery, attempts=job.delivery_attempts)
+    if job is not None:
+        webhook = DeliveryState(state=job.delivery, attempts=job.delivery_attempts)
     return AlertPublic(
         seq=alert.seq, change=alert.change, at=alert.at, event=alert.event, webhook=webhook
     )
