@@ -65,6 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.bench_service
 	$(BIN)/python -m bench.bench_bulk
 	$(BIN)/python -m bench.bench_jobs
+	$(BIN)/python -m bench.bench_feeds
 	$(BIN)/python -m bench.bench_pages
 	$(BIN)/python -m bench.bench_index
 

@@ -144,6 +144,12 @@ async def read_feed(store: Store, fetcher: Fetcher, url: str) -> FeedRead:
     return FeedRead(fetched, items, skipped)
 
 
+async def unseen(store: Store, url: str, items: list[FeedItem]) -> list[FeedItem]:
+    """The items not summarised already as they are now (the rest need no write)."""
+    done = await store_call(store.fetches.summarised, url, [(i.key, i.content_hash) for i in items])
+    return [item for item in items if item.key not in done]
+
+
 async def read_through(store: Store, read: FeedRead) -> None:
     """Keep a feed's validators, once every item of a pass is through (a pass cut short
     is read again in full)."""
@@ -173,7 +179,9 @@ async def watch_feed(
         result.not_modified = True
         return result
     result.items = len(read.items)
-    for item in read.items:
+    fresh = await unseen(store, url, read.items)
+    result.seen = len(read.items) - len(fresh)
+    for item in fresh:
         taken = await store_call(
             store.fetches.take, url, item.key, item.link, item.content_hash, item.title
         )

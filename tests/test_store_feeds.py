@@ -103,3 +103,15 @@ def test_a_deleted_feed_forgets_its_items(store: Store) -> None:
     assert store.feeds.get(feed.id) is None and store.fetches.last(FEED) is None
     again, new = store.feeds.register(FEED, None, None, 900.0)
     assert new and store.feeds.items(again) == []
+
+
+def test_items_summarised_as_they_are_now_are_found_in_one_read(store: Store) -> None:
+    for key in ("done", "changed", "failed"):
+        assert store.fetches.take(FEED, key, None, "h1", key)
+    store.fetches.done(FEED, "done", "s_1")
+    store.fetches.done(FEED, "changed", "s_2")
+    store.fetches.done(FEED, "failed", None, "fetch-failed: 404")
+    asked = [("done", "h1"), ("changed", "h2"), ("failed", "h1"), ("new", "h1")]
+    assert store.fetches.summarised(FEED, asked) == {"done"}
+    assert store.fetches.summarised("https://other.example/rss", asked) == set()
+    assert store.fetches.summarised(FEED, []) == set()

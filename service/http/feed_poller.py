@@ -27,7 +27,7 @@ from service.http.state import Service
 from service.inputs import is_url
 from service.offload import off_loop, store_call
 from service.store.feeds import Feed
-from service.watch import FeedItem, carried, read_feed, read_through
+from service.watch import FeedItem, carried, read_feed, read_through, unseen
 
 log = logging.getLogger("milestones.feeds")
 
@@ -61,7 +61,7 @@ class FeedPoller:
             read = await read_feed(store, service.fetcher(), feed.url)
             new = 0
             if read.items is not None:
-                for item in read.items:
+                for item in await unseen(store, feed.url, read.items):
                     new += await self._take(feed, item)
                 await read_through(store, read)
         except MilestonesError as error:

@@ -78,6 +78,24 @@ class FetchStore:
         with self.db.begin() as conn:
             conn.execute(upsert)
 
+    def summarised(self, feed_url: str, items: list[tuple[str, str]]) -> set[str]:
+        """Of a feed's ``items`` (guid or link, content hash), those summarised already
+        as they are now: one read, so that a pass over a feed seen before does not write
+        once per item (``take`` would refuse each of them)."""
+        if not items:
+            return set()
+        c = feed_items.c
+        keys = {url_key(item): (item, content_hash) for item, content_hash in items}
+        with self.db.connect() as conn:
+            rows = conn.execute(
+                select(c.item_key, c.content_hash).where(
+                    c.feed_key == url_key(feed_url),
+                    c.item_key.in_(list(keys)),
+                    c.summary_id.is_not(None),
+                )
+            ).all()
+        return {keys[r.item_key][0] for r in rows if keys[r.item_key][1] == r.content_hash}
+
     def take(
         self,
         feed_url: str,
