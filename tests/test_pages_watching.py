@@ -61,7 +61,9 @@ async def test_a_feed_registered_from_the_form_has_a_page_of_its_items(
     store.fetches.done(FEED, "a", summary.json()["id"])
     assert store.fetches.take(FEED, "b", "https://x.example/b", "h", "A page gone")
     store.fetches.done(FEED, "b", None, "fetch-failed: https://x.example/b answered 404")
+    assert store.fetches.take(FEED, "c", "javascript:alert(1)", "h", "A link that runs code")
     page = await client.get(feed_path)
+    assert "A link that runs code" in page.text and 'href="javascript:' not in page.text
     assert f'href="/summaries/{summary.json()["id"]}"' in page.text
     assert "answered 404" in page.text and "IMC001 designated" in page.text
     overview = await client.get("/watching")
