@@ -273,3 +273,41 @@ async def test_an_item_with_nothing_to_summarise_is_failed_saying_why(
         feed = (await client.post("/v1/feeds", json={"url": site.url("/feed.xml")})).json()
         (item,) = (await until(items_where(client, feed, settled(1))))["items"]
     assert item["state"] == "failed" and item["job_id"] is None and item["error"]
+
+
+async def test_an_item_corrected_while_its_job_waits_is_summarised_once_that_job_ends(
+    make_app: AppFactory, site: Site
+) -> None:
+    def feed_of(title: str, etag: str) -> Page:
+        item = rss_item("nw-1", site.url("/news/nw-201"), title)
+        return Page(rss(item), type="application/rss+xml", etag=etag)
+
+    site.pages["/news/nw-201"] = Page(PAGE)
+    site.pages["/feed.xml"] = feed_of("NW-201 IND cleared", '"v1"')
+    app = make_app(**ALLOWED, job_workers=0)  # jobs wait in the queue: run by hand below
+    service = app.state.service
+    poller, store = FeedPoller(service), service.store
+    async with running(app) as client:
+        made = (await client.post("/v1/feeds", json={"url": site.url("/feed.xml")})).json()
+
+        async def poll() -> Feed | None:
+            _due_now(store, made["id"])
+            (taken,) = await asyncio.to_thread(poller.due, "me", 1)
+            return await poller.poll(taken, "me")
+
+        first = await poll()
+        assert first is not None and first.last_new == 1
+        site.pages["/feed.xml"] = feed_of("NW-201 IND cleared (corrected)", '"v2"')
+        second = await poll()  # the item's job has not run: the correction waits
+        assert second is not None and second.last_new == 0
+        third = await poll()  # read in full again (no 304): the correction still waits
+        assert third is not None and third.last_new == 0
+        assert site.hits("/feed.xml") == [200, 200, 200]
+
+        (job,) = await asyncio.to_thread(store.jobs.claim, "w", 5, 30)
+        await asyncio.to_thread(store.jobs.finish, job.id, "w", result="{}")
+        fourth = await poll()
+        assert fourth is not None and fourth.last_new == 1  # the correction, taken now
+        fifth = await poll()
+        assert fifth is not None and fifth.last_new == 0
+    assert site.hits("/feed.xml") == [200, 200, 200, 200, 304]

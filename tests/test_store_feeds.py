@@ -115,3 +115,18 @@ def test_items_summarised_as_they_are_now_are_found_in_one_read(store: Store) ->
     assert store.fetches.summarised(FEED, asked) == {"done"}
     assert store.fetches.summarised("https://other.example/rss", asked) == set()
     assert store.fetches.summarised(FEED, []) == set()
+
+
+def test_an_item_changed_while_its_job_runs_is_told_apart(store: Store) -> None:
+    def queue(conn: object) -> str:
+        return store.jobs.enqueue_in(conn, "{}", None).id  # type: ignore[arg-type]
+
+    assert store.fetches.take(FEED, "guid-1", None, "h1", "One", queue)
+    assert not store.fetches.take(FEED, "guid-1", None, "h2", "One (corrected)", queue)
+    assert store.fetches.changed_while_running(FEED, [("guid-1", "h2")])
+    assert not store.fetches.changed_while_running(FEED, [("guid-1", "h1")])
+    assert not store.fetches.changed_while_running(FEED, [])
+    (job,) = store.jobs.claim("w", 1, 30)
+    store.jobs.finish(job.id, "w", result="{}")
+    assert not store.fetches.changed_while_running(FEED, [("guid-1", "h2")])
+    assert store.fetches.take(FEED, "guid-1", None, "h2", "One (corrected)", queue)

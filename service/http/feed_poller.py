@@ -61,9 +61,16 @@ class FeedPoller:
             read = await read_feed(store, service.fetcher(), feed.url)
             new = 0
             if read.items is not None:
+                left = []
                 for item in await unseen(store, feed.url, read.items):
-                    new += await self._take(feed, item)
-                await read_through(store, read)
+                    taken = await self._take(feed, item)
+                    new += taken
+                    if not taken:
+                        left.append((item.key, item.content_hash))
+                # An item changed while its job runs is taken by a later poll: the feed
+                # is then read in full again (its validators not kept), not answered 304.
+                if not await store_call(store.fetches.changed_while_running, feed.url, left):
+                    await read_through(store, read)
         except MilestonesError as error:
             log.info("feed %s (%s): %s", feed.id, feed.url, error.detail)
             polled = await store_call(

@@ -96,6 +96,26 @@ class FetchStore:
             ).all()
         return {keys[r.item_key][0] for r in rows if keys[r.item_key][1] == r.content_hash}
 
+    def changed_while_running(self, feed_url: str, items: list[tuple[str, str]]) -> bool:
+        """Whether any of a feed's ``items`` (guid or link, content hash), not taken,
+        says something else than its job, still queued or running, was given: it is
+        taken once that job ends, so the feed must be read in full again."""
+        if not items:
+            return False
+        c = feed_items.c
+        keys = {url_key(item): content_hash for item, content_hash in items}
+        with self.db.connect() as conn:
+            rows = conn.execute(
+                select(c.item_key, c.content_hash)
+                .select_from(feed_items.join(jobs, jobs.c.id == c.job_id))
+                .where(
+                    c.feed_key == url_key(feed_url),
+                    c.item_key.in_(list(keys)),
+                    jobs.c.status.in_(("queued", "running")),
+                )
+            ).all()
+        return any(keys[r.item_key] != r.content_hash for r in rows)
+
     def take(
         self,
         feed_url: str,
