@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy import Connection, Row, Select, Table, create_engine, event, text, update
 from sqlalchemy import Engine as Pool
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -108,6 +108,26 @@ class Database:
     def insert(self, table: Any) -> Any:
         """An INSERT that can say ON CONFLICT, in this database's dialect."""
         return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
+
+    def take(
+        self, table: Table, due: Select[Any], values: dict[str, Any], limit: int
+    ) -> list[Row[Any]]:
+        """Up to ``limit`` rows of ``table`` that ``due`` selects (by id), each updated
+        with ``values`` and returned, one per statement: ``id = (SELECT … LIMIT 1 FOR
+        UPDATE SKIP LOCKED)`` runs its subquery once (an ``IN`` over a locking subquery
+        with a larger LIMIT need not), and on PostgreSQL replicas taking at the same
+        moment skip each other's rows instead of waiting on them or taking them twice;
+        SQLite runs one writer at a time, so the statement is atomic there too."""
+        taken = []
+        for _ in range(limit):
+            one = due.limit(1).with_for_update(skip_locked=True).scalar_subquery()
+            statement = update(table).where(table.c.id == one).values(**values)
+            with self.begin() as conn:
+                row = conn.execute(statement.returning(*table.c)).first()
+            if row is None:
+                break
+            taken.append(row)
+        return taken
 
     def ping(self) -> bool:
         """Whether the database answers."""

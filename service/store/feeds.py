@@ -154,21 +154,10 @@ class FeedStore:
             )
             .order_by(feeds.c.next_poll)
         )
-        taken = []
-        for _ in range(limit):
-            one = due.limit(1).with_for_update(skip_locked=True).scalar_subquery()
-            statement = (
-                update(feeds)
-                .where(feeds.c.id == one)
-                .values(poll_owner=owner, poll_expires=now + lease_s)
-                .returning(*feeds.c)
-            )
-            with self.db.begin() as conn:
-                row = conn.execute(statement).first()
-            if row is None:
-                break
-            taken.append(_feed(row))
-        return taken
+        taken = self.db.take(
+            feeds, due, {"poll_owner": owner, "poll_expires": now + lease_s}, limit
+        )
+        return [_feed(row) for row in taken]
 
     def polled(
         self,

@@ -184,19 +184,7 @@ class JobQueue:
         return self._take(due, values, limit)
 
     def _take(self, due: Select[Any], values: dict[str, Any], limit: int) -> list[Job]:
-        """Up to ``limit`` rows of ``due``, updated with ``values``, one per statement:
-        ``id = (SELECT … LIMIT 1 FOR UPDATE SKIP LOCKED)`` runs its subquery once (an
-        ``IN`` over a locking subquery with a larger LIMIT need not)."""
-        taken = []
-        for _ in range(limit):
-            one = due.limit(1).with_for_update(skip_locked=True).scalar_subquery()
-            statement = update(jobs).where(jobs.c.id == one).values(**values).returning(*jobs.c)
-            with self.db.begin() as conn:
-                row = conn.execute(statement).first()
-            if row is None:
-                break
-            taken.append(_job(row))
-        return taken
+        return [_job(row) for row in self.db.take(jobs, due, values, limit)]
 
     def renew(self, job_id: str, owner: str, lease_s: float) -> bool:
         """Extend the lease on a running job; False if this owner no longer holds it."""
