@@ -97,6 +97,15 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture
+def site() -> Iterator[Any]:
+    """A site on loopback whose pages and feeds a test sets (``tests/doubles/pages.py``)."""
+    from tests.doubles.pages import serving
+
+    with serving() as serving_site:
+        yield serving_site
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Chromium driven by Playwright (``tests/doubles/browser.py``)."""

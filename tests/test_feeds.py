@@ -21,7 +21,7 @@ from standardwebhooks.webhooks import Webhook
 from service.http.feed_poller import FeedPoller, retry_in
 from service.store.feeds import Feed
 from service.store.tables import feeds, jobs
-from tests.doubles.pages import Page, Site, serving
+from tests.doubles.pages import ALLOWED, Page, Site
 from tests.test_fetch import PAGE
 from tests.test_http_api import assert_problem
 from tests.test_jobs import HOOK, SECRET, AppFactory, make_app, running, until
@@ -30,14 +30,6 @@ from tests.test_watch import FUNDING, atom, atom_entry, rss, rss_item
 __all__ = ["make_app"]  # a fixture, from the jobs' tests
 
 pytestmark = pytest.mark.slow  # a server on a socket
-
-ALLOWED = {"allow_http_fetches": True, "allow_private_fetches": True}
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with serving() as serving_site:
-        yield serving_site
 
 
 @pytest.fixture

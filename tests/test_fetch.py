@@ -5,7 +5,7 @@ full (the second answer a 304)."""
 from __future__ import annotations
 
 import gzip
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -20,7 +20,7 @@ from service.inputs import ArticleInput
 from service.pipeline import Summariser
 from service.settings import Settings
 from service.store import Store
-from tests.doubles.pages import Page, Site, serving
+from tests.doubles.pages import Page, Site
 
 pytestmark = pytest.mark.slow  # a server on a socket
 
@@ -40,12 +40,6 @@ chief executive said in a statement on Tuesday.</p></article>
 def on_loopback(address: Address) -> bool:
     """The site the tests serve is on loopback: public for them, nothing else is."""
     return address.is_loopback or public(address)
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with serving() as serving_site:
-        yield serving_site
 
 
 def fetcher_for(**limits: object) -> Fetcher:

@@ -5,7 +5,7 @@ fetched is a problem document saying why."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -15,19 +15,11 @@ from typer.testing import CliRunner
 from service.app import create_app
 from service.cli import app as cli
 from service.settings import Settings
-from tests.doubles.pages import Page, Site, serving
+from tests.doubles.pages import ALLOWED, Page, Site
 from tests.test_fetch import PAGE
 from tests.test_http_api import assert_problem
 
 pytestmark = pytest.mark.slow  # a server on a socket
-
-ALLOWED = {"allow_http_fetches": True, "allow_private_fetches": True}
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with serving() as serving_site:
-        yield serving_site
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from service.fetch import Fetcher
 from service.pipeline import Summariser
 from service.store import Store
 from service.watch import watch_feed
-from tests.doubles.pages import Page, Site, serving
+from tests.doubles.pages import Page, Site
 from tests.test_fetch import PAGE, fetcher_for
 
 pytestmark = pytest.mark.slow  # a server on a socket
@@ -64,12 +63,6 @@ def atom_entry(entry_id: str, title: str, html: str) -> str:
         "<updated>2026-03-05T09:00:00Z</updated>"
         f'<content type="html">{escaped}</content></entry>'
     )
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with serving() as serving_site:
-        yield serving_site
 
 
 async def test_each_item_is_summarised_once_a_changed_one_again_and_a_304_reads_nothing(

@@ -11,6 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# The service's settings that let it fetch from this site (http, on loopback).
+ALLOWED = {"allow_http_fetches": True, "allow_private_fetches": True}
+
 
 @dataclass
 class Page:
