@@ -263,6 +263,21 @@ async def test_what_a_designation_is_is_not_a_milestone() -> None:
     assert [m.kind for m in summary.milestones] == ["designation"]
 
 
+async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
+    summary = await read(
+        "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"
+    )
+    assert [(m.kind, m.status) for m in summary.milestones] == [("trial_authorisation", "achieved")]
+
+
+async def test_an_authority_launching_a_programme_grants_no_one_anything() -> None:
+    summary = await read(
+        "Three years ago the FDA launched its RMAT designation programme for regenerative "
+        "medicines.\nSince then dozens of companies have applied.\n"
+    )
+    assert summary.milestones == []
+
+
 async def test_a_product_described_as_commercially_available_is_no_launch() -> None:
     summary = await read(
         "The approval of Kymriah, a commercially available CAR-T treatment abroad, by the "
@@ -358,6 +373,11 @@ async def test_an_authority_that_acted_last_year_approved() -> None:
         (
             "Aravel Biologics gets CDSCO nod for first-in-human trial of its NK cell therapy "
             "AV-3.\n",
+            "trial_authorisation",
+        ),
+        (
+            "Westbrook Cancer Institute said the FDA has sent a 'safe to proceed' letter for "
+            "its investigational new drug application for the WB-7 CAR-T therapy.\n",
             "trial_authorisation",
         ),
     ],

@@ -56,6 +56,7 @@ from service.engines.rules.triggers import (
     GENERIC,
     HEDGED,
     NOT_A_FACT,
+    SCHEME_AFTER,
     break_ends,
     clause_of,
     clauses,
@@ -445,6 +446,12 @@ class ArticleReader:
                     organisation, explicit = funded, True  # "… led a $40M round in Acme"
                 if organisation is None:
                     continue
+                if (
+                    known is not None
+                    and self.lexicon.authority(organisation) == known
+                    and SCHEME_AFTER.match(sentence.text, match.end())
+                ):
+                    continue  # "The FDA launched its RMAT designation programme": no grant
                 parties = (
                     coordinated_parties(sentence.text, match.start(), self.entities, self.lexicon)
                     or (

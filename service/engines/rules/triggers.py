@@ -40,6 +40,13 @@ GENERIC = cued(
     r"(?:\w+\s+)?(?:provided|given|granted|offered|awarded|intended|reserved|eligible)\b",
     re.IGNORECASE,
 )
+# What follows a trigger when it names a programme, not an event of one: "the FDA launched
+# its RMAT designation programme" (the authority its own subject).
+SCHEME_AFTER = cued(
+    r"[\s)]*(?:[\w-]+\s+){0,2}?(?:program(?:me)?s?|schemes?|pathways?|frameworks?|"
+    r"initiatives?|guidance|policy|policies)\b",
+    re.IGNORECASE,
+)
 IN_PROGRESS = cued(
     r"\b(?:is|are|am)\s+(?:\w+\s+)?(?:establishing|building|constructing|setting up|developing|"
     r"preparing)\b|\bunder ?way\b|\bunder construction\b|\bongoing\b|\bbeing (?:established|"
