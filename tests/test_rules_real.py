@@ -263,6 +263,29 @@ async def test_what_a_designation_is_is_not_a_milestone() -> None:
     assert [m.kind for m in summary.milestones] == ["designation"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Brightwell Cell (Korea) raised ~$4.5 million in Series A funding for its CAR-T "
+        "cell therapy.\n",
+        "Mossgate Bio (Nasdaq: MOSS) secured nearly $12 million in Series A to develop its "
+        "NK cell therapy.\n",
+    ],
+)
+async def test_a_company_named_with_an_aside_in_brackets_raised_the_money(text: str) -> None:
+    (funding,) = (await read(text)).milestones
+    assert funding.kind == "funding" and funding.organisation in text.split(" (")[0]
+
+
+async def test_a_rounds_title_takes_the_amount_stated_not_its_conversion() -> None:
+    summary = await read(
+        "Gene therapy start-up Larkspur Bio has raised US$60 million (S$80.5 million) "
+        "through a series B round led by Harbour Capital.\n"
+    )
+    (funding,) = summary.milestones
+    assert funding.title.startswith("US$60 million")
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"

@@ -118,6 +118,9 @@ PRODUCTS_TOGETHER = cued(
 
 # Where an aside opens after a trigger: a dash (its dates are its own).
 ASIDE = re.compile(r"\s[\u2014\u2013]\s|\s-\s")
+# A short aside in brackets closing a clause's subject: "HemaCell (China)", "Acme
+# (Nasdaq: ACME)", "Aurion Biotech (Aurion)".
+TRAILING_ASIDE = cued(r"\s*\([^()]{1,40}\)\s*$")
 
 
 # A count of products: "both products", "the two therapies", "three cell therapies".

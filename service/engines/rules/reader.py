@@ -36,6 +36,7 @@ from service.engines.rules.found import (
     REPORTED,
     ROLE_BETWEEN,
     THE_PRODUCT,
+    TRAILING_ASIDE,
     TRIAL_NAME,
     UNNAMED_PRODUCT,
     Found,
@@ -138,7 +139,12 @@ class ArticleReader:
             outward = True
 
     def _unknown_subject(self, region: str, offset: int, sentence: str) -> Mention | None:
-        """A name the entity pass did not know, standing as the clause's subject."""
+        """A name the entity pass did not know, standing as the clause's subject (an
+        aside after it, "HemaCell (China) raised …", "Acme (Nasdaq: ACME) said …", passed
+        over)."""
+        aside = TRAILING_ASIDE.search(region)
+        if aside is not None:  # blanked, not cut: the offsets stay the sentence's
+            region = region[: aside.start()] + " " * (len(region) - aside.start())
         chunks = candidate_chunks(region)
         if not chunks or region[chunks[-1].end :].strip()[:1] in (",", ":"):
             return None  # "Acme, …" is read elsewhere; "Key Points: …" is a label
