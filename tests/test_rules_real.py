@@ -286,6 +286,27 @@ async def test_a_rounds_title_takes_the_amount_stated_not_its_conversion() -> No
     assert funding.title.startswith("US$60 million")
 
 
+async def test_a_decision_still_to_come_or_only_asked_for_is_no_milestone() -> None:
+    summary = await read(
+        "Tarrow Bio said it completed its rolling BLA submission to the FDA for TB-31.\n"
+        "In the next 60 days the FDA will decide whether to accept the application for "
+        "review and set a PDUFA action date.\n"
+        "The application included a request for priority review.\n"
+    )
+    assert [m.kind for m in summary.milestones] == ["regulatory_submission"]
+
+
+async def test_a_filing_s_the_company_is_no_organisation_and_no_deal_is_with_itself() -> None:
+    summary = await read(
+        "On May 3, 2024, the Company entered into a worldwide license agreement for its "
+        "AAV capsid platform with Orrin Pharma AG (\u201cOrrin\u201d).\n"
+    )
+    (deal,) = summary.milestones
+    assert deal.kind == "partnership" and deal.organisation != "Company"
+    assert "Company" not in [o.name for o in summary.organisations]
+    assert " and Orrin" not in deal.title
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"

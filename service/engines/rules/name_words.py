@@ -57,7 +57,8 @@ NOT_NAMES = frozenset(
     Review Collective Fast Track Breakthrough Orphan Designation Approval Clinical Trial
     Trials Study Studies Data Results Patients Treatment Therapy Therapies Key Points
     Commercial Availability Pioneering Regulatory Positive Significance Highlights Background
-    Summary Overview Conclusion Outlook Impact Benefits Effects Side Findings""".split()
+    Summary Overview Conclusion Outlook Impact Benefits Effects Side Findings Company
+    Agreement License Licence""".split()
 )
 # Words that start a name's run but not the name ("Phase III STEER study", "Q2 2024").
 ORDINALS = frozenset("I II III IV V VI 1 2 3 4 1/2 2/3 Ib IIa IIb".split())

@@ -57,6 +57,7 @@ from service.engines.rules.triggers import (
     GENERIC,
     HEDGED,
     NOT_A_FACT,
+    OPEN_QUESTION,
     SCHEME_AFTER,
     break_ends,
     clause_of,
@@ -412,6 +413,8 @@ class ArticleReader:
                 if clause in matched.get(rules.name, ()):
                     continue  # one statement of a kind per clause: its first trigger
                 if hedged.search(text[max(0, match.start() - 60) : match.end()]):
+                    continue
+                if OPEN_QUESTION.search(text, spans[clause][0], match.start()):
                     continue
                 if clause_kind(text, match.start()) is not None:
                     continue

@@ -7,7 +7,7 @@ import re
 
 from schemas.checks import NAME_MAX_CHARS
 from service.cues import cued
-from service.engines.rules.entities import Entities
+from service.engines.rules.entities import Entities, organisation_key
 from service.engines.rules.lexicon import Lexicon
 
 _NUMBERED = cued(r"^(?:[A-Z0-9]{1,3}|[IVX]{1,4}[ab]?|\d[\d/]*[ab]?)$", re.IGNORECASE)
@@ -107,10 +107,13 @@ def _counterpart(
 ) -> str | None:
     """The other party to a deal: the organisation named nearest after the trigger,
     else before it, that is neither the milestone's organisation nor an authority."""
+    own = organisation_key(organisation) if organisation else None
     others = [
         m
         for m in entities.organisations_in(sentence)
-        if m.text != organisation and lexicon.authority(m.text) is None
+        if m.text != organisation
+        and organisation_key(m.text) != own  # "Novartis" and "Novartis Pharma AG": one
+        and lexicon.authority(m.text) is None
     ]
     after = [m for m in others if m.start >= at]
     chosen = after[0] if after else (others[-1] if others else None)

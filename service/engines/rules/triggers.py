@@ -27,6 +27,9 @@ _HEDGES = (
     r"whether|sought to|seek(?:s|ing)? to|hope(?:s|d)? to|help(?:s)?|such as|like|pending|"
     r"unless|awaiting|when (?:it|they|we|the company) (?:files?|submits?|applies|seeks?)"
 )
+# A question before a trigger in its clause, however far: "the FDA will decide whether to
+# accept the BLA for review and set an action date" states neither.
+OPEN_QUESTION = cued(r"\b(?:whether|if or when)\b", re.IGNORECASE)
 NOT_A_FACT = cued(rf"\b(?:{_HEDGES}|not|no|never)\b[^.;]*$", re.IGNORECASE)
 # For the kinds whose news a negation may be part of ("no dose-limiting toxicities"):
 # the hedges, and "not" or "never" (which still deny: "had not responded").
