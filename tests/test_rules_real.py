@@ -307,6 +307,20 @@ async def test_a_filing_s_the_company_is_no_organisation_and_no_deal_is_with_its
     assert " and Orrin" not in deal.title
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fernhill Biologics said it has signed a ten-year lease agreement to build out a "
+        "viral vector manufacturing facility in Leeds.\n",
+        "China-based Kanto Cell has announced construction of a new cGMP facility in Osaka "
+        "for the manufacture of cell therapy products.\n",
+    ],
+)
+async def test_a_plant_leased_or_announced_to_be_built_is_planned_and_no_deal(text: str) -> None:
+    summary = await read(text)
+    assert [(m.kind, m.status) for m in summary.milestones] == [("facility", "planned")]
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"

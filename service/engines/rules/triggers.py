@@ -62,7 +62,8 @@ PLANNED = cued(
     r"\bto be\b|\bprepar(?:es|ing) to\b|\bis to\b|\blets?\s+(?:us|them|it|the company)\b|"
     r"\b(?:enabl|allow)(?:e|es|ing)?\s+(?:us|them|it|the company)\s+to\b|\bplots?\b|"
     r"\beye(?:s|ing)\b|\bmulls?\b|\bweighs\b|\bintent(?:ion)?\s+(?:of|to)\b|\bimminent\b|"
-    r"\babout to\b|\bpoised to\b|\bon track to\b|\blikely to\b",
+    r"\babout to\b|\bpoised to\b|\bon track to\b|\blikely to\b|"
+    r"\bto\s+build(?:[- ]?out)?\b|\bannounc\w*\s+(?:the\s+)?construction\b",
     re.IGNORECASE,
 )
 
