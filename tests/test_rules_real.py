@@ -321,6 +321,15 @@ async def test_a_plant_leased_or_announced_to_be_built_is_planned_and_no_deal(te
     assert [(m.kind, m.status) for m in summary.milestones] == [("facility", "planned")]
 
 
+async def test_a_milestone_only_its_authority_names_is_titled_from_it_not_for_it() -> None:
+    summary = await read(
+        "On 4 June, the European Commission authorised a gene therapy medicine for a rare "
+        "muscle disease.\n"
+    )
+    (approval,) = summary.milestones
+    assert approval.title == "Marketing approval from the European Commission"
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"
