@@ -330,6 +330,14 @@ async def test_a_milestone_only_its_authority_names_is_titled_from_it_not_for_it
     assert approval.title == "Marketing approval from the European Commission"
 
 
+async def test_responses_counted_with_a_share_in_brackets_are_clinical_data() -> None:
+    summary = await read(
+        "In the phase 1 study of Corvane Therapeutics' CV-19 CAR-T cells, 14 of the 16 "
+        "patients (87.5%) had a response, and nine achieved stringent complete remission.\n"
+    )
+    assert [m.kind for m in summary.milestones] == ["clinical_data"]
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"
