@@ -338,6 +338,14 @@ async def test_responses_counted_with_a_share_in_brackets_are_clinical_data() ->
     assert [m.kind for m in summary.milestones] == ["clinical_data"]
 
 
+async def test_a_trigger_reads_across_a_decimal_point() -> None:
+    summary = await read(
+        "Harlow Gene opened a 1.5 million square foot cell therapy manufacturing facility "
+        "in Ohio.\n"
+    )
+    assert [m.kind for m in summary.milestones] == ["facility"]
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"

@@ -77,10 +77,11 @@ _INTENTION = cued(
 _DONE_BETWEEN = cued(r"\b(?:has|have|had|was|were|did)\b|\b(?-i:[a-z])\w*ed\s+(?!to\b)", re.I)
 
 
-# A stop inside a sentence is no sentence's end ("U.S. FDA", "Co., Ltd.", "Dr. Lee"): the
-# triggers' "[^.;]" spans read across it as the trigger scan sees it (a middle dot, the
-# same length, so offsets hold). Decimal points ("1.5") and a final stop stay.
-_INNER_STOP = cued(r"\.(?!\d)")
+# A stop inside a sentence is no sentence's end ("U.S. FDA", "Co., Ltd.", "Dr. Lee", a
+# decimal point: "$1.2 billion", "(90.9%)"): the triggers' "[^.;]" spans read across it
+# as the trigger scan sees it (a middle dot, the same length, so offsets hold; the
+# triggers' numbers take it as a decimal point). A final stop stays.
+_INNER_STOP = cued(r"\.")
 _FINAL = frozenset(".!?\"'\u201d\u2019)]")
 
 
