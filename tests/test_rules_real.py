@@ -346,6 +346,17 @@ async def test_a_trigger_reads_across_a_decimal_point() -> None:
     assert [m.kind for m in summary.milestones] == ["facility"]
 
 
+async def test_an_inn_its_first_word_and_its_cel_form_are_one_product() -> None:
+    summary = await read(
+        "Korea accepts torvacabtagene application\n"
+        "Halberd Cell said Korea's MFDS has formally accepted its biologics license "
+        "application for torvacabtagene autoleucel in relapsed myeloma.\n"
+        "Torva-cel was filed on data from the phase 2 TORCH-2 study.\n"
+    )
+    accepted = [m for m in summary.milestones if m.kind == "submission_accepted"]
+    assert len(accepted) == 1 and accepted[0].product == "torvacabtagene autoleucel"
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"

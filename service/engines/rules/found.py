@@ -106,6 +106,7 @@ class Found:
     explicit: bool  # the sentence names who reached it (not assumed from the article)
     event: str = ""  # what names the event ("Orphan drug designation", "IND clearance")
     distinct_by_name: bool = False  # its kind's events differ by name (designations)
+    product_key: str = ""  # one key for a product's names (brand, INN, short forms)
 
 
 # Several products spoken of together: no one of them is the milestone's.

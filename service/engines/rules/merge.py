@@ -93,7 +93,7 @@ def _same_event(a: Found, b: Found) -> bool:
 def _same_milestone(a: Found, b: Found) -> bool:
     return (
         _same_event(a, b)
-        and (a.fields["product"] or "").casefold() == (b.fields["product"] or "").casefold()
+        and a.product_key == b.product_key  # "Yescarta" and "axi-cel" are one product
         and same_organisation(a.fields["organisation"], b.fields["organisation"])
     )
 

@@ -235,4 +235,25 @@ def find_products(sentences: list[Sentence], lexicon: Lexicon) -> tuple[list[str
         known = lexicon.product_group.get(name.casefold())
         if known is not None:
             groups[name.casefold()] = known.casefold()
+    _group_short_forms(listed, groups)
     return [f for f in listed if f not in aliases or len(listed) == 1], groups
+
+
+def _group_short_forms(listed: list[str], groups: dict[str, str]) -> None:
+    """One key for an INN and the short forms an article writes it in: its first word
+    ("ciltacabtagene" for "ciltacabtagene autoleucel") and its "-cel" form ("cilta-cel",
+    "tisa-cel" for "tisagenlecleucel")."""
+    folded = [name.casefold() for name in listed]
+    short = [f for f in folded if f.endswith("-cel") and len(f) >= 7]
+    for name in folded:
+        words = name.split()
+        head = words[0]
+        if not _INN.fullmatch(head) and not _INN.fullmatch(name):
+            continue
+        forms = [f for f in short if f != name and head.startswith(f[:-4])]
+        if len(words) > 1 and head in folded:
+            forms.append(head)
+        key = groups.setdefault(name, name)
+        for form in forms:
+            if groups.get(form, form) == form:  # a form the lexicon keys is kept so
+                groups[form] = key

@@ -507,6 +507,7 @@ class ArticleReader:
                         explicit or len(parties) > 1,
                         event=event_label(self.lexicon, kind, sentence.text, match.start()),
                         distinct_by_name=bool(rules and rules.distinct_by_name),
+                        product_key=self.entities.product_key(product) if product else "",
                     )
                     for organisation, product in parties
                 ]
