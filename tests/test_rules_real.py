@@ -357,6 +357,49 @@ async def test_an_inn_its_first_word_and_its_cel_form_are_one_product() -> None:
     assert len(accepted) == 1 and accepted[0].product == "torvacabtagene autoleucel"
 
 
+async def test_an_approval_issued_that_paves_the_way_for_a_launch_is_no_launch() -> None:
+    summary = await read(
+        "The first regulatory approval of a base-edited therapy, Brevana (tolbagene "
+        "autotemcel), was issued by the MHRA, paving the way for the launch in the UK of "
+        "a new treatment for a blood disorder.\n"
+    )
+    assert [(m.kind, m.product) for m in summary.milestones] == [("marketing_approval", "Brevana")]
+
+
+async def test_a_prize_won_by_the_inventors_of_a_tool_is_no_milestone() -> None:
+    summary = await read(
+        "Orrin Bio's Brevana is the first licensed therapy to use base editing, for which "
+        "its inventors were awarded the Breakthrough Prize in 2024.\n"
+    )
+    assert [m.kind for m in summary.milestones if m.kind == "other"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Japan approves Kairova, a cell therapy for heart failure from Osaka Cell.\n",
+        "Britain has authorised Brevana, a gene therapy that aims to cure a blood "
+        "disorder, the country's medicines regulator said.\n",
+    ],
+)
+async def test_a_country_approving_approved_and_a_plan_of_the_therapy_is_the_therapy_s(
+    text: str,
+) -> None:
+    (approval,) = (await read(text)).milestones
+    assert (approval.kind, approval.status) == ("marketing_approval", "achieved")
+
+
+async def test_a_regulator_s_name_written_short_of_a_word_is_the_regulator() -> None:
+    summary = await read(
+        "The Medicines and Healthcare Regulatory Agency (MHRA) said it approved Brevana, "
+        "a gene therapy for a blood disorder.\n"
+    )
+    assert "Medicines and Healthcare Regulatory Agency" not in [
+        o.name for o in summary.organisations if o.role != "regulator"
+    ]
+    assert summary.milestones[0].authority in ("MHRA", "Medicines and Healthcare Regulatory Agency")
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"

@@ -107,12 +107,17 @@ def inner_stops(sentence: str) -> str:
     return _INNER_STOP.sub(INNER_STOP, body) + sentence[len(body) :]
 
 
+# A plan told of a thing in a relative clause is the thing's, not the act's: "Britain has
+# authorised a gene therapy that aims to cure …", "received BTD, which will speed …".
+_RELATIVE_BEFORE = cued(r"\b(?:that|which|who)\s+$", re.IGNORECASE)
+
+
 def status_of(window: str, before: str = "") -> str:
     """achieved, in_progress or planned, from the wording around a trigger (``window``),
     or an intention before it in its sentence (``before``) that governs it."""
     if IN_PROGRESS.search(window):
         return "in_progress"
-    if PLANNED.search(window):
+    if any(not _RELATIVE_BEFORE.search(window, 0, m.start()) for m in PLANNED.finditer(window)):
         return "planned"
     intentions = list(_INTENTION.finditer(before))
     if intentions and not _DONE_BETWEEN.search(before, intentions[-1].end()):
