@@ -400,6 +400,14 @@ async def test_a_regulator_s_name_written_short_of_a_word_is_the_regulator() -> 
     assert summary.milestones[0].authority in ("MHRA", "Medicines and Healthcare Regulatory Agency")
 
 
+async def test_a_programme_released_from_a_hold_and_ok_d_to_restart_has_no_setback() -> None:
+    summary = await read(
+        "FDA frees Halden Bio's AAV gene therapy HB-9 from clinical hold, as its haemophilia "
+        "programme gets OK to restart\n"
+    )
+    assert summary.milestones == []
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"
