@@ -408,6 +408,29 @@ async def test_a_programme_released_from_a_hold_and_ok_d_to_restart_has_no_setba
     assert summary.milestones == []
 
 
+async def test_a_buyer_with_its_ticker_in_brackets_is_the_buyer() -> None:
+    summary = await read(
+        "Halvard Pharma (LSE: HVD) has agreed to acquire Nasdaq-listed Quell Cell "
+        "Therapeutics for $900 million to gain its CAR-T pipeline. Quell's shares jumped "
+        "40% on the news.\n"
+    )
+    (deal,) = summary.milestones
+    assert deal.organisation == "Halvard Pharma"
+    assert deal.title == "Acquisition of Quell Cell Therapeutics by Halvard Pharma"
+
+
+async def test_the_subject_of_a_relative_clause_acted_in_it() -> None:
+    summary = await read(
+        "Orlen Sciences is growing its cell therapy unit by acquiring Boston-based Norvik "
+        "Cell Labs for up to $400 million. Norvik Cell Labs works on switchable CAR-T "
+        "cells.\n"
+        "The deal comes a year after the FDA approved a CAR-T therapy from Tessaline Bio, "
+        "which Orlen acquired in May for $2.1 billion.\n"
+    )
+    deals = [m for m in summary.milestones if m.kind == "acquisition"]
+    assert deals and all(m.title.endswith("by Orlen Sciences") for m in deals)
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"

@@ -48,12 +48,16 @@ def strip_chunk(chunk: str) -> str:
         or words[0] in DOMAIN_TERMS
         or words[0] in ORDINALS
         or words[0].lower() in _CONNECTORS
-        or words[0].endswith(("-based", "-headquartered"))
+        or words[0].endswith(("-based", "-headquartered", "-listed", "-traded", "-quoted"))
     ):
         if (
             words[0] in _NAME_HEADS_TOO
             and len(words) > 1
-            and (words[1] in INSTITUTION_WORDS or words[-1] in LEGAL_SUFFIXES)
+            and (
+                words[1] in INSTITUTION_WORDS
+                or words[-1] in LEGAL_SUFFIXES
+                or (len(words) > 2 and words[-1] in INSTITUTION_WORDS)  # "Cell Design Labs"
+            )
         ):
             break
         words.pop(0)

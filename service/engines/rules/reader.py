@@ -67,6 +67,9 @@ from service.engines.rules.triggers import (
 )
 from service.modality import clause_kind
 
+# A relative clause whose own subject acts: "Kite Pharma, which Gilead acquired …".
+_RELATIVE_SUBJECT = re.compile(r",\s+(?:which|whom)\s+(?=[A-Z])")
+
 
 class ArticleReader:
     """Reads one article: its sentences, names, and the milestones they state."""
@@ -125,6 +128,11 @@ class ArticleReader:
                 if not (outward and self.lexicon.authority(m.text) is not None)
             ]
             if orgs:
+                relative = _RELATIVE_SUBJECT.search(region)
+                if relative is not None:  # "Kite Pharma, which Gilead acquired": Gilead
+                    after = [m for m in orgs if m.start == start + relative.end()]
+                    if after:
+                        return after[0]
                 first = orgs[0]
                 for second in orgs[1:2]:  # "Cipla partner Stempeutics gets …": Stempeutics
                     if ROLE_BETWEEN.match(sentence, first.end, second.start):

@@ -125,8 +125,11 @@ def status_of(window: str, before: str = "") -> str:
     return "achieved"
 
 
-# Where a clause breaks for reading its subject: "that", a semicolon, a dash, a colon.
-_CLAUSE_BREAK = cued(r"(?:\bthat\b|;|\s[\u2014\u2013-]\s|:|\bwhile\b|\bwhereas\b)")
+# Where a clause breaks for reading its subject: "that", a semicolon, a dash, a colon (not
+# one inside brackets: "AstraZeneca (LSE: AZN) has agreed …").
+_CLAUSE_BREAK = cued(
+    r"(?:\bthat\b|;|\s[\u2014\u2013-]\s|:(?![^():]{0,30}\))|\bwhile\b|\bwhereas\b)"
+)
 
 
 @remembered
