@@ -431,6 +431,30 @@ async def test_the_subject_of_a_relative_clause_acted_in_it() -> None:
     assert deals and all(m.title.endswith("by Orlen Sciences") for m in deals)
 
 
+async def test_a_first_patient_of_a_kind_administered_a_therapy_starts_its_trial() -> None:
+    summary = await read(
+        "Harlow Biologics said the first paediatric patient has been administered HB-4, "
+        "its AAV gene therapy, in the phase 1/2 HALO trial.\n"
+    )
+    assert [m.kind for m in summary.milestones] == ["trial_start"]
+
+
+async def test_a_clinical_trial_application_accepted_by_a_regulator_authorises_a_trial() -> None:
+    summary = await read(
+        "The MHRA has accepted a clinical trial application from Lyra Optics for the "
+        "phase 1/2 SIGHT study of its gene therapy LO-7.\n"
+    )
+    assert [m.kind for m in summary.milestones] == ["trial_authorisation"]
+
+
+async def test_approval_from_a_regulator_to_begin_a_trial_is_not_its_start() -> None:
+    summary = await read(
+        "Oxley Bio said it had gained approval from the FDA to begin a phase 1 trial of its "
+        "lentiviral gene therapy OX-3.\n"
+    )
+    assert [m.kind for m in summary.milestones] == ["trial_authorisation"]
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"
