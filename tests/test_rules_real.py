@@ -455,6 +455,25 @@ async def test_approval_from_a_regulator_to_begin_a_trial_is_not_its_start() -> 
     assert [m.kind for m in summary.milestones] == ["trial_authorisation"]
 
 
+async def test_a_product_the_regulator_describes_then_names_is_that_product() -> None:
+    summary = await read(
+        "On 3 March 2021, orphan designation was granted by the European Commission to "
+        "Vantor Cell Ltd for allogeneic cord blood cells expanded ex vivo (also known as "
+        "CordVex) for the treatment of aplastic anaemia.\n"
+    )
+    (designation,) = summary.milestones
+    assert designation.product == "CordVex"
+
+
+async def test_a_regulator_approving_an_orphan_application_is_no_licence() -> None:
+    summary = await read(
+        "EMA Approves Orphan Application for Larch Bio's Tissue-Engineered Trachea\n"
+        "Larch Bio said the EMA has granted orphan designation to its tissue-engineered "
+        "trachea implant LT-1 for tracheal stenosis.\n"
+    )
+    assert [m.kind for m in summary.milestones] == ["designation"]
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"

@@ -71,6 +71,11 @@ _PRODUCT_INTRO = cued(
     r"(?:product candidate|lead candidate|lead product|therapy|candidate|product),?\s+"
     r"(?P<name>[A-Z][\w-]{2,}(?:\s+[A-Z][\w-]+)?)(?=[,.(]|\s+(?:is|has|was|for|in)\b)"
 )
+# "allogeneic cord blood cells treated ex vivo (also known as CordVex)": a regulator's
+# description of a product, then its name.
+_KNOWN_AS = cued(
+    r"\((?:also\s+)?(?:known|referred to)\s+as\s+(?P<name>[A-Z][\w-]{2,}(?:\s+[A-Z][\w-]+)?)\)"
+)
 # "Hemavec (etravogene zelparvovec)": a brand name introduced with its INN.
 _BRAND_WITH_INN = cued(
     rf"(?<![\w-])(?P<brand>[A-Z][a-z]\w{{2,}})\s?[®™]?\s+\((?P<inn>{_INN_WORD}(?:\s+{_INN_WORD})?)[),;]"
@@ -221,6 +226,9 @@ def find_products(sentences: list[Sentence], lexicon: Lexicon) -> tuple[list[str
                         key = groups.get(brand.casefold(), brand.casefold())
                         groups[brand.casefold()] = groups[inn.casefold()] = key
         if therapy:
+            for match in _KNOWN_AS.finditer(text):
+                if _could_be_brand(match.group("name"), lexicon):
+                    found.add(match.group("name"), brand=True)
             for match in _APPOSITIVE_PRODUCT.finditer(text):
                 found.add(match.group("name"))
             for match in _MADE_PRODUCT.finditer(text):
