@@ -474,6 +474,20 @@ async def test_a_regulator_approving_an_orphan_application_is_no_licence() -> No
     assert [m.kind for m in summary.milestones] == ["designation"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kestrel Bio said the first commercial patient has been infused with Velocel, its "
+        "CAR-T cell therapy, at a treatment centre in Munich.\n",
+        "Kestrel Bio reported that the first patients were treated with commercial Velocel, "
+        "its CAR-T cell therapy, in the quarter.\n",
+        "Kestrel Bio launched its CAR-T cell therapy Velocel in the United States on Monday.\n",
+    ],
+)
+async def test_patients_treated_commercially_mark_a_launch_not_a_trial(text: str) -> None:
+    assert [m.kind for m in (await read(text)).milestones] == ["commercial_launch"]
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"
