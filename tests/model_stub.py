@@ -7,6 +7,7 @@ reads back what the client sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -85,14 +86,20 @@ def slow_completions(
     answer: dict[str, Any],
     delay: float,
     started: asyncio.Event | None = None,
+    release: asyncio.Event | None = None,
 ) -> respx.Route:
-    """Stub the completions route with ``answer``, given after ``delay`` seconds;
-    ``started`` is set as a request arrives (respx counts a call only once answered)."""
+    """Stub the completions route with ``answer``, given after ``delay`` seconds (with
+    ``release``: once it is set, ``delay`` at most); ``started`` is set as a request
+    arrives (respx counts a call only once answered)."""
 
     async def respond(request: httpx.Request) -> httpx.Response:
         if started is not None:
             started.set()
-        await asyncio.sleep(delay)
+        if release is None:
+            await asyncio.sleep(delay)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(release.wait(), delay)
         return completion(answer)
 
     return model.post("/chat/completions").mock(side_effect=respond)

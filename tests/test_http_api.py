@@ -332,8 +332,10 @@ async def test_a_provider_that_never_answers_leaves_time_for_the_fallback(
 async def test_requests_queued_past_the_wait_get_503_with_retry_after(
     make_app: AppFactory, model: respx.MockRouter
 ) -> None:
-    first_call = asyncio.Event()
-    slow_completions(model, VALID_ANSWER, delay=0.5, started=first_call)
+    first_call, release = asyncio.Event(), asyncio.Event()
+    # The first answer waits until the second request has had its answer (however slow
+    # the machine), holding the only model slot all that time.
+    slow_completions(model, VALID_ANSWER, delay=30, started=first_call, release=release)
     app = make_app(max_model_calls=1, queue_wait_s=0.05, retry_after_s=7)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
@@ -341,6 +343,7 @@ async def test_requests_queued_past_the_wait_get_503_with_retry_after(
         first = asyncio.ensure_future(c.post("/v1/summaries", json={"text": ARTICLE}))
         await asyncio.wait_for(first_call.wait(), 5)  # the first holds the only slot now
         other = await c.post("/v1/summaries", json={"text": SEED.read_text()})
+        release.set()
         assert (await first).status_code == 200
     await app.state.service.aclose()
     assert_problem(other, 503, "overloaded")
