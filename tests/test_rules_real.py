@@ -488,6 +488,14 @@ async def test_patients_treated_commercially_mark_a_launch_not_a_trial(text: str
     assert [m.kind for m in (await read(text)).milestones] == ["commercial_launch"]
 
 
+async def test_a_market_authorisation_issued_is_an_approval() -> None:
+    summary = await read(
+        "The CDSCO has issued market authorisation to Kaveri Cell's CAR-T cell therapy "
+        "KaveriCAR, paving the way for its commercial launch in the country.\n"
+    )
+    assert [m.kind for m in summary.milestones] == ["marketing_approval"]
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"
