@@ -496,6 +496,14 @@ async def test_a_market_authorisation_issued_is_an_approval() -> None:
     assert [m.kind for m in summary.milestones] == ["marketing_approval"]
 
 
+async def test_an_application_for_marketing_approval_is_a_filing_not_an_approval() -> None:
+    summary = await read(
+        "Osaka Regenix filed an application for marketing approval of its iPSC-derived "
+        "cell product OR-5 with the PMDA in March.\n"
+    )
+    assert [m.kind for m in summary.milestones] == ["regulatory_submission"]
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"
