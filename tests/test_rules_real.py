@@ -504,6 +504,48 @@ async def test_an_application_for_marketing_approval_is_a_filing_not_an_approval
     assert [m.kind for m in summary.milestones] == ["regulatory_submission"]
 
 
+async def test_a_filing_made_and_another_planned_are_two_milestones() -> None:
+    summary = await read(
+        "Autor Cell Therapeutics submitted a BLA for its CAR-T therapy AC-3 in adults with "
+        "leukaemia.\nAutor Cell Therapeutics also plans to submit an MAA for AC-3 in the "
+        "first half of 2027.\n"
+    )
+    filings = sorted(
+        (m.status, m.authority) for m in summary.milestones if m.kind == "regulatory_submission"
+    )
+    assert [status for status, _ in filings] == ["achieved", "planned"]
+
+
+async def test_a_therapy_intended_to_treat_a_disease_was_granted_its_designation() -> None:
+    summary = await read(
+        "Solano Bio's SB-212, an AAV gene therapy intended to treat Friedreich ataxia, has "
+        "been granted fast track designation by the FDA.\n"
+    )
+    assert [(m.kind, m.status) for m in summary.milestones] == [("designation", "achieved")]
+
+
+async def test_a_hold_on_one_programme_and_an_ind_cleared_for_another_are_both_read() -> None:
+    summary = await read(
+        "The FDA has placed a clinical hold on Quarry Bio's Fabry gene therapy QB-310 while "
+        "also clearing the company's IND for its retinal gene therapy QB-150.\n"
+    )
+    assert sorted(m.kind for m in summary.milestones) == [
+        "regulatory_setback",
+        "trial_authorisation",
+    ]
+
+
+async def test_a_title_case_heading_naming_no_one_is_told_by_its_body() -> None:
+    summary = await read(
+        "Around the Helix: Company Updates\n\n"
+        "1. Danon Disease Gene Therapy Granted RMAT Designation by FDA\n\n"
+        "Halberd Pharmaceuticals' HP-501, an AAV9 gene therapy for Danon disease, has "
+        "received regenerative medicine advanced therapy designation from the FDA.\n"
+    )
+    (designation,) = summary.milestones
+    assert designation.organisation == "Halberd Pharmaceuticals"
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"

@@ -31,7 +31,8 @@ def _same_authority(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 # The names of one designation: "RMAT designation" is "Regenerative medicine advanced
-# therapy designation", "ODD" is "Orphan drug designation".
+# therapy designation", "ODD" is "Orphan drug designation"; of one filing: "BLA" is
+# "Biologics license application".
 _EVENT_KEYS = tuple(
     (re.compile(pattern, re.I), key)
     for pattern, key in (
@@ -43,6 +44,13 @@ _EVENT_KEYS = tuple(
         (r"sakigake", "sakigake"),
         (r"rare pediatric", "rare pediatric disease"),
         (r"innovation passport|\bILAP\b", "innovation passport"),
+        # The filings: a BLA to the FDA is not an MAA to the EMA.
+        (r"\bBLAs?\b|biologics? licen[cs]e", "bla"),
+        (r"\bsBLAs?\b", "sbla"),
+        (r"\bMAAs?\b|marketing authori[sz]ation", "maa"),
+        (r"\bs?NDAs?\b|new drug application", "nda"),
+        (r"\bINDs?\b|investigational new drug", "ind"),
+        (r"\bCTAs?\b|clinical trial application", "cta"),
     )
 )
 
@@ -79,15 +87,26 @@ def _same_name(a: Found, b: Found) -> bool:
 
 
 def _same_event(a: Found, b: Found) -> bool:
-    """Two statements of one fact: same kind, authority and compatible date, and, for
+    """Two statements of one fact: same kind, authority, compatible date and status, and, for
     a kind told apart by its name (an orphan drug designation is not an RMAT), the same
     event."""
     return (
         a.kind == b.kind
         and _same_authority(a.fields, b.fields)
         and _compatible(a.fields["date"], b.fields["date"])
+        and _same_status(a, b)
         and _same_name(a, b)
     )
+
+
+def _same_status(a: Found, b: Found) -> bool:
+    """A plan is not the act it plans ("submits a BLA" and "plans to submit an MAA" are
+    two milestones); an act under way is the act; a headline's wording is looser than
+    its body's ("after negative CHMP vote" over "indicated it would adopt a negative
+    opinion"): one statement of it either way."""
+    if a.sentence.is_heading or b.sentence.is_heading:
+        return True
+    return bool((a.fields["status"] == "planned") == (b.fields["status"] == "planned"))
 
 
 def _same_milestone(a: Found, b: Found) -> bool:

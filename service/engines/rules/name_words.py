@@ -95,3 +95,12 @@ def looks_like_organisation(name: str) -> bool:
         or any(POSSESSIVE_END.sub("", w) in INSTITUTION_WORDS for w in words[1:])
         or words[0] in ORGANISATION_HEADS
     )
+
+
+# Verbs a title capitalises that no name holds: "… Gene Therapy Granted RMAT Designation".
+EVENT_VERBS = frozenset(
+    """Granted Grants Cleared Clears Approved Approves Receives Received Gets Wins Secures
+    Secured Submits Submitted Files Filed Launches Launched Starts Started Begins Doses Dosed
+    Raises Raised Closes Closed Signs Signed Completes Completed Announces Announced Reports
+    Reported Garners Earns Obtains Obtained Blocks Halts Halted Places Placed""".split()
+)

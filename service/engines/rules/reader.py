@@ -49,6 +49,7 @@ from service.engines.rules.found import (
     nearest,
 )
 from service.engines.rules.lexicon import Lexicon
+from service.engines.rules.name_words import DISEASE_WORDS, EVENT_VERBS
 from service.engines.rules.names import Mention
 from service.engines.rules.page import date_line, news, roundup_sections
 from service.engines.rules.sentences import EVIDENCE_MAX_CHARS, Sentence, split_sentences
@@ -162,6 +163,8 @@ class ArticleReader:
             return None
         if LOCATIVE.search(region, max(0, last.start - 6), last.start):
             return None  # "… Advanced Therapy Unit in Liverpool has …": a place
+        if any(w in DISEASE_WORDS or w in EVENT_VERBS for w in last.text.split()):
+            return None  # "Danon Disease Gene Therapy Granted …": a title's words, no name
         mention = Mention(last.start + offset, last.end + offset, last.text)
         if TRIAL_NAME.match(sentence, mention.end):
             return None  # "the STEER study": a trial's name
@@ -463,6 +466,8 @@ class ArticleReader:
                     organisation, explicit = funded, True  # "… led a $40M round in Acme"
                 if organisation is None:
                     continue
+                if sentence.is_heading and not explicit and product is None:
+                    continue  # a heading naming neither: its body says whose it is
                 if (
                     known is not None
                     and self.lexicon.authority(organisation) == known

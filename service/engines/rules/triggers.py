@@ -57,8 +57,10 @@ IN_PROGRESS = cued(
     re.IGNORECASE,
 )
 PLANNED = cued(
-    r"\bwill\b|\bwould\b|\bplan(?:s|ned)? to\b|\bexpect(?:s|ed)? to\b|\bintend(?:s|ed)? to\b|"
-    r"\baim(?:s|ed)? to\b|\bset to\b|\bscheduled\b|\banticipat\w+\b|\bupcoming\b|\bnext year\b|"
+    r"\bwill\b|\bwould\b|\bplan(?:s|ned)? to\b|\bexpect(?:s|ed)? to\b|"
+    r"\b(?:intend(?:s|ed)?|aim(?:s|ed)?) to\b(?!\s+(?:treat|cure|address|target|prevent|restore|"
+    r"reduce|improve|correct|replace|deliver|halt|slow|reverse)\b)|\bset to\b|\bscheduled\b|"
+    r"\banticipat\w+\b|\bupcoming\b|\bnext year\b|"
     r"\bto be\b|\bprepar(?:es|ing) to\b|\bis to\b|\blets?\s+(?:us|them|it|the company)\b|"
     r"\b(?:enabl|allow)(?:e|es|ing)?\s+(?:us|them|it|the company)\s+to\b|\bplots?\b|"
     r"\beye(?:s|ing)\b|\bmulls?\b|\bweighs\b|\bintent(?:ion)?\s+(?:of|to)\b|\bimminent\b|"
