@@ -100,13 +100,13 @@ def _same_event(a: Found, b: Found) -> bool:
 
 
 def _same_status(a: Found, b: Found) -> bool:
-    """A plan is not the act it plans ("submits a BLA" and "plans to submit an MAA" are
-    two milestones); an act under way is the act; a headline's wording is looser than
-    its body's ("after negative CHMP vote" over "indicated it would adopt a negative
-    opinion"): one statement of it either way."""
+    """A plan is not the act done ("submits a BLA" and "plans to submit an MAA" are two
+    milestones); an act under way may be either (a centre planned, then being built, is
+    one); a headline's wording is looser than its body's ("after negative CHMP vote" over
+    "indicated it would adopt a negative opinion"): one statement of it either way."""
     if a.sentence.is_heading or b.sentence.is_heading:
         return True
-    return bool((a.fields["status"] == "planned") == (b.fields["status"] == "planned"))
+    return {a.fields["status"], b.fields["status"]} != {"planned", "achieved"}
 
 
 def _same_milestone(a: Found, b: Found) -> bool:
