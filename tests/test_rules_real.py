@@ -546,6 +546,33 @@ async def test_a_title_case_heading_naming_no_one_is_told_by_its_body() -> None:
     assert designation.organisation == "Halberd Pharmaceuticals"
 
 
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        (
+            "Tarrow Bio will present updated data from the phase 1 study of its CAR-T "
+            "therapy TB-7 at a congress in December.\n",
+            "planned",
+        ),
+        (
+            "Tarrow Bio said its AAV gene therapy TB-9 failed to meet the primary endpoint "
+            "of the phase 3 trial.\n",
+            "achieved",
+        ),
+        (
+            "Eight of ten patients treated with Tarrow Bio's CAR-T therapy TB-7 remained in "
+            "remission at 12 months.\n",
+            "achieved",
+        ),
+    ],
+)
+async def test_data_to_come_a_missed_endpoint_and_remissions_are_clinical_data(
+    text: str, status: str
+) -> None:
+    summary = await read(text)
+    assert [(m.kind, m.status) for m in summary.milestones] == [("clinical_data", status)]
+
+
 async def test_a_trial_an_authorisation_is_given_to_start_has_not_started() -> None:
     summary = await read(
         "The FDA gave Orlen Cell an IND clearance to start a phase 1 trial of OC-5 in lupus.\n"
