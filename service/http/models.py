@@ -14,6 +14,14 @@ from service.calls import Outcome
 from service.inputs import ArticleInput
 
 
+def one_line_name(value: str) -> str:
+    """A name as given, stripped; ValueError for one holding a control character (NUL, a
+    line break, DEL …), which would break a page's or a feed's line."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("a name holds no control characters (NUL, line breaks …)")
+    return value.strip()
+
+
 class SummaryCreate(ArticleInput):
     """An article to summarise, as JSON: exactly one of ``text``, ``html`` and ``ninjs``.
     (A text/plain, text/html or application/ninjs+json body is that alone.)"""

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from service.errors import InvalidRequest, MilestonesError, NotFound
 from service.feeds_out import event_title
 from service.http import problem_of, service_of
+from service.http.models import one_line_name
 from service.http.routes.feeds import FeedCreate, feed_of, public_feed, public_item, register_feed
 from service.http.routes.searches import public_search
 from service.http.state import Service
@@ -156,10 +157,14 @@ async def add_search(request: Request, signed: SignedIn) -> Response:
                 said = f"{number} must be a number"
                 raise InvalidRequest(said, [said]) from None
     filters = {k: v for k, v in values.items() if v not in ("", [])}
-    if not name or any(ord(c) < 32 for c in name) or len(name) > 200:
+    try:
+        one_line_name(name)
+    except ValueError:
+        name = ""
+    if not name or len(name) > 200:
         said = "Name the search (up to 200 characters, on one line)."
         raise InvalidRequest(said, [said])
-    search = await asyncio.to_thread(service.store.alerts.create, name[:200], filters, None)
+    search = await asyncio.to_thread(service.store.alerts.create, name, filters, None)
     return RedirectResponse(f"/watching/searches/{search.id}", status_code=303)
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.errors import NotFound
+from service.http.models import one_line_name
 from service.http.openapi import problem_responses
 from service.http.state import AuthDep, Service, ServiceDep
 from service.store.feeds import Feed, PolledItem
@@ -43,9 +44,7 @@ class FeedCreate(BaseModel):
     def _printable(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        if any(ord(c) < 32 or ord(c) == 127 for c in value):
-            raise ValueError("a name holds no control characters (NUL, line breaks …)")
-        return value.strip() or None
+        return one_line_name(value) or None
 
 
 class FeedPublic(BaseModel):

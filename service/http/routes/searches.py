@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.errors import NotFound
 from service.feeds_out import atom, icalendar
+from service.http.models import one_line_name
 from service.http.openapi import problem_responses
 from service.http.state import AuthDep, Service, ServiceDep
 from service.store.alerts import ALERT_JOB, Alert, SavedSearch
@@ -50,11 +51,10 @@ class SearchCreate(BaseModel):
     @field_validator("name")
     @classmethod
     def _printable(cls, value: str) -> str:
-        if any(ord(c) < 32 or ord(c) == 127 for c in value):
-            raise ValueError("a name holds no control characters (NUL, line breaks …)")
-        if not value.strip():
+        name = one_line_name(value)
+        if not name:
             raise ValueError("a name is more than white space")
-        return value.strip()
+        return name
 
 
 class SearchPublic(BaseModel):
