@@ -82,11 +82,8 @@ def title(
     Nordgen ApS by Helixa", "Licensing agreement between Kestrel and Minato Pharma"."""
     rules = lexicon.kind(kind)
     label = event_label(lexicon, kind, sentence, at)
-    if (
-        organisation
-        and authority
-        and lexicon.authority(organisation) == lexicon.authority(authority)
-    ):
+    known = lexicon.authority(authority) if authority else None
+    if organisation and known is not None and lexicon.authority(organisation) == known:
         organisation = None  # named by no one but the authority: "Approval from the EC"
     party = rules.party if rules is not None else ""
     other = _counterpart(lexicon, entities, organisation, sentence, at) if party else None
