@@ -54,6 +54,20 @@ def test_a_planned_milestone_achieved_is_a_calendar_entry_that_changed(store: St
     assert root == store.alerts.alerts(search.id)[-1].event_id  # the first alert's event
 
 
+def test_each_search_counts_its_alerts_since_its_page_was_last_opened(store: Store) -> None:
+    designations = store.alerts.create("designations", {"kind": ["designation"]}, None)
+    funding = store.alerts.create("funding", {"kind": "funding"}, None)
+    fda = {"product": "HG-101", "authority": "FDA", "organisation": "Harbor Gene"}
+    first = "The FDA granted Fast Track designation to HG-101."
+    keep(store, first, milestone(first, details={"designation": "fast_track"}, **fda))
+    second = "The FDA granted orphan drug designation to HG-101."
+    keep(store, second, milestone(second, details={"designation": "orphan_drug"}, **fda))
+    assert store.alerts.unseen() == {designations.id: 2}  # none for funding: no key
+    store.alerts.opened(designations.id, store.alerts.alerts(designations.id)[0].seq)
+    assert store.alerts.unseen() == {}
+    assert funding.id not in store.alerts.unseen()
+
+
 def test_a_deleted_search_fires_nothing_more(store: Store) -> None:
     search = store.alerts.create("all", {}, None)
     assert store.alerts.delete(search.id) and store.alerts.get(search.id) is None

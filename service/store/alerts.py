@@ -178,6 +178,19 @@ class AlertStore:
             )
             return [_alert(row) for row in rows]
 
+    def unseen(self) -> dict[str, int]:
+        """For each saved search, how many alerts it fired since its page was last
+        opened (one query for every search)."""
+        a, s = alerts.c, saved_searches.c
+        with self.db.connect() as conn:
+            rows = conn.execute(
+                select(s.id, func.count(a.seq))
+                .select_from(saved_searches.join(alerts, a.search_id == s.id))
+                .where(a.seq > s.opened_seq)
+                .group_by(s.id)
+            ).all()
+        return {search_id: count for search_id, count in rows}
+
     def planned(self, search_id: str) -> list[tuple[str, dict[str, Any], int, datetime]]:
         """The dated events a search alerted on that were planned at some state (the
         catalyst calendar): each by its root, as it stands now (its last alert), with

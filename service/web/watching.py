@@ -28,7 +28,7 @@ from service.http.models import one_line_name
 from service.http.routes.feeds import FeedCreate, feed_of, public_feed, public_item, register_feed
 from service.http.routes.searches import public_search
 from service.http.state import Service
-from service.store.alerts import FILTER_NAMES, SavedSearch
+from service.store.alerts import FILTER_NAMES
 from service.validate import describe_errors
 from service.web import render
 from service.web.access import SignedIn, html, page_context, pages_router
@@ -50,7 +50,8 @@ async def _overview(
 ) -> Response:
     found_feeds = await asyncio.to_thread(service.store.feeds.all)
     searches = await asyncio.to_thread(service.store.alerts.all)
-    unseen = {s.id: await _unseen(service, s) for s in searches}
+    counted = await asyncio.to_thread(service.store.alerts.unseen)
+    unseen = {s.id: min(counted.get(s.id, 0), ALERTS_SHOWN) for s in searches}
     body = render.page(
         "watching.html",
         feeds=[public_feed(f) for f in found_feeds],
@@ -62,14 +63,6 @@ async def _overview(
         **page_context(request, service, signed),
     )
     return html(request, body, status)
-
-
-async def _unseen(service: Service, search: SavedSearch) -> int:
-    """Alerts the search fired since its page was last opened (counted up to a page)."""
-    found = await asyncio.to_thread(
-        service.store.alerts.alerts, search.id, search.opened_seq, ALERTS_SHOWN
-    )
-    return len(found)
 
 
 @router.get("/watching")
